@@ -1,0 +1,101 @@
+//! Command-line options (clap). Only this module and main.rs know about them;
+//! the library sees a validated [`obektiv::Job`] or options struct.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "obektiv",
+    version,
+    about = "Signs of non-objective school assessment results (VPR, OGE, EGE)",
+    long_about = "obektiv reads a region's VPR, OGE and EGE results with the schools' own marks, \
+groups them into cells (year × exam × subject × grade × school) and writes the tables \
+of the analysis. A flagged cell is a sign (признак) that calls for a look, never a verdict.",
+    after_help = "Examples:\n  \
+obektiv analyze data/sample --out reports\n  \
+obektiv validate my_region/\n  \
+obektiv simulate --schools 300 --years 3 --seed 42 --out my_sim\n  \
+obektiv config --default > obektiv.toml"
+)]
+pub struct Cli {
+    /// Threads for the parallel stages (default: all cores). Outputs do not depend on it.
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyze a data folder and write the report tables into --out.
+    #[command(
+        after_help = "Example:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n\n\
+Writes cells.csv, region.csv, rejected_rows.csv, files.csv and notes.csv.\n\
+Exit code: 0 all input used, 3 finished but some rows or files were not used, 1 failed."
+    )]
+    Analyze {
+        /// The data folder (schools.csv, results*.csv, ...; see data/README.md).
+        data: PathBuf,
+        /// Where to write the outputs.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// A TOML configuration (see `obektiv config --default`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Check a data folder: what each file holds, which rows cannot be used and why.
+    #[command(
+        after_help = "Example:\n  obektiv validate my_region/ --out checks\n\n\
+Exit code: 0 all input usable, 3 some rows or files cannot be used, 1 failed."
+    )]
+    Validate {
+        data: PathBuf,
+        /// Also write rejected_rows.csv, files.csv and notes.csv here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Make a simulated region with planted manipulations (and truth.csv).
+    #[command(
+        after_help = "Example:\n  obektiv simulate --schools 300 --years 3 --seed 42 --out data/sample"
+    )]
+    Simulate(SimulateArgs),
+    /// Print the configuration.
+    Config {
+        /// Print the defaults with comments.
+        #[arg(long)]
+        default: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Number of schools.
+    #[arg(long, default_value_t = 300)]
+    pub schools: usize,
+    /// Number of consecutive years, ending with --last-year.
+    #[arg(long, default_value_t = 3)]
+    pub years: u16,
+    #[arg(long, default_value_t = 2025)]
+    pub last_year: u16,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Share of schools with planted manipulation.
+    #[arg(long, default_value_t = 0.10)]
+    pub manipulated_share: f64,
+    /// File dialect: plain (UTF-8, `,`) or excel-ru (Windows-1251, `;`, decimal comma).
+    #[arg(long, value_enum, default_value_t = DialectArg::Plain)]
+    pub dialect: DialectArg,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DialectArg {
+    Plain,
+    ExcelRu,
+}

@@ -1,0 +1,459 @@
+//! From parsed rows to [`TestBlock`]s: the checks that need a whole test, and
+//! the grouping into cells.
+//!
+//! Polars sorts all works of all files at once by (test, school, student,
+//! file, line), so every test is one contiguous run and every cell a run inside
+//! it; equal (school, student) neighbours are duplicates. Then each test is
+//! checked and built on its own, in parallel (rayon, no polars inside):
+//!
+//! * the task set is tasks.csv's list for the test, else the task columns
+//!   filled in more than half of its works; a work with a task of the set
+//!   empty, or with a score in a task outside it, is rejected;
+//! * a score above the task's declared maximum is rejected;
+//! * a given primary score must equal the sum of the task scores (±0.001);
+//!   an empty one is computed from them;
+//! * duplicates: identical copies keep one work; copies that differ are all rejected;
+//! * the mark is computed from the scale where empty; a given mark that
+//!   disagrees with the scale is kept and reported.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::error::RunError;
+use crate::model::{CellSpan, NO_MARK, NO_TEST_SCORE, StrPool, TaskInfo, TestBlock, TestKey};
+
+use super::report::{Level, Note, Rejected};
+use super::results::{RawWorks, TestIndex};
+use super::scales::{self, Scales};
+
+/// What assembling needs besides the parsed rows.
+pub struct Context<'a> {
+    pub tests: &'a TestIndex,
+    pub tasks: &'a BTreeMap<TestKey, Vec<TaskInfo>>,
+    pub folder_scales: &'a Scales,
+    pub bundled_scales: &'a Scales,
+    pub codes: &'a StrPool,
+}
+
+/// A work: (file, row within the file).
+type WorkRef = (u32, u32);
+
+struct Built {
+    block: Option<TestBlock>,
+    rejected: Vec<Rejected>,
+    notes: Vec<Note>,
+}
+
+/// The test blocks, sorted by key, with the rows rejected and the notes made on the way.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    pub blocks: Vec<TestBlock>,
+    pub rejected: Vec<Rejected>,
+    pub notes: Vec<Note>,
+}
+
+/// Builds the test blocks.
+pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Result<Assembled, RunError> {
+    let order = sort_works(raws, cx.codes).map_err(|e| RunError::Polars(e.to_string()))?;
+    let mut runs: Vec<(u32, &[WorkRef])> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let test = raws[order[start].0 as usize].test[order[start].1 as usize];
+        let len = order[start..]
+            .iter()
+            .position(|&(f, r)| raws[f as usize].test[r as usize] != test)
+            .unwrap_or(order.len() - start);
+        runs.push((test, &order[start..start + len]));
+        start += len;
+    }
+    let built: Vec<Built> = runs
+        .par_iter()
+        .map(|&(test, works)| build_test(&cx.tests.keys[test as usize], works, raws, cx))
+        .collect();
+    let mut out = Assembled::default();
+    for b in built {
+        out.blocks.extend(b.block);
+        out.rejected.extend(b.rejected);
+        out.notes.extend(b.notes);
+    }
+    out.blocks.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// All works ordered by (test, school, student, file, row), with polars.
+fn sort_works(raws: &[RawWorks], codes: &StrPool) -> PolarsResult<Vec<WorkRef>> {
+    let total: usize = raws.iter().map(RawWorks::len).sum();
+    let mut test = Vec::with_capacity(total);
+    let mut school = Vec::with_capacity(total);
+    let mut file = Vec::with_capacity(total);
+    let mut row = Vec::with_capacity(total);
+    for (f, raw) in raws.iter().enumerate() {
+        test.extend_from_slice(&raw.test);
+        school.extend_from_slice(&raw.school);
+        file.extend(std::iter::repeat_n(f as u32, raw.len()));
+        row.extend(0..raw.len() as u32);
+    }
+    let student = StringChunked::from_iter_values(
+        "student".into(),
+        raws.iter()
+            .flat_map(|r| r.student.iter().map(|&s| codes.get(s))),
+    );
+    let df = DataFrame::new(
+        total,
+        vec![
+            Column::new("test".into(), test),
+            Column::new("school".into(), school),
+            student.into_column(),
+            Column::new("file".into(), file),
+            Column::new("row".into(), row),
+        ],
+    )?;
+    let sorted = df.sort(
+        ["test", "school", "student", "file", "row"],
+        SortMultipleOptions::default(),
+    )?;
+    let f = sorted.column("file")?.u32()?;
+    let r = sorted.column("row")?.u32()?;
+    Ok(f.into_no_null_iter().zip(r.into_no_null_iter()).collect())
+}
+
+fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<'_>) -> Built {
+    let mut out = Built {
+        block: None,
+        rejected: Vec::new(),
+        notes: Vec::new(),
+    };
+    let raw = |w: WorkRef| (&raws[w.0 as usize], w.1 as usize);
+    let value = |w: WorkRef, k: u16| -> f32 {
+        let (r, i) = raw(w);
+        match r.task_ids.binary_search(&k) {
+            Ok(j) => r.scores_of(i)[j],
+            Err(_) => f32::NAN,
+        }
+    };
+    let reject = |out: &mut Built, w: WorkRef, column: String, value: String, reason: String| {
+        let (r, i) = raw(w);
+        out.rejected.push(Rejected {
+            file: r.file.clone(),
+            line: r.line[i],
+            column,
+            value,
+            reason,
+            cell: Some((key.clone(), r.school[i])),
+        });
+    };
+
+    // The task set.
+    let mut filled: BTreeMap<u16, usize> = BTreeMap::new();
+    for &w in works {
+        let (r, i) = raw(w);
+        for (j, &k) in r.task_ids.iter().enumerate() {
+            if !r.scores_of(i)[j].is_nan() {
+                *filled.entry(k).or_default() += 1;
+            }
+        }
+    }
+    let declared = cx.tasks.get(key);
+    let mut tasks: Vec<TaskInfo> = match declared {
+        Some(d) => d.clone(),
+        None => filled
+            .iter()
+            .filter(|&(_, &n)| 2 * n > works.len())
+            .map(|(&index, _)| TaskInfo {
+                index,
+                max: 0.0,
+                max_declared: false,
+                level: None,
+                label: String::new(),
+            })
+            .collect(),
+    };
+    let in_set = |k: u16| tasks.iter().any(|t| t.index == k);
+    let extra: Vec<u16> = filled.keys().copied().filter(|&k| !in_set(k)).collect();
+
+    // Row checks.
+    let mut kept: Vec<WorkRef> = Vec::with_capacity(works.len());
+    'works: for &w in works {
+        let (r, i) = raw(w);
+        let mut sum = 0.0f64;
+        for t in &tasks {
+            let v = value(w, t.index);
+            if v.is_nan() {
+                let why = format!(
+                    "t{} is empty, but the test {key} has task {} ({} of {} works have it)",
+                    t.index,
+                    t.index,
+                    filled.get(&t.index).copied().unwrap_or(0),
+                    works.len()
+                );
+                reject(&mut out, w, format!("t{}", t.index), String::new(), why);
+                continue 'works;
+            }
+            if t.max_declared && v > t.max + 1e-6 {
+                let why = format!(
+                    "t{} = {v} is above its maximum {} (tasks.csv)",
+                    t.index, t.max
+                );
+                reject(&mut out, w, format!("t{}", t.index), v.to_string(), why);
+                continue 'works;
+            }
+            sum += f64::from(v);
+        }
+        if let Some(&k) = extra.iter().find(|&&k| !value(w, k).is_nan()) {
+            let why = format!(
+                "t{k} has a score, but the test {key} has no task {k} (only {} of {} works have it)",
+                filled[&k],
+                works.len()
+            );
+            reject(&mut out, w, format!("t{k}"), value(w, k).to_string(), why);
+            continue;
+        }
+        let primary = r.primary[i];
+        if !tasks.is_empty() && !primary.is_nan() && (f64::from(primary) - sum).abs() > 1e-3 {
+            let why = format!("primary score {primary} is not the sum of the task scores {sum}");
+            reject(&mut out, w, "primary".into(), primary.to_string(), why);
+            continue;
+        }
+        if tasks.is_empty() && primary.is_nan() && r.test_score[i] == NO_TEST_SCORE {
+            let why = "no primary score, no task scores and no test score".to_owned();
+            reject(&mut out, w, "primary".into(), String::new(), why);
+            continue;
+        }
+        kept.push(w);
+    }
+
+    // Duplicates: neighbours with the same school and student code.
+    let same_key = |a: WorkRef, b: WorkRef| {
+        let ((ra, ia), (rb, ib)) = (raw(a), raw(b));
+        ra.school[ia] == rb.school[ib]
+            && cx.codes.get(ra.student[ia]) == cx.codes.get(rb.student[ib])
+    };
+    let identical = |a: WorkRef, b: WorkRef| {
+        let ((ra, ia), (rb, ib)) = (raw(a), raw(b));
+        let code = |c: u32| if c == u32::MAX { "" } else { cx.codes.get(c) };
+        tasks.iter().all(|t| value(a, t.index) == value(b, t.index))
+            && (ra.primary[ia] == rb.primary[ib]
+                || (ra.primary[ia].is_nan() && rb.primary[ib].is_nan()))
+            && ra.mark[ia] == rb.mark[ib]
+            && ra.journal[ia] == rb.journal[ib]
+            && ra.test_score[ia] == rb.test_score[ib]
+            && ra.variant[ia] == rb.variant[ib]
+            && code(ra.class[ia]) == code(rb.class[ib])
+    };
+    let mut unique: Vec<WorkRef> = Vec::with_capacity(kept.len());
+    let mut s = 0;
+    while s < kept.len() {
+        let e = (s + 1..kept.len())
+            .find(|&e| !same_key(kept[s], kept[e]))
+            .unwrap_or(kept.len());
+        let group = &kept[s..e];
+        let where_ = |w: WorkRef| {
+            let (r, i) = raw(w);
+            format!("{}:{}", r.file, r.line[i])
+        };
+        if group.len() == 1 {
+            unique.push(group[0]);
+        } else if group[1..].iter().all(|&w| identical(group[0], w)) {
+            unique.push(group[0]);
+            for &w in &group[1..] {
+                let (r, i) = raw(w);
+                let why = format!(
+                    "duplicate of {} (same student, same results)",
+                    where_(group[0])
+                );
+                reject(
+                    &mut out,
+                    w,
+                    "student".into(),
+                    cx.codes.get(r.student[i]).to_owned(),
+                    why,
+                );
+            }
+        } else {
+            let all: Vec<String> = group.iter().map(|&w| where_(w)).collect();
+            for &w in group {
+                let (r, i) = raw(w);
+                let why = format!(
+                    "student appears {} times in the cell with different results ({})",
+                    group.len(),
+                    all.join(", ")
+                );
+                reject(
+                    &mut out,
+                    w,
+                    "student".into(),
+                    cx.codes.get(r.student[i]).to_owned(),
+                    why,
+                );
+            }
+        }
+        s = e;
+    }
+    if unique.is_empty() {
+        return out;
+    }
+
+    // Task maxima not declared: the largest score seen.
+    if declared.is_none() {
+        for t in &mut tasks {
+            t.max = unique
+                .iter()
+                .map(|&w| value(w, t.index))
+                .fold(0.0, f32::max);
+        }
+        if !tasks.is_empty() {
+            out.notes.push(Note {
+                level: Level::Info,
+                file: String::new(),
+                line: 0,
+                message: format!(
+                    "{key}: no tasks.csv entry; task maxima taken as the largest scores seen"
+                ),
+            });
+        }
+    }
+    let declared_max = declared.map(|d| d.iter().map(|t| t.max).sum::<f32>());
+    let (scale, borrowed) = scales::resolve(key, cx.folder_scales, cx.bundled_scales, declared_max);
+    if let Some(msg) = borrowed {
+        out.notes.push(Note {
+            level: Level::Warning,
+            file: String::new(),
+            line: 0,
+            message: msg,
+        });
+    }
+    if let (Some(s), Some(m)) = (&scale, declared_max)
+        && let Some(sm) = s.max_score
+        && key.exam.has_marks()
+        && (sm - m).abs() > 1e-6
+    {
+        out.notes.push(Note {
+            level: Level::Warning,
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "{key}: the task maxima add up to {m}, the scale ({}) is for a maximum of {sm}",
+                s.origin
+            ),
+        });
+    }
+
+    // Build the block.
+    let n = unique.len();
+    let k = tasks.len();
+    let mut scores = Vec::with_capacity(n * k);
+    let mut primary = Vec::with_capacity(n);
+    let mut mark = Vec::with_capacity(n);
+    let mut disagrees = Vec::with_capacity(n);
+    let mut unmarked = 0usize;
+    for &w in &unique {
+        let (r, i) = raw(w);
+        let mut sum = 0.0f32;
+        for t in &tasks {
+            let v = value(w, t.index);
+            scores.push(v);
+            sum += v;
+        }
+        let p = if k > 0 { sum } else { r.primary[i] };
+        primary.push(p);
+        let by_scale = match (&scale, key.exam.has_marks() && !p.is_nan()) {
+            (Some(s), true) => s.mark(p),
+            _ => None,
+        };
+        let given = r.mark[i];
+        let differs = given != NO_MARK && by_scale.is_some_and(|m| m != given);
+        if differs {
+            out.notes.push(Note {
+                level: Level::Warning,
+                file: r.file.clone(),
+                line: r.line[i],
+                message: format!(
+                    "mark {given} given, the scale ({}) gives {} for primary score {p}; the given mark is kept",
+                    scale.as_ref().map_or("", |s| s.origin.as_str()),
+                    by_scale.unwrap_or(0)
+                ),
+            });
+        }
+        let m = if given != NO_MARK {
+            given
+        } else {
+            by_scale.unwrap_or(NO_MARK)
+        };
+        unmarked += usize::from(m == NO_MARK && key.exam.has_marks());
+        mark.push(m);
+        disagrees.push(differs);
+    }
+    if unmarked > 0 {
+        out.notes.push(Note {
+            level: Level::Warning,
+            file: String::new(),
+            line: 0,
+            message: format!("{key}: {unmarked} works have no mark and no scale to compute it (add the test to scales.csv)"),
+        });
+    }
+    let pick = |f: &dyn Fn(&RawWorks, usize) -> u8| -> Array1<u8> {
+        unique
+            .iter()
+            .map(|&w| {
+                let (r, i) = raw(w);
+                f(r, i)
+            })
+            .collect()
+    };
+    let mut cells: Vec<CellSpan> = Vec::new();
+    for (j, &w) in unique.iter().enumerate() {
+        let (r, i) = raw(w);
+        match cells.last_mut() {
+            Some(c) if c.school == r.school[i] => c.end = j as u32 + 1,
+            _ => cells.push(CellSpan {
+                school: r.school[i],
+                start: j as u32,
+                end: j as u32 + 1,
+            }),
+        }
+    }
+    out.block = Some(TestBlock {
+        key: key.clone(),
+        scores: Array2::from_shape_vec((n, k), scores).expect("n × k scores"),
+        primary: Array1::from(primary),
+        mark: Array1::from(mark),
+        test_score: pick(&|r, i| r.test_score[i]),
+        journal: pick(&|r, i| r.journal[i]),
+        variant: unique
+            .iter()
+            .map(|&w| {
+                let (r, i) = raw(w);
+                r.variant[i]
+            })
+            .collect(),
+        class: unique
+            .iter()
+            .map(|&w| {
+                let (r, i) = raw(w);
+                r.class[i]
+            })
+            .collect(),
+        student: unique
+            .iter()
+            .map(|&w| {
+                let (r, i) = raw(w);
+                r.student[i]
+            })
+            .collect(),
+        not_done: unique
+            .iter()
+            .map(|&w| {
+                let (r, i) = raw(w);
+                r.not_done[i]
+            })
+            .collect(),
+        mark_disagrees: disagrees,
+        cells,
+        tasks,
+        scale,
+    });
+    out
+}

@@ -1,0 +1,326 @@
+//! Column names: canonical names, their accepted aliases (case-insensitive,
+//! `ё` = `е`, spaces and underscores folded), and the task columns `t1 .. tK`.
+
+use std::path::Path;
+
+use crate::error::LoadError;
+
+/// One column a file kind knows.
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+const fn col(name: &'static str, aliases: &'static [&'static str], required: bool) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        aliases,
+        required,
+    }
+}
+
+pub const SCHOOLS: &[ColumnSpec] = &[
+    col(
+        "school",
+        &["логин", "оо", "логин оо", "код оо", "login", "id"],
+        true,
+    ),
+    col(
+        "name",
+        &[
+            "название оо",
+            "название",
+            "наименование",
+            "наименование оо",
+            "school name",
+        ],
+        true,
+    ),
+    col(
+        "municipality",
+        &[
+            "муниципалитет",
+            "муниципальное образование",
+            "муниципальный район",
+            "мо",
+            "район",
+        ],
+        true,
+    ),
+    col("kind", &["тип оо", "тип", "вид оо", "вид"], false),
+    col(
+        "advanced_subjects",
+        &[
+            "углубленное изучение",
+            "углубленные предметы",
+            "профильные предметы",
+        ],
+        false,
+    ),
+    col(
+        "locality",
+        &["местность", "тип местности", "город/село"],
+        false,
+    ),
+];
+
+pub const RESULTS: &[ColumnSpec] = &[
+    col("year", &["год"], true),
+    col(
+        "exam",
+        &["экзамен", "процедура", "вид оценочной процедуры"],
+        true,
+    ),
+    col("subject", &["предмет"], true),
+    col("grade", &["параллель", "класс (параллель)"], true),
+    col("school", &["логин", "оо", "логин оо", "код оо"], true),
+    col("class", &["класс", "класс (буква)", "литера"], false),
+    col(
+        "student",
+        &["код участника", "участник", "код", "код ученика"],
+        true,
+    ),
+    col("variant", &["вариант"], false),
+    col(
+        "primary",
+        &["первичный балл", "сумма баллов", "балл"],
+        false,
+    ),
+    col("mark", &["отметка", "оценка", "отметка за работу"], false),
+    col("test_score", &["тестовый балл", "балл егэ"], false),
+    col(
+        "journal_mark",
+        &[
+            "отметка по журналу",
+            "оценка по журналу",
+            "отметка в журнале",
+            "годовая отметка",
+            "итоговая отметка",
+        ],
+        false,
+    ),
+];
+
+pub const TASKS: &[ColumnSpec] = &[
+    col("exam", &["экзамен"], true),
+    col("year", &["год"], true),
+    col("subject", &["предмет"], true),
+    col("grade", &["параллель", "класс"], true),
+    col("task", &["задание", "номер"], true),
+    col("max", &["максимум", "макс", "максимальный балл"], true),
+    col("level", &["уровень"], false),
+    col("label", &["метка", "номер задания"], false),
+];
+
+pub const SCALES: &[ColumnSpec] = &[
+    col("exam", &["экзамен"], true),
+    col("year", &["год"], true),
+    col("subject", &["предмет"], true),
+    col("grade", &["параллель", "класс"], true),
+    col("mark", &["отметка"], true),
+    col("min_score", &["минимальный балл", "от"], true),
+    col("max_score", &["максимальный балл"], false),
+    col("source", &["источник"], false),
+];
+
+pub const MEDALS: &[ColumnSpec] = &[
+    col("year", &["год"], true),
+    col("school", &["логин", "оо", "логин оо", "код оо"], true),
+    col("student", &["код участника", "участник", "код"], true),
+    col("medal", &["медаль"], true),
+];
+
+/// Normalises a header for matching.
+pub fn normalize(h: &str) -> String {
+    let mut out = String::with_capacity(h.len());
+    let lowered = h.trim_start_matches('\u{feff}').trim().to_lowercase();
+    let mut space = false;
+    for c in lowered.chars() {
+        let c = match c {
+            'ё' => 'е',
+            '_' | '\u{a0}' => ' ',
+            '"' | '«' | '»' => continue,
+            c => c,
+        };
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The task number k of a task column: `t7`, `т7` (Cyrillic), `task 7`,
+/// `задание 7`, `з7`, or a bare `7`.
+pub fn task_index(header: &str) -> Option<u16> {
+    let h = normalize(header);
+    let digits = ["task", "задание", "t", "т", "з", ""]
+        .iter()
+        .find_map(|p| h.strip_prefix(p))?
+        .trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|&k| k >= 1)
+}
+
+/// Where each known column and each task column sits in a file.
+#[derive(Debug)]
+pub struct ColumnMap {
+    /// Per spec (same order), the column position.
+    pub pos: Vec<Option<usize>>,
+    /// (k, position), sorted by k.
+    pub tasks: Vec<(u16, usize)>,
+    /// Headers that matched nothing (ignored, reported).
+    pub unknown: Vec<String>,
+}
+
+impl ColumnMap {
+    /// Matches `headers` against `specs`; `with_tasks` also collects `tK` columns.
+    pub fn build(
+        path: &Path,
+        headers: &[String],
+        specs: &[ColumnSpec],
+        with_tasks: bool,
+    ) -> Result<ColumnMap, LoadError> {
+        let mut pos: Vec<Option<usize>> = vec![None; specs.len()];
+        let mut tasks: Vec<(u16, usize)> = Vec::new();
+        let mut unknown = Vec::new();
+        let dup = |first: usize, second: usize, canonical: &str| LoadError::DuplicateColumn {
+            path: path.to_owned(),
+            first: format!("{} (`{}`)", first + 1, headers[first]),
+            second: format!("{} (`{}`)", second + 1, headers[second]),
+            canonical: canonical.to_owned(),
+        };
+        for (i, h) in headers.iter().enumerate() {
+            let n = normalize(h);
+            if let Some(s) = specs
+                .iter()
+                .position(|s| normalize(s.name) == n || s.aliases.iter().any(|a| normalize(a) == n))
+            {
+                if let Some(first) = pos[s] {
+                    return Err(dup(first, i, specs[s].name));
+                }
+                pos[s] = Some(i);
+            } else if let Some(k) = with_tasks.then(|| task_index(h)).flatten() {
+                if let Some(&(_, first)) = tasks.iter().find(|(kk, _)| *kk == k) {
+                    return Err(dup(first, i, &format!("t{k}")));
+                }
+                tasks.push((k, i));
+            } else if !n.is_empty() {
+                unknown.push(h.clone());
+            }
+        }
+        let missing: Vec<&str> = specs
+            .iter()
+            .zip(&pos)
+            .filter(|(s, p)| s.required && p.is_none())
+            .map(|(s, _)| s.name)
+            .collect();
+        if !missing.is_empty() {
+            let hint = if headers.len() == 1 {
+                " The header has a single column: the file may use a delimiter other than `,` `;` or tab."
+            } else {
+                ""
+            };
+            return Err(LoadError::MissingColumns {
+                path: path.to_owned(),
+                missing: missing.join(", "),
+                found: headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                hint,
+            });
+        }
+        tasks.sort_unstable();
+        Ok(ColumnMap {
+            pos,
+            tasks,
+            unknown,
+        })
+    }
+
+    /// Position of the column named `name` in `specs`.
+    pub fn get(&self, specs: &[ColumnSpec], name: &str) -> Option<usize> {
+        specs
+            .iter()
+            .position(|s| s.name == name)
+            .and_then(|i| self.pos[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn russian_aliases_and_tasks() {
+        let h = headers(&[
+            "\u{feff}Год",
+            "Экзамен",
+            "Предмет",
+            "Параллель",
+            "Логин ОО",
+            "Класс",
+            "Код участника",
+            "т1",
+            "t2",
+            "Задание 3",
+            "Отметка по журналу",
+            "Комментарий",
+        ]);
+        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        assert_eq!(m.get(RESULTS, "year"), Some(0));
+        assert_eq!(m.get(RESULTS, "school"), Some(4));
+        assert_eq!(m.get(RESULTS, "class"), Some(5));
+        assert_eq!(m.get(RESULTS, "journal_mark"), Some(10));
+        assert_eq!(m.tasks, [(1, 7), (2, 8), (3, 9)]);
+        assert_eq!(m.unknown, ["Комментарий"]);
+    }
+
+    #[test]
+    fn missing_column_lists_what_was_found() {
+        let h = headers(&["year;exam;subject"]);
+        let e = ColumnMap::build(Path::new("bad.csv"), &h, RESULTS, true).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("bad.csv: required column(s) missing: year, exam"),
+            "{msg}"
+        );
+        assert!(msg.contains("`year;exam;subject`"), "{msg}");
+        assert!(msg.contains("single column"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_header_is_named() {
+        let h = headers(&["school", "name", "municipality", "Логин"]);
+        let e = ColumnMap::build(Path::new("s.csv"), &h, SCHOOLS, false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.csv: columns 1 (`school`) and 4 (`Логин`) both mean `school`; keep only one of them"
+        );
+    }
+
+    #[test]
+    fn task_headers() {
+        assert_eq!(task_index("t12"), Some(12));
+        assert_eq!(task_index("Т3"), Some(3));
+        assert_eq!(task_index("task 4"), Some(4));
+        assert_eq!(task_index("7"), Some(7));
+        assert_eq!(task_index("t0"), None);
+        assert_eq!(task_index("test_score"), None);
+        assert_eq!(task_index("9.1"), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! tasks.csv (task maxima and levels) and medals.csv.
+
+use std::collections::BTreeMap;
+
+use crate::error::LoadError;
+use crate::model::{Exam, Medal, MedalRow, School, TaskInfo, TaskLevel, TestKey};
+
+use super::columns::{ColumnMap, MEDALS, TASKS};
+use super::report::LoadReport;
+use super::table::{Row, Table};
+use super::values;
+
+/// A test key from the `exam, year, subject, grade` columns of a metadata row.
+pub(super) fn test_key(
+    row: &Row<'_>,
+    cols: [usize; 4],
+) -> Result<TestKey, (&'static str, String, &'static str)> {
+    let [c_exam, c_year, c_subject, c_grade] = cols;
+    let exam = Exam::parse(row.get(c_exam)).ok_or((
+        "exam",
+        row.get(c_exam).to_owned(),
+        "exam must be VPR, OGE or EGE",
+    ))?;
+    let year = match values::integer(row.get(c_year)) {
+        Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
+        _ => {
+            return Err((
+                "year",
+                row.get(c_year).to_owned(),
+                "year must be a whole number such as 2025",
+            ));
+        }
+    };
+    let subject = values::subject(row.get(c_subject)).ok_or((
+        "subject",
+        row.get(c_subject).to_owned(),
+        "unknown subject",
+    ))?;
+    let grade = match values::integer(row.get(c_grade)) {
+        Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
+        _ => {
+            return Err((
+                "grade",
+                row.get(c_grade).to_owned(),
+                "grade must be a whole number 4..11",
+            ));
+        }
+    };
+    Ok(TestKey {
+        year,
+        exam,
+        subject,
+        grade,
+    })
+}
+
+pub(super) fn key_cols(map: &ColumnMap, specs: &[super::columns::ColumnSpec]) -> [usize; 4] {
+    ["exam", "year", "subject", "grade"].map(|n| map.get(specs, n).unwrap_or(usize::MAX))
+}
+
+/// Reads tasks.csv into the declared tasks of each test.
+pub fn load_tasks(
+    table: &Table,
+    file: &str,
+    report: &mut LoadReport,
+) -> Result<(BTreeMap<TestKey, Vec<TaskInfo>>, u64), LoadError> {
+    let map = ColumnMap::build(&table.path, &table.headers, TASKS, false)?;
+    let keys = key_cols(&map, TASKS);
+    let (c_task, c_max) = (map.get(TASKS, "task"), map.get(TASKS, "max"));
+    let (c_level, c_label) = (map.get(TASKS, "level"), map.get(TASKS, "label"));
+    let mut out: BTreeMap<TestKey, Vec<(TaskInfo, u64)>> = BTreeMap::new();
+    let mut read = 0;
+    table.for_each_row(|row| {
+        read += 1;
+        let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
+        let key = match test_key(&row, keys) {
+            Ok(k) => k,
+            Err((col, val, why)) => return report.reject(file, row.line, col, &val, why),
+        };
+        let index = match values::integer(get(c_task)) {
+            Ok(Some(k)) if (1..=999).contains(&k) => k as u16,
+            _ => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "task",
+                    get(c_task),
+                    "task must be the number k of column tk",
+                );
+            }
+        };
+        let max = match values::number(get(c_max)) {
+            Some(m) if m > 0.0 => m as f32,
+            _ => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "max",
+                    get(c_max),
+                    "max must be a positive number",
+                );
+            }
+        };
+        let level = match get(c_level).to_lowercase().as_str() {
+            "" => None,
+            "basic" | "б" | "базовый" => Some(TaskLevel::Basic),
+            "advanced" | "п" | "повышенный" => Some(TaskLevel::Advanced),
+            "high" | "в" | "высокий" => Some(TaskLevel::High),
+            other => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "level",
+                    other,
+                    "level must be basic, advanced or high (Б, П, В)",
+                );
+            }
+        };
+        let info = TaskInfo {
+            index,
+            max,
+            max_declared: true,
+            level,
+            label: get(c_label).to_owned(),
+        };
+        out.entry(key).or_default().push((info, row.line));
+    })?;
+    let mut result = BTreeMap::new();
+    for (key, mut tasks) in out {
+        tasks.sort_by_key(|(t, line)| (t.index, *line));
+        let mut kept: Vec<TaskInfo> = Vec::with_capacity(tasks.len());
+        for (t, line) in tasks {
+            if kept.last().is_some_and(|p| p.index == t.index) {
+                report.reject(
+                    file,
+                    line,
+                    "task",
+                    &t.index.to_string(),
+                    format!("task {} of {key} is listed twice", t.index),
+                );
+            } else {
+                kept.push(t);
+            }
+        }
+        result.insert(key, kept);
+    }
+    Ok((result, read))
+}
+
+/// Reads medals.csv.
+pub fn load_medals(
+    table: &Table,
+    file: &str,
+    schools: &[School],
+    report: &mut LoadReport,
+) -> Result<(Vec<MedalRow>, u64), LoadError> {
+    let map = ColumnMap::build(&table.path, &table.headers, MEDALS, false)?;
+    let c = |n| map.get(MEDALS, n).unwrap_or(usize::MAX);
+    let (c_year, c_school, c_student, c_medal) = (c("year"), c("school"), c("student"), c("medal"));
+    let mut out = Vec::new();
+    let mut read = 0;
+    table.for_each_row(|row| {
+        read += 1;
+        let year = match values::integer(row.get(c_year)) {
+            Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
+            _ => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "year",
+                    row.get(c_year),
+                    "year must be a whole number such as 2025",
+                );
+            }
+        };
+        let Ok(school) = schools.binary_search_by(|s| s.id.as_str().cmp(row.get(c_school))) else {
+            return report.reject(
+                file,
+                row.line,
+                "school",
+                row.get(c_school),
+                "unknown school (not in schools.csv)",
+            );
+        };
+        let student = row.get(c_student);
+        if student.is_empty() {
+            return report.reject(file, row.line, "student", "", "`student` is empty");
+        }
+        let medal = match row.get(c_medal).to_lowercase().as_str() {
+            "gold" | "i" | "1" | "золото" | "золотая" | "i степени" => {
+                Medal::Gold
+            }
+            "silver" | "ii" | "2" | "серебро" | "серебряная" | "ii степени" => {
+                Medal::Silver
+            }
+            other => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "medal",
+                    other,
+                    "medal must be gold or silver (I or II степени)",
+                );
+            }
+        };
+        out.push(MedalRow {
+            year,
+            school: school as u32,
+            student: student.to_owned(),
+            medal,
+        });
+    })?;
+    out.sort_by(|a, b| (a.year, a.school, &a.student).cmp(&(b.year, b.school, &b.student)));
+    Ok((out, read))
+}

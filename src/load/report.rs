@@ -1,0 +1,118 @@
+//! What loading saw: per-file counts, rejected rows, and notes (warnings that
+//! did not cost a row, such as a given mark that disagrees with the scale).
+
+use serde::Serialize;
+
+/// An input row that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Rejected {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+    /// The cell the row would have belonged to, where known (test, school index).
+    #[serde(skip)]
+    pub cell: Option<(crate::model::TestKey, u32)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    #[default]
+    Info,
+}
+
+/// A remark about the input that did not reject a row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Note {
+    pub level: Level,
+    pub file: String,
+    /// 0 when the note is about the whole file.
+    pub line: u64,
+    pub message: String,
+}
+
+/// Counts for one input file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FileStats {
+    pub file: String,
+    pub kind: String,
+    pub encoding: String,
+    pub delimiter: String,
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    /// Set when the file could not be read at all.
+    pub error: String,
+}
+
+/// Everything loading reports besides the data.
+#[derive(Clone, Debug, Default)]
+pub struct LoadReport {
+    pub files: Vec<FileStats>,
+    pub rejected: Vec<Rejected>,
+    pub notes: Vec<Note>,
+}
+
+impl LoadReport {
+    pub fn reject(
+        &mut self,
+        file: &str,
+        line: u64,
+        column: &str,
+        value: &str,
+        reason: impl Into<String>,
+    ) {
+        self.rejected.push(Rejected {
+            file: file.to_owned(),
+            line,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            reason: reason.into(),
+            cell: None,
+        });
+    }
+
+    pub fn note(&mut self, level: Level, file: &str, line: u64, message: impl Into<String>) {
+        self.notes.push(Note {
+            level,
+            file: file.to_owned(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Whether any file failed to load or any row was rejected.
+    pub fn has_errors(&self) -> bool {
+        self.files.iter().any(|f| !f.error.is_empty()) || !self.rejected.is_empty()
+    }
+
+    /// Fills `rows_rejected` and `rows_used` from the rejected list and sorts
+    /// everything into a stable order.
+    pub fn finish(&mut self) {
+        self.rejected.sort();
+        self.rejected.dedup();
+        self.notes.sort();
+        self.notes.dedup();
+        for f in &mut self.files {
+            let mut lines: Vec<u64> = self
+                .rejected
+                .iter()
+                .filter(|r| r.file == f.file)
+                .map(|r| r.line)
+                .collect();
+            lines.dedup(); // sorted by (file, line) above
+            f.rows_rejected = lines.len() as u64;
+            f.rows_used = f.rows_read.saturating_sub(f.rows_rejected);
+        }
+    }
+
+    pub fn totals(&self) -> (u64, u64, u64) {
+        self.files.iter().fold((0, 0, 0), |(r, u, j), f| {
+            (r + f.rows_read, u + f.rows_used, j + f.rows_rejected)
+        })
+    }
+}

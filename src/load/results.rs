@@ -1,0 +1,341 @@
+//! results*.csv / results*.parquet (and recheck.csv, same layout): one row per
+//! student work, parsed into typed columns. Checks that need the whole test
+//! (task set, maxima, primary = sum of tasks, duplicates) happen in
+//! [`super::assemble`].
+
+use crate::error::LoadError;
+use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, School, StrPool, TestKey};
+
+use super::columns::{ColumnMap, RESULTS};
+use super::report::LoadReport;
+use super::table::{Row, Table};
+use super::values::{self, Score};
+
+/// Not given (class).
+pub const NO_CODE: u32 = u32::MAX;
+
+/// The parsed rows of one file, columnar.
+#[derive(Debug, Default)]
+pub struct RawWorks {
+    pub file: String,
+    /// Task number k of each score column, ascending.
+    pub task_ids: Vec<u16>,
+    pub line: Vec<u64>,
+    pub test: Vec<u32>,
+    pub school: Vec<u32>,
+    pub class: Vec<u32>,
+    pub student: Vec<u32>,
+    pub variant: Vec<u16>,
+    /// Row-major, `task_ids.len()` per row; NaN = the task is absent (empty field).
+    pub scores: Vec<f32>,
+    pub not_done: Vec<u8>,
+    /// NaN when not given.
+    pub primary: Vec<f32>,
+    pub mark: Vec<u8>,
+    pub test_score: Vec<u8>,
+    pub journal: Vec<u8>,
+}
+
+impl RawWorks {
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.line.is_empty()
+    }
+
+    pub fn scores_of(&self, row: usize) -> &[f32] {
+        let k = self.task_ids.len();
+        &self.scores[row * k..(row + 1) * k]
+    }
+}
+
+/// The tests seen so far, by index.
+#[derive(Debug, Default)]
+pub struct TestIndex {
+    pub keys: Vec<TestKey>,
+}
+
+impl TestIndex {
+    pub fn id(&mut self, year: u16, exam: Exam, subject: &str, grade: u8) -> u32 {
+        let found = self.keys.iter().position(|k| {
+            k.year == year && k.exam == exam && k.grade == grade && k.subject == subject
+        });
+        let i = found.unwrap_or_else(|| {
+            self.keys.push(TestKey {
+                year,
+                exam,
+                subject: subject.to_owned(),
+                grade,
+            });
+            self.keys.len() - 1
+        });
+        i as u32
+    }
+}
+
+/// What the row parser needs besides the row.
+pub struct Context<'a> {
+    pub schools: &'a [School],
+    pub tests: &'a mut TestIndex,
+    pub codes: &'a mut StrPool,
+    pub report: &'a mut LoadReport,
+}
+
+struct Cols {
+    width: usize,
+    year: usize,
+    exam: usize,
+    subject: usize,
+    grade: usize,
+    school: usize,
+    student: usize,
+    class: Option<usize>,
+    variant: Option<usize>,
+    primary: Option<usize>,
+    mark: Option<usize>,
+    test_score: Option<usize>,
+    journal: Option<usize>,
+}
+
+/// A row-level problem: the column, the value and the reason.
+type Problem = (String, String, String);
+
+fn problem(column: &str, value: &str, reason: impl Into<String>) -> Problem {
+    (column.to_owned(), value.to_owned(), reason.into())
+}
+
+/// Reads one results-layout file. Returns the parsed rows and the number of data rows read.
+pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks, u64), LoadError> {
+    let map = ColumnMap::build(&table.path, &table.headers, RESULTS, true)?;
+    let req = |n| map.get(RESULTS, n).unwrap_or(usize::MAX);
+    let cols = Cols {
+        width: table.headers.len(),
+        year: req("year"),
+        exam: req("exam"),
+        subject: req("subject"),
+        grade: req("grade"),
+        school: req("school"),
+        student: req("student"),
+        class: map.get(RESULTS, "class"),
+        variant: map.get(RESULTS, "variant"),
+        primary: map.get(RESULTS, "primary"),
+        mark: map.get(RESULTS, "mark"),
+        test_score: map.get(RESULTS, "test_score"),
+        journal: map.get(RESULTS, "journal_mark"),
+    };
+    if !map.unknown.is_empty() {
+        cx.report.note(
+            super::report::Level::Info,
+            file,
+            0,
+            format!("columns not used: {}", map.unknown.join(", ")),
+        );
+    }
+    let mut raw = RawWorks {
+        file: file.to_owned(),
+        task_ids: map.tasks.iter().map(|&(k, _)| k).collect(),
+        ..RawWorks::default()
+    };
+    let mut read = 0u64;
+    let mut cache = Cache::default();
+    table.for_each_row(|row| {
+        read += 1;
+        cache.cell = None;
+        if let Err((column, value, reason)) = parse_row(&row, &cols, &map, cx, &mut cache, &mut raw)
+        {
+            cx.report.reject(file, row.line, &column, &value, reason);
+            if let (Some(r), Some((t, s))) = (cx.report.rejected.last_mut(), cache.cell) {
+                r.cell = Some((cx.tests.keys[t as usize].clone(), s));
+            }
+        }
+    })?;
+    Ok((raw, read))
+}
+
+#[derive(Default)]
+struct Cache {
+    subject_raw: String,
+    subject: String,
+    school_raw: String,
+    school: u32,
+    /// The (test, school) of the current row once its keys parsed.
+    cell: Option<(u32, u32)>,
+}
+
+fn parse_row(
+    row: &Row<'_>,
+    c: &Cols,
+    map: &ColumnMap,
+    cx: &mut Context<'_>,
+    cache: &mut Cache,
+    raw: &mut RawWorks,
+) -> Result<(), Problem> {
+    if row.ragged {
+        return Err(problem(
+            "",
+            "",
+            format!(
+                "the line has {} fields, the header has {} (truncated or shifted line?)",
+                row.fields.len(),
+                c.width
+            ),
+        ));
+    }
+    let year_s = row.get(c.year);
+    let year = match values::integer(year_s) {
+        Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
+        Ok(None) => return Err(problem("year", "", "`year` is empty")),
+        _ => {
+            return Err(problem(
+                "year",
+                year_s,
+                "year must be a whole number such as 2025",
+            ));
+        }
+    };
+    let exam_s = row.get(c.exam);
+    let exam = Exam::parse(exam_s).ok_or_else(|| {
+        problem(
+            "exam",
+            exam_s,
+            "exam must be VPR, OGE or EGE (ВПР, ОГЭ, ЕГЭ)",
+        )
+    })?;
+    let subject_s = row.get(c.subject);
+    if subject_s != cache.subject_raw || cache.subject.is_empty() {
+        cache.subject = values::subject(subject_s).ok_or_else(|| {
+            problem(
+                "subject",
+                subject_s,
+                "unknown subject: use a code such as RU, MA, OK",
+            )
+        })?;
+        cache.subject_raw = subject_s.to_owned();
+    }
+    let grade_s = row.get(c.grade);
+    let grade = match values::integer(grade_s) {
+        Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
+        Ok(None) => return Err(problem("grade", "", "`grade` is empty")),
+        _ => {
+            return Err(problem(
+                "grade",
+                grade_s,
+                "grade must be a whole number 4..11",
+            ));
+        }
+    };
+    let school_s = row.get(c.school);
+    if school_s.is_empty() {
+        return Err(problem("school", "", "`school` is empty"));
+    }
+    if school_s != cache.school_raw {
+        let idx = cx
+            .schools
+            .binary_search_by(|s| s.id.as_str().cmp(school_s))
+            .map_err(|_| problem("school", school_s, "unknown school (not in schools.csv)"))?;
+        cache.school = idx as u32;
+        cache.school_raw = school_s.to_owned();
+    }
+    let test = cx.tests.id(year, exam, &cache.subject, grade);
+    cache.cell = Some((test, cache.school));
+    let student_s = row.get(c.student);
+    if student_s.is_empty() {
+        return Err(problem("student", "", "`student` is empty"));
+    }
+    let variant = match c.variant.map(|v| (v, row.get(v))) {
+        None => 0,
+        Some((_, s)) => match values::integer(s) {
+            Ok(None) => 0,
+            Ok(Some(x)) if (1..=u16::MAX as i64).contains(&x) => x as u16,
+            _ => return Err(problem("variant", s, "variant must be a whole number")),
+        },
+    };
+    let start = raw.scores.len();
+    let mut not_done = 0u8;
+    for &(k, pos) in &map.tasks {
+        let s = row.get(pos);
+        match values::score(s) {
+            Ok(Score::Absent) => raw.scores.push(f32::NAN),
+            Ok(Score::NotDone) => {
+                not_done = not_done.saturating_add(1);
+                raw.scores.push(0.0);
+            }
+            Ok(Score::Value(v)) => raw.scores.push(v),
+            Err(_) => {
+                raw.scores.truncate(start);
+                return Err(problem(
+                    &format!("t{k}"),
+                    s,
+                    "task score is not a number (X, Х, - or — mean not done)",
+                ));
+            }
+        }
+    }
+    let parsed = optional_numbers(row, c);
+    let (primary, mark, test_score, journal) = match parsed {
+        Ok(v) => v,
+        Err(p) => {
+            raw.scores.truncate(start);
+            return Err(p);
+        }
+    };
+    raw.line.push(row.line);
+    raw.test.push(test);
+    raw.school.push(cache.school);
+    raw.class.push(match c.class.map(|v| row.get(v)) {
+        Some(s) if !s.is_empty() => cx.codes.push(s),
+        _ => NO_CODE,
+    });
+    raw.student.push(cx.codes.push(student_s));
+    raw.variant.push(variant);
+    raw.not_done.push(not_done);
+    raw.primary.push(primary);
+    raw.mark.push(mark);
+    raw.test_score.push(test_score);
+    raw.journal.push(journal);
+    Ok(())
+}
+
+/// primary, mark, test_score, journal_mark.
+fn optional_numbers(row: &Row<'_>, c: &Cols) -> Result<(f32, u8, u8, u8), Problem> {
+    let primary = match c.primary.map(|p| row.get(p)) {
+        None | Some("") => f32::NAN,
+        Some(s) => match values::number(s) {
+            Some(v) if v >= 0.0 => v as f32,
+            _ => {
+                return Err(problem(
+                    "primary",
+                    s,
+                    "primary score is not a non-negative number",
+                ));
+            }
+        },
+    };
+    let mark_in = |name: &str, col: Option<usize>| -> Result<u8, Problem> {
+        match col.map(|p| row.get(p)) {
+            None | Some("") => Ok(NO_MARK),
+            Some(s) => match values::integer(s) {
+                Ok(Some(m)) if (2..=5).contains(&m) => Ok(m as u8),
+                _ => Err(problem(name, s, format!("{name} must be a mark 2..5"))),
+            },
+        }
+    };
+    let mark = mark_in("mark", c.mark)?;
+    let journal = mark_in("journal_mark", c.journal)?;
+    let test_score = match c.test_score.map(|p| row.get(p)) {
+        None | Some("") => NO_TEST_SCORE,
+        Some(s) => match values::integer(s) {
+            Ok(Some(v)) if (0..=100).contains(&v) => v as u8,
+            _ => {
+                return Err(problem(
+                    "test_score",
+                    s,
+                    "test score must be a whole number 0..100",
+                ));
+            }
+        },
+    };
+    Ok((primary, mark, test_score, journal))
+}

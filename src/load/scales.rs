@@ -1,0 +1,242 @@
+//! Mark scales: the bundled cut points (`data/scales/*.csv`, compiled into the
+//! binary, each row with its source) overridden test by test by the folder's
+//! own scales.csv.
+//!
+//! VPR/OGE rows give, for marks 3, 4 and 5, the lowest primary score earning
+//! the mark; EGE rows give the `pass` (certificate) and `university` minimum
+//! test scores. A scale for another year is borrowed only when the test's
+//! maximum primary score is the same, and that is noted.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::LoadError;
+use crate::model::{Scale, TestKey};
+
+use super::columns::{ColumnMap, SCALES};
+use super::meta::{key_cols, test_key};
+use super::report::LoadReport;
+use super::table::Table;
+use super::values;
+
+/// The bundled scale files: (name, contents).
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "data/scales/ege_2024.csv",
+        include_str!("../../data/scales/ege_2024.csv"),
+    ),
+    (
+        "data/scales/ege_2025.csv",
+        include_str!("../../data/scales/ege_2025.csv"),
+    ),
+    (
+        "data/scales/oge_2025.csv",
+        include_str!("../../data/scales/oge_2025.csv"),
+    ),
+];
+
+pub type Scales = BTreeMap<TestKey, Scale>;
+
+#[derive(Default)]
+struct Partial {
+    cuts: [Option<(f32, u64)>; 3],
+    pass: Option<u8>,
+    university: Option<u8>,
+    max_score: Option<f32>,
+    source: String,
+    lines: Vec<u64>,
+}
+
+/// Reads one scales table.
+pub fn load(
+    table: &Table,
+    file: &str,
+    report: &mut LoadReport,
+) -> Result<(Scales, u64), LoadError> {
+    let map = ColumnMap::build(&table.path, &table.headers, SCALES, false)?;
+    let keys = key_cols(&map, SCALES);
+    let c = |n| map.get(SCALES, n);
+    let (c_mark, c_min, c_max, c_src) = (c("mark"), c("min_score"), c("max_score"), c("source"));
+    let mut parts: BTreeMap<TestKey, Partial> = BTreeMap::new();
+    let mut read = 0;
+    table.for_each_row(|row| {
+        read += 1;
+        let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
+        let key = match test_key(&row, keys) {
+            Ok(k) => k,
+            Err((col, val, why)) => return report.reject(file, row.line, col, &val, why),
+        };
+        let Some(min) = values::number(get(c_min)).filter(|v| *v >= 0.0) else {
+            return report.reject(
+                file,
+                row.line,
+                "min_score",
+                get(c_min),
+                "min_score must be a non-negative number",
+            );
+        };
+        let max = values::number(get(c_max)).map(|v| v as f32);
+        let mark = get(c_mark).to_lowercase();
+        let p = parts.entry(key.clone()).or_default();
+        let slot = match mark.as_str() {
+            "3" => 0,
+            "4" => 1,
+            "5" => 2,
+            "pass" | "аттестат" | "минимальный" | "порог" => {
+                p.pass = Some(min.min(100.0) as u8);
+                3
+            }
+            "university" | "вуз" => {
+                p.university = Some(min.min(100.0) as u8);
+                3
+            }
+            other => {
+                return report.reject(
+                    file,
+                    row.line,
+                    "mark",
+                    other,
+                    "mark must be 3, 4, 5, pass or university",
+                );
+            }
+        };
+        if slot < 3 {
+            if let Some((_, first)) = p.cuts[slot] {
+                return report.reject(
+                    file,
+                    row.line,
+                    "mark",
+                    &mark,
+                    format!("mark {mark} of {key} already given on line {first}"),
+                );
+            }
+            p.cuts[slot] = Some((min as f32, row.line));
+        }
+        p.max_score = p.max_score.or(max);
+        if p.source.is_empty() {
+            p.source = get(c_src).to_owned();
+        }
+        p.lines.push(row.line);
+    })?;
+    let mut out = Scales::new();
+    for (key, p) in parts {
+        let cuts = match p.cuts {
+            [None, None, None] => None,
+            [Some(a), Some(b), Some(c)] if a.0 < b.0 && b.0 < c.0 => Some([a.0, b.0, c.0]),
+            _ => {
+                for line in p.lines {
+                    report.reject(
+                        file,
+                        line,
+                        "mark",
+                        "",
+                        format!("the scale of {key} needs marks 3, 4 and 5 with rising min_score"),
+                    );
+                }
+                continue;
+            }
+        };
+        let origin = if p.source.is_empty() {
+            file.to_owned()
+        } else {
+            format!("{file} ({})", p.source)
+        };
+        out.insert(
+            key,
+            Scale {
+                cuts,
+                pass: p.pass,
+                university: p.university,
+                max_score: p.max_score,
+                origin,
+            },
+        );
+    }
+    Ok((out, read))
+}
+
+/// The scales compiled into the binary.
+pub fn bundled() -> Scales {
+    let mut out = Scales::new();
+    for (name, text) in BUNDLED {
+        let table = Table::from_csv_bytes(Path::new(name), text.as_bytes())
+            .expect("bundled scale files are valid CSV");
+        let mut report = LoadReport::default();
+        let (scales, _) =
+            load(&table, name, &mut report).expect("bundled scale files have the scale columns");
+        debug_assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        out.extend(scales);
+    }
+    out
+}
+
+/// Finds the scale of `key`: the folder's, else the bundled one for the same
+/// year, else a bundled one of the nearest earlier (then later) year whose
+/// maximum score equals `test_max`. Returns the scale and a note when borrowed.
+pub fn resolve(
+    key: &TestKey,
+    folder: &Scales,
+    bundled: &Scales,
+    test_max: Option<f32>,
+) -> (Option<Scale>, Option<String>) {
+    if let Some(s) = folder.get(key).or_else(|| bundled.get(key)) {
+        return (Some(s.clone()), None);
+    }
+    let same_test =
+        |k: &&TestKey| k.exam == key.exam && k.subject == key.subject && k.grade == key.grade;
+    let mut candidates: Vec<(&TestKey, &Scale)> =
+        bundled.iter().filter(|(k, _)| same_test(k)).collect();
+    candidates.sort_by_key(|(k, _)| (k.year > key.year, k.year.abs_diff(key.year)));
+    for (k, s) in candidates {
+        let same_max = match (test_max, s.max_score) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+            _ => key.exam == crate::model::Exam::Ege, // EGE minimums are test scores 0..100
+        };
+        if same_max {
+            let note = format!(
+                "no scale for {key}: the {} scale ({}) is used, its maximum matching the test's",
+                k.year, s.origin
+            );
+            return (Some(s.clone()), Some(note));
+        }
+    }
+    (None, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Exam;
+
+    fn key(exam: Exam, year: u16, subject: &str, grade: u8) -> TestKey {
+        TestKey {
+            year,
+            exam,
+            subject: subject.into(),
+            grade,
+        }
+    }
+
+    #[test]
+    fn bundled_files_parse_with_their_sources() {
+        let b = bundled();
+        let ru = &b[&key(Exam::Oge, 2025, "RU", 9)];
+        // Письмо Рособрнадзора от 13.02.2025 № 04-41: 15 / 26 / 33 of 37.
+        assert_eq!(ru.cuts, Some([15.0, 26.0, 33.0]));
+        assert_eq!(ru.max_score, Some(37.0));
+        assert!(ru.origin.contains("04-41"));
+        let ege = &b[&key(Exam::Ege, 2025, "RU", 11)];
+        assert_eq!((ege.pass, ege.university), (Some(24), Some(36)));
+    }
+
+    #[test]
+    fn another_year_is_borrowed_only_with_the_same_maximum() {
+        let b = bundled();
+        let k = key(Exam::Oge, 2026, "RU", 9);
+        let (s, note) = resolve(&k, &Scales::new(), &b, Some(37.0));
+        assert_eq!(s.and_then(|s| s.cuts), Some([15.0, 26.0, 33.0]));
+        assert!(note.unwrap().contains("the 2025 scale"));
+        assert_eq!(resolve(&k, &Scales::new(), &b, Some(33.0)).0, None);
+        assert_eq!(resolve(&k, &Scales::new(), &b, None).0, None);
+    }
+}

@@ -1,0 +1,132 @@
+mod cli;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use cli::{Cli, Command};
+use obektiv::config::{Config, DEFAULT_TOML};
+use obektiv::progress::Progress;
+use obektiv::{Job, Summary};
+
+/// Finished, but some input rows or files were not used.
+const EXIT_INCOMPLETE: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("obektiv: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("setting up the thread pool")?;
+    }
+    let progress = Progress::new(!cli.quiet && std::io::stderr().is_terminal());
+    match cli.command {
+        Command::Analyze { data, out, config } => {
+            let config = match config {
+                Some(p) => Config::from_file(&p)?,
+                None => Config::default(),
+            };
+            let job = Job {
+                data,
+                out,
+                config,
+                progress,
+            };
+            let summary = obektiv::analyze(&job)?;
+            print_summary(&summary);
+            eprintln!(
+                "written to {}: {}",
+                job.out.display(),
+                summary.written.join(", ")
+            );
+            Ok(exit_code(&summary))
+        }
+        Command::Validate { data, out } => {
+            let (loaded, mut summary) = obektiv::validate(&data, progress)?;
+            for f in &loaded.report.files {
+                let status = if f.error.is_empty() {
+                    String::new()
+                } else {
+                    format!("  FAILED: {}", f.error)
+                };
+                eprintln!(
+                    "{:<28} {:<8} {:<12} read {:>9}  used {:>9}  rejected {:>7}{status}",
+                    f.file, f.kind, f.encoding, f.rows_read, f.rows_used, f.rows_rejected
+                );
+            }
+            for r in loaded.report.rejected.iter().take(20) {
+                eprintln!("  {}:{} [{}] {}", r.file, r.line, r.column, r.reason);
+            }
+            if loaded.report.rejected.len() > 20 {
+                eprintln!(
+                    "  ... and {} more rejected rows",
+                    loaded.report.rejected.len() - 20
+                );
+            }
+            if let Some(out) = out {
+                let job = Job {
+                    data,
+                    out,
+                    config: Config::default(),
+                    progress,
+                };
+                obektiv::write_quality(&job, &loaded.report, &mut summary)?;
+            }
+            print_summary(&summary);
+            Ok(exit_code(&summary))
+        }
+        Command::Simulate(args) => simulate(args, progress),
+        Command::Config { default } => {
+            if !default {
+                eprintln!("(no configuration file given: these are the defaults)");
+            }
+            print!("{DEFAULT_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
+    let _ = (args, progress);
+    anyhow::bail!("simulate is not wired yet")
+}
+
+fn print_summary(s: &Summary) {
+    eprintln!(
+        "rows read {}, used {}, rejected {}; {} tests, {} cells, {} works",
+        s.rows_read, s.rows_used, s.rows_rejected, s.tests, s.cells, s.works
+    );
+    if s.files_failed > 0 {
+        eprintln!(
+            "{} file(s) could not be read: see files.csv",
+            s.files_failed
+        );
+    }
+    if s.rows_rejected > 0 {
+        eprintln!(
+            "{} row(s) were not used: see rejected_rows.csv for the line and the reason",
+            s.rows_rejected
+        );
+    }
+}
+
+fn exit_code(s: &Summary) -> ExitCode {
+    if s.incomplete() {
+        ExitCode::from(EXIT_INCOMPLETE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,375 @@
+//! The in-memory model the statistical signs run on.
+//!
+//! Works are grouped by *test* (year × exam × subject × grade). Each test is one
+//! [`TestBlock`]: columnar arrays over all its works, sorted by school and then by
+//! student code, so that a *cell* (test × school) is a contiguous row range and
+//! its task-score matrix is an [`ndarray::ArrayView2`] into the block with no copy.
+//! Student and class codes live in one shared [`StrPool`] (one string buffer plus
+//! offsets), so there is no heap string per work.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
+use serde::Serialize;
+
+/// Missing mark or journal mark.
+pub const NO_MARK: u8 = 0;
+/// Missing EGE test score.
+pub const NO_TEST_SCORE: u8 = u8::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Exam {
+    #[serde(rename = "VPR")]
+    Vpr,
+    #[serde(rename = "OGE")]
+    Oge,
+    #[serde(rename = "EGE")]
+    Ege,
+}
+
+impl Exam {
+    pub fn code(self) -> &'static str {
+        match self {
+            Exam::Vpr => "VPR",
+            Exam::Oge => "OGE",
+            Exam::Ege => "EGE",
+        }
+    }
+
+    /// Russian name as users write it.
+    pub fn russian(self) -> &'static str {
+        match self {
+            Exam::Vpr => "ВПР",
+            Exam::Oge => "ОГЭ",
+            Exam::Ege => "ЕГЭ",
+        }
+    }
+
+    /// Accepts `VPR`/`ВПР`, `OGE`/`ОГЭ`, `EGE`/`ЕГЭ` in any case.
+    pub fn parse(s: &str) -> Option<Exam> {
+        match s.trim().to_uppercase().as_str() {
+            "VPR" | "ВПР" => Some(Exam::Vpr),
+            "OGE" | "ОГЭ" => Some(Exam::Oge),
+            "EGE" | "ЕГЭ" => Some(Exam::Ege),
+            _ => None,
+        }
+    }
+
+    /// Whether the exam is marked on the 2..5 scale (VPR, OGE) rather than by test score (EGE).
+    pub fn has_marks(self) -> bool {
+        !matches!(self, Exam::Ege)
+    }
+}
+
+/// One test: a year, an exam, a subject and a grade.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TestKey {
+    pub year: u16,
+    pub exam: Exam,
+    pub subject: String,
+    pub grade: u8,
+}
+
+impl std::fmt::Display for TestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {} {}",
+            self.exam.code(),
+            self.year,
+            self.grade,
+            self.subject
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locality {
+    Urban,
+    Rural,
+}
+
+#[derive(Clone, Debug)]
+pub struct School {
+    pub id: String,
+    pub name: String,
+    pub municipality: String,
+    pub kind: String,
+    pub advanced_subjects: Vec<String>,
+    pub locality: Option<Locality>,
+}
+
+impl School {
+    /// Lyceums and gymnasiums, compared with their peers rather than with everyone.
+    pub fn is_selective(&self) -> bool {
+        let k = self.kind.to_lowercase();
+        k.contains("лицей") || k.contains("гимназ") || k.contains("lyceum") || k.contains("gymnas")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskLevel {
+    Basic,
+    Advanced,
+    High,
+}
+
+/// One task of a test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskInfo {
+    /// k of column `tk`.
+    pub index: u16,
+    /// Maximum points: from tasks.csv, else the largest score seen.
+    pub max: f32,
+    /// Whether `max` came from tasks.csv (true) or was observed (false).
+    pub max_declared: bool,
+    pub level: Option<TaskLevel>,
+    pub label: String,
+}
+
+/// Primary-score cut points of one test (VPR, OGE), or test-score minimums (EGE).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scale {
+    /// Lowest primary score for marks 3, 4, 5 (VPR, OGE).
+    pub cuts: Option<[f32; 3]>,
+    /// EGE certificate minimum test score.
+    pub pass: Option<u8>,
+    /// EGE minimum test score for university admission.
+    pub university: Option<u8>,
+    pub max_score: Option<f32>,
+    /// Where the scale came from (bundled file and its source, or the folder's scales.csv).
+    pub origin: String,
+}
+
+impl Scale {
+    /// The mark 2..5 for a primary score, if the scale has cut points.
+    pub fn mark(&self, primary: f32) -> Option<u8> {
+        let cuts = self.cuts?;
+        let above = cuts.iter().filter(|&&c| primary >= c - 1e-6).count() as u8;
+        Some(2 + above)
+    }
+}
+
+/// A string pool: all codes in one buffer, addressed by index.
+#[derive(Clone, Debug, Default)]
+pub struct StrPool {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl StrPool {
+    pub fn push(&mut self, s: &str) -> u32 {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+        (self.ends.len() - 1) as u32
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// The row range of one cell (test × school) inside its [`TestBlock`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellSpan {
+    /// Index into [`Dataset::schools`].
+    pub school: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl CellSpan {
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// All used works of one test, columnar, sorted by (school, student).
+#[derive(Clone, Debug)]
+pub struct TestBlock {
+    pub key: TestKey,
+    pub tasks: Vec<TaskInfo>,
+    /// works × tasks; task scores with "not done" entries as 0.
+    pub scores: Array2<f32>,
+    pub primary: Array1<f32>,
+    /// 2..5 or [`NO_MARK`].
+    pub mark: Array1<u8>,
+    /// 0..100 or [`NO_TEST_SCORE`].
+    pub test_score: Array1<u8>,
+    /// 2..5 or [`NO_MARK`].
+    pub journal: Array1<u8>,
+    /// 0 when not given.
+    pub variant: Vec<u16>,
+    /// Index into [`Dataset::codes`], or `u32::MAX` when not given.
+    pub class: Vec<u32>,
+    /// Index into [`Dataset::codes`].
+    pub student: Vec<u32>,
+    /// Number of tasks marked not done (`X`) in each work.
+    pub not_done: Vec<u8>,
+    /// Marks given in the file that disagree with the scale, per work.
+    pub mark_disagrees: Vec<bool>,
+    pub cells: Vec<CellSpan>,
+    pub scale: Option<Scale>,
+}
+
+impl TestBlock {
+    /// Sum of task maxima (the test's maximum primary score), when tasks are known.
+    pub fn max_primary(&self) -> Option<f32> {
+        if self.tasks.is_empty() {
+            self.scale.as_ref().and_then(|s| s.max_score)
+        } else {
+            Some(self.tasks.iter().map(|t| t.max).sum())
+        }
+    }
+
+    pub fn cell(&self, i: usize) -> Cell<'_> {
+        Cell {
+            block: self,
+            span: self.cells[i],
+        }
+    }
+
+    pub fn n_works(&self) -> usize {
+        self.primary.len()
+    }
+}
+
+/// A borrowed view of one cell's works.
+#[derive(Clone, Copy)]
+pub struct Cell<'a> {
+    pub block: &'a TestBlock,
+    pub span: CellSpan,
+}
+
+impl<'a> Cell<'a> {
+    pub fn n(&self) -> usize {
+        self.span.len()
+    }
+    pub fn scores(&self) -> ArrayView2<'a, f32> {
+        self.block.scores.slice(s![self.span.range(), ..])
+    }
+    pub fn primary(&self) -> ArrayView1<'a, f32> {
+        self.block.primary.slice(s![self.span.range()])
+    }
+    pub fn mark(&self) -> ArrayView1<'a, u8> {
+        self.block.mark.slice(s![self.span.range()])
+    }
+    pub fn journal(&self) -> ArrayView1<'a, u8> {
+        self.block.journal.slice(s![self.span.range()])
+    }
+    pub fn test_score(&self) -> ArrayView1<'a, u8> {
+        self.block.test_score.slice(s![self.span.range()])
+    }
+    pub fn mark_disagrees(&self) -> &'a [bool] {
+        &self.block.mark_disagrees[self.span.range()]
+    }
+    pub fn not_done(&self) -> &'a [u8] {
+        &self.block.not_done[self.span.range()]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Medal {
+    Gold,
+    Silver,
+}
+
+#[derive(Clone, Debug)]
+pub struct MedalRow {
+    pub year: u16,
+    pub school: u32,
+    pub student: String,
+    pub medal: Medal,
+}
+
+/// Everything loaded from a data folder.
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    /// Sorted by id.
+    pub schools: Vec<School>,
+    /// Sorted by key.
+    pub tests: Vec<TestBlock>,
+    /// Student and class codes.
+    pub codes: StrPool,
+    pub medals: Vec<MedalRow>,
+    /// Works re-scored by an independent commission, in the same layout as `tests`.
+    pub recheck: Vec<TestBlock>,
+}
+
+impl Dataset {
+    pub fn school_index(&self, id: &str) -> Option<u32> {
+        self.schools
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    pub fn n_works(&self) -> usize {
+        self.tests.iter().map(TestBlock::n_works).sum()
+    }
+
+    pub fn n_cells(&self) -> usize {
+        self.tests.iter().map(|t| t.cells.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_mark_uses_lowest_score_of_each_mark() {
+        // VPR 4 RU 2024-style cuts: 3 from 14, 4 from 24, 5 from 33.
+        let s = Scale {
+            cuts: Some([14.0, 24.0, 33.0]),
+            pass: None,
+            university: None,
+            max_score: Some(38.0),
+            origin: String::new(),
+        };
+        assert_eq!(s.mark(0.0), Some(2));
+        assert_eq!(s.mark(13.0), Some(2));
+        assert_eq!(s.mark(14.0), Some(3));
+        assert_eq!(s.mark(23.0), Some(3));
+        assert_eq!(s.mark(24.0), Some(4));
+        assert_eq!(s.mark(33.0), Some(5));
+        assert_eq!(s.mark(38.0), Some(5));
+    }
+
+    #[test]
+    fn pool_round_trips() {
+        let mut p = StrPool::default();
+        let a = p.push("10001");
+        let b = p.push("");
+        let c = p.push("4А");
+        assert_eq!((p.get(a), p.get(b), p.get(c)), ("10001", "", "4А"));
+        assert_eq!(p.len(), 3);
+    }
+
+    #[test]
+    fn exam_aliases() {
+        assert_eq!(Exam::parse("впр"), Some(Exam::Vpr));
+        assert_eq!(Exam::parse(" ОГЭ "), Some(Exam::Oge));
+        assert_eq!(Exam::parse("ege"), Some(Exam::Ege));
+        assert_eq!(Exam::parse("GIA"), None);
+    }
+}

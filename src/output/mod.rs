@@ -1,0 +1,144 @@
+//! Output files. Writers build bytes from `#[derive(Serialize)]` rows;
+//! [`write_file`] is the one function that touches the disk.
+
+pub mod tables;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::CsvDialect;
+use crate::error::OutputError;
+
+/// Writes `bytes` to `dir/name`, creating `dir`.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io {
+        path: dir.join(name),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::write(dir.join(name), bytes).map_err(io)
+}
+
+/// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab,
+/// CR at the start) gets a leading apostrophe, so it stays text.
+pub fn safe_text(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
+}
+
+/// Rounds to `digits` decimals (for stable, readable output).
+pub fn round(x: Option<f64>, digits: i32) -> Option<f64> {
+    let f = 10f64.powi(digits);
+    x.map(|v| (v * f).round() / f)
+}
+
+/// CSV bytes of `rows` in the configured dialect.
+/// An empty table still gets its header (taken from a default row).
+pub fn csv_bytes<T: Serialize + Default>(
+    rows: &[T],
+    dialect: CsvDialect,
+    what: &str,
+) -> Result<Vec<u8>, OutputError> {
+    let err = |e: &dyn std::fmt::Display| OutputError::Build {
+        what: what.to_owned(),
+        message: e.to_string(),
+    };
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(|e| err(&e))?;
+    }
+    if rows.is_empty() {
+        w.serialize(T::default()).map_err(|e| err(&e))?;
+    }
+    let mut plain = w.into_inner().map_err(|e| err(&e))?;
+    if rows.is_empty() {
+        let header_end = plain
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(plain.len(), |i| i + 1);
+        plain.truncate(header_end);
+    }
+    match dialect {
+        CsvDialect::Plain => Ok(plain),
+        CsvDialect::ExcelRu => to_excel_ru(&plain).map_err(|e| err(&e)),
+    }
+}
+
+/// `;`-separated, decimal comma, UTF-8 BOM: what Excel with Russian regional
+/// settings opens directly.
+fn to_excel_ru(plain: &[u8]) -> Result<Vec<u8>, csv::Error> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(plain);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        for rec in r.records() {
+            let rec = rec?;
+            let fields: Vec<String> = rec
+                .iter()
+                .map(|f| {
+                    let numeric =
+                        f.contains('.') && f.parse::<f64>().is_ok() && !f.contains(['e', 'E']);
+                    if numeric {
+                        f.replace('.', ",")
+                    } else {
+                        f.to_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&fields)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, Default)]
+    struct R {
+        name: String,
+        x: Option<f64>,
+    }
+
+    #[test]
+    fn formulas_stay_text() {
+        assert_eq!(safe_text("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(safe_text("-1"), "'-1");
+        assert_eq!(safe_text("МБОУ СОШ"), "МБОУ СОШ");
+    }
+
+    #[test]
+    fn excel_dialect_uses_semicolon_and_decimal_comma() {
+        let rows = [
+            R {
+                name: "a.b".into(),
+                x: Some(0.25),
+            },
+            R {
+                name: "c".into(),
+                x: None,
+            },
+        ];
+        let plain = csv_bytes(&rows, CsvDialect::Plain, "t").unwrap();
+        assert_eq!(String::from_utf8(plain).unwrap(), "name,x\na.b,0.25\nc,\n");
+        let ru = csv_bytes(&rows, CsvDialect::ExcelRu, "t").unwrap();
+        assert_eq!(
+            String::from_utf8(ru).unwrap(),
+            "\u{feff}name;x\na.b;0,25\nc;\n"
+        );
+        let empty: [R; 0] = [];
+        assert_eq!(
+            csv_bytes(&empty, CsvDialect::Plain, "t").unwrap(),
+            b"name,x\n"
+        );
+    }
+}

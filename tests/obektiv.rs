@@ -1,0 +1,8 @@
+//! The integration suite: one test binary, modules by theme.
+
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/common.rs"]
+mod common;
+#[path = "suite/loading.rs"]
+mod loading;

@@ -1,0 +1,104 @@
+//! The command line: exit codes, determinism across thread counts, help text.
+
+use assert_cmd::Command;
+
+use crate::common::{RESULTS, folder, read};
+
+fn obektiv() -> Command {
+    Command::cargo_bin("obektiv").unwrap()
+}
+
+#[test]
+fn analyze_writes_the_tables_and_exits_zero_on_clean_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    obektiv()
+        .args(["analyze"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    for f in [
+        "cells.csv",
+        "region.csv",
+        "rejected_rows.csv",
+        "files.csv",
+        "notes.csv",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn rejected_rows_give_exit_code_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = format!("{RESULTS}2025,VPR,MA,4,edu404,4А,9,1,1,1,0,2,3,4\n");
+    let data = folder(&tmp.path().join("data"), &[("results.csv", bad.as_bytes())]);
+    obektiv()
+        .args(["analyze"])
+        .arg(&data)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("rejected 1"));
+}
+
+#[test]
+fn outputs_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    for t in ["1", "2"] {
+        obektiv()
+            .args(["--threads", t, "analyze"])
+            .arg(&data)
+            .arg("--out")
+            .arg(tmp.path().join(t))
+            .assert()
+            .success();
+    }
+    for f in ["cells.csv", "region.csv", "notes.csv", "files.csv"] {
+        assert_eq!(
+            read(&tmp.path().join("1").join(f)),
+            read(&tmp.path().join("2").join(f)),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn missing_folder_is_a_clear_error() {
+    obektiv()
+        .args(["analyze", "/no/such/folder", "--out", "/tmp/x"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("/no/such/folder: not a folder"));
+}
+
+#[test]
+fn default_config_round_trips_and_help_has_examples() {
+    let out = obektiv()
+        .args(["config", "--default"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("csv_dialect"));
+    obektiv()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "obektiv analyze data/sample --out reports",
+        ));
+}

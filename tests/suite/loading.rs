@@ -1,0 +1,267 @@
+//! Loading real-world variants of the data folder, and the rejected-rows accounting.
+
+use std::path::Path;
+
+use crate::common::{RESULTS, analyze, excel_ru, folder, read, table};
+
+fn cells_of(dir: &Path, results: &[(&str, &[u8])]) -> (String, obektiv::Summary) {
+    let data = folder(&dir.join("data"), results);
+    let out = dir.join("out");
+    let s = analyze(&data, &out);
+    (read(&out.join("cells.csv")), s)
+}
+
+fn rejected(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    table(&dir.join("out/rejected_rows.csv"))
+}
+
+#[test]
+fn clean_folder_uses_every_row_with_hand_computed_statistics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", RESULTS.as_bytes())]);
+    // 3 schools + 3 tasks + 3 scale rows + 9 works.
+    assert_eq!((s.rows_read, s.rows_used, s.rows_rejected), (18, 18, 0));
+    assert_eq!((s.tests, s.cells, s.works), (1, 3, 9));
+    let cells = table(&tmp.path().join("out/cells.csv"));
+    let c = &cells[0];
+    assert_eq!(c["school"], "edu000001");
+    assert_eq!(c["n"], "4");
+    // primary 5, 2, 1, 3: mean 2.75; sample SD sqrt(8.75 / 3) = 1.7078 (by hand).
+    assert_eq!(c["mean_primary"], "2.75");
+    assert_eq!(c["sd_primary"], "1.708");
+    assert_eq!(c["max_primary"], "5.0");
+    assert_eq!(
+        (c["share_2"].as_str(), c["share_5"].as_str()),
+        ("0.25", "0.25")
+    );
+    // exam vs journal: 5/5, 3/4, 2/3, 4/4 -> lowered 2, confirmed 2.
+    assert_eq!(
+        (
+            c["share_lowered"].as_str(),
+            c["share_confirmed"].as_str(),
+            c["share_raised"].as_str()
+        ),
+        ("0.5", "0.5", "0.0")
+    );
+    // one X among 4 works × 3 tasks.
+    assert_eq!(c["not_done_share"], "0.0833");
+    assert_eq!(
+        (
+            c["risk"].as_str(),
+            c["marker"].as_str(),
+            c["signs"].as_str()
+        ),
+        ("", "", "")
+    );
+    let lyceum = &cells[1];
+    assert_eq!(
+        (
+            lyceum["share_lowered"].as_str(),
+            lyceum["share_raised"].as_str()
+        ),
+        ("0.3333", "0.3333")
+    );
+}
+
+#[test]
+fn windows_1251_semicolon_and_decimal_comma_load_like_utf8() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let with_decimal = RESULTS.replace(",5,5,5\n", ",5.0,5,5\n");
+    let (utf8, _) = cells_of(a.path(), &[("results.csv", RESULTS.as_bytes())]);
+    let (cp, s) = cells_of(b.path(), &[("results.csv", &excel_ru(&with_decimal))]);
+    assert_eq!(s.rows_rejected, 0);
+    assert_eq!(utf8, cp);
+    let files = table(&b.path().join("out/files.csv"));
+    let r = files.iter().find(|f| f["file"] == "results.csv").unwrap();
+    assert_eq!(
+        (r["encoding"].as_str(), r["delimiter"].as_str()),
+        ("windows-1251", ";")
+    );
+}
+
+#[test]
+fn bom_and_russian_headers_load_like_plain() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let header_end = RESULTS.find('\n').unwrap();
+    let russian = format!(
+        "\u{feff}Год,Экзамен,Предмет,Параллель,Логин ОО,Класс,Код участника,Вариант,т1,т2,т3,Первичный балл,Отметка,Отметка по журналу{}",
+        &RESULTS[header_end..]
+    );
+    let (plain, _) = cells_of(a.path(), &[("results.csv", RESULTS.as_bytes())]);
+    let (ru, s) = cells_of(b.path(), &[("results.csv", russian.as_bytes())]);
+    assert_eq!(s.rows_rejected, 0);
+    assert_eq!(plain, ru);
+}
+
+#[test]
+fn parquet_loads_like_csv() {
+    use polars::prelude::*;
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (csv_cells, _) = cells_of(a.path(), &[("results.csv", RESULTS.as_bytes())]);
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0)) // all text, as FIS OKO exports keep codes
+        .into_reader_with_file_handle(std::io::Cursor::new(RESULTS.as_bytes()))
+        .finish()
+        .unwrap();
+    let data = folder(&b.path().join("data"), &[]);
+    let file = std::fs::File::create(data.join("results.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    let s = analyze(&data, &b.path().join("out"));
+    assert_eq!((s.rows_rejected, s.works), (0, 9));
+    assert_eq!(csv_cells, read(&b.path().join("out/cells.csv")));
+}
+
+#[test]
+fn row_order_and_file_split_do_not_change_results() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut lines: Vec<&str> = RESULTS.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let first = format!("{header}\n{}\n", lines[..4].join("\n"));
+    let second = format!("{header}\n{}\n", lines[4..].join("\n"));
+    let (one, _) = cells_of(a.path(), &[("results.csv", RESULTS.as_bytes())]);
+    let (two, _) = cells_of(
+        b.path(),
+        &[
+            ("results_a.csv", first.as_bytes()),
+            ("results_b.csv", second.as_bytes()),
+        ],
+    );
+    assert_eq!(one, two);
+}
+
+/// Each bad row is rejected with its line and reason; the others are used.
+#[test]
+fn bad_rows_are_listed_and_accounting_balances() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = format!(
+        "{RESULTS}\
+2025,VPR,MA,4,edu000001,4А,105,1,1,два,0,,,4\n\
+2025,VPR,MA,4,edu999999,4А,106,1,1,1,0,2,3,4\n\
+2025,VPR,MA,4,edu000001,4А,107,1,1,1,0,5,3,4\n\
+2025,VPR,MA,4,edu000001,4А,108,1,1,3,0,4,4,4\n\
+2025,VPR,MA,4,edu000001,4А,109,1,1,1,0,2,7,4\n\
+2025,VPR,MA,4,edu000002,4А,201,1,1,2,1,4,4,5\n\
+2025,VPR,MA,4,edu000002,4А,203,1,0,0,0,0,2,3\n\
+2025,VPR,MA,4,edu000003,4,303,1,1,1\n"
+    );
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", bad.as_bytes())]);
+    let rows = rejected(tmp.path());
+    let find = |line: &str| {
+        rows.iter()
+            .find(|r| r["line"] == line)
+            .unwrap_or_else(|| panic!("line {line} not rejected: {rows:?}"))
+    };
+    assert_eq!(find("11")["column"], "t2");
+    assert!(find("11")["reason"].contains("not a number"));
+    assert!(find("12")["reason"].contains("unknown school"));
+    assert!(find("13")["reason"].contains("not the sum"));
+    assert!(find("14")["reason"].contains("above its maximum 2"));
+    assert!(find("15")["reason"].contains("mark 2..5"));
+    // line 16 repeats line 6 exactly: one copy kept; line 17 conflicts with line 8: both out.
+    assert!(find("16")["reason"].contains("duplicate of results.csv:6"));
+    assert!(find("17")["reason"].contains("different results"));
+    assert!(find("8")["reason"].contains("different results"));
+    assert!(!rows.iter().any(|r| r["line"] == "6"));
+    assert!(find("18")["reason"].contains("the line has 10 fields, the header has 14"));
+    assert_eq!(rows.len(), 9);
+    // read = used + rejected, per file and in total.
+    assert_eq!(s.rows_read, s.rows_used + s.rows_rejected);
+    assert_eq!(s.rows_rejected, 9);
+    let files = table(&tmp.path().join("out/files.csv"));
+    let r = files.iter().find(|f| f["file"] == "results.csv").unwrap();
+    assert_eq!(
+        (
+            r["rows_read"].as_str(),
+            r["rows_used"].as_str(),
+            r["rows_rejected"].as_str()
+        ),
+        ("17", "8", "9")
+    );
+    // the rejected rows of a cell are counted in cells.csv.
+    let cells = table(&tmp.path().join("out/cells.csv"));
+    // school 1: lines 11, 13, 14, 15 (line 16 is school 2's, 12 has no known school).
+    assert_eq!(cells[0]["rows_rejected"], "4");
+}
+
+#[test]
+fn marks_come_from_the_scale_and_disagreements_are_kept_and_noted() {
+    let tmp = tempfile::tempdir().unwrap();
+    // No mark column values: computed from the scale (cuts 2, 3, 5).
+    let no_marks = RESULTS
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if !l.starts_with("year") {
+                f[12] = "";
+            }
+            f.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (computed, _) = cells_of(tmp.path(), &[("results.csv", no_marks.as_bytes())]);
+    let t2 = tempfile::tempdir().unwrap();
+    let (given, _) = cells_of(t2.path(), &[("results.csv", RESULTS.as_bytes())]);
+    assert_eq!(computed, given, "the fixture's marks are the scale's marks");
+
+    // A mark that contradicts the scale: kept, counted and noted.
+    let t3 = tempfile::tempdir().unwrap();
+    let wrong = RESULTS.replace("102,2,1,1,0,2,3,4", "102,2,1,1,0,2,5,4");
+    let (_, s) = cells_of(t3.path(), &[("results.csv", wrong.as_bytes())]);
+    assert_eq!(s.rows_rejected, 0);
+    let cells = table(&t3.path().join("out/cells.csv"));
+    assert_eq!(cells[0]["mark_scale_disagreements"], "1");
+    assert_eq!(cells[0]["share_5"], "0.5");
+    let notes = read(&t3.path().join("out/notes.csv"));
+    assert!(notes.contains("mark 5 given, the scale"), "{notes}");
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_others_are_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: &[(&str, &[u8])] = &[
+        ("results_ok.csv", RESULTS.as_bytes()),
+        ("results_empty.csv", b""),
+        ("results_nocol.csv", b"year,exam,subject\n2025,VPR,MA\n"),
+        (
+            "results_pipe.csv",
+            b"year|exam|subject|grade|school|student\n2025|VPR|MA|4|edu000001|1\n",
+        ),
+        (
+            "results_duphead.csv",
+            b"year,exam,subject,grade,school,student,t1,T1\n",
+        ),
+    ];
+    let (_, s) = cells_of(tmp.path(), files);
+    assert_eq!((s.files_failed, s.works), (4, 9));
+    let f = table(&tmp.path().join("out/files.csv"));
+    let err = |name: &str| f.iter().find(|r| r["file"] == name).unwrap()["error"].clone();
+    assert!(err("results_empty.csv").contains("the file is empty"));
+    let nocol = err("results_nocol.csv");
+    assert!(
+        nocol.contains("results_nocol.csv: required column(s) missing: grade, school, student"),
+        "{nocol}"
+    );
+    assert!(
+        nocol.contains("Columns found: `year`, `exam`, `subject`"),
+        "{nocol}"
+    );
+    assert!(err("results_pipe.csv").contains("single column"));
+    assert!(err("results_duphead.csv").contains("both mean `t1`"));
+}
+
+#[test]
+fn truncated_last_line_without_newline_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = format!("{RESULTS}2025,VPR,MA,4,edu000002,4А,204,1,1,");
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", cut.as_bytes())]);
+    assert_eq!((s.rows_read, s.rows_rejected), (19, 1));
+    let rows = rejected(tmp.path());
+    assert_eq!(rows[0]["line"], "11");
+    assert!(rows[0]["reason"].contains("truncated"));
+}

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod simulate;
 
 use std::path::PathBuf;
 

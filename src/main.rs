@@ -100,8 +100,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
-    let _ = (args, progress);
-    anyhow::bail!("simulate is not wired yet")
+    use obektiv::simulate::{Dialect, SimOptions};
+    let opts = SimOptions {
+        schools: args.schools,
+        years: args.years,
+        last_year: args.last_year,
+        seed: args.seed,
+        manipulated_share: args.manipulated_share,
+        dialect: match args.dialect {
+            cli::DialectArg::Plain => Dialect::Plain,
+            cli::DialectArg::ExcelRu => Dialect::ExcelRu,
+        },
+    };
+    let bar = progress.bar(args.schools as u64, "simulating schools");
+    let summary = obektiv::simulate::simulate(&opts, &args.out, &mut |done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "{}: {} schools, {} works, {} cells ({} with planted manipulation, see truth.csv)",
+        args.out.display(),
+        summary.schools,
+        summary.works,
+        summary.cells,
+        summary.manipulated_cells
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_summary(s: &Summary) {

@@ -159,7 +159,7 @@ pub fn load(
 pub fn bundled() -> Scales {
     let mut out = Scales::new();
     for (name, text) in BUNDLED {
-        let table = Table::from_csv_bytes(Path::new(name), text.as_bytes())
+        let table = Table::from_csv_bytes(Path::new(name), text.as_bytes().to_vec())
             .expect("bundled scale files are valid CSV");
         let mut report = LoadReport::default();
         let (scales, _) =

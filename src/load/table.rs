@@ -57,15 +57,20 @@ impl Row<'_> {
 
 /// Decodes bytes: a BOM wins (UTF-8, UTF-16LE/BE as Excel's "Unicode text"),
 /// then valid UTF-8, else Windows-1251 (what Russian Excel saves as "CSV").
-pub fn decode(bytes: &[u8]) -> (String, &'static str) {
-    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return (text.into_owned(), enc.name());
+/// Takes the bytes by value so that a UTF-8 file is not copied.
+pub fn decode(mut bytes: Vec<u8>) -> (String, &'static str) {
+    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
+        if enc == UTF_8 {
+            bytes.drain(..bom_len);
+        } else {
+            let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+            return (text.into_owned(), enc.name());
+        }
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_owned(), UTF_8.name()),
-        Err(_) => {
-            let (text, _) = WINDOWS_1251.decode_without_bom_handling(bytes);
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, UTF_8.name()),
+        Err(e) => {
+            let (text, _) = WINDOWS_1251.decode_without_bom_handling(e.as_bytes());
             (text.into_owned(), WINDOWS_1251.name())
         }
     }
@@ -103,12 +108,12 @@ impl Table {
                 path: path.to_owned(),
                 source,
             })?;
-            Self::from_csv_bytes(path, &bytes)
+            Self::from_csv_bytes(path, bytes)
         }
     }
 
     /// Reads CSV from bytes already in memory (`path` names it in messages).
-    pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
+    pub fn from_csv_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, LoadError> {
         let (text, encoding) = decode(bytes);
         if text.trim().is_empty() {
             return Err(LoadError::Empty {
@@ -247,11 +252,17 @@ mod tests {
     fn decodes_cp1251_and_bom() {
         // "школа" in Windows-1251.
         let cp = [0xF8, 0xEA, 0xEE, 0xEB, 0xE0];
-        assert_eq!(decode(&cp), ("школа".to_owned(), "windows-1251"));
+        assert_eq!(decode(cp.to_vec()), ("школа".to_owned(), "windows-1251"));
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice("школа".as_bytes());
-        assert_eq!(decode(&bom), ("школа".to_owned(), "UTF-8"));
-        assert_eq!(decode("a,b".as_bytes()).1, "UTF-8");
+        assert_eq!(decode(bom), ("школа".to_owned(), "UTF-8"));
+        assert_eq!(decode(b"a,b".to_vec()).1, "UTF-8");
+        // UTF-16LE with BOM, as Excel's "Unicode text".
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("ab".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(utf16), ("ab".to_owned(), "UTF-16LE"));
     }
 
     #[test]
@@ -266,7 +277,7 @@ mod tests {
     fn rows_carry_lines_and_raggedness() {
         let t = Table::from_csv_bytes(
             Path::new("x.csv"),
-            b"a;b;c\n1;2;3\n\"multi\nline\";5;6\n7;8\n",
+            b"a;b;c\n1;2;3\n\"multi\nline\";5;6\n7;8\n".to_vec(),
         )
         .unwrap();
         assert_eq!(t.headers, ["a", "b", "c"]);
@@ -285,7 +296,7 @@ mod tests {
 
     #[test]
     fn empty_file_is_an_error() {
-        let e = Table::from_csv_bytes(Path::new("e.csv"), b"  \n")
+        let e = Table::from_csv_bytes(Path::new("e.csv"), b"  \n".to_vec())
             .err()
             .unwrap();
         assert!(e.to_string().contains("e.csv: the file is empty"));

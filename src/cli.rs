@@ -64,6 +64,26 @@ Exit code: 0 all input usable, 3 some rows or files cannot be used, 1 failed."
         after_help = "Example:\n  obektiv simulate --schools 300 --years 3 --seed 42 --out data/sample"
     )]
     Simulate(SimulateArgs),
+    /// Measure detection quality on simulated regions (seeds × intensities) and write evaluation.csv.
+    #[command(after_help = "Example:\n  obektiv evaluate --seeds 5 --schools 300 --out reports")]
+    Evaluate {
+        /// Number of seeds (regions) per intensity: seeds 1..=N.
+        #[arg(long, default_value_t = 5)]
+        seeds: u64,
+        #[arg(long, default_value_t = 300)]
+        schools: usize,
+        #[arg(long, default_value_t = 2)]
+        years: u16,
+        /// Cells with fewer works are left out of the measures.
+        #[arg(long, default_value_t = 20)]
+        min_n: usize,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// List the signs with their statistics, rules and references.
+    Signs,
     /// Print the configuration.
     Config {
         /// Print the defaults with comments.

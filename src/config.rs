@@ -15,6 +15,34 @@ pub const DEFAULT_TOML: &str = r#"# obektiv configuration. Every key is optional
 # "excel-ru": UTF-8 with BOM, semicolon-separated, decimal comma (opens directly
 # in Excel with Russian regional settings).
 csv_dialect = "plain"
+
+[signs]
+# A sign fires in a cell when its Benjamini-Hochberg q-value (per sign, across
+# all cells) is at most q_max and its effect reaches the sign's minimum.
+q_max = 0.05
+# Cells with fewer works are not evaluated (evaluated = false, with the reason).
+min_works = 15
+# Fewest cells in a peer group for its own regional reference (else the whole test).
+min_cells = 10
+# Minimum effects: S1 shrunk excess of the mean (share of the maximum score),
+# S2 excess hard-task score (share of the hard maximum), S3 excess share of works
+# at the cut-offs, S4 excess share of marks in the sign's direction, S5 share of
+# works in groups of identical answers.
+high_result_min_effect = 0.05
+task_profile_min_effect = 0.10
+cutoff_min_effect = 0.10
+journal_min_effect = 0.10
+identical_min_effect = 0.10
+# When S1 (high result) fires, the other signs count at q <= q_max * this.
+high_result_boost = 2.0
+
+[lists]
+# A school is on the year's list with at least this many marked cells.
+list_min_markers = 1
+# Objective list: at least this many evaluated cells in every year, and no
+# marking sign with a q-value below objective_q_min in any cell.
+objective_min_cells = 2
+objective_q_min = 0.25
 "#;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -36,14 +64,30 @@ pub struct OutputConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub output: OutputConfig,
+    pub signs: crate::signs::SignsConfig,
+    pub lists: crate::risk::ListsConfig,
 }
 
 impl Config {
+    /// Parses and validates (every threshold is checked here, once).
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let c: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        c.signs.validate().map_err(|m| ConfigError::Parse {
+            path: path.to_owned(),
+            message: m,
+        })?;
+        if !(0.0..=1.0).contains(&c.lists.objective_q_min) || c.lists.list_min_markers == 0 {
+            return Err(ConfigError::Parse {
+                path: path.to_owned(),
+                message:
+                    "lists.objective_q_min must be in 0..1 and lists.list_min_markers at least 1"
+                        .into(),
+            });
+        }
+        Ok(c)
     }
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {

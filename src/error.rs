@@ -61,6 +61,8 @@ pub enum RunError {
     Polars(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("evaluation: {0}")]
+    Evaluation(String),
 }
 
 /// Writing an output file failed.

@@ -1,25 +1,28 @@
 //! obektiv: signs of non-objective school assessment results (VPR, OGE, EGE).
 //!
 //! [`analyze`] reads top to bottom as the pipeline: load and validate the data
-//! folder → cells → descriptive statistics → outputs. The statistical signs,
-//! the risk list and the cross-check sample are later stages of the same
-//! pipeline.
+//! folder → cells → descriptive statistics → signs (parallel) → risk → lists →
+//! outputs. The cross-check sample is a later stage of the same pipeline.
 
 pub mod config;
 pub mod describe;
 pub mod error;
+pub mod evaluate;
 pub mod load;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod risk;
+pub mod signs;
 pub mod simulate;
+pub mod stats;
 
 use std::path::PathBuf;
 
 use config::Config;
 use error::RunError;
 use load::report::LoadReport;
-use output::{csv_bytes, tables, write_file};
+use output::{csv_bytes, lists, tables, write_file};
 use progress::Progress;
 
 /// One analysis job: the validated configuration plus where to read and write.
@@ -41,6 +44,9 @@ pub struct Summary {
     pub tests: usize,
     pub cells: usize,
     pub works: usize,
+    pub marked_cells: usize,
+    /// School-years on the risk list.
+    pub listed: usize,
     pub written: Vec<String>,
 }
 
@@ -103,7 +109,7 @@ pub fn write_quality(
     Ok(())
 }
 
-/// The whole analysis: load → validate → cells → outputs.
+/// The whole analysis: load → validate → cells → signs → risk → lists → outputs.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary) = validate(&job.data, job.progress)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
@@ -112,15 +118,40 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         return Err(RunError::NothingUsable);
     }
     let cells = describe::all_cells(data);
+    let spinner = job.progress.spinner("evaluating the signs");
+    let results = signs::run(data, &job.config.signs);
+    spinner.finish_and_clear();
+    let verdicts = risk::combine(&results, &job.config.signs);
+    let list = risk::risk_list(data, &results, &verdicts, &job.config.lists);
+    let objective = risk::objective_list(data, &results, &job.config.lists);
+    summary.listed = list.len();
+    summary.marked_cells = verdicts.iter().filter(|v| v.marker).count();
     let d = job.config.output.csv_dialect;
     let outputs = [
         (
             "cells.csv",
-            csv_bytes(&tables::cell_rows(data, &cells, report), d, "cells.csv")?,
+            csv_bytes(
+                &tables::cell_rows(data, &cells, &verdicts, report),
+                d,
+                "cells.csv",
+            )?,
         ),
         (
             "region.csv",
             csv_bytes(&tables::region_rows(data), d, "region.csv")?,
+        ),
+        (
+            "findings.csv",
+            csv_bytes(&lists::finding_rows(data, &results), d, "findings.csv")?,
+        ),
+        ("risk_list.csv", lists::risk_list_bytes(data, &list, d)?),
+        (
+            "objective_list.csv",
+            csv_bytes(
+                &lists::objective_rows(data, &objective),
+                d,
+                "objective_list.csv",
+            )?,
         ),
     ];
     for (name, bytes) in outputs {

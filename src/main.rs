@@ -89,6 +89,67 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(exit_code(&summary))
         }
         Command::Simulate(args) => simulate(args, progress),
+        Command::Evaluate {
+            seeds,
+            schools,
+            years,
+            min_n,
+            config,
+            out,
+        } => {
+            let config = match config {
+                Some(p) => Config::from_file(&p)?,
+                None => Config::default(),
+            };
+            let opts = obektiv::evaluate::EvalOptions {
+                seeds: (1..=seeds).collect(),
+                schools,
+                years,
+                min_n,
+                config,
+                work: out.join(".evaluate-work"),
+            };
+            let ev = obektiv::evaluate::evaluate(&opts, progress)?;
+            std::fs::remove_dir_all(&opts.work).ok();
+            println!(
+                "{:<36} {:<9} {:>7} {:>7} {:>7}  fired by sign",
+                "cells", "intensity", "n", "flagged", "rate"
+            );
+            for r in &ev.rows {
+                let rate = r.rate.map_or("—".to_owned(), |x| format!("{:.3}", x));
+                println!(
+                    "{:<36} {:<9} {:>7} {:>7} {:>7}  {}",
+                    r.group, r.intensity, r.cells, r.flagged, rate, r.by_sign
+                );
+            }
+            for (i, a) in &ev.auc {
+                println!("AUC of risk, {i}: {a:.4}");
+            }
+            let bytes = obektiv::output::csv_bytes(
+                &ev.rows,
+                obektiv::config::CsvDialect::Plain,
+                "evaluation.csv",
+            )?;
+            obektiv::output::write_file(&out, "evaluation.csv", &bytes)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Signs => {
+            for s in obektiv::signs::REGISTRY {
+                let d = s.doc();
+                println!(
+                    "{} — {}\n  statistic: {}\n  null: {}\n  rule: {}\n  minimum sample: {}\n  reference: {}\n  marks a cell alone: {}\n",
+                    s.id(),
+                    s.title(),
+                    d.statistic,
+                    d.null,
+                    d.rule,
+                    d.min_sample,
+                    d.reference,
+                    if s.marks_cell() { "yes" } else { "no" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config { default } => {
             if !default {
                 eprintln!("(no configuration file given: these are the defaults)");
@@ -111,6 +172,7 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
             cli::DialectArg::Plain => Dialect::Plain,
             cli::DialectArg::ExcelRu => Dialect::ExcelRu,
         },
+        intensity: None,
     };
     let bar = progress.bar(args.schools as u64, "simulating schools");
     let summary = obektiv::simulate::simulate(&opts, &args.out, &mut |done, _| {
@@ -133,6 +195,12 @@ fn print_summary(s: &Summary) {
         "rows read {}, used {}, rejected {}; {} tests, {} cells, {} works",
         s.rows_read, s.rows_used, s.rows_rejected, s.tests, s.cells, s.works
     );
+    if s.marked_cells > 0 || s.listed > 0 {
+        eprintln!(
+            "{} cells with signs; {} school-years on the risk list",
+            s.marked_cells, s.listed
+        );
+    }
     if s.files_failed > 0 {
         eprintln!(
             "{} file(s) could not be read: see files.csv",

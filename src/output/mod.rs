@@ -1,6 +1,7 @@
 //! Output files. Writers build bytes from `#[derive(Serialize)]` rows;
 //! [`write_file`] is the one function that touches the disk.
 
+pub mod lists;
 pub mod tables;
 
 use std::path::Path;
@@ -61,6 +62,29 @@ pub fn csv_bytes<T: Serialize + Default>(
             .map_or(plain.len(), |i| i + 1);
         plain.truncate(header_end);
     }
+    match dialect {
+        CsvDialect::Plain => Ok(plain),
+        CsvDialect::ExcelRu => to_excel_ru(&plain).map_err(|e| err(&e)),
+    }
+}
+
+/// CSV bytes of a table whose columns are known only at run time.
+pub fn records_bytes(
+    header: &[String],
+    rows: &[Vec<String>],
+    dialect: CsvDialect,
+    what: &str,
+) -> Result<Vec<u8>, OutputError> {
+    let err = |e: &dyn std::fmt::Display| OutputError::Build {
+        what: what.to_owned(),
+        message: e.to_string(),
+    };
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(header).map_err(|e| err(&e))?;
+    for r in rows {
+        w.write_record(r).map_err(|e| err(&e))?;
+    }
+    let plain = w.into_inner().map_err(|e| err(&e))?;
     match dialect {
         CsvDialect::Plain => Ok(plain),
         CsvDialect::ExcelRu => to_excel_ru(&plain).map_err(|e| err(&e)),

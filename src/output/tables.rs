@@ -43,7 +43,7 @@ pub struct CellRow {
     pub not_done_share: Option<f64>,
     pub mark_scale_disagreements: usize,
     pub rows_rejected: usize,
-    /// Filled by the signs (next stage); empty for now.
+    /// See [`crate::risk`].
     pub risk: Option<f64>,
     pub marker: Option<bool>,
     pub signs: String,
@@ -82,6 +82,7 @@ fn shares<const N: usize>(x: Option<[f64; N]>) -> [Option<f64>; N] {
 pub fn cell_rows(
     data: &Dataset,
     cells: &[(usize, usize, Descriptives)],
+    verdicts: &[crate::risk::CellVerdict],
     report: &LoadReport,
 ) -> Vec<CellRow> {
     let mut rejected: BTreeMap<(&TestKey, u32), usize> = BTreeMap::new();
@@ -92,7 +93,8 @@ pub fn cell_rows(
     }
     cells
         .iter()
-        .map(|(t, c, d)| {
+        .zip(verdicts)
+        .map(|((t, c, d), v)| {
             let block = &data.tests[*t];
             let span = block.cells[*c];
             let school = &data.schools[span.school as usize];
@@ -131,9 +133,14 @@ pub fn cell_rows(
                     .get(&(&block.key, span.school))
                     .copied()
                     .unwrap_or(0),
-                risk: None,
-                marker: None,
-                signs: String::new(),
+                risk: round(Some(v.risk), 4),
+                marker: Some(v.marker),
+                signs: v
+                    .signs
+                    .iter()
+                    .map(|&s| crate::signs::REGISTRY[s].id())
+                    .collect::<Vec<_>>()
+                    .join(";"),
             }
         })
         .collect()

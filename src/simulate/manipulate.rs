@@ -199,6 +199,7 @@ pub fn plan_year(
     year: &SchoolYear,
     bp: &super::blueprint::Blueprint,
     rng: &mut SimRng,
+    forced: Option<Intensity>,
 ) -> Vec<CellPlan> {
     let mut out = vec![CellPlan::HONEST; year.cells.len()];
     let Some(plan) = plan else {
@@ -243,6 +244,7 @@ pub fn plan_year(
         } else {
             Intensity::random(rng)
         };
+        let intensity = forced.unwrap_or(intensity);
         out[ci] = CellPlan { kind, intensity };
     }
     out

@@ -125,6 +125,7 @@ mod write;
 mod tests;
 
 pub use error::SimError;
+pub use manipulate::Intensity;
 
 use blueprint::{Blueprint, Exam};
 use manipulate::CellPlan;
@@ -160,6 +161,10 @@ pub struct SimOptions {
     pub manipulated_share: f64,
     /// CSV dialect.
     pub dialect: Dialect,
+    /// When set, every planted manipulation has this intensity (for measuring
+    /// detection by intensity); the random draws are made all the same, so the
+    /// region and the choice of cells do not change.
+    pub intensity: Option<Intensity>,
 }
 
 impl Default for SimOptions {
@@ -171,6 +176,7 @@ impl Default for SimOptions {
             seed: 42,
             manipulated_share: 0.10,
             dialect: Dialect::Plain,
+            intensity: None,
         }
     }
 }
@@ -261,7 +267,14 @@ pub fn simulate(
             let mut man_rng =
                 rng::stream(opts.seed, Purpose::Manipulation, si as u64, u64::from(year));
             let sy = SchoolYear::generate(bp, school, &mut gen_rng);
-            let cell_plans = manipulate::plan_year(plans[si].as_ref(), yi, &sy, bp, &mut man_rng);
+            let cell_plans = manipulate::plan_year(
+                plans[si].as_ref(),
+                yi,
+                &sy,
+                bp,
+                &mut man_rng,
+                opts.intensity,
+            );
             for (cell, &plan) in sy.cells.iter().zip(&cell_plans) {
                 let test = &bp.tests[cell.test];
                 cw.generate(test, school, &sy, cell, plan.theta_shift(), &mut gen_rng);

@@ -12,6 +12,7 @@ fn small(seed: u64, dialect: Dialect) -> SimOptions {
         seed,
         manipulated_share: 0.10,
         dialect,
+        intensity: None,
     }
 }
 

@@ -1,0 +1,158 @@
+//! findings.csv, risk_list.csv and objective_list.csv.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::config::CsvDialect;
+use crate::error::OutputError;
+use crate::model::Dataset;
+use crate::risk::{ListEntry, ObjectiveEntry, cell_index, cell_kind};
+use crate::signs::{REGISTRY, SignResults};
+
+use super::{records_bytes, round, safe_text};
+
+/// One row of findings.csv: a cell × a sign.
+#[derive(Debug, Default, Serialize)]
+pub struct FindingRow {
+    pub year: u16,
+    pub exam: &'static str,
+    pub subject: String,
+    pub grade: u8,
+    pub school: String,
+    pub sign: &'static str,
+    pub evaluated: bool,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub q_value: Option<f64>,
+    pub effect: Option<f64>,
+    pub fired: bool,
+    pub note: String,
+    pub reason: String,
+}
+
+pub fn finding_rows(data: &Dataset, results: &SignResults) -> Vec<FindingRow> {
+    let index = cell_index(data);
+    let mut rows = Vec::with_capacity(index.len() * REGISTRY.len());
+    for (i, &(t, c)) in index.iter().enumerate() {
+        let block = &data.tests[t];
+        let school = &data.schools[block.cells[c].school as usize];
+        for (s, sign) in REGISTRY.iter().enumerate() {
+            let f = &results.findings[s][i];
+            rows.push(FindingRow {
+                year: block.key.year,
+                exam: block.key.exam.code(),
+                subject: block.key.subject.clone(),
+                grade: block.key.grade,
+                school: safe_text(&school.id),
+                sign: sign.id(),
+                evaluated: f.evaluated,
+                statistic: round(f.statistic, 4),
+                p_value: f.p_value.map(sig6),
+                q_value: f.q_value.map(sig6),
+                effect: round(f.effect, 4),
+                fired: f.fired,
+                note: safe_text(&f.note),
+                reason: if f.evaluated {
+                    safe_text(&f.reason)
+                } else {
+                    String::new()
+                },
+            });
+        }
+    }
+    rows
+}
+
+/// Six significant digits (p-values span many orders of magnitude).
+fn sig6(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let f = 10f64.powi(5 - mag);
+    (x * f).round() / f
+}
+
+/// risk_list.csv: one column per cell kind present in the data.
+pub fn risk_list_bytes(
+    data: &Dataset,
+    list: &[ListEntry],
+    dialect: CsvDialect,
+) -> Result<Vec<u8>, OutputError> {
+    let kinds: Vec<String> = {
+        let mut set: Vec<(String, (u8, u8, String))> = (0..data.tests.len())
+            .map(|t| {
+                let k = &data.tests[t].key;
+                (
+                    cell_kind(data, t),
+                    (k.exam as u8, k.grade, k.subject.clone()),
+                )
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        set.sort_by(|a, b| a.1.cmp(&b.1));
+        set.dedup_by(|a, b| a.0 == b.0);
+        set.into_iter().map(|(k, _)| k).collect()
+    };
+    let mut header: Vec<String> = ["year", "school", "name", "municipality"]
+        .map(String::from)
+        .to_vec();
+    header.extend(kinds.iter().cloned());
+    header.extend(["markers", "consecutive_years", "risk", "reasons"].map(String::from));
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|e| {
+            let s = &data.schools[e.school as usize];
+            let mut r = vec![
+                e.year.to_string(),
+                safe_text(&s.id),
+                safe_text(&s.name),
+                safe_text(&s.municipality),
+            ];
+            r.extend(
+                kinds
+                    .iter()
+                    .map(|k| e.cells.get(k).cloned().unwrap_or_default()),
+            );
+            r.push(e.markers.to_string());
+            r.push(e.consecutive_years.to_string());
+            r.push(format!("{:.4}", e.risk));
+            r.push(safe_text(&format!(
+                "Признаки необъективности (требуют проверки, не являются выводом о нарушении): {}",
+                e.reasons.join(" | ")
+            )));
+            r
+        })
+        .collect();
+    records_bytes(&header, &rows, dialect, "risk_list.csv")
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ObjectiveRow {
+    pub year: u16,
+    pub school: String,
+    pub name: String,
+    pub municipality: String,
+    pub kind: String,
+    pub cells_evaluated: usize,
+    pub works: usize,
+}
+
+pub fn objective_rows(data: &Dataset, list: &[ObjectiveEntry]) -> Vec<ObjectiveRow> {
+    list.iter()
+        .map(|e| {
+            let s = &data.schools[e.school as usize];
+            ObjectiveRow {
+                year: e.year,
+                school: safe_text(&s.id),
+                name: safe_text(&s.name),
+                municipality: safe_text(&s.municipality),
+                kind: safe_text(&s.kind),
+                cells_evaluated: e.cells_evaluated,
+                works: e.works,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,209 @@
+//! Signs of non-objectivity. A sign is one file implementing [`Sign`] and one
+//! line in [`REGISTRY`]; `obektiv signs`, the methods section of the report and
+//! the `findings.csv` rows are all generated from that list.
+//!
+//! Each sign looks at every cell (test × school) of a test and returns one
+//! [`Finding`] per cell: whether it could be evaluated (enough works, the data it
+//! needs), its statistic, a one-sided p-value under the sign's null hypothesis,
+//! and an effect size. [`run`] then turns p-values into Benjamini–Hochberg
+//! q-values per sign across all cells, and a sign *fires* in a cell when its
+//! q-value is at most `q_max` and its effect at least the sign's minimum effect.
+//! Tests run in parallel (rayon) on the plain arrays of the model; results are
+//! collected in cell order, so they do not depend on the number of threads.
+
+mod s1_high_result;
+mod s2_task_profile;
+mod s3_cutoff_bunching;
+mod s4_journal;
+mod s5_identical_works;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::model::{Dataset, School, TestBlock};
+use crate::stats::multiple::bh_qvalues;
+
+/// What a sign's documentation must state.
+#[derive(Clone, Copy, Debug)]
+pub struct SignDoc {
+    pub statistic: &'static str,
+    pub null: &'static str,
+    pub rule: &'static str,
+    pub min_sample: &'static str,
+    pub reference: &'static str,
+}
+
+/// One sign of non-objectivity.
+pub trait Sign: Sync {
+    /// Short id used in outputs, e.g. `S3`.
+    fn id(&self) -> &'static str;
+    /// Russian title, e.g. «Скопление работ на границах отметок».
+    fn title(&self) -> &'static str;
+    fn doc(&self) -> SignDoc;
+    /// Whether a fired finding marks the cell. The high-result sign does not:
+    /// alone it is no sign of bias, it makes the others weigh more.
+    fn marks_cell(&self) -> bool {
+        true
+    }
+    /// The minimum effect for the sign to fire.
+    fn min_effect(&self, cfg: &SignsConfig) -> f64;
+    /// One finding per cell of `test.block`, in cell order.
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding>;
+}
+
+/// The signs, in report order.
+pub const REGISTRY: &[&dyn Sign] = &[
+    &s1_high_result::HighResult,
+    &s2_task_profile::TaskProfile,
+    &s3_cutoff_bunching::CutoffBunching,
+    &s4_journal::ExamAboveJournal,
+    &s4_journal::JournalAboveExam,
+    &s4_journal::FittedToJournal,
+    &s5_identical_works::IdenticalWorks,
+];
+
+/// What a sign sees of one test.
+pub struct TestInput<'a> {
+    pub block: &'a TestBlock,
+    pub schools: &'a [School],
+}
+
+impl TestInput<'_> {
+    /// Whether a cell's school belongs to the selective peer group for this
+    /// subject: lyceums, gymnasiums, and schools with in-depth study of it.
+    pub fn selective(&self, cell: usize) -> bool {
+        let s = &self.schools[self.block.cells[cell].school as usize];
+        s.is_selective() || s.advanced_subjects.contains(&self.block.key.subject)
+    }
+}
+
+/// A sign's result in one cell.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Finding {
+    pub evaluated: bool,
+    /// Why the sign was not evaluated, or what it found (direction, detail).
+    pub note: String,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub effect: Option<f64>,
+    /// A plain Russian sentence with the numbers, used as the reason when fired.
+    pub reason: String,
+    /// Benjamini–Hochberg q-value across all cells for this sign (set by [`run`]).
+    pub q_value: Option<f64>,
+    /// Set by [`run`].
+    pub fired: bool,
+}
+
+impl Finding {
+    pub fn skipped(note: impl Into<String>) -> Finding {
+        Finding {
+            note: note.into(),
+            ..Finding::default()
+        }
+    }
+
+    pub fn tested(statistic: f64, p_value: f64, effect: f64, reason: String) -> Finding {
+        Finding {
+            evaluated: true,
+            statistic: Some(statistic),
+            p_value: Some(p_value.clamp(0.0, 1.0)),
+            effect: Some(effect),
+            reason,
+            ..Finding::default()
+        }
+    }
+}
+
+/// Thresholds of the signs (the `[signs]` section of the configuration).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignsConfig {
+    pub q_max: f64,
+    pub min_works: usize,
+    pub min_cells: usize,
+    pub high_result_min_effect: f64,
+    pub task_profile_min_effect: f64,
+    pub cutoff_min_effect: f64,
+    pub journal_min_effect: f64,
+    pub identical_min_effect: f64,
+    pub high_result_boost: f64,
+}
+
+impl Default for SignsConfig {
+    fn default() -> Self {
+        SignsConfig {
+            q_max: 0.05,
+            min_works: 15,
+            min_cells: 10,
+            high_result_min_effect: 0.05,
+            task_profile_min_effect: 0.10,
+            cutoff_min_effect: 0.10,
+            journal_min_effect: 0.10,
+            identical_min_effect: 0.10,
+            high_result_boost: 2.0,
+        }
+    }
+}
+
+impl SignsConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.q_max > 0.0 && self.q_max < 1.0) {
+            return Err(format!("signs.q_max must be in (0, 1), not {}", self.q_max));
+        }
+        if self.min_works < 2 {
+            return Err("signs.min_works must be at least 2".into());
+        }
+        if self.min_cells < 3 {
+            return Err("signs.min_cells must be at least 3".into());
+        }
+        if self.high_result_boost < 1.0 {
+            return Err("signs.high_result_boost must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The findings of every sign in every cell: `findings[sign][cell]`, cells in
+/// dataset order (tests by key, then cells by school).
+pub struct SignResults {
+    pub findings: Vec<Vec<Finding>>,
+}
+
+/// Evaluates every sign on every test, then sets q-values and `fired`.
+pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
+    let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
+        .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
+        .collect();
+    let parts: Vec<Vec<Finding>> = jobs
+        .par_iter()
+        .map(|&(s, t)| {
+            let input = TestInput {
+                block: &data.tests[t],
+                schools: &data.schools,
+            };
+            let out = REGISTRY[s].evaluate(&input, cfg);
+            debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
+            out
+        })
+        .collect();
+    let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); REGISTRY.len()];
+    for (&(s, _), part) in jobs.iter().zip(parts) {
+        findings[s].extend(part);
+    }
+    for (sign, list) in REGISTRY.iter().zip(&mut findings) {
+        let p: Vec<Option<f64>> = list.iter().map(|f| f.p_value).collect();
+        let min_effect = sign.min_effect(cfg);
+        for (f, q) in list.iter_mut().zip(bh_qvalues(&p)) {
+            f.q_value = q;
+            f.fired = f.evaluated
+                && q.is_some_and(|q| q <= cfg.q_max)
+                && f.effect.is_some_and(|e| e >= min_effect);
+        }
+    }
+    SignResults { findings }
+}
+
+/// Percent with no decimals for Russian sentences: 0.314 -> "31 %".
+pub fn pct(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}

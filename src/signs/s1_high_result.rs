@@ -1,0 +1,133 @@
+//! S1: a result well above the cell's peer group.
+//!
+//! * **Statistic**: the cell's mean primary score as a share of the test's
+//!   maximum, m; its predictive z against the peer group's normal
+//!   random-effects model (DerSimonian–Laird τ², see
+//!   [`crate::stats::random_effects`]) with sampling variance σ²_w / n, σ²_w the
+//!   pooled within-cell variance; effect = the empirical-Bayes (shrunk) level
+//!   minus the group mean, in shares of the maximum.
+//! * **Null hypothesis**: the school is an ordinary member of its peer group —
+//!   lyceums, gymnasiums and schools with in-depth study of the subject are
+//!   compared with each other, the other schools with each other (the whole test
+//!   when a group has fewer than `min_cells` cells).
+//! * **Rule**: p = P(Z ≥ z); fires when the BH q-value ≤ `q_max` and the shrunk
+//!   excess ≥ `high_result_min_effect`. Alone it does **not** mark a cell (a high
+//!   result is not a sign of bias); a fired S1 multiplies the weight of the
+//!   other signs (`high_result_boost`, see [`crate::risk`]).
+//! * **Minimum sample**: `min_works` works. Shrinkage keeps small cells, whose
+//!   sampling variance is large, from being flagged on noise.
+//! * **Reference**: Efron & Morris (1975), Stein's estimator; DerSimonian & Laird
+//!   (1986); ФИОКО, признак «аномально высокие результаты» в методике выявления
+//!   ОО с признаками необъективности.
+
+use crate::model::Cell;
+use crate::stats::normal_sf;
+use crate::stats::random_effects::RandomEffects;
+
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+
+pub struct HighResult;
+
+/// (mean share, within variance in shares², n) of a cell.
+fn moments(cell: Cell<'_>, max: f64) -> Option<(f64, f64, usize)> {
+    let p: Vec<f64> = cell
+        .primary()
+        .iter()
+        .filter(|x| !x.is_nan())
+        .map(|&x| f64::from(x) / max)
+        .collect();
+    if p.len() < 2 {
+        return None;
+    }
+    let n = p.len() as f64;
+    let m = p.iter().sum::<f64>() / n;
+    let var = p.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((m, var, p.len()))
+}
+
+impl Sign for HighResult {
+    fn id(&self) -> &'static str {
+        "S1"
+    }
+    fn title(&self) -> &'static str {
+        "Высокий результат относительно группы сравнения"
+    }
+    fn doc(&self) -> SignDoc {
+        SignDoc {
+            statistic: "mean primary score as a share of the maximum; predictive z against the peer group's random-effects model; effect = empirical-Bayes shrunk excess",
+            null: "the school is an ordinary member of its peer group (selective schools and in-depth study vs the others)",
+            rule: "p = P(Z >= z); fires when q <= q_max and the shrunk excess >= high_result_min_effect; does not mark a cell alone, boosts the other signs",
+            min_sample: "min_works works; peer group of at least min_cells cells, else the whole test",
+            reference: "Efron & Morris (1975); DerSimonian & Laird (1986); ФИОКО, признак «аномально высокие результаты»",
+        }
+    }
+    fn marks_cell(&self) -> bool {
+        false
+    }
+    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
+        cfg.high_result_min_effect
+    }
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+        let block = test.block;
+        let n_cells = block.cells.len();
+        let Some(max) = block.max_primary().filter(|&m| m > 0.0).map(f64::from) else {
+            return vec![Finding::skipped("no maximum primary score for the test"); n_cells];
+        };
+        let mom: Vec<Option<(f64, f64, usize)>> =
+            (0..n_cells).map(|c| moments(block.cell(c), max)).collect();
+        let usable = |c: usize| mom[c].is_some_and(|(_, _, n)| n >= cfg.min_works);
+        let fit = |sel: Option<bool>| -> Option<(RandomEffects, f64)> {
+            let cells: Vec<usize> = (0..n_cells)
+                .filter(|&c| usable(c) && sel.is_none_or(|s| test.selective(c) == s))
+                .collect();
+            if cells.len() < cfg.min_cells {
+                return None;
+            }
+            let (ss, df) = cells
+                .iter()
+                .filter_map(|&c| mom[c])
+                .fold((0.0, 0.0), |(a, b), (_, v, n)| {
+                    (a + v * (n as f64 - 1.0), b + n as f64 - 1.0)
+                });
+            let within = ss / df;
+            if within <= 0.0 {
+                return None;
+            }
+            let means: Vec<f64> = cells.iter().filter_map(|&c| mom[c]).map(|m| m.0).collect();
+            let vars: Vec<f64> = cells
+                .iter()
+                .filter_map(|&c| mom[c])
+                .map(|(_, _, n)| within / n as f64)
+                .collect();
+            RandomEffects::fit(&means, &vars).map(|re| (re, within))
+        };
+        let whole = fit(None);
+        let groups = [fit(Some(false)).or(whole), fit(Some(true)).or(whole)];
+        (0..n_cells)
+            .map(|c| {
+                let Some((m, _, n)) = mom[c] else {
+                    return Finding::skipped("fewer than 2 works with a primary score");
+                };
+                if n < cfg.min_works {
+                    return Finding::skipped(format!("{n} works, fewer than {}", cfg.min_works));
+                }
+                let Some((re, within)) = groups[usize::from(test.selective(c))] else {
+                    return Finding::skipped("too few cells in the test for a regional reference");
+                };
+                let v = within / n as f64;
+                let z = re.z(m, v);
+                let effect = re.shrunk(m, v) - re.mu;
+                Finding::tested(
+                    z,
+                    normal_sf(z),
+                    effect,
+                    format!(
+                        "средний первичный балл — {} от максимума при {} в группе сравнения",
+                        pct(m),
+                        pct(re.mu)
+                    ),
+                )
+            })
+            .collect()
+    }
+}

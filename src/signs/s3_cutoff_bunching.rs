@@ -1,0 +1,193 @@
+//! S3: bunching of works at and just above the mark cut-offs.
+//!
+//! Lenient marking lifts works that fall a point or two short of a mark to the
+//! cut-off, emptying the scores just below it and piling them up just above.
+//!
+//! * **Statistic**: for each cut-off c of marks 3, 4, 5 and a window of
+//!   d = max(1, round(0.05 · maximum)) points, the number of works in
+//!   [c, c + d − 1] (*at*) among the works in [c − d, c + d − 1] (*window*);
+//!   X = the sum of the *at* counts over the cut-offs.
+//! * **Null hypothesis**: at each cut-off the at-count is beta-binomial with the
+//!   share and school-to-school spread of *comparable* cells — cells of the same
+//!   test in the same fifth of the distribution of cell mean scores (the whole
+//!   test when that fifth has fewer than `min_cells` cells) — so a share that the
+//!   scale itself produces everywhere, or that a school's level explains, is not
+//!   blamed on the school. The cut-offs are treated as independent; the null
+//!   distribution of X is the exact convolution of the three beta-binomials.
+//! * **Rule**: p = P(X ≥ x); fires when the BH q-value ≤ `q_max` and the excess
+//!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
+//! * **Minimum sample**: `min_works` works and at least 5 works in the windows;
+//!   tests without cut-offs (EGE, or no scale) are not evaluated.
+//! * **Reference**: McCrary J. (2008) Manipulation of the running variable in the
+//!   regression discontinuity design: a density test. J. Econometrics 142;
+//!   Dee T.S., Dobbie W., Jacob B.A., Rockoff J. (2019) The causes and
+//!   consequences of test score manipulation: evidence from the New York Regents
+//!   examinations. AEJ: Applied 11(3); Рособрнадзор, признак «концентрация
+//!   результатов на границах отметок».
+
+use crate::model::Cell;
+use crate::stats::betabinom::BetaBinomial;
+
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+
+pub struct CutoffBunching;
+
+/// Per cut-off: (at, window) counts of a cell.
+fn window_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
+    let mut out = [(0u64, 0u64); 3];
+    for &p in cell.primary() {
+        for (i, &c) in cuts.iter().enumerate() {
+            if p >= c - d - 1e-6 && p <= c + d - 1.0 + 1e-6 {
+                out[i].1 += 1;
+                if p >= c - 1e-6 {
+                    out[i].0 += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The distribution of a sum of independent beta-binomials (pmf over 0..=Σn).
+fn convolve(parts: &[(BetaBinomial, u64)]) -> Vec<f64> {
+    let mut dist = vec![1.0];
+    for &(bb, n) in parts {
+        let pmf: Vec<f64> = (0..=n).map(|k| bb.pmf(k, n)).collect();
+        let mut next = vec![0.0; dist.len() + pmf.len() - 1];
+        for (i, a) in dist.iter().enumerate() {
+            for (j, b) in pmf.iter().enumerate() {
+                next[i + j] += a * b;
+            }
+        }
+        dist = next;
+    }
+    dist
+}
+
+impl Sign for CutoffBunching {
+    fn id(&self) -> &'static str {
+        "S3"
+    }
+    fn title(&self) -> &'static str {
+        "Скопление работ на границах отметок"
+    }
+    fn doc(&self) -> SignDoc {
+        SignDoc {
+            statistic: "works at and just above the cut-offs of marks 3, 4, 5 among the works within d = max(1, round(5 % of the maximum)) points of them",
+            null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
+            rule: "exact upper-tail p of the summed count (convolution); fires when q <= q_max and the excess share of the windows >= cutoff_min_effect",
+            min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale",
+            reference: "McCrary (2008); Dee, Dobbie, Jacob & Rockoff (2019); Рособрнадзор, признак «концентрация результатов на границах отметок»",
+        }
+    }
+    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
+        cfg.cutoff_min_effect
+    }
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+        let block = test.block;
+        let n_cells = block.cells.len();
+        let (Some(cuts), Some(max)) = (
+            block.scale.as_ref().and_then(|s| s.cuts),
+            block.max_primary(),
+        ) else {
+            return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
+        };
+        let d = (0.05 * max).round().max(1.0);
+        let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
+            .map(|c| window_counts(block.cell(c), &cuts, d))
+            .collect();
+        let usable = |c: usize| block.cells[c].len() >= cfg.min_works;
+        // Fifths of the cell mean among usable cells.
+        let mean = |c: usize| {
+            let p = block.cell(c).primary();
+            p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
+        };
+        let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
+        order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
+        let mut fifth = vec![usize::MAX; n_cells];
+        for (rank, &c) in order.iter().enumerate() {
+            fifth[c] = rank * 5 / order.len().max(1);
+        }
+        let fit = |members: &[usize], i: usize| {
+            let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c][i]).collect();
+            BetaBinomial::fit(&cells)
+        };
+        let whole: [Option<BetaBinomial>; 3] = std::array::from_fn(|i| fit(&order, i));
+        let by_fifth: Vec<[Option<BetaBinomial>; 3]> = (0..5)
+            .map(|f| {
+                let members: Vec<usize> =
+                    order.iter().copied().filter(|&c| fifth[c] == f).collect();
+                std::array::from_fn(|i| {
+                    if members.len() >= cfg.min_cells {
+                        fit(&members, i).or(whole[i])
+                    } else {
+                        whole[i]
+                    }
+                })
+            })
+            .collect();
+        let region_share: [f64; 3] = std::array::from_fn(|i| {
+            let (a, n): (u64, u64) = order.iter().fold((0, 0), |(a, n), &c| {
+                (a + counts[c][i].0, n + block.cells[c].len() as u64)
+            });
+            a as f64 / n.max(1) as f64
+        });
+        (0..n_cells)
+            .map(|c| {
+                let n = block.cells[c].len();
+                if !usable(c) {
+                    return Finding::skipped(format!("{n} works, fewer than {}", cfg.min_works));
+                }
+                let ref_fits = &by_fifth[fifth[c]];
+                let parts: Vec<(BetaBinomial, u64)> =
+                    (0..3).filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1))).filter(|&(_, m)| m > 0).collect();
+                let window: u64 = parts.iter().map(|p| p.1).sum();
+                if window < 5 {
+                    return Finding::skipped(format!("{window} works near the cut-offs, fewer than 5"));
+                }
+                let x: u64 = (0..3).filter(|&i| ref_fits[i].is_some()).map(|i| counts[c][i].0).sum();
+                let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
+                let dist = convolve(&parts);
+                let p: f64 = dist.iter().skip(x as usize).sum::<f64>().min(1.0);
+                let effect = (x as f64 - expected) / window as f64;
+                // The cut-off with the largest excess, for the sentence.
+                let worst = (0..3)
+                    .filter(|&i| ref_fits[i].is_some())
+                    .max_by(|&a, &b| {
+                        let ex = |i: usize| counts[c][i].0 as f64 / n as f64 - region_share[i];
+                        ex(a).total_cmp(&ex(b)).then(b.cmp(&a))
+                    })
+                    .unwrap_or(0);
+                let lo = cuts[worst];
+                let reason = format!(
+                    "на границе отметки «{}» ({}–{} перв. балла) — {} работ при {} по группе сравнения",
+                    worst + 3,
+                    lo,
+                    lo + d - 1.0,
+                    pct(counts[c][worst].0 as f64 / n as f64),
+                    pct(region_share[worst])
+                );
+                Finding::tested(x as f64, p, effect, reason)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn convolution_of_two_binomial_like_parts() {
+        // Nearly binomial parts (alpha + beta huge): Bin(1, .5) + Bin(1, .5) = [.25, .5, .25].
+        let bb = BetaBinomial {
+            alpha: 5e6,
+            beta: 5e6,
+        };
+        let d = convolve(&[(bb, 1), (bb, 1)]);
+        assert_eq!(d.len(), 3);
+        for (a, b) in d.iter().zip([0.25, 0.5, 0.25]) {
+            assert!((a - b).abs() < 1e-6);
+        }
+    }
+}

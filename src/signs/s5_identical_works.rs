@@ -1,0 +1,75 @@
+//! S5: identical answers — groups of works with the same non-trivial vector of
+//! task scores, beyond what pupils of the same total score produce by chance.
+//!
+//! * **Statistic**: O, the number of identical pairs among the cell's
+//!   non-trivial works (total score between 2 and the maximum − 2), against
+//!   E = Σ over pairs with the same total (and variant) of the region's
+//!   collision probability for that total, estimated from pairs of works of
+//!   *different* schools (see [`crate::stats::identical`]).
+//! * **Null hypothesis**: no copying — O is approximately Poisson(E).
+//! * **Rule**: p = P(Poisson(E) ≥ O); effect = share of the cell's works in a
+//!   group of ≥ 2 identical vectors; fires when the BH q-value ≤ `q_max` and the
+//!   effect ≥ `identical_min_effect`.
+//! * **Minimum sample**: `min_works` works; tests with fewer than 5 tasks are not
+//!   evaluated (too few distinct answer vectors for identity to mean anything).
+//! * **Known limitation**: identical pairs are not independent (a group of three
+//!   is three pairs), so on short tests the Poisson tail is too small; the
+//!   5-task minimum and the minimum effect keep that from flagging honest cells.
+//! * **Reference**: Angoff W.H. (1974) The development of statistical indices for
+//!   detecting cheaters, JASA 69; Wollack J.A. (2003) Comparison of answer
+//!   copying indices with real data, J. Educ. Measurement 40(3).
+
+use crate::stats::identical::{CollisionReference, identical_test};
+
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+
+pub struct IdenticalWorks;
+
+impl Sign for IdenticalWorks {
+    fn id(&self) -> &'static str {
+        "S5"
+    }
+    fn title(&self) -> &'static str {
+        "Совпадающие работы"
+    }
+    fn doc(&self) -> SignDoc {
+        SignDoc {
+            statistic: "identical pairs of non-trivial task-score vectors in the cell vs the expected number from the region's collision probability per total score (pairs across schools)",
+            null: "no copying: the number of identical pairs is Poisson(E)",
+            rule: "p = P(Poisson(E) >= O); fires when q <= q_max and the share of works in identical groups >= identical_min_effect",
+            min_sample: "min_works works; at least 5 tasks",
+            reference: "Angoff (1974); Wollack (2003)",
+        }
+    }
+    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
+        cfg.identical_min_effect
+    }
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+        let block = test.block;
+        let n_cells = block.cells.len();
+        if block.tasks.len() < 5 {
+            return vec![Finding::skipped("fewer than 5 tasks in the test"); n_cells];
+        }
+        let scores = block.scores.view();
+        let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
+        let mut school = Vec::with_capacity(block.n_works());
+        for span in &block.cells {
+            school.extend(std::iter::repeat_n(span.school, span.len()));
+        }
+        let reference = CollisionReference::build(scores, &max, &school, &block.variant);
+        (0..n_cells)
+            .map(|c| {
+                let span = block.cells[c];
+                if span.len() < cfg.min_works {
+                    return Finding::skipped(format!("{} works, fewer than {}", span.len(), cfg.min_works));
+                }
+                let r = identical_test(&reference, scores, &max, &block.variant, span.start as usize..span.end as usize);
+                let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(
+                    "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} работ)",
+                    pct(r.share_in_groups), r.largest_group));
+                f.note = format!("identical pairs {} (expected {:.3}), largest group {}", r.observed_pairs, r.expected_pairs, r.largest_group);
+                f
+            })
+            .collect()
+    }
+}

@@ -271,3 +271,52 @@ pub fn objective_list(
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signs::Finding;
+
+    fn finding(p: f64, q: f64, effect: f64, fired: bool) -> Finding {
+        Finding {
+            evaluated: true,
+            p_value: Some(p),
+            q_value: Some(q),
+            effect: Some(effect),
+            fired,
+            ..Finding::default()
+        }
+    }
+
+    /// Findings for one cell: S1 as given, every marking sign with (p, q, effect).
+    fn results(s1_fired: bool, others: (f64, f64, f64)) -> SignResults {
+        let findings = REGISTRY
+            .iter()
+            .map(|s| {
+                if s.marks_cell() {
+                    vec![finding(others.0, others.1, others.2, false)]
+                } else {
+                    vec![finding(0.001, 0.01, 0.2, s1_fired)]
+                }
+            })
+            .collect();
+        SignResults { findings }
+    }
+
+    #[test]
+    fn high_result_makes_the_other_signs_weigh_more() {
+        let cfg = SignsConfig::default(); // q_max 0.05, boost 2
+        let m = REGISTRY.iter().filter(|s| s.marks_cell()).count() as f64;
+        // q = 0.08: not enough alone, enough with S1 fired (0.08 <= 0.05 * 2).
+        let plain = combine(&results(false, (0.001, 0.08, 0.5)), &cfg);
+        assert!(!plain[0].marker);
+        assert!((plain[0].risk - (1.0 - m * 0.001)).abs() < 1e-12);
+        let boosted = combine(&results(true, (0.001, 0.08, 0.5)), &cfg);
+        assert!(boosted[0].marker);
+        assert_eq!(boosted[0].signs.len() as f64, m + 1.0); // every marking sign + S1
+        assert!((boosted[0].risk - (1.0 - m * 0.001 / 2.0)).abs() < 1e-12);
+        // A small effect never counts, whatever q.
+        let small = combine(&results(true, (1e-9, 1e-6, 0.01)), &cfg);
+        assert!(!small[0].marker);
+    }
+}

@@ -6,3 +6,5 @@ mod cli;
 mod common;
 #[path = "suite/loading.rs"]
 mod loading;
+#[path = "suite/signs.rs"]
+mod signs;

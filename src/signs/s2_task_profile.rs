@@ -25,7 +25,9 @@
 //!   analysis of polytomous item scores, APM 32(3).
 
 use crate::model::TaskLevel;
-use crate::stats::profile::{GuttmanReference, HardReference, hard_excess, hardest_third, misfit_excess};
+use crate::stats::profile::{
+    GuttmanReference, HardReference, hard_excess, hardest_third, misfit_excess,
+};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -60,7 +62,11 @@ impl Sign for TaskProfile {
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
         let levels_known = block.tasks.iter().all(|t| t.level.is_some());
         let hard: Vec<bool> = if levels_known {
-            block.tasks.iter().map(|t| matches!(t.level, Some(TaskLevel::Advanced | TaskLevel::High))).collect()
+            block
+                .tasks
+                .iter()
+                .map(|t| matches!(t.level, Some(TaskLevel::Advanced | TaskLevel::High)))
+                .collect()
         } else {
             hardest_third(scores, &max)
         };

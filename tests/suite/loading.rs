@@ -45,13 +45,14 @@ fn clean_folder_uses_every_row_with_hand_computed_statistics() {
     );
     // one X among 4 works × 3 tasks.
     assert_eq!(c["not_done_share"], "0.0833");
+    // 4 works: below every sign's minimum sample, so nothing is evaluated.
     assert_eq!(
         (
             c["risk"].as_str(),
             c["marker"].as_str(),
             c["signs"].as_str()
         ),
-        ("", "", "")
+        ("0.0", "false", "")
     );
     let lyceum = &cells[1];
     assert_eq!(

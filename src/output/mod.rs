@@ -62,10 +62,7 @@ pub fn csv_bytes<T: Serialize + Default>(
             .map_or(plain.len(), |i| i + 1);
         plain.truncate(header_end);
     }
-    match dialect {
-        CsvDialect::Plain => Ok(plain),
-        CsvDialect::ExcelRu => to_excel_ru(&plain).map_err(|e| err(&e)),
-    }
+    in_dialect(plain, dialect).map_err(|e| err(&e))
 }
 
 /// CSV bytes of a table whose columns are known only at run time.
@@ -85,9 +82,13 @@ pub fn records_bytes(
         w.write_record(r).map_err(|e| err(&e))?;
     }
     let plain = w.into_inner().map_err(|e| err(&e))?;
+    in_dialect(plain, dialect).map_err(|e| err(&e))
+}
+
+fn in_dialect(plain: Vec<u8>, dialect: CsvDialect) -> Result<Vec<u8>, csv::Error> {
     match dialect {
         CsvDialect::Plain => Ok(plain),
-        CsvDialect::ExcelRu => to_excel_ru(&plain).map_err(|e| err(&e)),
+        CsvDialect::ExcelRu => to_excel_ru(&plain),
     }
 }
 

@@ -56,9 +56,9 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s1_high_result::HighResult,
     &s2_task_profile::TaskProfile,
     &s3_cutoff_bunching::CutoffBunching,
-    &s4_journal::ExamAboveJournal,
-    &s4_journal::JournalAboveExam,
-    &s4_journal::FittedToJournal,
+    &s4_journal::EXAM_ABOVE_JOURNAL,
+    &s4_journal::JOURNAL_ABOVE_EXAM,
+    &s4_journal::FITTED_TO_JOURNAL,
     &s5_identical_works::IdenticalWorks,
 ];
 

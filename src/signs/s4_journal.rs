@@ -157,75 +157,54 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
 
 const REFERENCE: &str = "ФИОКО, методические рекомендации по использованию результатов ВПР (соответствие отметок); beta-binomial predictive test (Skellam 1948), BH q-values";
 
-/// S4a.
-pub struct ExamAboveJournal;
-
-impl Sign for ExamAboveJournal {
-    fn id(&self) -> &'static str {
-        "S4a"
-    }
-    fn title(&self) -> &'static str {
-        "Отметки за работу выше отметок по журналу"
-    }
-    fn doc(&self) -> SignDoc {
-        SignDoc {
-            statistic: "number of works whose exam mark is above the school (journal/annual) mark",
-            null: "the count is beta-binomial with the peer group's share and school-to-school spread",
-            rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
-            min_sample: "min_works works with both marks; VPR and OGE only",
-            reference: REFERENCE,
-        }
-    }
-    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
-        cfg.journal_min_effect
-    }
-    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
-        evaluate(Dir::Raised, test, cfg)
-    }
+/// One of the three directions, as a sign.
+pub struct JournalSign {
+    dir: Dir,
+    id: &'static str,
+    title: &'static str,
+    statistic: &'static str,
+    rule: &'static str,
 }
+
+/// S4a.
+pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
+    dir: Dir::Raised,
+    id: "S4a",
+    title: "Отметки за работу выше отметок по журналу",
+    statistic: "number of works whose exam mark is above the school (journal/annual) mark",
+    rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+};
 
 /// S4b.
-pub struct JournalAboveExam;
-
-impl Sign for JournalAboveExam {
-    fn id(&self) -> &'static str {
-        "S4b"
-    }
-    fn title(&self) -> &'static str {
-        "Отметки по журналу выше отметок за работу"
-    }
-    fn doc(&self) -> SignDoc {
-        SignDoc {
-            statistic: "number of works whose exam mark is below the school (journal/annual) mark",
-            null: "the count is beta-binomial with the peer group's share and school-to-school spread",
-            rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
-            min_sample: "min_works works with both marks; VPR and OGE only",
-            reference: REFERENCE,
-        }
-    }
-    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
-        cfg.journal_min_effect
-    }
-    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
-        evaluate(Dir::Lowered, test, cfg)
-    }
-}
+pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
+    dir: Dir::Lowered,
+    id: "S4b",
+    title: "Отметки по журналу выше отметок за работу",
+    statistic: "number of works whose exam mark is below the school (journal/annual) mark",
+    rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+};
 
 /// S4c.
-pub struct FittedToJournal;
+pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
+    dir: Dir::Fitted,
+    id: "S4c",
+    title: "Отметки за работу подогнаны под отметки по журналу",
+    statistic: "number of works whose exam mark equals the school mark (quadratic-weighted kappa in the note)",
+    rule: "upper-tail p, tested only when the cell's mean score is above its peer group's median; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+};
 
-impl Sign for FittedToJournal {
+impl Sign for JournalSign {
     fn id(&self) -> &'static str {
-        "S4c"
+        self.id
     }
     fn title(&self) -> &'static str {
-        "Отметки за работу подогнаны под отметки по журналу"
+        self.title
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            statistic: "number of works whose exam mark equals the school mark (quadratic-weighted kappa in the note)",
+            statistic: self.statistic,
             null: "the count is beta-binomial with the peer group's share and school-to-school spread",
-            rule: "upper-tail p, tested only when the cell's mean score is above its peer group's median; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+            rule: self.rule,
             min_sample: "min_works works with both marks; VPR and OGE only",
             reference: REFERENCE,
         }
@@ -234,6 +213,6 @@ impl Sign for FittedToJournal {
         cfg.journal_min_effect
     }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
-        evaluate(Dir::Fitted, test, cfg)
+        evaluate(self.dir, test, cfg)
     }
 }

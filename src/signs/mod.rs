@@ -66,6 +66,33 @@ pub const REGISTRY: &[&dyn Sign] = &[
 pub struct TestInput<'a> {
     pub block: &'a TestBlock,
     pub schools: &'a [School],
+    pub shared: &'a Shared,
+}
+
+/// Aggregates across tests, computed once per run.
+#[derive(Clone, Debug, Default)]
+pub struct Shared {
+    /// Per (year, school): counts of exam marks below / equal to / above the
+    /// school mark over all the school's VPR and OGE works of the year.
+    pub school_marks: std::collections::BTreeMap<(u16, u32), [u64; 3]>,
+}
+
+impl Shared {
+    pub fn new(data: &Dataset) -> Shared {
+        let mut school_marks = std::collections::BTreeMap::new();
+        for block in &data.tests {
+            for c in 0..block.cells.len() {
+                let counts = s4_journal::counts(block.cell(c));
+                let e: &mut [u64; 3] = school_marks
+                    .entry((block.key.year, block.cells[c].school))
+                    .or_default();
+                for (a, b) in e.iter_mut().zip(counts) {
+                    *a += b;
+                }
+            }
+        }
+        Shared { school_marks }
+    }
 }
 
 impl TestInput<'_> {
@@ -171,6 +198,7 @@ pub struct SignResults {
 
 /// Evaluates every sign on every test, then sets q-values and `fired`.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
+    let shared = Shared::new(data);
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();
@@ -180,6 +208,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
             let input = TestInput {
                 block: &data.tests[t],
                 schools: &data.schools,
+                shared: &shared,
             };
             let out = REGISTRY[s].evaluate(&input, cfg);
             debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());

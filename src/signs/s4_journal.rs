@@ -22,6 +22,12 @@
 //!     *while the cell's mean score is above its peer group's* — exam marks
 //!     brought into line with the journal. Quadratic-weighted kappa of the two
 //!     marks is reported in the note.
+//! * **Second reference, the school itself**: the same count against the school's
+//!   own other VPR/OGE works of the year (other subjects and grades), with the
+//!   within-school spread between cells estimated over the test; the sign's
+//!   p-value is min(1, 2 · min(p_region, p_school)) (Bonferroni over the two),
+//!   and the effect the larger of the two excess shares. A school whose marking
+//!   habit differs from the region's is thus judged partly by its own habit.
 //! * **Minimum sample**: `min_works` works with both marks; EGE cells (no
 //!   5-point exam mark) are not evaluated.
 //! * **Reference**: Рособрнадзор, ФИОКО. Методические рекомендации по
@@ -44,7 +50,7 @@ enum Dir {
 }
 
 /// (lowered, confirmed, raised) counts among works with both marks.
-fn counts(cell: Cell<'_>) -> [u64; 3] {
+pub(super) fn counts(cell: Cell<'_>) -> [u64; 3] {
     let mut c = [0u64; 3];
     for (&m, &j) in cell.mark().iter().zip(cell.journal().iter()) {
         if m != NO_MARK && j != NO_MARK {
@@ -108,6 +114,29 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         crate::stats::median(&v)
     };
     let peer_means = [peer_mean(false), peer_mean(true)];
+    // The school's own other works of the year (other subjects and grades).
+    let others: Vec<(u64, u64)> = (0..n_cells)
+        .map(|c| {
+            let key = (block.key.year, block.cells[c].school);
+            let sy = test
+                .shared
+                .school_marks
+                .get(&key)
+                .copied()
+                .unwrap_or_default();
+            (
+                sy[k].saturating_sub(all[c][k]),
+                sy.iter().sum::<u64>().saturating_sub(totals[c]),
+            )
+        })
+        .collect();
+    let within = WithinSchool::fit(
+        &(0..n_cells)
+            .filter(|&c| big(c))
+            .map(|c| (all[c][k], totals[c], others[c].0, others[c].1))
+            .collect::<Vec<_>>(),
+        cfg.min_works,
+    );
     (0..n_cells)
         .map(|c| {
             let n = totals[c];
@@ -121,15 +150,32 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let x = all[c][k];
             let share = x as f64 / n as f64;
             let region = bb.share();
-            let p = bb.sf(x, n);
-            let effect = share - region;
+            let p_region = bb.sf(x, n);
+            // Against the school's own other works, where it has enough of them.
+            let school = within.and_then(|w| w.test(x, n, others[c].0, others[c].1, cfg.min_works));
+            let (p, effect, own) = match school {
+                Some((p_school, own)) => (
+                    (2.0 * p_region.min(p_school)).min(1.0),
+                    (share - region).max(share - own),
+                    format!(" и {} в других работах этой школы за год", pct(own)),
+                ),
+                None => (p_region, share - region, String::new()),
+            };
+            let note = match school {
+                Some((p_school, own)) => format!("p region {p_region:.3e}, p school {p_school:.3e} (school's other works {own:.3})"),
+                None => format!("p region {p_region:.3e}; too few other works of the school for the within-school test"),
+            };
+            let with_note = |mut f: Finding| {
+                f.note = note.clone();
+                f
+            };
             match dir {
-                Dir::Raised => Finding::tested(x as f64, p, effect, format!(
-                    "отметка за работу выше отметки по журналу у {} участников при {} по группе сравнения",
-                    pct(share), pct(region))),
-                Dir::Lowered => Finding::tested(x as f64, p, effect, format!(
-                    "отметка по журналу выше отметки за работу у {} участников при {} по группе сравнения",
-                    pct(share), pct(region))),
+                Dir::Raised => with_note(Finding::tested(x as f64, p, effect, format!(
+                    "отметка за работу выше отметки по журналу у {} участников при {} по группе сравнения{own}",
+                    pct(share), pct(region)))),
+                Dir::Lowered => with_note(Finding::tested(x as f64, p, effect, format!(
+                    "отметка по журналу выше отметки за работу у {} участников при {} по группе сравнения{own}",
+                    pct(share), pct(region)))),
                 Dir::Fitted => {
                     let cell = block.cell(c);
                     let kappa = quadratic_kappa(cell.mark().as_slice().unwrap_or(&[]), cell.journal().as_slice().unwrap_or(&[]));
@@ -138,11 +184,11 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                         _ => false,
                     };
                     let mut f = Finding::tested(x as f64, if high { p } else { 1.0 }, effect, format!(
-                        "отметки за работу совпадают с отметками по журналу у {} участников при {} по группе сравнения, при результатах выше группы сравнения",
+                        "отметки за работу совпадают с отметками по журналу у {} участников при {} по группе сравнения{own}, при результатах выше группы сравнения",
                         pct(share), pct(region)));
                     f.note = match kappa {
-                        Some(k) => format!("quadratic-weighted kappa {k:.2}"),
-                        None => String::new(),
+                        Some(k) => format!("{note}; quadratic-weighted kappa {k:.2}"),
+                        None => note.clone(),
                     };
                     if !high {
                         f.note.push_str(if f.note.is_empty() { "" } else { "; " });
@@ -153,6 +199,70 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// The cell against the same school's other works of the year: the school's
+/// own marking habit is the baseline, so a cell that departs from it stands out
+/// even in a school whose habit is far from the region's.
+///
+/// x ~ n·p_o ± √(n p_o (1 − p_o) (1 + (n − 1) ρ_w + n / n_o)), with p_o the share in
+/// the school's other works (n_o of them, +½/+1 continuity), ρ_w the extra
+/// between-cell spread inside schools, estimated by moments over the test's cells
+/// (Pearson residuals), and n / n_o the uncertainty of p_o; the upper tail of the
+/// beta-binomial with that mean and variance.
+#[derive(Clone, Copy, Debug)]
+struct WithinSchool {
+    rho: f64,
+}
+
+impl WithinSchool {
+    fn share(xo: u64, no: u64) -> f64 {
+        (xo as f64 + 0.5) / (no as f64 + 1.0)
+    }
+
+    /// From cells (x, n, x_other, n_other); None with fewer than 10 usable cells.
+    fn fit(cells: &[(u64, u64, u64, u64)], min_works: usize) -> Option<WithinSchool> {
+        let used: Vec<_> = cells
+            .iter()
+            .filter(|c| c.3 as usize >= min_works && c.1 >= 2)
+            .collect();
+        if used.len() < 10 {
+            return None;
+        }
+        let (mut r, mut base, mut dn) = (0.0, 0.0, 0.0);
+        for &&(x, n, xo, no) in &used {
+            let (x, n, no) = (x as f64, n as f64, no as f64);
+            let p = Self::share(xo, no as u64);
+            r += (x - n * p).powi(2) / (n * p * (1.0 - p));
+            base += 1.0 + n / no;
+            dn += n - 1.0;
+        }
+        Some(WithinSchool {
+            rho: ((r - base) / dn).clamp(0.0, 0.5),
+        })
+    }
+
+    /// (p-value, the school's own share) or None without enough other works.
+    fn test(&self, x: u64, n: u64, xo: u64, no: u64, min_works: usize) -> Option<(f64, f64)> {
+        if (no as usize) < min_works {
+            return None;
+        }
+        let p = Self::share(xo, no);
+        let nf = n as f64;
+        // Beta-binomial with the same mean and variance (the exact tail keeps a
+        // small expected count from looking significant on a normal approximation).
+        let rho = if n > 1 {
+            (self.rho + nf / (no as f64 * (nf - 1.0))).clamp(1e-6, 0.5)
+        } else {
+            0.5
+        };
+        let s = (1.0 - rho) / rho;
+        let bb = BetaBinomial {
+            alpha: p * s,
+            beta: (1.0 - p) * s,
+        };
+        Some((bb.sf(x, n), p))
+    }
 }
 
 const REFERENCE: &str = "ФИОКО, методические рекомендации по использованию результатов ВПР (соответствие отметок); beta-binomial predictive test (Skellam 1948), BH q-values";
@@ -214,5 +324,31 @@ impl Sign for JournalSign {
     }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         evaluate(self.dir, test, cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_school_tail_matches_scipy() {
+        // p_o = 20.5 / 80 = 0.25625, rho_eff = 0.05 + 20 / (79 * 19) = 0.0633244...;
+        // scipy.stats.betabinom.sf(9, 20, p*s, (1-p)*s) with s = (1 - rho) / rho
+        // = 0.08052522596765521
+        let w = WithinSchool { rho: 0.05 };
+        let (p, own) = w.test(10, 20, 20, 79, 15).unwrap();
+        assert!((own - 0.25625).abs() < 1e-12);
+        assert!((p - 0.08052522596765521).abs() < 1e-9, "{p}");
+        assert_eq!(w.test(10, 20, 3, 14, 15), None); // too few other works
+    }
+
+    #[test]
+    fn within_school_spread_by_moments() {
+        // Cells that follow their school's share exactly: no extra spread.
+        let cells: Vec<(u64, u64, u64, u64)> = (0..12).map(|_| (5, 20, 25, 100)).collect();
+        let w = WithinSchool::fit(&cells, 15).unwrap();
+        assert_eq!(w.rho, 0.0);
+        assert!(WithinSchool::fit(&cells[..9], 15).is_none());
     }
 }

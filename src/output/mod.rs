@@ -43,10 +43,7 @@ pub fn csv_bytes<T: Serialize + Default>(
     dialect: CsvDialect,
     what: &str,
 ) -> Result<Vec<u8>, OutputError> {
-    let err = |e: &dyn std::fmt::Display| OutputError::Build {
-        what: what.to_owned(),
-        message: e.to_string(),
-    };
+    let err = build_error(what);
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     for r in rows {
         w.serialize(r).map_err(|e| err(&e))?;
@@ -72,10 +69,7 @@ pub fn records_bytes(
     dialect: CsvDialect,
     what: &str,
 ) -> Result<Vec<u8>, OutputError> {
-    let err = |e: &dyn std::fmt::Display| OutputError::Build {
-        what: what.to_owned(),
-        message: e.to_string(),
-    };
+    let err = build_error(what);
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(header).map_err(|e| err(&e))?;
     for r in rows {
@@ -83,6 +77,14 @@ pub fn records_bytes(
     }
     let plain = w.into_inner().map_err(|e| err(&e))?;
     in_dialect(plain, dialect).map_err(|e| err(&e))
+}
+
+/// Maps a CSV error to an [`OutputError`] naming the table being built.
+fn build_error(what: &str) -> impl Fn(&dyn std::fmt::Display) -> OutputError + '_ {
+    move |e| OutputError::Build {
+        what: what.to_owned(),
+        message: e.to_string(),
+    }
 }
 
 fn in_dialect(plain: Vec<u8>, dialect: CsvDialect) -> Result<Vec<u8>, csv::Error> {

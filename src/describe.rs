@@ -129,13 +129,7 @@ pub fn region(block: &TestBlock) -> Descriptives {
 /// Descriptives of every cell, in dataset order (tests by key, then school),
 /// computed in parallel.
 pub fn all_cells(data: &Dataset) -> Vec<(usize, usize, Descriptives)> {
-    let index: Vec<(usize, usize)> = data
-        .tests
-        .iter()
-        .enumerate()
-        .flat_map(|(t, b)| (0..b.cells.len()).map(move |c| (t, c)))
-        .collect();
-    index
+    data.cell_index()
         .par_iter()
         .map(|&(t, c)| (t, c, describe(data.tests[t].cell(c))))
         .collect()

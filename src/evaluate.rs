@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::RunError;
 use crate::progress::Progress;
-use crate::risk::{cell_index, combine};
+use crate::risk::combine;
 use crate::signs::{REGISTRY, run};
 use crate::simulate::{Intensity, SimOptions, simulate};
 
@@ -145,7 +145,7 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
             let data = &loaded.dataset;
             let results = run(data, &opts.config.signs);
             let verdicts = combine(&results, &opts.config.signs);
-            for (i, &(t, c)) in cell_index(data).iter().enumerate() {
+            for (i, &(t, c)) in data.cell_index().iter().enumerate() {
                 let block = &data.tests[t];
                 let span = block.cells[c];
                 if span.len() < opts.min_n {
@@ -170,9 +170,7 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
                 let r = risks.entry(intensity.code().to_owned()).or_default();
                 if kind == "none" {
                     honest.add(v.marker, &fired);
-                    let selective = school.is_selective()
-                        || school.advanced_subjects.contains(&block.key.subject);
-                    if selective {
+                    if school.selective_for(&block.key.subject) {
                         honest_selective.add(v.marker, &fired);
                     }
                     r.1.push(v.risk);

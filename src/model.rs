@@ -99,6 +99,12 @@ pub struct School {
 }
 
 impl School {
+    /// The selective peer group for `subject`: lyceums, gymnasiums, and schools
+    /// with in-depth study of the subject.
+    pub fn selective_for(&self, subject: &str) -> bool {
+        self.is_selective() || self.advanced_subjects.iter().any(|a| a == subject)
+    }
+
     /// Lyceums and gymnasiums, compared with their peers rather than with everyone.
     pub fn is_selective(&self) -> bool {
         let k = self.kind.to_lowercase();
@@ -325,6 +331,16 @@ impl Dataset {
 
     pub fn n_works(&self) -> usize {
         self.tests.iter().map(TestBlock::n_works).sum()
+    }
+
+    /// Every cell as (test, cell), in dataset order (tests by key, then school):
+    /// the order of cells.csv, of the findings and of the verdicts.
+    pub fn cell_index(&self) -> Vec<(usize, usize)> {
+        self.tests
+            .iter()
+            .enumerate()
+            .flat_map(|(t, b)| (0..b.cells.len()).map(move |c| (t, c)))
+            .collect()
     }
 
     pub fn n_cells(&self) -> usize {

@@ -98,15 +98,6 @@ pub fn combine(results: &SignResults, cfg: &SignsConfig) -> Vec<CellVerdict> {
         .collect()
 }
 
-/// Flattened cell index -> (test, cell).
-pub fn cell_index(data: &Dataset) -> Vec<(usize, usize)> {
-    data.tests
-        .iter()
-        .enumerate()
-        .flat_map(|(t, b)| (0..b.cells.len()).map(move |c| (t, c)))
-        .collect()
-}
-
 /// "VPR 4 RU".
 pub fn cell_kind(data: &Dataset, t: usize) -> String {
     let k = &data.tests[t].key;
@@ -133,7 +124,7 @@ pub fn risk_list(
     verdicts: &[CellVerdict],
     lists: &ListsConfig,
 ) -> Vec<ListEntry> {
-    let index = cell_index(data);
+    let index = data.cell_index();
     let mut by_school_year: BTreeMap<(u16, u32), ListEntry> = BTreeMap::new();
     for (i, &(t, c)) in index.iter().enumerate() {
         let v = &verdicts[i];
@@ -216,7 +207,7 @@ pub fn objective_list(
     results: &SignResults,
     lists: &ListsConfig,
 ) -> Vec<ObjectiveEntry> {
-    let index = cell_index(data);
+    let index = data.cell_index();
     // (school) -> year -> (cells evaluated, works); and schools disqualified.
     let mut seen: BTreeMap<u32, BTreeMap<u16, (usize, usize)>> = BTreeMap::new();
     let mut out_schools: BTreeSet<u32> = BTreeSet::new();

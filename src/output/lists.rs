@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::config::CsvDialect;
 use crate::error::OutputError;
 use crate::model::Dataset;
-use crate::risk::{ListEntry, ObjectiveEntry, cell_index, cell_kind};
+use crate::risk::{ListEntry, ObjectiveEntry, cell_kind};
 use crate::signs::{REGISTRY, SignResults};
 
 use super::{records_bytes, round, safe_text};
@@ -32,7 +32,7 @@ pub struct FindingRow {
 }
 
 pub fn finding_rows(data: &Dataset, results: &SignResults) -> Vec<FindingRow> {
-    let index = cell_index(data);
+    let index = data.cell_index();
     let mut rows = Vec::with_capacity(index.len() * REGISTRY.len());
     for (i, &(t, c)) in index.iter().enumerate() {
         let block = &data.tests[t];

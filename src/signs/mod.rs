@@ -64,6 +64,8 @@ pub const REGISTRY: &[&dyn Sign] = &[
 
 /// What a sign sees of one test.
 pub struct TestInput<'a> {
+    /// Index of the test in [`Dataset::tests`].
+    pub index: usize,
     pub block: &'a TestBlock,
     pub schools: &'a [School],
     pub shared: &'a Shared,
@@ -72,6 +74,9 @@ pub struct TestInput<'a> {
 /// Aggregates across tests, computed once per run.
 #[derive(Clone, Debug, Default)]
 pub struct Shared {
+    /// Per test, per cell: counts of exam marks below / equal to / above the
+    /// school mark.
+    pub cell_marks: Vec<Vec<[u64; 3]>>,
     /// Per (year, school): counts of exam marks below / equal to / above the
     /// school mark over all the school's VPR and OGE works of the year.
     pub school_marks: std::collections::BTreeMap<(u16, u32), [u64; 3]>,
@@ -79,10 +84,18 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(data: &Dataset) -> Shared {
+        let cell_marks: Vec<Vec<[u64; 3]>> = data
+            .tests
+            .iter()
+            .map(|b| {
+                (0..b.cells.len())
+                    .map(|c| s4_journal::counts(b.cell(c)))
+                    .collect()
+            })
+            .collect();
         let mut school_marks = std::collections::BTreeMap::new();
-        for block in &data.tests {
-            for c in 0..block.cells.len() {
-                let counts = s4_journal::counts(block.cell(c));
+        for (block, marks) in data.tests.iter().zip(&cell_marks) {
+            for (c, counts) in marks.iter().enumerate() {
                 let e: &mut [u64; 3] = school_marks
                     .entry((block.key.year, block.cells[c].school))
                     .or_default();
@@ -91,7 +104,10 @@ impl Shared {
                 }
             }
         }
-        Shared { school_marks }
+        Shared {
+            cell_marks,
+            school_marks,
+        }
     }
 }
 
@@ -99,8 +115,7 @@ impl TestInput<'_> {
     /// Whether a cell's school belongs to the selective peer group for this
     /// subject: lyceums, gymnasiums, and schools with in-depth study of it.
     pub fn selective(&self, cell: usize) -> bool {
-        let s = &self.schools[self.block.cells[cell].school as usize];
-        s.is_selective() || s.advanced_subjects.contains(&self.block.key.subject)
+        self.schools[self.block.cells[cell].school as usize].selective_for(&self.block.key.subject)
     }
 }
 
@@ -127,6 +142,11 @@ impl Finding {
             note: note.into(),
             ..Finding::default()
         }
+    }
+
+    /// Not evaluated: `n` works (of the kind `what` counts) is below `min_works`.
+    pub fn too_small(n: impl std::fmt::Display, what: &str, cfg: &SignsConfig) -> Finding {
+        Finding::skipped(format!("{n} {what}, fewer than {}", cfg.min_works))
     }
 
     pub fn tested(statistic: f64, p_value: f64, effect: f64, reason: String) -> Finding {
@@ -206,6 +226,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         .par_iter()
         .map(|&(s, t)| {
             let input = TestInput {
+                index: t,
                 block: &data.tests[t],
                 schools: &data.schools,
                 shared: &shared,

@@ -109,7 +109,7 @@ impl Sign for HighResult {
                     return Finding::skipped("fewer than 2 works with a primary score");
                 };
                 if n < cfg.min_works {
-                    return Finding::skipped(format!("{n} works, fewer than {}", cfg.min_works));
+                    return Finding::too_small(n, "works", cfg);
                 }
                 let Some((re, within)) = groups[usize::from(test.selective(c))] else {
                     return Finding::skipped("too few cells in the test for a regional reference");

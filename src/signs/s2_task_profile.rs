@@ -76,7 +76,7 @@ impl Sign for TaskProfile {
             .map(|c| {
                 let span = block.cells[c];
                 if span.len() < cfg.min_works {
-                    return Finding::skipped(format!("{} works, fewer than {}", span.len(), cfg.min_works));
+                    return Finding::too_small(span.len(), "works", cfg);
                 }
                 let rows = span.start as usize..span.end as usize;
                 let a = hard_excess(&hard_ref, scores, &hard, rows.clone());

@@ -136,7 +136,7 @@ impl Sign for CutoffBunching {
             .map(|c| {
                 let n = block.cells[c].len();
                 if !usable(c) {
-                    return Finding::skipped(format!("{n} works, fewer than {}", cfg.min_works));
+                    return Finding::too_small(n, "works", cfg);
                 }
                 let ref_fits = &by_fifth[fifth[c]];
                 let parts: Vec<(BetaBinomial, u64)> =

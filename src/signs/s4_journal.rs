@@ -78,7 +78,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         Dir::Fitted => 1,
         Dir::Raised => 2,
     };
-    let all: Vec<[u64; 3]> = (0..n_cells).map(|c| counts(block.cell(c))).collect();
+    let all = &test.shared.cell_marks[test.index];
     let totals: Vec<u64> = all.iter().map(|c| c.iter().sum()).collect();
     let big = |c: usize| totals[c] as usize >= cfg.min_works;
     let fit_group = |sel: Option<bool>| {
@@ -141,7 +141,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         .map(|c| {
             let n = totals[c];
             if !big(c) {
-                return Finding::skipped(format!("{n} works with both marks, fewer than {}", cfg.min_works));
+                return Finding::too_small(n, "works with both marks", cfg);
             }
             let sel = usize::from(test.selective(c));
             let Some(bb) = groups[sel] else {

@@ -61,7 +61,7 @@ impl Sign for IdenticalWorks {
             .map(|c| {
                 let span = block.cells[c];
                 if span.len() < cfg.min_works {
-                    return Finding::skipped(format!("{} works, fewer than {}", span.len(), cfg.min_works));
+                    return Finding::too_small(span.len(), "works", cfg);
                 }
                 let r = identical_test(&reference, scores, &max, &block.variant, span.start as usize..span.end as usize);
                 let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(

@@ -48,6 +48,27 @@ Exit code: 0 all input used, 3 finished but some rows or files were not used, 1 
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Choose schools and works for the cross-check (also done by analyze), and
+    /// read the re-check results when the folder has recheck.csv.
+    #[command(
+        after_help = "Example:\n  obektiv sample data/sample --out reports --seed 20250415\n\n\
+Writes recheck_sample.csv (schools by stratum: risk, high results without signs, random control)\n\
+and recheck_works.csv (works to re-check, each with its reason). With recheck.csv in the folder\n\
+also recheck_results.csv, recheck_schools.csv, recheck_strata.csv and recheck_unmatched.csv."
+    )]
+    Sample {
+        data: PathBuf,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Seed of the draw (overrides [sample] seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Year to draw from (default: the last year in the data).
+        #[arg(long)]
+        year: Option<u16>,
+    },
     /// Check a data folder: what each file holds, which rows cannot be used and why.
     #[command(
         after_help = "Example:\n  obektiv validate my_region/ --out checks\n\n\
@@ -110,8 +131,22 @@ pub struct SimulateArgs {
     /// File dialect: plain (UTF-8, `,`) or excel-ru (Windows-1251, `;`, decimal comma).
     #[arg(long, value_enum, default_value_t = DialectArg::Plain)]
     pub dialect: DialectArg,
+    /// Give every planted manipulation this intensity (default: each school its own).
+    #[arg(long, value_enum)]
+    pub intensity: Option<IntensityArg>,
+    /// Instead of the region, write the honest re-check (recheck.csv) of the works
+    /// listed in this recheck_works.csv; give the same options as for the region.
+    #[arg(long)]
+    pub recheck_of: Option<PathBuf>,
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum IntensityArg {
+    Mild,
+    Moderate,
+    Strong,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -43,6 +43,29 @@ list_min_markers = 1
 # marking sign with a q-value below objective_q_min in any cell.
 objective_min_cells = 2
 objective_q_min = 0.25
+
+[sample]
+# The cross-check sample (recheck_sample.csv, recheck_works.csv), drawn from the
+# last year in the data unless `year = 2025` is given. Change the seed for each
+# draw (for example to the date of the draw, 20250415) and publish it: the same
+# data, configuration and seed redraw the same sample on any machine.
+seed = 1
+# Stratum sizes: a number of schools, or a share such as "10%" (risk and
+# high_without_signs: of the stratum's candidates; random: of all eligible schools).
+risk = 10
+high_without_signs = 5
+random = 10
+# Schools with fewer works in the year are not drawn.
+min_works = 20
+# "High results": S1 fired in a cell, or the school's standardized result is in
+# this top share of eligible schools.
+high_share = 0.2
+# Works to re-check per school, and the share of them drawn at random.
+works_per_school = 20
+random_works_share = 0.25
+# Re-check: inflation is found when the lower 95 % bound of the school's mean
+# score drop (share of the maximum) is above 0 and the mean drop is at least this.
+recheck_min_drop = 0.02
 "#;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -66,6 +89,7 @@ pub struct Config {
     pub output: OutputConfig,
     pub signs: crate::signs::SignsConfig,
     pub lists: crate::risk::ListsConfig,
+    pub sample: crate::sample::SampleConfig,
 }
 
 impl Config {
@@ -76,6 +100,10 @@ impl Config {
             message: e.to_string(),
         })?;
         c.signs.validate().map_err(|m| ConfigError::Parse {
+            path: path.to_owned(),
+            message: m,
+        })?;
+        c.sample.validate().map_err(|m| ConfigError::Parse {
             path: path.to_owned(),
             message: m,
         })?;

@@ -2,7 +2,8 @@
 //!
 //! [`analyze`] reads top to bottom as the pipeline: load and validate the data
 //! folder → cells → descriptive statistics → signs (parallel) → risk → lists →
-//! outputs. The cross-check sample is a later stage of the same pipeline.
+//! outputs → the cross-check sample → the re-check results when recheck.csv
+//! is present.
 
 pub mod config;
 pub mod describe;
@@ -12,7 +13,9 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod recheck;
 pub mod risk;
+pub mod sample;
 pub mod signs;
 pub mod simulate;
 pub mod stats;
@@ -22,6 +25,7 @@ use std::path::PathBuf;
 use config::Config;
 use error::RunError;
 use load::report::LoadReport;
+use model::Dataset;
 use output::{csv_bytes, lists, tables, write_file};
 use progress::Progress;
 
@@ -47,6 +51,12 @@ pub struct Summary {
     pub marked_cells: usize,
     /// School-years on the risk list.
     pub listed: usize,
+    /// Schools in the cross-check sample and works to re-check.
+    pub sampled_schools: usize,
+    pub sampled_works: usize,
+    /// Re-check rows matched with works, and not matched.
+    pub rechecked: usize,
+    pub recheck_unmatched: usize,
     pub written: Vec<String>,
 }
 
@@ -109,7 +119,115 @@ pub fn write_quality(
     Ok(())
 }
 
-/// The whole analysis: load → validate → cells → signs → risk → lists → outputs.
+/// Everything computed from a loaded dataset.
+pub struct Analysis {
+    pub cells: Vec<(usize, usize, describe::Descriptives)>,
+    pub results: signs::SignResults,
+    pub verdicts: Vec<risk::CellVerdict>,
+    pub list: Vec<risk::ListEntry>,
+    pub objective: Vec<risk::ObjectiveEntry>,
+    pub sample: Option<sample::Sample>,
+    pub recheck: Option<recheck::Recheck>,
+}
+
+/// Cells → signs → risk → lists → sample → re-check.
+pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Analysis {
+    let cells = describe::all_cells(data);
+    let spinner = progress.spinner("evaluating the signs");
+    let results = signs::run(data, &config.signs);
+    spinner.finish_and_clear();
+    let verdicts = risk::combine(&results, &config.signs);
+    let list = risk::risk_list(data, &results, &verdicts, &config.lists);
+    let objective = risk::objective_list(data, &results, &config.lists);
+    let sample = sample::draw(data, &results, &verdicts, &list, &config.sample);
+    let recheck = recheck::analyze(data, &verdicts, sample.as_ref(), &config.sample);
+    Analysis {
+        cells,
+        results,
+        verdicts,
+        list,
+        objective,
+        sample,
+        recheck,
+    }
+}
+
+/// The cross-check sample and the re-check results, as (file name, bytes).
+fn sample_outputs(
+    data: &Dataset,
+    a: &Analysis,
+    d: config::CsvDialect,
+) -> Result<Vec<(&'static str, Vec<u8>)>, RunError> {
+    use output::recheck as rc;
+    let mut out = Vec::new();
+    if let Some(s) = &a.sample {
+        out.push((
+            "recheck_sample.csv",
+            csv_bytes(&rc::sample_rows(data, s), d, "recheck_sample.csv")?,
+        ));
+        out.push((
+            "recheck_works.csv",
+            csv_bytes(&rc::work_rows(data, s), d, "recheck_works.csv")?,
+        ));
+    }
+    if let Some(r) = &a.recheck {
+        out.push((
+            "recheck_results.csv",
+            csv_bytes(&rc::result_rows(data, r), d, "recheck_results.csv")?,
+        ));
+        out.push((
+            "recheck_schools.csv",
+            csv_bytes(&rc::school_rows(data, r), d, "recheck_schools.csv")?,
+        ));
+        out.push((
+            "recheck_strata.csv",
+            csv_bytes(&rc::stratum_rows(r), d, "recheck_strata.csv")?,
+        ));
+        out.push((
+            "recheck_unmatched.csv",
+            csv_bytes(&rc::unmatched_rows(data, r), d, "recheck_unmatched.csv")?,
+        ));
+    }
+    Ok(out)
+}
+
+fn count_sample(summary: &mut Summary, a: &Analysis) {
+    summary.listed = a.list.len();
+    summary.marked_cells = a.verdicts.iter().filter(|v| v.marker).count();
+    if let Some(s) = &a.sample {
+        summary.sampled_schools = s
+            .schools
+            .iter()
+            .filter(|x| x.stratum != sample::Stratum::Excluded)
+            .count();
+        summary.sampled_works = s.works.len();
+    }
+    if let Some(r) = &a.recheck {
+        summary.rechecked = r.works.len();
+        summary.recheck_unmatched = r.unmatched.len();
+    }
+}
+
+/// `obektiv sample`: the analysis, writing only the data-quality files, the
+/// cross-check sample and (with recheck.csv) the re-check results.
+pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
+    let (loaded, mut summary) = validate(&job.data, job.progress)?;
+    let (data, report) = (&loaded.dataset, &loaded.report);
+    write_quality(job, report, &mut summary)?;
+    if data.n_works() == 0 {
+        return Err(RunError::NothingUsable);
+    }
+    let a = run_analysis(data, &job.config, job.progress);
+    count_sample(&mut summary, &a);
+    for (name, bytes) in sample_outputs(data, &a, job.config.output.csv_dialect)? {
+        write_file(&job.out, name, &bytes)?;
+        summary.written.push(name.to_owned());
+    }
+    Ok(summary)
+}
+
+/// The whole analysis: load → validate → cells → signs → risk → lists →
+/// sample → re-check → outputs.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary) = validate(&job.data, job.progress)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
@@ -117,21 +235,14 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     if data.n_works() == 0 {
         return Err(RunError::NothingUsable);
     }
-    let cells = describe::all_cells(data);
-    let spinner = job.progress.spinner("evaluating the signs");
-    let results = signs::run(data, &job.config.signs);
-    spinner.finish_and_clear();
-    let verdicts = risk::combine(&results, &job.config.signs);
-    let list = risk::risk_list(data, &results, &verdicts, &job.config.lists);
-    let objective = risk::objective_list(data, &results, &job.config.lists);
-    summary.listed = list.len();
-    summary.marked_cells = verdicts.iter().filter(|v| v.marker).count();
+    let a = run_analysis(data, &job.config, job.progress);
+    count_sample(&mut summary, &a);
     let d = job.config.output.csv_dialect;
-    let outputs = [
+    let mut outputs = vec![
         (
             "cells.csv",
             csv_bytes(
-                &tables::cell_rows(data, &cells, &verdicts, report),
+                &tables::cell_rows(data, &a.cells, &a.verdicts, report),
                 d,
                 "cells.csv",
             )?,
@@ -142,18 +253,19 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         ),
         (
             "findings.csv",
-            csv_bytes(&lists::finding_rows(data, &results), d, "findings.csv")?,
+            csv_bytes(&lists::finding_rows(data, &a.results), d, "findings.csv")?,
         ),
-        ("risk_list.csv", lists::risk_list_bytes(data, &list, d)?),
+        ("risk_list.csv", lists::risk_list_bytes(data, &a.list, d)?),
         (
             "objective_list.csv",
             csv_bytes(
-                &lists::objective_rows(data, &objective),
+                &lists::objective_rows(data, &a.objective),
                 d,
                 "objective_list.csv",
             )?,
         ),
     ];
+    outputs.extend(sample_outputs(data, &a, d)?);
     for (name, bytes) in outputs {
         write_file(&job.out, name, &bytes)?;
         summary.written.push(name.to_owned());

@@ -54,6 +54,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(exit_code(&summary))
         }
+        Command::Sample {
+            data,
+            out,
+            config,
+            seed,
+            year,
+        } => {
+            let mut config = match config {
+                Some(p) => Config::from_file(&p)?,
+                None => Config::default(),
+            };
+            if let Some(s) = seed {
+                config.sample.seed = s;
+            }
+            if year.is_some() {
+                config.sample.year = year;
+            }
+            let job = Job {
+                data,
+                out,
+                config,
+                progress,
+            };
+            let summary = obektiv::sample_only(&job)?;
+            print_summary(&summary);
+            eprintln!(
+                "written to {}: {}",
+                job.out.display(),
+                summary.written.join(", ")
+            );
+            Ok(exit_code(&summary))
+        }
         Command::Validate { data, out } => {
             let (loaded, mut summary) = obektiv::validate(&data, progress)?;
             for f in &loaded.report.files {
@@ -161,7 +193,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
-    use obektiv::simulate::{Dialect, SimOptions};
+    use obektiv::simulate::{Dialect, Intensity, SimOptions};
     let opts = SimOptions {
         schools: args.schools,
         years: args.years,
@@ -172,8 +204,21 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
             cli::DialectArg::Plain => Dialect::Plain,
             cli::DialectArg::ExcelRu => Dialect::ExcelRu,
         },
-        intensity: None,
+        intensity: args.intensity.map(|i| match i {
+            cli::IntensityArg::Mild => Intensity::Mild,
+            cli::IntensityArg::Moderate => Intensity::Moderate,
+            cli::IntensityArg::Strong => Intensity::Strong,
+        }),
     };
+    if let Some(works) = &args.recheck_of {
+        let n = obektiv::simulate::simulate_recheck(&opts, works, &args.out)?;
+        eprintln!(
+            "{}: {n} re-checked works (honest re-scorer) of {}",
+            args.out.join("recheck.csv").display(),
+            works.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let bar = progress.bar(args.schools as u64, "simulating schools");
     let summary = obektiv::simulate::simulate(&opts, &args.out, &mut |done, _| {
         bar.set_position(done as u64)
@@ -199,6 +244,18 @@ fn print_summary(s: &Summary) {
         eprintln!(
             "{} cells with signs; {} school-years on the risk list",
             s.marked_cells, s.listed
+        );
+    }
+    if s.sampled_schools > 0 {
+        eprintln!(
+            "cross-check sample: {} schools, {} works to re-check",
+            s.sampled_schools, s.sampled_works
+        );
+    }
+    if s.rechecked > 0 || s.recheck_unmatched > 0 {
+        eprintln!(
+            "re-check: {} works matched, {} not matched (see recheck_unmatched.csv)",
+            s.rechecked, s.recheck_unmatched
         );
     }
     if s.files_failed > 0 {

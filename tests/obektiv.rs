@@ -6,5 +6,9 @@ mod cli;
 mod common;
 #[path = "suite/loading.rs"]
 mod loading;
+#[path = "suite/recheck.rs"]
+mod recheck;
+#[path = "suite/sample.rs"]
+mod sample;
 #[path = "suite/signs.rs"]
 mod signs;

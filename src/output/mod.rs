@@ -2,6 +2,7 @@
 //! [`write_file`] is the one function that touches the disk.
 
 pub mod lists;
+pub mod recheck;
 pub mod tables;
 
 use std::path::Path;

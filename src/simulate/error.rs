@@ -36,6 +36,14 @@ pub enum SimError {
         #[source]
         source: std::io::Error,
     },
+    /// The list of works to re-check could not be read.
+    #[error("{}: {message}", path.display())]
+    WorksList {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A text value has no Windows-1251 representation.
     #[error("cannot encode {text:?} in Windows-1251 for {}", path.display())]
     Encoding {

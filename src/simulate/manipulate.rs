@@ -64,6 +64,13 @@ impl Kind {
         }
     }
 
+    /// Whether the manipulation is in the works as handed in (dictated or
+    /// copied answers), so that an honest re-scoring keeps it; the others are
+    /// lenient scoring or marks, which a re-scoring undoes or does not see.
+    pub fn as_written(self) -> bool {
+        matches!(self, Kind::Dictation | Kind::Copying)
+    }
+
     /// How often schools prefer each kind.
     fn weight(self) -> f64 {
         match self {

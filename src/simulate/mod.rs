@@ -115,6 +115,7 @@ mod error;
 mod irt;
 mod manipulate;
 mod names;
+mod recheck;
 mod region;
 mod rng;
 mod roster;
@@ -126,6 +127,7 @@ mod tests;
 
 pub use error::SimError;
 pub use manipulate::Intensity;
+pub use recheck::simulate_recheck;
 
 use blueprint::{Blueprint, Exam};
 use manipulate::CellPlan;
@@ -231,8 +233,6 @@ pub fn simulate(
 
     let bp = Blueprint::standard();
     let region = Region::generate(opts.schools, opts.seed);
-    let plans = manipulate::school_plans(&region, opts.manipulated_share, years.len(), opts.seed);
-
     write::schools(out, dialect, &region)?;
     write::tasks(out, dialect, bp, &years)?;
     write::scales(out, dialect, bp, &years)?;
@@ -258,7 +258,78 @@ pub fn simulate(
         cells: 0,
         manipulated_cells: 0,
     };
+    let mut labels: Vec<Vec<u8>> = Vec::new();
+    replay(opts, &region, &years, false, progress, &mut |v| {
+        let file = &mut results[v.year_index][v.test.exam.index()];
+        file.start_cell(v.year, v.test, &v.school.id);
+        let grade = &v.school_year.grades[v.cell.grade];
+        labels.clear();
+        for c in &grade.classes {
+            labels.push(file.encode(&c.label)?);
+        }
+        for (i, w) in v.works.works.iter().enumerate() {
+            let code = grade.pupils[w.pupil as usize].code;
+            file.work(
+                v.test,
+                &labels[usize::from(w.class)],
+                code,
+                w.variant,
+                v.works.scores(i),
+                w.primary,
+                w.journal,
+            )?;
+        }
+        summary.works += v.works.works.len() as u64;
+        summary.cells += 1;
+        if v.plan != CellPlan::HONEST {
+            summary.manipulated_cells += 1;
+        }
+        truth.cell(v.year, v.test, &v.school.id, v.plan)
+    })?;
+
+    truth.finish()?;
+    for per_exam in results {
+        for f in per_exam {
+            f.finish()?;
+        }
+    }
+    Ok(summary)
+}
+
+/// One cell of a replayed region.
+pub(crate) struct CellVisit<'a> {
+    pub school_index: usize,
+    pub year_index: usize,
+    pub year: u16,
+    pub school: &'a region::School,
+    pub school_year: &'a SchoolYear,
+    pub cell: &'a roster::Cell,
+    pub test: &'a blueprint::Test,
+    pub plan: CellPlan,
+    /// The works as handed in and scored (manipulations applied).
+    pub works: &'a CellWorks,
+    /// With `keep_honest`: the works an honest re-scorer would score — as
+    /// handed in (dictated or copied answers stay), but without lenient
+    /// scoring (cut-off lifts, scores fitted to the journal) and, for
+    /// whole-cell inflation, the pupils' performance at their true ability.
+    pub honest: Option<&'a CellWorks>,
+}
+
+/// Generates the region cell by cell, in the fixed order of the output
+/// (school, year, cell), calling `f` for each; `progress(done, total)` after
+/// each school.
+pub(crate) fn replay(
+    opts: &SimOptions,
+    region: &Region,
+    years: &[u16],
+    keep_honest: bool,
+    progress: &mut dyn FnMut(usize, usize),
+    f: &mut dyn FnMut(&CellVisit<'_>) -> Result<(), SimError>,
+) -> Result<(), SimError> {
+    let bp = Blueprint::standard();
+    let plans = manipulate::school_plans(region, opts.manipulated_share, years.len(), opts.seed);
     let mut cw = CellWorks::default();
+    let mut honest = CellWorks::default();
     let total = region.schools.len();
     for (si, school) in region.schools.iter().enumerate() {
         for (yi, &year) in years.iter().enumerate() {
@@ -277,45 +348,34 @@ pub fn simulate(
             );
             for (cell, &plan) in sy.cells.iter().zip(&cell_plans) {
                 let test = &bp.tests[cell.test];
+                let before = keep_honest.then(|| gen_rng.clone());
                 cw.generate(test, school, &sy, cell, plan.theta_shift(), &mut gen_rng);
+                if let Some(mut r) = before
+                    && plan.kind == manipulate::Kind::Inflation
+                {
+                    honest.generate(test, school, &sy, cell, 0.0, &mut r);
+                } else if keep_honest {
+                    honest.clone_from(&cw);
+                }
                 manipulate::apply(plan, test, &mut cw, &mut man_rng);
-
-                let file = &mut results[yi][test.exam.index()];
-                file.start_cell(year, test, &school.id);
-                let grade = &sy.grades[cell.grade];
-                let labels = grade
-                    .classes
-                    .iter()
-                    .map(|c| file.encode(&c.label))
-                    .collect::<Result<Vec<_>, _>>()?;
-                for (i, w) in cw.works.iter().enumerate() {
-                    let code = grade.pupils[w.pupil as usize].code;
-                    file.work(
-                        test,
-                        &labels[usize::from(w.class)],
-                        code,
-                        w.variant,
-                        cw.scores(i),
-                        w.primary,
-                        w.journal,
-                    )?;
+                if keep_honest && plan.kind.as_written() {
+                    honest.clone_from(&cw);
                 }
-                summary.works += cw.works.len() as u64;
-                summary.cells += 1;
-                if plan != CellPlan::HONEST {
-                    summary.manipulated_cells += 1;
-                }
-                truth.cell(year, test, &school.id, plan)?;
+                f(&CellVisit {
+                    school_index: si,
+                    year_index: yi,
+                    year,
+                    school,
+                    school_year: &sy,
+                    cell,
+                    test,
+                    plan,
+                    works: &cw,
+                    honest: keep_honest.then_some(&honest),
+                })?;
             }
         }
         progress(si + 1, total);
     }
-
-    truth.finish()?;
-    for per_exam in results {
-        for f in per_exam {
-            f.finish()?;
-        }
-    }
-    Ok(summary)
+    Ok(())
 }

@@ -25,6 +25,8 @@ pub enum Purpose {
     SchoolYear = 4,
     /// Manipulations applied to one school in one year.
     Manipulation = 5,
+    /// The re-scorer's noise in one cell.
+    Recheck = 6,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixing 64-bit hash.

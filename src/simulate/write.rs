@@ -313,7 +313,12 @@ impl Results {
         k: usize,
     ) -> Result<Results, SimError> {
         let name = format!("results_{year}_{}.csv", exam.file_code());
-        let mut out = CsvOut::create(dir.join(name), dialect)?;
+        Self::create_at(dir.join(name), dialect, k)
+    }
+
+    /// Creates a results-layout file at `path` with `k` task columns.
+    pub fn create_at(path: PathBuf, dialect: Dialect, k: usize) -> Result<Results, SimError> {
+        let mut out = CsvOut::create(path, dialect)?;
         let mut names: Vec<String> = [
             "year", "exam", "subject", "grade", "school", "class", "student", "variant",
         ]

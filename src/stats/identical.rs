@@ -301,6 +301,37 @@ pub fn identical_test(
     }
 }
 
+/// For each row of `cell_rows`, the size of its group of identical
+/// non-trivial vectors within the same variant group: 1 for a work alone, 0
+/// for a trivial work (the same grouping as [`identical_test`]).
+pub fn group_sizes(
+    scores: ArrayView2<'_, f32>,
+    max: &[f32],
+    variant: &[u16],
+    cell_rows: Range<usize>,
+) -> Vec<usize> {
+    check_shapes(scores, max, variant);
+    let tasks = scores.ncols();
+    let max_total = max_total(max);
+    let start = cell_rows.start;
+    let mut sizes = vec![0usize; cell_rows.len()];
+    let mut keyed: Vec<(u32, u16, Vec<u16>, usize)> = Vec::new();
+    let mut buf: Vec<u16> = Vec::with_capacity(tasks);
+    for i in cell_rows {
+        let total = encode_row(scores.row(i), &mut buf);
+        if !is_trivial(total, max_total) {
+            keyed.push((total, variant_of(variant, i), buf.clone(), i - start));
+        }
+    }
+    keyed.sort_unstable();
+    for g in keyed.chunk_by(|a, b| (a.0, a.1, &a.2) == (b.0, b.1, &b.2)) {
+        for x in g {
+            sizes[x.3] = g.len();
+        }
+    }
+    sizes
+}
+
 /// `P(Poisson(expected) >= observed)`.
 fn poisson_upper_tail(observed: u64, expected: f64) -> f64 {
     if observed == 0 {
@@ -364,7 +395,23 @@ fn pairs(n: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use ndarray::Array2;
+    #[test]
+    fn group_sizes_by_hand() {
+        // Rows 1..5 of a 3-task test (max 2 each, total max 6): rows 1 and 3
+        // share [1,1,0] (variant 1); row 2 has the same vector in variant 2
+        // (another group); row 4 is trivial (total 0).
+        let s = ndarray::array![
+            [2.0f32, 2.0, 2.0],
+            [1.0, 1.0, 0.0],
+            [1.0, 1.0, 0.0],
+            [1.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0],
+        ];
+        let sizes = group_sizes(s.view(), &[2.0, 2.0, 2.0], &[1, 1, 2, 1, 1], 1..5);
+        assert_eq!(sizes, vec![2, 1, 2, 0]);
+    }
 
     fn matrix(rows: &[[f32; 3]]) -> Array2<f32> {
         Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j])

@@ -57,6 +57,8 @@ pub struct Summary {
     /// Re-check rows matched with works, and not matched.
     pub rechecked: usize,
     pub recheck_unmatched: usize,
+    /// Outputs not written, with the reason.
+    pub skipped: Vec<String>,
     pub written: Vec<String>,
 }
 
@@ -191,6 +193,53 @@ fn sample_outputs(
     Ok(out)
 }
 
+/// risk_list.xlsx, cells.xlsx and recheck_sample.xlsx: the same rows as the
+/// CSVs. A table longer than Excel's row limit gets no xlsx (said in `skipped`).
+fn excel_outputs(
+    data: &Dataset,
+    a: &Analysis,
+    report: &LoadReport,
+    summary: &mut Summary,
+) -> Result<Vec<(&'static str, Vec<u8>)>, RunError> {
+    use output::excel::{MAX_ROWS, xlsx_bytes};
+    use output::recheck as rc;
+    let plain = config::CsvDialect::Plain;
+    let mut out = Vec::new();
+    let risk = lists::risk_list_bytes(data, &a.list, plain)?;
+    out.push((
+        "risk_list.xlsx",
+        xlsx_bytes(&[("Перечень", &risk)], "risk_list.xlsx")?,
+    ));
+    if a.cells.len() < MAX_ROWS {
+        let cells = csv_bytes(
+            &tables::cell_rows(data, &a.cells, &a.verdicts, report),
+            plain,
+            "cells.csv",
+        )?;
+        out.push((
+            "cells.xlsx",
+            xlsx_bytes(&[("Ячейки", &cells)], "cells.xlsx")?,
+        ));
+    } else {
+        summary.skipped.push(format!(
+            "cells.xlsx: {} cells exceed Excel's {MAX_ROWS} rows; use cells.csv",
+            a.cells.len()
+        ));
+    }
+    if let Some(s) = &a.sample {
+        let schools = csv_bytes(&rc::sample_rows(data, s), plain, "recheck_sample.csv")?;
+        let works = csv_bytes(&rc::work_rows(data, s), plain, "recheck_works.csv")?;
+        out.push((
+            "recheck_sample.xlsx",
+            xlsx_bytes(
+                &[("Школы", &schools), ("Работы", &works)],
+                "recheck_sample.xlsx",
+            )?,
+        ));
+    }
+    Ok(out)
+}
+
 fn count_sample(summary: &mut Summary, a: &Analysis) {
     summary.listed = a.list.len();
     summary.marked_cells = a.verdicts.iter().filter(|v| v.marker).count();
@@ -266,6 +315,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         ),
     ];
     outputs.extend(sample_outputs(data, &a, d)?);
+    outputs.extend(excel_outputs(data, &a, report, &mut summary)?);
     for (name, bytes) in outputs {
         write_file(&job.out, name, &bytes)?;
         summary.written.push(name.to_owned());

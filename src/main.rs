@@ -258,6 +258,9 @@ fn print_summary(s: &Summary) {
             s.rechecked, s.recheck_unmatched
         );
     }
+    for m in &s.skipped {
+        eprintln!("not written: {m}");
+    }
     if s.files_failed > 0 {
         eprintln!(
             "{} file(s) could not be read: see files.csv",

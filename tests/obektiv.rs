@@ -4,6 +4,8 @@
 mod cli;
 #[path = "suite/common.rs"]
 mod common;
+#[path = "suite/excel.rs"]
+mod excel;
 #[path = "suite/loading.rs"]
 mod loading;
 #[path = "suite/recheck.rs"]

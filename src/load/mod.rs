@@ -8,6 +8,7 @@
 
 pub mod assemble;
 pub mod columns;
+pub mod fisoko;
 pub mod meta;
 pub mod report;
 pub mod results;
@@ -15,6 +16,7 @@ pub mod scales;
 pub mod schools;
 pub mod table;
 pub mod values;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +66,12 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
             ("scales", "csv") => &mut inv.scales,
             ("medals", "csv") => &mut inv.medals,
             ("recheck", "csv") => &mut inv.recheck,
-            (s, "csv" | "parquet" | "xlsx") if s.starts_with("results") => {
+            (s, "csv" | "parquet") if s.starts_with("results") => {
+                inv.results.push(p);
+                continue;
+            }
+            // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
+            (_, "xlsx" | "xlsm" | "xls") => {
                 inv.results.push(p);
                 continue;
             }
@@ -109,17 +116,7 @@ fn open(
         kind: kind.to_owned(),
         ..FileStats::default()
     };
-    let table = if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-    {
-        Err(LoadError::Unsupported {
-            path: path.to_owned(),
-            message: "xlsx workbooks are not read yet: save the sheet as CSV (UTF-8 or Windows-1251) next to it".into(),
-        })
-    } else {
-        Table::open(path)
-    };
+    let table = Table::open(path);
     match &table {
         Ok(t) => {
             if let Some(d) = t.dialect {
@@ -143,6 +140,32 @@ fn file_failed(report: &mut LoadReport, file: &str, e: &LoadError) {
     if let Some(f) = report.files.iter_mut().find(|f| f.file == file) {
         f.error = e.to_string();
     }
+}
+
+/// Reads a FIS OKO workbook, recording it (or its failure) in the report.
+fn open_workbook(
+    folder: &Path,
+    path: &Path,
+    report: &mut LoadReport,
+) -> Result<workbook::Workbook, LoadError> {
+    let file = display_name(folder, path);
+    let wb = workbook::read(path, &file, report);
+    report.files.push(FileStats {
+        file,
+        kind: "results".to_owned(),
+        encoding: "xlsx (ФИС ОКО)".to_owned(),
+        error: wb.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
+        ..FileStats::default()
+    });
+    wb
+}
+
+fn is_workbook(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        ["xlsx", "xlsm", "xls"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
 }
 
 fn set_read(report: &mut LoadReport, file: &str, read: u64) {
@@ -222,6 +245,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
 
     // Results and re-check files.
     let mut tests = TestIndex::default();
+    let mut workbook_tasks = BTreeMap::new();
     let mut codes = crate::model::StrPool::default();
     let mut read_files =
         |paths: &[PathBuf], kind: &str, report: &mut LoadReport| -> Vec<RawWorks> {
@@ -230,14 +254,27 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
             for p in paths {
                 let f = name(p);
                 bar.set_message(f.clone());
+                let mut extra_rejected = 0;
+                let table = if is_workbook(p) {
+                    open_workbook(folder, p, report).map(|wb| {
+                        extra_rejected = wb.rejected;
+                        for (key, infos) in wb.tasks {
+                            workbook_tasks.entry(key).or_insert(infos);
+                        }
+                        wb.table
+                    })
+                } else {
+                    open(folder, p, kind, report)
+                };
                 let mut cx = results::Context {
                     schools: &schools,
                     tests: &mut tests,
                     codes: &mut codes,
                     report,
                 };
-                let loaded =
-                    open(folder, p, kind, cx.report).and_then(|t| results::load(&t, &f, &mut cx));
+                let loaded = table
+                    .and_then(|t| results::load(&t, &f, &mut cx))
+                    .map(|(raw, read)| (raw, read + extra_rejected));
                 match loaded {
                     Ok((raw, read)) => {
                         set_read(report, &f, read);
@@ -253,6 +290,10 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     let raws = read_files(&inv.results, "results", &mut report);
     let recheck_raws = read_files(inv.recheck.as_slice(), "recheck", &mut report);
 
+    // Task metadata from workbook headers, where tasks.csv says nothing.
+    for (key, infos) in workbook_tasks {
+        tasks.entry(key).or_insert(infos);
+    }
     let bundled = scales::bundled();
     let cx = assemble::Context {
         tests: &tests,

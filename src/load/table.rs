@@ -29,13 +29,17 @@ enum Source {
     Parquet {
         columns: Vec<polars::prelude::Column>,
     },
+    /// Rows already split into fields (from a workbook), with their lines.
+    Rows {
+        rows: Vec<(u64, StringRecord)>,
+    },
 }
 
 /// A table ready to be read row by row.
 pub struct Table {
     pub path: PathBuf,
     pub headers: Vec<String>,
-    /// `None` for parquet.
+    /// `None` for parquet and workbooks.
     pub dialect: Option<Dialect>,
     source: Source,
 }
@@ -144,6 +148,21 @@ impl Table {
         })
     }
 
+    /// A table of rows already split into fields, e.g. read from a workbook;
+    /// `line` is what messages call the row's line.
+    pub fn from_rows(path: &Path, headers: Vec<String>, rows: Vec<(u64, Vec<String>)>) -> Table {
+        let rows = rows
+            .into_iter()
+            .map(|(line, fields)| (line, StringRecord::from(fields)))
+            .collect();
+        Table {
+            path: path.to_owned(),
+            headers,
+            dialect: None,
+            source: Source::Rows { rows },
+        }
+    }
+
     fn open_parquet(path: &Path) -> Result<Table, LoadError> {
         use polars::prelude::*;
         let parquet_err = |e: PolarsError| LoadError::Parquet {
@@ -196,6 +215,15 @@ impl Table {
                     f(Row {
                         line,
                         fields: &record,
+                        ragged: record.len() != width,
+                    });
+                }
+            }
+            Source::Rows { rows } => {
+                for (line, record) in rows {
+                    f(Row {
+                        line: *line,
+                        fields: record,
                         ragged: record.len() != width,
                     });
                 }

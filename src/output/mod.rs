@@ -1,9 +1,11 @@
 //! Output files. Writers build bytes from `#[derive(Serialize)]` rows;
 //! [`write_file`] is the one function that touches the disk.
 
+pub mod excel;
 pub mod lists;
 pub mod recheck;
 pub mod tables;
+pub mod xlsx_out;
 
 use std::path::Path;
 

@@ -1,0 +1,345 @@
+//! FIS OKO «Индивидуальные результаты» workbooks (VPR): each sheet in that
+//! layout becomes a results table in the canonical contract columns.
+//!
+//! # The layout accepted
+//!
+//! * A **title** somewhere above the first header row, in one cell or spread
+//!   over the cells and up to three rows: «ВПР 2025 Русский язык 4 класс»,
+//!   «ВПР 2025. Математика. 5 класс», «Всероссийские проверочные работы 2025 …
+//!   4 класс». The year is the largest 4-digit year in it (`2024/2025` gives
+//!   2025), the grade the number next to «класс»/«кл.», the subject the first
+//!   known name ([`SUBJECTS`]). No title, or a subject not in the list, fails
+//!   the sheet (and so the file) with a message naming the file and sheet.
+//! * **School lines**: any row whose text holds a FIS OKO login (`edu`, `sch`
+//!   or `spo` and 4..8 digits), e.g. «МБОУ СОШ № 5 (edu050001) | Кол-во
+//!   участников: 42», in one cell or several; the count may also stand on the
+//!   next row. Rows up to the next school line belong to that school, and the
+//!   stated count is checked against the participant rows found. A `Логин ОО`
+//!   column in the table, where present, wins over the school line.
+//! * An optional **level row** of Б/П/В (базовый/повышенный/высокий), one per
+//!   task column, above the header row.
+//! * The **header row**: a participant-code column (`Код`, `Код участника`),
+//!   task columns `1 (2б)`, `9.1 (1б)`, `1К1 (4 балла)`, `3(1) (1б)` (label,
+//!   then the maximum in brackets; a bare label is a task without a maximum),
+//!   and the optional `Вариант`, `Класс`, `Первичный балл`, `Отметка` and the
+//!   journal mark: `Отметка по журналу`, `… за предыдущую четверть/триместр/
+//!   полугодие`, `Годовая отметка`. `№` and unknown columns are ignored (the
+//!   unknown ones noted). Header and level row may come once at the top or
+//!   again in every school block; a repeated header must list the same tasks.
+//!   Sheets without a header row are not in this layout and are skipped
+//!   ([`FisOkoBook::skipped_sheets`]); a workbook with none fails.
+//!
+//! # What comes out
+//!
+//! Cells are text as a CSV would hold them: numbers stored as floats lose a
+//! zero fraction (`2.0` → `2`), text is trimmed, `X`/`Х`/`-`/`—` are kept for
+//! the main loader. An **empty task cell** in a participant row is written as
+//! `X`: every task column of a FIS OKO sheet belongs to the test, so empty
+//! there means «no score» (the sheet gets one note with the count and the
+//! first such cell). Task scores are checked here (a number ≥ 0, at most the
+//! maximum in the header); variant, primary score and marks are passed on
+//! as they are, for the main loader to check.
+//!
+//! A row is a participant row when it has a code, a score, a primary score or
+//! a mark; each one ends either in [`FisOkoSheet::rows`] or in
+//! [`FisOkoSheet::problems`] (rejected: before any school line, no code, a bad
+//! score, a value right of the table, a header that changed tasks), with the
+//! Excel row and column. Empty rows are skipped; summary rows («Итого»,
+//! «Среднее», …) and other non-empty rows are skipped and listed in `notes`.
+
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, SheetType, open_workbook_auto};
+
+/// Subject name fragments (lower case, `ё` as `е`) and codes, searched in the title.
+pub const SUBJECTS: &[(&str, &str)] = &[
+    ("русск", "RU"),
+    ("математик", "MA"),
+    ("окружающий мир", "OK"),
+    ("биолог", "BI"),
+    ("истори", "HI"),
+    ("географ", "GE"),
+    ("обществознани", "SO"),
+    ("физик", "PH"),
+    ("хими", "CH"),
+    ("информатик", "IN"),
+    ("английск", "EN"),
+    ("немецк", "DE"),
+    ("французск", "FR"),
+    ("литература", "LI"),
+];
+
+/// The canonical columns before and after the task columns `t1..tK`.
+const LEAD: [&str; 8] = [
+    "year", "exam", "subject", "grade", "school", "class", "student", "variant",
+];
+const TAIL: [&str; 3] = ["primary", "mark", "journal_mark"];
+
+/// Task level as in tasks.csv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Basic,
+    Advanced,
+    High,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Basic => "basic",
+            Level::Advanced => "advanced",
+            Level::High => "high",
+        }
+    }
+}
+
+/// One task column: its official label (`9.1`), maximum and level when given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskHead {
+    pub label: String,
+    pub max: Option<f64>,
+    pub level: Option<Level>,
+}
+
+/// A participant row in canonical columns, with its 1-based Excel row number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SheetRow {
+    pub line: u64,
+    pub fields: Vec<String>,
+}
+
+/// A remark on the sheet, in Russian: `line` is the Excel row (0 for the sheet
+/// as a whole), `column` the Excel column letter when one cell is meant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// One sheet in the FIS OKO layout.
+#[derive(Clone, Debug)]
+pub struct FisOkoSheet {
+    pub sheet: String,
+    pub exam: String,
+    pub year: u16,
+    pub subject: String,
+    pub grade: u8,
+    pub tasks: Vec<TaskHead>,
+    /// `year, exam, subject, grade, school, class, student, variant, t1..tK, primary, mark, journal_mark`.
+    pub headers: Vec<String>,
+    pub rows: Vec<SheetRow>,
+    /// Participant rows that could not be used: each is here exactly once.
+    pub problems: Vec<Problem>,
+    /// Skipped non-participant rows and other remarks; nothing is lost here.
+    pub notes: Vec<Problem>,
+}
+
+/// A workbook read: its sheets in this layout, and the names of the others.
+#[derive(Clone, Debug)]
+pub struct FisOkoBook {
+    pub sheets: Vec<FisOkoSheet>,
+    pub skipped_sheets: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FisOkoError {
+    #[error("{}: не удаётся открыть как книгу Excel ({source})", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: calamine::Error,
+    },
+    #[error("{}, лист «{sheet}»: не удаётся прочитать лист ({source})", path.display())]
+    Sheet {
+        path: PathBuf,
+        sheet: String,
+        #[source]
+        source: calamine::Error,
+    },
+    #[error(
+        "{}, лист «{sheet}»: над таблицей нет заголовка работы вида «ВПР 2025 Русский язык 4 класс»",
+        path.display()
+    )]
+    NoTitle { path: PathBuf, sheet: String },
+    #[error("{}, лист «{sheet}», строка {line}: {what} в заголовке «{title}»", path.display())]
+    BadTitle {
+        path: PathBuf,
+        sheet: String,
+        line: u64,
+        title: String,
+        what: String,
+    },
+    #[error(
+        "{}: ни на одном листе ({sheets}) нет строки заголовка таблицы со столбцом «Код участника» и столбцами заданий вида «1 (2б)»",
+        path.display()
+    )]
+    NoHeader { path: PathBuf, sheets: String },
+    #[error("{}, лист «{sheet}», строка {line}: {message}", path.display())]
+    BadHeader {
+        path: PathBuf,
+        sheet: String,
+        line: u64,
+        message: String,
+    },
+}
+
+/// Whether the file name says it is a workbook calamine can open.
+pub fn is_workbook_path(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["xlsx", "xlsm", "xls", "xlsb", "ods"].contains(&e.to_lowercase().as_str())
+    })
+}
+
+/// Reads every sheet in the FIS OKO layout; sheets without a header row are
+/// listed in `skipped_sheets`. Fails when none has one.
+pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
+    let open = |source| FisOkoError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let mut book = open_workbook_auto(path).map_err(open)?;
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut out = FisOkoBook {
+        sheets: Vec::new(),
+        skipped_sheets: Vec::new(),
+    };
+    for name in &names {
+        let range = book
+            .worksheet_range(name)
+            .map_err(|source| FisOkoError::Sheet {
+                path: path.to_owned(),
+                sheet: name.clone(),
+                source,
+            })?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let grid: Vec<(u64, Vec<String>)> = (range.rows().enumerate())
+            .map(|(i, cells)| {
+                let mut row = vec![String::new(); c0 as usize];
+                row.extend(cells.iter().map(cell_text));
+                (u64::from(r0) + i as u64 + 1, row)
+            })
+            .collect();
+        match read_sheet(&grid).map_err(|e| e.into_error(path, name))? {
+            Some(mut sheet) => {
+                sheet.sheet = name.clone();
+                out.sheets.push(sheet);
+            }
+            None => out.skipped_sheets.push(name.clone()),
+        }
+    }
+    if out.sheets.is_empty() {
+        return Err(FisOkoError::NoHeader {
+            path: path.to_owned(),
+            sheets: names.join(", "),
+        });
+    }
+    Ok(out)
+}
+
+/// A sheet-level failure before the path and sheet name are known.
+enum SheetError {
+    NoTitle,
+    BadTitle(u64, String, String),
+    BadHeader(u64, String),
+}
+
+impl SheetError {
+    fn into_error(self, path: &Path, sheet: &str) -> FisOkoError {
+        let (path, sheet) = (path.to_owned(), sheet.to_owned());
+        match self {
+            SheetError::NoTitle => FisOkoError::NoTitle { path, sheet },
+            SheetError::BadTitle(line, title, what) => FisOkoError::BadTitle {
+                path,
+                sheet,
+                line,
+                title,
+                what,
+            },
+            SheetError::BadHeader(line, message) => FisOkoError::BadHeader {
+                path,
+                sheet,
+                line,
+                message,
+            },
+        }
+    }
+}
+
+/// A cell as CSV text: floats without a zero fraction, text trimmed.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_owned(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::DateTime(t) => number_text(t.as_f64()),
+        Data::Bool(b) => b.to_string(),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+fn number_text(v: f64) -> String {
+    // Binary noise from formulas (0.30000000000000004) is rounded off.
+    let v = if v.abs() < 1e6 && v.fract() != 0.0 {
+        (v * 1e9).round() / 1e9
+    } else {
+        v
+    };
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        (v as i64).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The Excel column letters of a 0-based column index.
+pub fn column_letter(mut col: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn normalize(s: &str) -> String {
+    s.to_lowercase()
+        .replace('ё', "е")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn row_text(cells: &[String]) -> String {
+    let parts: Vec<&str> = cells
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .collect();
+    parts.join(" ")
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    s.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+mod classify;
+mod sheet;
+use sheet::read_sheet;
+
+#[cfg(test)]
+mod tests;

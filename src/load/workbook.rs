@@ -1,0 +1,135 @@
+//! FIS OKO workbooks into the loader: the sheets of one workbook become one
+//! results table in the contract columns (each row carries its own year,
+//! exam, subject and grade, so sheets of different tests can share it), the
+//! task maxima and levels of the header become task metadata, and the reader's
+//! rejected rows and remarks go into the load report.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::fisoko::{self, FisOkoBook, Level as FisLevel};
+use super::report::{Level, LoadReport};
+use super::table::Table;
+use crate::error::LoadError;
+use crate::model::{Exam, TaskInfo, TaskLevel, TestKey};
+
+/// What a workbook gives the loader.
+pub struct Workbook {
+    pub table: Table,
+    /// Task metadata per test, from the header (`1 (2б)`, Б/П row).
+    pub tasks: BTreeMap<TestKey, Vec<TaskInfo>>,
+    /// Participant rows the reader rejected (counted as read).
+    pub rejected: u64,
+}
+
+const BEFORE: [&str; 8] = [
+    "year", "exam", "subject", "grade", "school", "class", "student", "variant",
+];
+const AFTER: [&str; 3] = ["primary", "mark", "journal_mark"];
+
+fn level(l: FisLevel) -> TaskLevel {
+    match l {
+        FisLevel::Basic => TaskLevel::Basic,
+        FisLevel::Advanced => TaskLevel::Advanced,
+        FisLevel::High => TaskLevel::High,
+    }
+}
+
+/// Reads `path`; `file` names it in the report.
+pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook, LoadError> {
+    let book: FisOkoBook = fisoko::read_workbook(path).map_err(|e| LoadError::Unsupported {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    for s in &book.skipped_sheets {
+        report.note(
+            Level::Info,
+            file,
+            0,
+            format!("лист «{s}» не в формате «Индивидуальные результаты» ФИС ОКО: пропущен"),
+        );
+    }
+    let k = book.sheets.iter().map(|s| s.tasks.len()).max().unwrap_or(0);
+    let mut headers: Vec<String> = BEFORE.iter().map(|s| s.to_string()).collect();
+    headers.extend((1..=k).map(|i| format!("t{i}")));
+    headers.extend(AFTER.iter().map(|s| s.to_string()));
+    let many = book.sheets.len() > 1;
+    let mut rows = Vec::new();
+    let mut tasks = BTreeMap::new();
+    let mut rejected = 0u64;
+    for sheet in book.sheets {
+        let on_sheet = |m: &str| {
+            if many {
+                format!("лист «{}»: {m}", sheet.sheet)
+            } else {
+                m.to_owned()
+            }
+        };
+        for p in &sheet.problems {
+            rejected += 1;
+            report.reject(
+                file,
+                p.line,
+                p.column.as_deref().unwrap_or(""),
+                "",
+                on_sheet(&p.message),
+            );
+        }
+        for n in &sheet.notes {
+            report.note(Level::Info, file, n.line, on_sheet(&n.message));
+        }
+        // Sheet column -> table column.
+        let map: Vec<Option<usize>> = sheet
+            .headers
+            .iter()
+            .map(|h| headers.iter().position(|x| x == h))
+            .collect();
+        for r in sheet.rows {
+            let mut fields = vec![String::new(); headers.len()];
+            for (v, to) in r.fields.into_iter().zip(&map) {
+                if let Some(i) = to {
+                    fields[*i] = v;
+                }
+            }
+            rows.push((r.line, fields));
+        }
+        if let Some(exam) = Exam::parse(&sheet.exam) {
+            let infos: Option<Vec<TaskInfo>> = sheet
+                .tasks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    t.max.map(|m| TaskInfo {
+                        index: i as u16 + 1,
+                        max: m as f32,
+                        max_declared: true,
+                        level: t.level.map(level),
+                        label: t.label.clone(),
+                    })
+                })
+                .collect();
+            let key = TestKey {
+                year: sheet.year,
+                exam,
+                subject: sheet.subject.clone(),
+                grade: sheet.grade,
+            };
+            match infos {
+                Some(infos) => {
+                    tasks.insert(key, infos);
+                }
+                None => report.note(
+                    Level::Warning,
+                    file,
+                    0,
+                    on_sheet("у части заданий в заголовке нет максимального балла: максимумы взяты по наибольшему баллу в данных"),
+                ),
+            }
+        }
+    }
+    Ok(Workbook {
+        table: Table::from_rows(path, headers, rows),
+        tasks,
+        rejected,
+    })
+}

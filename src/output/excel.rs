@@ -1,0 +1,185 @@
+//! The xlsx twins of the main tables (risk_list.xlsx, cells.xlsx,
+//! recheck_sample.xlsx), built from the same rows as the CSVs: the plain CSV
+//! text is read back and each column gets its kind from its values (all
+//! integers → whole numbers; all numbers → decimals with the places seen, at
+//! most 4; `true`/`false` → yes/no; anything else text), so the two files
+//! cannot disagree. Headers are given in Russian where a translation is
+//! known; text stays text ([`xlsx_out`] never writes formulas).
+
+use super::xlsx_out::{Column, Kind, Sheet, Value, workbook_bytes};
+use crate::error::OutputError;
+
+/// Russian headers for the columns a methodist reads.
+const HEADERS: &[(&str, &str)] = &[
+    ("year", "Год"),
+    ("exam", "Процедура"),
+    ("subject", "Предмет"),
+    ("grade", "Класс"),
+    ("school", "Логин ОО"),
+    ("name", "Наименование ОО"),
+    ("municipality", "Муниципалитет"),
+    ("kind", "Тип ОО"),
+    ("n", "Работ"),
+    ("works", "Работ"),
+    ("mean_primary", "Средний первичный балл"),
+    ("risk", "Риск (0–1)"),
+    ("marker", "Признаки есть"),
+    ("signs", "Признаки"),
+    ("markers", "Ячеек с признаками"),
+    ("consecutive_years", "Лет подряд в перечне"),
+    ("reasons", "Основания (признаки, требуют проверки)"),
+    ("stratum", "Страта (код)"),
+    ("stratum_name", "Страта"),
+    ("order", "№ в страте"),
+    ("size_class", "Размер ОО"),
+    ("result", "Стандартизованный результат"),
+    ("reason", "Основание"),
+    ("reason_text", "Пояснение"),
+    ("seed", "Зерно жеребьёвки"),
+    ("method", "Метод отбора"),
+    ("class", "Класс (буква)"),
+    ("student", "Код участника"),
+    ("variant", "Вариант"),
+    ("primary", "Первичный балл"),
+    ("mark", "Отметка"),
+    ("journal_mark", "Отметка по журналу"),
+    ("in_marked_cell", "Из ячейки с признаками"),
+];
+
+fn header(name: &str) -> String {
+    HEADERS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or_else(|| name.to_owned(), |(_, v)| (*v).to_owned())
+}
+
+fn decimals(s: &str) -> u8 {
+    s.split_once('.').map_or(0, |(_, f)| f.len().min(4) as u8)
+}
+
+fn kind_of(values: &[&str]) -> Kind {
+    let filled: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
+    if filled.is_empty() {
+        return Kind::Text;
+    }
+    if filled.iter().all(|v| *v == "true" || *v == "false") {
+        return Kind::Bool;
+    }
+    // Codes with leading zeros stay text.
+    let number = |v: &&str| {
+        v.parse::<f64>().is_ok_and(f64::is_finite)
+            && (!v.starts_with('0') || *v == "0" || v.starts_with("0."))
+    };
+    if !filled.iter().all(number) {
+        return Kind::Text;
+    }
+    if filled.iter().all(|v| v.parse::<i64>().is_ok()) {
+        Kind::Integer
+    } else {
+        Kind::Decimal(filled.iter().map(|v| decimals(v)).max().unwrap_or(2).max(1))
+    }
+}
+
+fn value(kind: Kind, v: &str) -> Value {
+    if v.is_empty() {
+        return Value::Empty;
+    }
+    match kind {
+        Kind::Bool => Value::Text(if v == "true" { "да" } else { "нет" }.to_owned()),
+        Kind::Integer => v
+            .parse::<i64>()
+            .map_or_else(|_| Value::Text(v.to_owned()), Value::Int),
+        Kind::Decimal(_) | Kind::Percent(_) => v
+            .parse::<f64>()
+            .map_or_else(|_| Value::Text(v.to_owned()), Value::Num),
+        // The CSV guard apostrophe is not needed in xlsx: text is never a formula.
+        Kind::Text => Value::Text(v.strip_prefix('\'').unwrap_or(v).to_owned()),
+    }
+}
+
+/// One sheet's columns and rows from plain CSV bytes.
+fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), OutputError> {
+    let err = |e: &dyn std::fmt::Display| OutputError::Build {
+        what: what.to_owned(),
+        message: e.to_string(),
+    };
+    let mut r = csv::ReaderBuilder::new().from_reader(plain);
+    let names: Vec<String> = r
+        .headers()
+        .map_err(|e| err(&e))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let records: Vec<csv::StringRecord> =
+        r.records().collect::<Result<_, _>>().map_err(|e| err(&e))?;
+    let kinds: Vec<Kind> = (0..names.len())
+        .map(|c| {
+            let col: Vec<&str> = records.iter().map(|r| r.get(c).unwrap_or("")).collect();
+            kind_of(&col)
+        })
+        .collect();
+    let columns = names
+        .iter()
+        .zip(&kinds)
+        .map(|(n, &k)| Column::new(header(n), k))
+        .collect();
+    let rows = records
+        .iter()
+        .map(|r| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(c, &k)| value(k, r.get(c).unwrap_or("")))
+                .collect()
+        })
+        .collect();
+    Ok((columns, rows))
+}
+
+/// Excel's row limit (header included).
+pub const MAX_ROWS: usize = 1_048_576;
+
+/// A workbook with one sheet per (sheet name, plain CSV bytes).
+pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<Vec<u8>, OutputError> {
+    let tables: Vec<(Vec<Column>, Vec<Vec<Value>>)> = sheets
+        .iter()
+        .map(|(_, csv)| table(csv, what))
+        .collect::<Result<_, _>>()?;
+    let sheets: Vec<Sheet<'_>> = sheets
+        .iter()
+        .zip(&tables)
+        .map(|((name, _), (columns, rows))| Sheet {
+            name,
+            columns,
+            rows,
+        })
+        .collect();
+    workbook_bytes(&sheets).map_err(|e| OutputError::Build {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_values() {
+        assert_eq!(kind_of(&["1", "20", ""]), Kind::Integer);
+        assert_eq!(kind_of(&["0.5", "1", "0.125"]), Kind::Decimal(3));
+        assert_eq!(kind_of(&["true", "false"]), Kind::Bool);
+        assert_eq!(kind_of(&["edu000001", "2"]), Kind::Text);
+        // A code with a leading zero is not a number.
+        assert_eq!(kind_of(&["0012", "13"]), Kind::Text);
+        assert_eq!(kind_of(&["0", "0.25"]), Kind::Decimal(2));
+        assert_eq!(kind_of(&["", ""]), Kind::Text);
+    }
+
+    #[test]
+    fn formula_like_text_stays_text_without_the_csv_apostrophe() {
+        assert_eq!(value(Kind::Text, "'=1+1"), Value::Text("=1+1".into()));
+        assert_eq!(value(Kind::Bool, "true"), Value::Text("да".into()));
+        assert_eq!(value(Kind::Integer, "7"), Value::Int(7));
+    }
+}

@@ -1,0 +1,312 @@
+//! Writing tables as `.xlsx` workbooks for people who read them in Excel.
+//!
+//! Each table becomes one sheet: a bold header row that stays in view (frozen)
+//! with an autofilter over the used range; column widths from the longest
+//! header or value (capped at [`MAX_WIDTH`]; a text column with longer values
+//! wraps them instead); a number format per column kind; printing on A4
+//! landscape, one page wide, the header repeated on every page and «Стр. N из M»
+//! at the foot.
+//!
+//! Choices:
+//! * Text is always written with `write_string`, so `=SUM(A1)`, `+7…`, `-5`
+//!   or `@x` stay text and never become formulas; numbers never go through
+//!   string conversion either. A value of another type than its column's kind
+//!   is written as what it is (text in a number column stays text).
+//! * Percent columns take fractions: `Value::Num(0.25)` shows as `25%`.
+//! * `Value::Int` is stored as an Excel number (a double): exact to 2^53.
+//!   Non-finite numbers (NaN, ∞) have no Excel form and are left empty.
+//! * The bytes are reproducible: the document creation time, the only clock
+//!   value in the file, is fixed to [`CREATED`] (rust_xlsxwriter already
+//!   writes a fixed zip entry time).
+//!
+//! [`workbook_bytes`] builds the file in memory; [`write_workbook`] and
+//! [`write_table`] are the only functions that touch the disk.
+
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+    XlsxError, row_col_to_cell,
+};
+
+/// The widest a column is made from its content, in Excel character units.
+pub const MAX_WIDTH: f64 = 50.0;
+/// The narrowest.
+const MIN_WIDTH: f64 = 6.0;
+/// The fixed document creation date (year, month, day) written to docProps/core.xml.
+pub const CREATED: (u16, u8, u8) = (2000, 1, 1);
+/// Excel's paper size code for A4.
+const A4: u8 = 9;
+
+/// How a column's numbers are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+    /// Fixed decimal places: `Decimal(2)` is `0.00`.
+    Decimal(u8),
+    /// A fraction shown as a percentage with these decimal places: `Percent(1)` is `0.0%`.
+    Percent(u8),
+    Bool,
+}
+
+/// One column: its header, kind and an optional fixed width (character units).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub header: String,
+    pub kind: Kind,
+    pub width: Option<f64>,
+}
+
+impl Column {
+    pub fn new(header: impl Into<String>, kind: Kind) -> Column {
+        Column {
+            header: header.into(),
+            kind,
+            width: None,
+        }
+    }
+
+    pub fn with_width(mut self, width: f64) -> Column {
+        self.width = Some(width);
+        self
+    }
+}
+
+/// One cell value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Int(i64),
+    Num(f64),
+    Bool(bool),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Num(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Bool(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Empty, Into::into)
+    }
+}
+
+/// One sheet to write.
+#[derive(Clone, Copy, Debug)]
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub columns: &'a [Column],
+    pub rows: &'a [Vec<Value>],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum XlsxOutError {
+    #[error("лист «{sheet}», строка {row}: значений {len}, а столбцов {columns}")]
+    RowWidth {
+        sheet: String,
+        row: usize,
+        len: usize,
+        columns: usize,
+    },
+    #[error("лист «{sheet}»{cell}: {source}")]
+    Xlsx {
+        sheet: String,
+        /// `, ячейка B7` when one cell is at fault, else empty.
+        cell: String,
+        #[source]
+        source: XlsxError,
+    },
+    #[error("не удаётся собрать книгу xlsx: {0}")]
+    Workbook(#[source] XlsxError),
+    #[error("{}: не удаётся записать файл ({source})", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes one table as a one-sheet workbook.
+pub fn write_table(
+    path: &Path,
+    sheet: &str,
+    columns: &[Column],
+    rows: &[Vec<Value>],
+) -> Result<(), XlsxOutError> {
+    let sheet = Sheet {
+        name: sheet,
+        columns,
+        rows,
+    };
+    write_workbook(path, &[sheet])
+}
+
+/// Writes a workbook with one sheet per table.
+pub fn write_workbook(path: &Path, sheets: &[Sheet<'_>]) -> Result<(), XlsxOutError> {
+    let bytes = workbook_bytes(sheets)?;
+    std::fs::write(path, bytes).map_err(|source| XlsxOutError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The `.xlsx` file's bytes: the same sheets give the same bytes.
+pub fn workbook_bytes(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, XlsxOutError> {
+    let mut workbook = Workbook::new();
+    let (y, m, d) = CREATED;
+    let created = ExcelDateTime::from_ymd(y, m, d).map_err(XlsxOutError::Workbook)?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    for sheet in sheets {
+        let worksheet = workbook.add_worksheet();
+        fill(worksheet, sheet)?;
+    }
+    workbook.save_to_buffer().map_err(XlsxOutError::Workbook)
+}
+
+fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
+    let name = sheet.name;
+    let whole = |source| XlsxOutError::Xlsx {
+        sheet: name.to_owned(),
+        cell: String::new(),
+        source,
+    };
+    let ncols = sheet.columns.len();
+    if let Some((i, row)) = sheet
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != ncols)
+    {
+        return Err(XlsxOutError::RowWidth {
+            sheet: name.to_owned(),
+            row: i + 2,
+            len: row.len(),
+            columns: ncols,
+        });
+    }
+    ws.set_name(name).map_err(whole)?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border_bottom(FormatBorder::Thin);
+    let mut formats = Vec::with_capacity(ncols);
+    for (c, col) in sheet.columns.iter().enumerate() {
+        let (width, wrap) = column_width(col, sheet.rows.iter().map(|r| &r[c]));
+        let c16 = c as u16;
+        ws.set_column_width(c16, width).map_err(whole)?;
+        ws.write_string_with_format(0, c16, &col.header, &header)
+            .map_err(whole)?;
+        formats.push(cell_format(col.kind, wrap));
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r32 = r as u32 + 1;
+        for (c, (value, format)) in row.iter().zip(&formats).enumerate() {
+            let c16 = c as u16;
+            let written = match value {
+                Value::Empty => continue,
+                Value::Num(x) if !x.is_finite() => continue,
+                Value::Text(s) => ws.write_string_with_format(r32, c16, s, format),
+                Value::Int(i) => ws.write_number_with_format(r32, c16, *i as f64, format),
+                Value::Num(x) => ws.write_number_with_format(r32, c16, *x, format),
+                Value::Bool(b) => ws.write_boolean_with_format(r32, c16, *b, format),
+            };
+            written.map_err(|source| XlsxOutError::Xlsx {
+                sheet: name.to_owned(),
+                cell: format!(", ячейка {}", row_col_to_cell(r32, c16)),
+                source,
+            })?;
+        }
+    }
+    if ncols > 0 {
+        let last_col = (ncols - 1) as u16;
+        ws.set_freeze_panes(1, 0).map_err(whole)?;
+        ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)
+            .map_err(whole)?;
+        ws.set_repeat_rows(0, 0).map_err(whole)?;
+    }
+    ws.set_landscape()
+        .set_paper_size(A4)
+        .set_print_fit_to_pages(1, 0)
+        .set_footer("&CСтр. &P из &N");
+    Ok(())
+}
+
+fn cell_format(kind: Kind, wrap: bool) -> Format {
+    let base = Format::new().set_align(FormatAlign::Top);
+    let places = |p: u8| {
+        if p == 0 {
+            String::new()
+        } else {
+            format!(".{}", "0".repeat(usize::from(p)))
+        }
+    };
+    match kind {
+        Kind::Text if wrap => base.set_text_wrap(),
+        Kind::Text | Kind::Bool => base,
+        Kind::Integer => base.set_num_format("0"),
+        Kind::Decimal(p) => base.set_num_format(format!("0{}", places(p))),
+        Kind::Percent(p) => base.set_num_format(format!("0{}%", places(p))),
+    }
+}
+
+/// The column width and whether its text wraps: a fixed width wins; else the
+/// longest of the header (plus room for the filter button) and the values.
+fn column_width<'a>(col: &Column, values: impl Iterator<Item = &'a Value>) -> (f64, bool) {
+    let longest = values.map(|v| shown_len(v, col.kind)).max().unwrap_or(0);
+    let content = longest as f64 + 1.0;
+    let wrap = col.kind == Kind::Text && content > col.width.unwrap_or(MAX_WIDTH);
+    let width = col.width.unwrap_or_else(|| {
+        let header = col.header.chars().count() as f64 + 3.0;
+        header.max(content).clamp(MIN_WIDTH, MAX_WIDTH)
+    });
+    (width, wrap)
+}
+
+/// Roughly how many characters Excel shows for the value in a column of this kind.
+fn shown_len(v: &Value, kind: Kind) -> usize {
+    let digits = |x: f64| format!("{:.0}", x.abs()).len() + usize::from(x < 0.0);
+    match (v, kind) {
+        (Value::Empty, _) => 0,
+        (Value::Text(s), _) => s.lines().map(|l| l.chars().count()).max().unwrap_or(0),
+        (Value::Bool(_), _) => 6,
+        (Value::Int(i), Kind::Percent(p)) => digits(*i as f64 * 100.0) + usize::from(p) + 2,
+        (Value::Int(i), Kind::Decimal(p)) => digits(*i as f64) + usize::from(p) + 1,
+        (Value::Int(i), _) => i.to_string().len(),
+        (Value::Num(x), Kind::Percent(p)) => digits(x * 100.0) + usize::from(p) + 2,
+        (Value::Num(x), Kind::Decimal(p)) => digits(*x) + usize::from(p) + 1,
+        (Value::Num(x), Kind::Integer) => digits(*x),
+        (Value::Num(x), _) => x.to_string().len().min(11),
+    }
+}
+
+#[cfg(test)]
+mod tests;

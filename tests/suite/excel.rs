@@ -1,0 +1,134 @@
+//! Excel in and out: a FIS OKO workbook loads into the same cells as its CSV
+//! twin; the xlsx outputs read back as the CSVs say; a broken workbook costs
+//! only itself.
+
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+
+use obektiv::config::Config;
+use obektiv::progress::Progress;
+use obektiv::{Job, analyze};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(data: &Path, out: &Path) -> obektiv::Summary {
+    analyze(&Job {
+        data: data.to_owned(),
+        out: out.to_owned(),
+        config: Config::default(),
+        progress: Progress::new(false),
+    })
+    .unwrap()
+}
+
+#[test]
+fn fis_oko_workbook_loads_into_the_same_cells_as_its_csv_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (x, c) = (tmp.path().join("xlsx"), tmp.path().join("csv"));
+    for d in [&x, &c] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(fixture("vpr_2025_ru_4_schools.csv"), d.join("schools.csv")).unwrap();
+    }
+    // As exported: the workbook keeps its own name; maxima and levels come
+    // from its header, so the CSV twin needs tasks.csv for the same cells.
+    std::fs::copy(
+        fixture("vpr_2025_ru_4.xlsx"),
+        x.join("ВПР 2025 Русский язык 4 Индивидуальные результаты.xlsx"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("vpr_2025_ru_4.csv"), c.join("results.csv")).unwrap();
+    std::fs::copy(fixture("vpr_2025_ru_4_tasks.csv"), c.join("tasks.csv")).unwrap();
+    let sx = run(&x, &tmp.path().join("rx"));
+    let sc = run(&c, &tmp.path().join("rc"));
+    assert_eq!((sx.works, sx.cells, sx.rows_rejected), (26, 2, 0));
+    assert_eq!((sc.works, sc.cells), (sx.works, sx.cells));
+    for f in ["cells.csv", "findings.csv", "region.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("rx").join(f)).unwrap(),
+            std::fs::read_to_string(tmp.path().join("rc").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn xlsx_outputs_read_back_as_the_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 40,
+            years: 1,
+            seed: 3,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run(&data, &out);
+    let mut csv = csv::Reader::from_path(out.join("cells.csv")).unwrap();
+    let headers = csv.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let mut book: Xlsx<_> = open_workbook(out.join("cells.xlsx")).unwrap();
+    let range = book.worksheet_range("Ячейки").unwrap();
+    assert_eq!(range.height(), rows.len() + 1);
+    assert_eq!(range.width(), headers.len());
+    assert_eq!(range.get((0, 4)), Some(&Data::String("Логин ОО".into())));
+    for (i, r) in rows.iter().enumerate() {
+        for (j, v) in r.iter().enumerate() {
+            let cell = range.get((i + 1, j)).unwrap();
+            let ok = match cell {
+                Data::Empty => v.is_empty(),
+                Data::String(s) => {
+                    s == v || (v == "true" && s == "да") || (v == "false" && s == "нет")
+                }
+                Data::Float(f) => v.parse::<f64>().is_ok_and(|x| (x - f).abs() < 1e-9),
+                Data::Int(n) => v.parse::<i64>() == Ok(*n),
+                other => panic!("unexpected {other:?}"),
+            };
+            assert!(
+                ok,
+                "row {i} column {}: xlsx {cell:?} vs csv {v:?}",
+                &headers[j]
+            );
+        }
+    }
+    let sample: Xlsx<_> = open_workbook(out.join("recheck_sample.xlsx")).unwrap();
+    assert_eq!(sample.sheet_names(), ["Школы", "Работы"]);
+    let mut list: Xlsx<_> = open_workbook(out.join("risk_list.xlsx")).unwrap();
+    assert!(list.worksheet_range("Перечень").is_ok());
+}
+
+#[test]
+fn a_broken_workbook_is_reported_and_the_run_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        fixture("vpr_2025_ru_4_schools.csv"),
+        data.join("schools.csv"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("vpr_2025_ru_4.csv"), data.join("results.csv")).unwrap();
+    std::fs::write(data.join("export.xlsx"), b"not a workbook").unwrap();
+    let s = run(&data, &tmp.path().join("out"));
+    assert_eq!(s.files_failed, 1);
+    assert_eq!(s.works, 26);
+    let files = std::fs::read_to_string(tmp.path().join("out/files.csv")).unwrap();
+    let line = files
+        .lines()
+        .find(|l| l.starts_with("export.xlsx"))
+        .unwrap();
+    assert!(line.contains("export.xlsx"), "{line}");
+    assert!(
+        line.split(',').next_back().is_some_and(|e| !e.is_empty()),
+        "{line}"
+    );
+}

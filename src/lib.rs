@@ -14,6 +14,7 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod recheck;
+pub mod report;
 pub mod risk;
 pub mod sample;
 pub mod signs;
@@ -320,5 +321,17 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         write_file(&job.out, name, &bytes)?;
         summary.written.push(name.to_owned());
     }
+    let spinner = job.progress.spinner("writing the report");
+    let written = report::write(
+        &job.out,
+        &report::Inputs {
+            data,
+            analysis: &a,
+            load: report,
+            config: &job.config,
+        },
+    )?;
+    spinner.finish_and_clear();
+    summary.written.extend(written);
     Ok(summary)
 }

@@ -1,0 +1,454 @@
+//! The sections of report.html, in reading order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::html::{Page, int, num, pct};
+use super::{Chart, Inputs, SCHOOL_SECTIONS, figures};
+use crate::risk::ListEntry;
+use crate::sample::Stratum;
+use crate::signs::REGISTRY;
+
+const DISCLAIMER: &str = "Признак необъективности — статистический сигнал, который требует \
+внимания и проверки (перепроверки работ, наблюдения на процедуре, беседы с ОО). Он не является \
+выводом о нарушении и не служит основанием для оценки работы отдельных учителей.";
+
+fn years(inputs: &Inputs<'_>) -> Vec<u16> {
+    inputs
+        .data
+        .tests
+        .iter()
+        .map(|b| b.key.year)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The page and its charts.
+pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
+    let mut page = Page::default();
+    let mut charts = Vec::new();
+    let ys = years(inputs);
+    let span = match (ys.first(), ys.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    };
+    let title = format!(
+        "Аналитическая справка: признаки необъективности результатов оценочных процедур, {span}"
+    );
+    page.h1(&title);
+    page.p_class("note", DISCLAIMER);
+    page.raw(
+        "<nav><ul><li><a href=\"#summary\">Основные показатели</a></li>\
+<li><a href=\"#list\">Перечень ОО с признаками</a></li>\
+<li><a href=\"#schools\">ОО из перечня</a></li>\
+<li><a href=\"#sample\">Выборка для перепроверки</a></li>\
+<li><a href=\"#objective\">ОО с объективными результатами</a></li>\
+<li><a href=\"#methods\">Методика</a></li>\
+<li><a href=\"#quality\">Качество данных</a></li></ul></nav>\n",
+    );
+    summary(&mut page, inputs, &ys);
+    for (chart, caption) in figures::overview(inputs) {
+        page.figure(&chart.svg, &caption);
+        charts.push(chart);
+    }
+    risk_list(&mut page, inputs);
+    schools(&mut page, inputs, &mut charts);
+    sample(&mut page, inputs, &mut charts);
+    objective(&mut page, inputs);
+    methods(&mut page, inputs);
+    quality(&mut page, inputs);
+    (page.finish(&title, &figures::font_face()), charts)
+}
+
+fn summary(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
+    let (data, a) = (inputs.data, inputs.analysis);
+    page.h2("summary", "Основные показатели", false);
+    let (read, used, rejected) = inputs.load.totals();
+    let marked = a.verdicts.iter().filter(|v| v.marker).count();
+    let cells = data.n_cells();
+    let per_year: Vec<String> = ys
+        .iter()
+        .map(|y| {
+            let n = a.list.iter().filter(|e| e.year == *y).count();
+            format!("{y}: {n}")
+        })
+        .collect();
+    page.figures(&[
+        (
+            "Годы".into(),
+            ys.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+        ),
+        (
+            "Образовательных организаций".into(),
+            int(data.schools.len() as u64),
+        ),
+        ("Работ участников".into(), int(data.n_works() as u64)),
+        (
+            "Ячеек (год × процедура × предмет × класс × ОО)".into(),
+            int(cells as u64),
+        ),
+        (
+            "Ячеек с признаками".into(),
+            format!(
+                "{} ({})",
+                int(marked as u64),
+                pct(marked as f64 / cells.max(1) as f64)
+            ),
+        ),
+        ("ОО в перечне по годам".into(), per_year.join("; ")),
+        (
+            "Строк прочитано / использовано / отклонено".into(),
+            format!("{} / {} / {}", int(read), int(used), int(rejected)),
+        ),
+    ]);
+}
+
+fn school_name(inputs: &Inputs<'_>, s: u32) -> (String, String, String) {
+    let x = &inputs.data.schools[s as usize];
+    (x.id.clone(), x.name.clone(), x.municipality.clone())
+}
+
+fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
+    page.h2(
+        "list",
+        "Перечень ОО с признаками необъективности результатов",
+        true,
+    );
+    page.p(
+        "ОО включается в перечень, если хотя бы в одной ячейке (процедура, предмет, класс) \
+статистически значимо проявился хотя бы один признак (см. «Методика»). «Ячеек с признаками» — \
+число таких ячеек; «лет подряд» — сколько лет подряд, включая этот, ОО была в перечне; риск — \
+ранжирующая оценка от 0 до 1 (не вероятность).",
+    );
+    let mut ys: Vec<u16> = inputs.analysis.list.iter().map(|e| e.year).collect();
+    ys.dedup();
+    if ys.is_empty() {
+        page.p("Признаков не выявлено ни в одной ячейке.");
+    }
+    for y in ys.into_iter().rev() {
+        page.h3(&format!("list-{y}"), &format!("{y} год"));
+        let rows: Vec<Vec<String>> = inputs
+            .analysis
+            .list
+            .iter()
+            .filter(|e| e.year == y)
+            .enumerate()
+            .map(|(i, e)| {
+                let (id, name, muni) = school_name(inputs, e.school);
+                vec![
+                    (i + 1).to_string(),
+                    id,
+                    name,
+                    muni,
+                    e.markers.to_string(),
+                    e.consecutive_years.to_string(),
+                    num(e.risk, 3),
+                    e.reasons.join("; "),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "№",
+                "Логин",
+                "ОО",
+                "Муниципалитет",
+                "Ячеек с признаками",
+                "Лет подряд",
+                "Риск",
+                "Основания",
+            ],
+            &[true, false, false, false, true, true, true, false],
+            &rows,
+        );
+    }
+}
+
+fn schools(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
+    let Some(&last) = years(inputs).last() else {
+        return;
+    };
+    let listed: Vec<&ListEntry> = inputs
+        .analysis
+        .list
+        .iter()
+        .filter(|e| e.year == last)
+        .collect();
+    page.h2("schools", &format!("ОО из перечня {last} года"), true);
+    if listed.is_empty() {
+        page.p("В этом году в перечне нет ОО.");
+        return;
+    }
+    if listed.len() > SCHOOL_SECTIONS {
+        page.p(&format!(
+            "Ниже — первые {SCHOOL_SECTIONS} ОО по риску из {}; графики остальных строятся так же \
+(все таблицы — в risk_list.csv и cells.csv).",
+            listed.len()
+        ));
+    }
+    for e in listed.iter().take(SCHOOL_SECTIONS) {
+        let (id, name, muni) = school_name(inputs, e.school);
+        page.h3(&format!("school-{id}"), &format!("{name} ({id}), {muni}"));
+        page.list(&e.reasons);
+        for (chart, caption) in figures::school(inputs, e) {
+            page.figure(&chart.svg, &caption);
+            charts.push(chart);
+        }
+    }
+}
+
+fn sample(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
+    page.h2(
+        "sample",
+        "Выборка ОО и работ для перекрёстной перепроверки",
+        true,
+    );
+    let Some(s) = &inputs.analysis.sample else {
+        page.p("Выборка не построена: нет данных за выбранный год.");
+        return;
+    };
+    page.p(&format!(
+        "Год {}; зерно жеребьёвки {}. Метод: {}. Та же выборка воспроизводится на любом компьютере \
+при тех же данных, настройках и зерне.",
+        s.year, s.seed, s.method
+    ));
+    let rows: Vec<Vec<String>> = s
+        .schools
+        .iter()
+        .map(|x| {
+            let (id, name, muni) = school_name(inputs, x.school);
+            vec![
+                x.stratum.russian().to_owned(),
+                if x.order == 0 {
+                    String::new()
+                } else {
+                    x.order.to_string()
+                },
+                id,
+                name,
+                muni,
+                x.works.to_string(),
+                num(x.risk, 3),
+                x.reason.clone(),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Страта",
+            "№",
+            "Логин",
+            "ОО",
+            "Муниципалитет",
+            "Работ",
+            "Риск",
+            "Основание",
+        ],
+        &[false, true, false, false, false, true, true, false],
+        &rows,
+    );
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in &s.works {
+        *by_reason.entry(w.reason.code()).or_default() += 1;
+    }
+    let names = [
+        ("cutoff", "на границе отметки"),
+        (
+            "mark_gap",
+            "отметка за работу и по журналу расходятся на 2 и более",
+        ),
+        ("identical", "совпадают с другой работой по всем заданиям"),
+        ("random", "случайный выбор"),
+    ];
+    page.p(&format!(
+        "Работ для перепроверки: {} (список — recheck_works.csv): {}.",
+        s.works.len(),
+        names
+            .iter()
+            .map(|(k, v)| format!("{v} — {}", by_reason.get(k).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    let Some(r) = &inputs.analysis.recheck else {
+        return;
+    };
+    page.h3("recheck", "Результаты перепроверки");
+    page.p(
+        "Снижение — (исходный балл − балл перепроверки) / максимальный балл, в среднем по работам; \
+в скобках 95-процентный доверительный интервал. Перепроверка баллов подтверждает признаки \
+нестрогого оценивания (границы отметок, подгонка под журнал, завышение); списывание, подсказки \
+и расхождения с журналом в баллах не видны.",
+    );
+    let rows: Vec<Vec<String>> = r
+        .strata
+        .iter()
+        .map(|x| {
+            let ci = |e: &crate::recheck::Estimate| match (e.low, e.high) {
+                (Some(l), Some(h)) => format!("{} ({} … {})", pct(e.mean), pct(l), pct(h)),
+                _ => pct(e.mean),
+            };
+            vec![
+                x.stratum.map_or("вне выборки", Stratum::russian).to_owned(),
+                x.schools.to_string(),
+                x.works.to_string(),
+                ci(&x.drop),
+                format!("{} из {}", x.schools_found, x.schools),
+                x.vs_random.as_ref().map_or(String::new(), ci),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Страта",
+            "ОО",
+            "Работ",
+            "Снижение баллов",
+            "ОО с выявленным завышением",
+            "Разница с контрольной",
+        ],
+        &[false, true, true, true, false, true],
+        &rows,
+    );
+    if !r.unmatched.is_empty() {
+        page.p(&format!(
+            "Строк перепроверки без пары в результатах: {} (recheck_unmatched.csv).",
+            r.unmatched.len()
+        ));
+    }
+    for (chart, caption) in figures::recheck(inputs) {
+        page.figure(&chart.svg, &caption);
+        charts.push(chart);
+    }
+}
+
+fn objective(page: &mut Page, inputs: &Inputs<'_>) {
+    page.h2(
+        "objective",
+        "ОО с устойчиво объективными результатами",
+        true,
+    );
+    let c = &inputs.config.lists;
+    page.p(&format!(
+        "ОО, у которых в каждом году не менее {} ячеек с достаточным числом работ и ни в одной \
+ячейке ни один признак не приблизился к порогу (q ≥ {}). Их практику полезно изучать.",
+        c.objective_min_cells,
+        num(c.objective_q_min, 2)
+    ));
+    let rows: Vec<Vec<String>> = inputs
+        .analysis
+        .objective
+        .iter()
+        .map(|e| {
+            let (id, name, muni) = school_name(inputs, e.school);
+            vec![
+                e.year.to_string(),
+                id,
+                name,
+                muni,
+                e.cells_evaluated.to_string(),
+                e.works.to_string(),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Год",
+            "Логин",
+            "ОО",
+            "Муниципалитет",
+            "Ячеек оценено",
+            "Работ",
+        ],
+        &[true, false, false, false, true, true],
+        &rows,
+    );
+}
+
+fn methods(page: &mut Page, inputs: &Inputs<'_>) {
+    let c = &inputs.config.signs;
+    page.h2("methods", "Методика", true);
+    page.p(&format!(
+        "Единица анализа — ячейка: год × процедура × предмет × класс × ОО. Каждый признак \
+проверяется в каждой ячейке, где работ не меньше {}; для каждого признака по всем ячейкам \
+рассчитываются q-значения Бенджамини — Хохберга (контроль доли ложных срабатываний). Признак \
+срабатывает при q ≤ {} и размере эффекта не меньше порога признака. Высокий результат (S1) \
+сам по себе не считается признаком, но при нём порог для остальных признаков умножается на {}. \
+Ячейка отмечается, если сработал хотя бы один признак; риск ячейки — 1 − min(1, m·p_min/b) \
+(поправка Бонферрони на m проверенных признаков).",
+        c.min_works,
+        num(c.q_max, 3),
+        num(c.high_result_boost, 1)
+    ));
+    for s in REGISTRY {
+        let d = s.doc();
+        page.h3(
+            &format!("sign-{}", s.id()),
+            &format!("{}. {}", s.id(), s.title()),
+        );
+        page.list(&[
+            format!("Статистика: {}", d.statistic),
+            format!("Нулевая гипотеза: {}", d.null),
+            format!("Правило: {}", d.rule),
+            format!("Минимальный размер эффекта: {}", num(s.min_effect(c), 2)),
+            format!("Минимальная выборка: {}", d.min_sample),
+            format!("Источники: {}", d.reference),
+            format!(
+                "Отмечает ячейку самостоятельно: {}",
+                if s.marks_cell() { "да" } else { "нет" }
+            ),
+        ]);
+    }
+}
+
+fn quality(page: &mut Page, inputs: &Inputs<'_>) {
+    page.h2("quality", "Качество данных", true);
+    let rows: Vec<Vec<String>> = inputs
+        .load
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                f.file.clone(),
+                f.kind.clone(),
+                f.encoding.clone(),
+                int(f.rows_read),
+                int(f.rows_used),
+                int(f.rows_rejected),
+                f.error.clone(),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Файл",
+            "Тип",
+            "Кодировка",
+            "Прочитано",
+            "Использовано",
+            "Отклонено",
+            "Ошибка",
+        ],
+        &[false, false, false, true, true, true, false],
+        &rows,
+    );
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &inputs.load.rejected {
+        *reasons.entry(r.reason.as_str()).or_default() += 1;
+    }
+    if reasons.is_empty() {
+        page.p("Все строки входных файлов использованы.");
+        return;
+    }
+    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let rows: Vec<Vec<String>> = top
+        .iter()
+        .take(20)
+        .map(|(r, n)| vec![(*r).to_owned(), n.to_string()])
+        .collect();
+    page.p(
+        "Отклонённые строки по причинам (все — в rejected_rows.csv с файлом, строкой и столбцом):",
+    );
+    page.table(&["Причина", "Строк"], &[false, true], &rows);
+}

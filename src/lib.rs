@@ -5,6 +5,7 @@
 //! outputs → the cross-check sample → the re-check results when recheck.csv
 //! is present.
 
+pub mod charts;
 pub mod config;
 pub mod describe;
 pub mod error;

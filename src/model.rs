@@ -307,6 +307,28 @@ pub struct MedalRow {
     pub medal: Medal,
 }
 
+/// The Russian name of a subject code («RU» → «русский язык»); the code itself
+/// when unknown.
+pub fn subject_name(code: &str) -> &str {
+    match code {
+        "RU" => "русский язык",
+        "MA" => "математика",
+        "OK" => "окружающий мир",
+        "BI" => "биология",
+        "HI" => "история",
+        "GE" => "география",
+        "SO" => "обществознание",
+        "PH" => "физика",
+        "CH" => "химия",
+        "IN" => "информатика",
+        "EN" => "английский язык",
+        "DE" => "немецкий язык",
+        "FR" => "французский язык",
+        "LI" => "литература",
+        _ => code,
+    }
+}
+
 /// Everything loaded from a data folder.
 #[derive(Clone, Debug, Default)]
 pub struct Dataset {

@@ -1,20 +1,444 @@
-//! Chart data from the analysis (filled in with the chart module).
+//! The report's charts: their data, taken from the analysis, as chart specs
+//! that are rendered (in parallel, order kept) once the page is laid out.
 
-use super::{Chart, Inputs};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::charts::{
+    self, AgreementRow, Cutoff, MarkAgreement, MunicipalitySigns, RecheckBySchool,
+    RecheckHistogram, RiskMap, RiskPoint, ScoreDistribution, SignsByMunicipality, TaskProfile,
+    TaskSuccess, Trend, TrendYear,
+};
+use crate::model::{Cell, NO_MARK, TestBlock, subject_name};
 use crate::risk::ListEntry;
 
-pub fn overview(_inputs: &Inputs<'_>) -> Vec<(Chart, String)> {
-    Vec::new()
+use super::{Chart, Inputs};
+
+/// Cells of a listed school given charts (highest risk first).
+const CELLS_PER_SCHOOL: usize = 2;
+
+/// A chart to render.
+pub enum Spec {
+    Scores(ScoreDistribution),
+    Marks(MarkAgreement),
+    Tasks(TaskProfile),
+    Municipalities(SignsByMunicipality),
+    Map(RiskMap),
+    Trend(Trend),
+    Histogram(RecheckHistogram),
+    BySchool(RecheckBySchool),
 }
 
-pub fn school(_inputs: &Inputs<'_>, _entry: &ListEntry) -> Vec<(Chart, String)> {
-    Vec::new()
+/// A chart of the page: file stem, caption, data.
+pub struct Figure {
+    pub stem: String,
+    pub caption: String,
+    pub spec: Spec,
 }
 
-pub fn recheck(_inputs: &Inputs<'_>) -> Vec<(Chart, String)> {
-    Vec::new()
+impl Figure {
+    pub fn render(&self) -> Result<Chart, charts::ChartError> {
+        let r = match &self.spec {
+            Spec::Scores(c) => charts::render(c),
+            Spec::Marks(c) => charts::render(c),
+            Spec::Tasks(c) => charts::render(c),
+            Spec::Municipalities(c) => charts::render(c),
+            Spec::Map(c) => charts::render(c),
+            Spec::Trend(c) => charts::render(c),
+            Spec::Histogram(c) => charts::render(c),
+            Spec::BySchool(c) => charts::render(c),
+        }?;
+        Ok(Chart {
+            stem: self.stem.clone(),
+            svg: r.svg,
+            png: r.png,
+        })
+    }
 }
 
+/// `@font-face` carrying the bundled chart font, so inline SVG text renders
+/// the same everywhere.
 pub fn font_face() -> String {
-    String::new()
+    use base64::Engine;
+    format!(
+        "@font-face {{ font-family: \"{}\"; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}",
+        charts::FONT_FAMILY_NAME,
+        base64::engine::general_purpose::STANDARD.encode(charts::FONT_TTF),
+    )
+}
+
+fn safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn last_year(inputs: &Inputs<'_>) -> Option<u16> {
+    inputs.data.tests.iter().map(|b| b.key.year).max()
+}
+
+/// Mean score as a share of the maximum over `rows` of `block`.
+fn mean_share(block: &TestBlock, rows: std::ops::Range<usize>) -> Option<f64> {
+    let max = f64::from(block.max_primary()?);
+    if max <= 0.0 || rows.is_empty() {
+        return None;
+    }
+    let n = rows.len() as f64;
+    Some(rows.map(|r| f64::from(block.primary[r])).sum::<f64>() / n / max)
+}
+
+/// Signs by municipality and the risk map of the last year.
+pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
+    let Some(year) = last_year(inputs) else {
+        return Vec::new();
+    };
+    let data = inputs.data;
+    let listed: BTreeSet<u32> = inputs
+        .analysis
+        .list
+        .iter()
+        .filter(|e| e.year == year)
+        .map(|e| e.school)
+        .collect();
+    // Per school of the year: works, Σ n·z, largest risk.
+    let mut per: BTreeMap<u32, (usize, f64, f64)> = BTreeMap::new();
+    let index = data.cell_index();
+    for (i, &(t, c)) in index.iter().enumerate() {
+        let b = &data.tests[t];
+        if b.key.year != year {
+            continue;
+        }
+        let n = b.primary.len() as f64;
+        let mean = b.primary.iter().map(|&x| f64::from(x)).sum::<f64>() / n.max(1.0);
+        let sd = (b
+            .primary
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1.0).max(1.0))
+        .sqrt();
+        let span = b.cells[c];
+        let e = per.entry(span.school).or_default();
+        let cell = b.cell(c);
+        if sd > 0.0 && cell.n() > 0 {
+            let cm = cell.primary().iter().map(|&x| f64::from(x)).sum::<f64>() / cell.n() as f64;
+            e.1 += cell.n() as f64 * (cm - mean) / sd;
+        }
+        e.0 += cell.n();
+        e.2 = e.2.max(inputs.analysis.verdicts[i].risk);
+    }
+    let mut munis: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    for &s in per.keys() {
+        let m = munis
+            .entry(data.schools[s as usize].municipality.as_str())
+            .or_default();
+        m.1 += 1;
+        m.0 += u32::from(listed.contains(&s));
+    }
+    vec![
+        Figure {
+            stem: format!("{year}_municipalities"),
+            caption: format!(
+                "Доля ОО с признаками необъективности по муниципалитетам, {year} год (ОО в перечне / все ОО с результатами)."
+            ),
+            spec: Spec::Municipalities(SignsByMunicipality {
+                title: format!("ОО с признаками по муниципалитетам, {year}"),
+                rows: munis
+                    .into_iter()
+                    .map(|(name, (flagged, schools))| MunicipalitySigns {
+                        name: name.to_owned(),
+                        flagged,
+                        schools,
+                    })
+                    .collect(),
+            }),
+        },
+        Figure {
+            stem: format!("{year}_risk_map"),
+            caption: format!(
+                "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — наибольший риск её ячеек; выделены ОО из перечня."
+            ),
+            spec: Spec::Map(RiskMap {
+                title: format!("Результат и риск ОО, {year}"),
+                x_label: "стандартизованный результат (0 — средний по региону)".to_owned(),
+                points: per
+                    .iter()
+                    .map(|(&s, &(n, z, risk))| RiskPoint {
+                        name: data.schools[s as usize].name.clone(),
+                        result: if n > 0 { z / n as f64 } else { 0.0 },
+                        risk,
+                        listed: listed.contains(&s),
+                    })
+                    .collect(),
+                threshold: None,
+                label_top: 5,
+            }),
+        },
+    ]
+}
+
+fn cell_title(block: &TestBlock, school: &str) -> String {
+    format!(
+        "{} {} · {} · {} класс · {}",
+        block.key.exam.russian(),
+        block.key.year,
+        subject_name(&block.key.subject),
+        block.key.grade,
+        school
+    )
+}
+
+fn agreement(label: &str, cells: impl Iterator<Item = (u8, u8)>) -> AgreementRow {
+    let mut row = AgreementRow {
+        label: label.to_owned(),
+        lowered: 0,
+        confirmed: 0,
+        raised: 0,
+    };
+    for (m, j) in cells {
+        if m == NO_MARK || j == NO_MARK {
+            continue;
+        }
+        match m.cmp(&j) {
+            std::cmp::Ordering::Less => row.lowered += 1,
+            std::cmp::Ordering::Equal => row.confirmed += 1,
+            std::cmp::Ordering::Greater => row.raised += 1,
+        }
+    }
+    row
+}
+
+fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
+    let data = inputs.data;
+    let block = &data.tests[t];
+    let cell: Cell<'_> = block.cell(c);
+    let school = &data.schools[block.cells[c].school as usize];
+    let title = cell_title(block, &school.name);
+    let stem = format!(
+        "{}_{}_{}_{}_{}",
+        safe(&school.id),
+        block.key.year,
+        block.key.exam.code(),
+        safe(&block.key.subject),
+        block.key.grade
+    );
+    let mut out = Vec::new();
+    if let Some(max) = block.max_primary() {
+        let max = max.round().max(1.0) as u32;
+        let hist = |p: &mut dyn Iterator<Item = f32>| {
+            let mut h = vec![0u64; max as usize + 1];
+            for x in p {
+                let i = (x.round().max(0.0) as usize).min(max as usize);
+                h[i] += 1;
+            }
+            h
+        };
+        let cutoffs = block
+            .scale
+            .as_ref()
+            .and_then(|s| s.cuts)
+            .map(|cuts| {
+                cuts.iter()
+                    .enumerate()
+                    .map(|(i, &m)| Cutoff {
+                        label: (i + 3).to_string(),
+                        min_score: m.round() as u32,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(Figure {
+            stem: format!("{stem}_scores"),
+            caption: "Распределение первичных баллов ОО (столбцы) и региона (линия); вертикальные линии — минимальные баллы отметок «3», «4», «5».".to_owned(),
+            spec: Spec::Scores(ScoreDistribution {
+                title: title.clone(),
+                max_score: max,
+                cell: hist(&mut cell.primary().iter().copied()),
+                region: hist(&mut block.primary.iter().copied()),
+                cell_label: "ОО".to_owned(),
+                region_label: "регион".to_owned(),
+                cutoffs,
+            }),
+        });
+    }
+    if block.key.exam.has_marks() && cell.journal().iter().any(|&j| j != NO_MARK) {
+        let rows_of = |pred: &dyn Fn(u32) -> bool| {
+            block
+                .cells
+                .iter()
+                .filter(|s| pred(s.school))
+                .flat_map(|s| s.start as usize..s.end as usize)
+                .map(|r| (block.mark[r], block.journal[r]))
+                .collect::<Vec<_>>()
+        };
+        let muni = &school.municipality;
+        let in_muni = rows_of(&|s| data.schools[s as usize].municipality == *muni);
+        out.push(Figure {
+            stem: format!("{stem}_marks"),
+            caption: "Соответствие отметок за работу отметкам по журналу: понизили (отметка за работу ниже), подтвердили, повысили — ОО, муниципалитет, регион.".to_owned(),
+            spec: Spec::Marks(MarkAgreement {
+                title: title.clone(),
+                rows: vec![
+                    agreement("ОО", cell.mark().iter().copied().zip(cell.journal().iter().copied())),
+                    agreement("муниципалитет", in_muni.into_iter()),
+                    agreement(
+                        "регион",
+                        block.mark.iter().copied().zip(block.journal.iter().copied()),
+                    ),
+                ],
+            }),
+        });
+    }
+    if !block.tasks.is_empty() {
+        let scores = cell.scores();
+        let tasks = block
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(k, info)| {
+                let max = f64::from(info.max.max(1e-6));
+                let region = block
+                    .scores
+                    .column(k)
+                    .iter()
+                    .map(|&x| f64::from(x))
+                    .sum::<f64>()
+                    / block.scores.nrows().max(1) as f64
+                    / max;
+                let school = (scores.nrows() > 0).then(|| {
+                    scores.column(k).iter().map(|&x| f64::from(x)).sum::<f64>()
+                        / scores.nrows() as f64
+                        / max
+                });
+                TaskSuccess {
+                    label: if info.label.is_empty() {
+                        info.index.to_string()
+                    } else {
+                        info.label.clone()
+                    },
+                    school,
+                    region,
+                }
+            })
+            .collect();
+        out.push(Figure {
+            stem: format!("{stem}_tasks"),
+            caption: "Доля баллов по каждому заданию: ОО и регион; задания упорядочены от лёгких к трудным (по региону).".to_owned(),
+            spec: Spec::Tasks(TaskProfile {
+                title,
+                school_label: "ОО".to_owned(),
+                region_label: "регион".to_owned(),
+                tasks,
+            }),
+        });
+    }
+    out
+}
+
+/// A listed school: its cells with signs (the riskiest first), and its trend.
+pub fn school(inputs: &Inputs<'_>, entry: &ListEntry) -> Vec<Figure> {
+    let data = inputs.data;
+    let index = data.cell_index();
+    let mut cells: Vec<(f64, usize, usize)> = index
+        .iter()
+        .enumerate()
+        .filter(|&(i, &(t, c))| {
+            let b = &data.tests[t];
+            b.key.year == entry.year
+                && b.cells[c].school == entry.school
+                && inputs.analysis.verdicts[i].marker
+        })
+        .map(|(i, &(t, c))| (inputs.analysis.verdicts[i].risk, t, c))
+        .collect();
+    cells.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut out: Vec<Figure> = cells
+        .iter()
+        .take(CELLS_PER_SCHOOL)
+        .flat_map(|&(_, t, c)| cell_figures(inputs, t, c))
+        .collect();
+    // Trend: the school's mean share of the maximum over the years, against
+    // the region's on the same tests (weighted by the school's works).
+    let mut years: BTreeMap<u16, (f64, f64, f64)> = BTreeMap::new();
+    for &(t, c) in &index {
+        let b = &data.tests[t];
+        let span = b.cells[c];
+        if span.school != entry.school {
+            continue;
+        }
+        let (Some(s), Some(r)) = (
+            mean_share(b, span.start as usize..span.end as usize),
+            mean_share(b, 0..b.primary.len()),
+        ) else {
+            continue;
+        };
+        let n = span.len() as f64;
+        let e = years.entry(b.key.year).or_default();
+        e.0 += n * s;
+        e.1 += n * r;
+        e.2 += n;
+    }
+    if years.len() > 1 {
+        let school = &data.schools[entry.school as usize];
+        out.push(Figure {
+            stem: format!("{}_trend", safe(&school.id)),
+            caption:
+                "Средний процент выполнения всех работ ОО по годам и регион на тех же работах."
+                    .to_owned(),
+            spec: Spec::Trend(Trend {
+                title: format!("{} по годам", school.name),
+                y_label: "средний % от максимального балла".to_owned(),
+                school_label: "ОО".to_owned(),
+                region_label: "регион".to_owned(),
+                years: years
+                    .into_iter()
+                    .map(|(y, (s, r, n))| TrendYear {
+                        year: i32::from(y),
+                        school: Some(100.0 * s / n),
+                        region: Some(100.0 * r / n),
+                    })
+                    .collect(),
+            }),
+        });
+    }
+    out
+}
+
+/// Re-check changes: per work and per school.
+pub fn recheck(inputs: &Inputs<'_>) -> Vec<Figure> {
+    let Some(r) = &inputs.analysis.recheck else {
+        return Vec::new();
+    };
+    let data = inputs.data;
+    vec![
+        Figure {
+            stem: "recheck_changes".to_owned(),
+            caption: "Изменение первичного балла при перепроверке (балл перепроверки − исходный балл), по работам.".to_owned(),
+            spec: Spec::Histogram(RecheckHistogram {
+                title: "Изменение баллов при перепроверке".to_owned(),
+                deltas: r
+                    .works
+                    .iter()
+                    .map(|w| (w.primary_after - w.primary_before).round() as i64)
+                    .collect(),
+            }),
+        },
+        Figure {
+            stem: "recheck_schools".to_owned(),
+            caption: "Среднее изменение баллов при перепроверке по ОО (в % от максимального балла) с 95-процентным доверительным интервалом.".to_owned(),
+            spec: Spec::BySchool(RecheckBySchool {
+                title: "Изменение баллов при перепроверке по ОО".to_owned(),
+                interval_label: "изменение, % от максимума (95 % ДИ)".to_owned(),
+                schools: r
+                    .schools
+                    .iter()
+                    .map(|s| charts::SchoolRecheck {
+                        name: data.schools[s.school as usize].name.clone(),
+                        works: s.drop.n as u32,
+                        mean: -100.0 * s.drop.mean,
+                        ci_low: -100.0 * s.drop.high.unwrap_or(s.drop.mean),
+                        ci_high: -100.0 * s.drop.low.unwrap_or(s.drop.mean),
+                    })
+                    .collect(),
+            }),
+        },
+    ]
 }

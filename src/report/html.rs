@@ -47,6 +47,8 @@ pub fn int(n: u64) -> String {
 #[derive(Default)]
 pub struct Page {
     body: String,
+    /// (byte position in `body`, figure index): figures filled in at the end.
+    slots: Vec<(usize, usize)>,
 }
 
 impl Page {
@@ -117,13 +119,9 @@ impl Page {
         self.body.push_str("</tbody>\n</table>\n");
     }
 
-    /// A figure: inline SVG (trusted, made by the chart module) and a caption.
-    pub fn figure(&mut self, svg: &str, caption: &str) {
-        let _ = writeln!(
-            self.body,
-            "<figure>{svg}<figcaption>{}</figcaption></figure>",
-            esc(caption)
-        );
+    /// Marks where figure `index` goes (filled in by [`Page::finish`]).
+    pub fn figure_slot(&mut self, index: usize) {
+        self.slots.push((self.body.len(), index));
     }
 
     /// Raw trusted HTML.
@@ -131,21 +129,40 @@ impl Page {
         self.body.push_str(html);
     }
 
-    /// The whole document; `font_face` is an `@font-face` rule (may be empty).
-    pub fn finish(self, title: &str, font_face: &str) -> String {
+    /// The whole document; `font_face` is an `@font-face` rule (may be
+    /// empty); `figures[i]` is the HTML of figure `i`.
+    pub fn finish(self, title: &str, font_face: &str, figures: &[String]) -> String {
+        let mut body =
+            String::with_capacity(self.body.len() + figures.iter().map(String::len).sum::<usize>());
+        let mut at = 0;
+        for (pos, i) in &self.slots {
+            body.push_str(&self.body[at..*pos]);
+            if let Some(f) = figures.get(*i) {
+                body.push_str(f);
+            }
+            at = *pos;
+        }
+        body.push_str(&self.body[at..]);
         format!(
             "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{}</title>\n<style>\n{font_face}\n{STYLE}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
-            esc(title),
-            self.body
+<title>{}</title>\n<style>\n{font_face}\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+            esc(title)
         )
     }
 }
 
+/// A figure: inline SVG (trusted, made by the chart module) and a caption.
+pub fn figure(svg: &str, caption: &str) -> String {
+    format!(
+        "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
+        esc(caption)
+    )
+}
+
 const STYLE: &str = r#"
 @page { size: A4; margin: 15mm 12mm 15mm 12mm; }
-body { font-family: "obektiv-sans", "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt;
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt;
   line-height: 1.4; color: #111; max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
 h1 { font-size: 17pt; margin: 0 0 4mm; }
 h2 { font-size: 13.5pt; margin: 8mm 0 3mm; border-bottom: 1px solid #888; padding-bottom: 1mm; }

@@ -2,8 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::html::{Page, int, num, pct};
-use super::{Chart, Inputs, SCHOOL_SECTIONS, figures};
+use rayon::prelude::*;
+
+use super::figures::{self, Figure};
+use super::html::{Page, figure, int, num, pct};
+use super::{Chart, Inputs, SCHOOL_SECTIONS};
 use crate::risk::ListEntry;
 use crate::sample::Stratum;
 use crate::signs::REGISTRY;
@@ -23,10 +26,18 @@ fn years(inputs: &Inputs<'_>) -> Vec<u16> {
         .collect()
 }
 
-/// The page and its charts.
+/// Places figures on the page, to be rendered at the end.
+fn place(page: &mut Page, figs: &mut Vec<Figure>, new: Vec<Figure>) {
+    for f in new {
+        page.figure_slot(figs.len());
+        figs.push(f);
+    }
+}
+
+/// The page and its charts (rendered in parallel; the order is the page's).
 pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
     let mut page = Page::default();
-    let mut charts = Vec::new();
+    let mut figs: Vec<Figure> = Vec::new();
     let ys = years(inputs);
     let span = match (ys.first(), ys.last()) {
         (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
@@ -48,17 +59,27 @@ pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
 <li><a href=\"#quality\">Качество данных</a></li></ul></nav>\n",
     );
     summary(&mut page, inputs, &ys);
-    for (chart, caption) in figures::overview(inputs) {
-        page.figure(&chart.svg, &caption);
-        charts.push(chart);
-    }
+    place(&mut page, &mut figs, figures::overview(inputs));
     risk_list(&mut page, inputs);
-    schools(&mut page, inputs, &mut charts);
-    sample(&mut page, inputs, &mut charts);
+    schools(&mut page, inputs, &mut figs);
+    sample(&mut page, inputs, &mut figs);
     objective(&mut page, inputs);
     methods(&mut page, inputs);
     quality(&mut page, inputs);
-    (page.finish(&title, &figures::font_face()), charts)
+    let rendered: Vec<Result<Chart, String>> = figs
+        .par_iter()
+        .map(|f| f.render().map_err(|e| e.to_string()))
+        .collect();
+    let html: Vec<String> = figs
+        .iter()
+        .zip(&rendered)
+        .map(|(f, r)| match r {
+            Ok(c) => figure(&c.svg, &f.caption),
+            Err(e) => figure("", &format!("график не построен: {e}")),
+        })
+        .collect();
+    let charts = rendered.into_iter().filter_map(Result::ok).collect();
+    (page.finish(&title, &figures::font_face(), &html), charts)
 }
 
 fn summary(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
@@ -165,7 +186,7 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
     }
 }
 
-fn schools(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
+fn schools(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
     let Some(&last) = years(inputs).last() else {
         return;
     };
@@ -191,14 +212,11 @@ fn schools(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
         let (id, name, muni) = school_name(inputs, e.school);
         page.h3(&format!("school-{id}"), &format!("{name} ({id}), {muni}"));
         page.list(&e.reasons);
-        for (chart, caption) in figures::school(inputs, e) {
-            page.figure(&chart.svg, &caption);
-            charts.push(chart);
-        }
+        place(page, figs, figures::school(inputs, e));
     }
 }
 
-fn sample(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
+fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
     page.h2(
         "sample",
         "Выборка ОО и работ для перекрёстной перепроверки",
@@ -316,10 +334,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, charts: &mut Vec<Chart>) {
             r.unmatched.len()
         ));
     }
-    for (chart, caption) in figures::recheck(inputs) {
-        page.figure(&chart.svg, &caption);
-        charts.push(chart);
-    }
+    place(page, figs, figures::recheck(inputs));
 }
 
 fn objective(page: &mut Page, inputs: &Inputs<'_>) {

@@ -1,0 +1,82 @@
+//! Numbers as a Russian reader expects them: decimal comma, «−» for minus, spaces
+//! between thousands, and whole percentages that add up to 100.
+
+/// `v` with `decimals` digits, a decimal comma and a real minus sign: «−1,5».
+pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v);
+    let s = if s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string() // no «−0»
+    } else {
+        s
+    };
+    s.replace('-', "−").replace('.', ",")
+}
+
+/// A count with spaces between thousands: «12 345».
+pub(crate) fn fmt_int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whole percentages of `counts` that add up to exactly 100 (largest remainder).
+pub(crate) fn percents(counts: &[u64]) -> Vec<u64> {
+    // u128: no overflow for any u64 counts.
+    let counts: Vec<u128> = counts.iter().map(|&c| u128::from(c)).collect();
+    let total: u128 = counts.iter().sum();
+    if total == 0 {
+        return vec![0; counts.len()];
+    }
+    let mut out: Vec<u64> = counts.iter().map(|c| (c * 100 / total) as u64).collect();
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Largest remainder first; ties go to the earlier category.
+    order.sort_by_key(|&i| (std::cmp::Reverse(counts[i] * 100 % total), i));
+    let missing = 100 - out.iter().sum::<u64>();
+    for &i in order.iter().take(missing as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_comma_and_real_minus() {
+        assert_eq!(fmt_num(62.44, 1), "62,4");
+        assert_eq!(fmt_num(-1.5, 1), "−1,5");
+        assert_eq!(fmt_num(-0.04, 1), "0,0");
+        assert_eq!(fmt_num(7.0, 0), "7");
+    }
+
+    #[test]
+    fn thousands_are_spaced() {
+        assert_eq!(fmt_int(0), "0");
+        assert_eq!(fmt_int(999), "999");
+        assert_eq!(fmt_int(10_498), "10 498");
+        assert_eq!(fmt_int(1_234_567), "1 234 567");
+    }
+
+    #[test]
+    fn percents_add_up_to_100() {
+        // 1/3 each: 33,33… → 34, 33, 33 (tie goes to the first).
+        assert_eq!(percents(&[1, 1, 1]), vec![34, 33, 33]);
+        // 3/54 = 5,56; 30/54 = 55,56; 21/54 = 38,89 → 6, 55, 39.
+        assert_eq!(percents(&[3, 30, 21]), vec![6, 55, 39]);
+        assert_eq!(percents(&[0, 0, 0]), vec![0, 0, 0]);
+        assert_eq!(percents(&[0, 5, 0]), vec![0, 100, 0]);
+        assert_eq!(percents(&[u64::MAX, u64::MAX]), vec![50, 50]);
+        assert_eq!(percents(&[]), Vec::<u64>::new());
+    }
+}

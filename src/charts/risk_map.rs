@@ -1,0 +1,250 @@
+//! «Карта риска»: every school as a point, its result on the x axis (whatever the
+//! report uses: mean share of the maximum, a standardized score…, named by
+//! `x_label`) and its risk of non-objective results (0–1) on the y axis. Schools on
+//! the risk list are filled dark triangles, the others hollow gray circles; the
+//! dashed line is the list's risk threshold when given. The `label_top` riskiest
+//! schools are named beside their points, labels pushed apart so they never overlap.
+//!
+//! Points with a non-finite coordinate are skipped; none left gives «нет данных».
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::common::{self, CUTOFF_INK, INK, MARGIN, MUTED, NOTE_SIZE, SCHOOL};
+use super::legend::{self, Marker, Swatch};
+use super::{Chart, ChartError, format, scale};
+
+/// Result against risk for all schools of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskMap {
+    /// E.g. «ВПР 2025 · Математика · 5 класс · результат и риск школ».
+    pub title: String,
+    /// What `result` is, e.g. «Средний результат, % от максимума».
+    pub x_label: String,
+    pub points: Vec<RiskPoint>,
+    /// The risk list's threshold, drawn as a dashed line.
+    pub threshold: Option<f64>,
+    /// How many of the riskiest schools to name (0 for none).
+    pub label_top: usize,
+}
+
+/// One school.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskPoint {
+    pub name: String,
+    pub result: f64,
+    /// In `0..=1`; a negative risk is drawn at 0, one above 1 stretches the axis.
+    pub risk: f64,
+    /// On the risk list.
+    pub listed: bool,
+}
+
+const LABEL_MAX: u32 = 330;
+const LABEL_GAP: i32 = 28;
+const LABEL_DX: i32 = 14;
+
+impl Chart for RiskMap {
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn has_data(&self) -> bool {
+        self.points
+            .iter()
+            .any(|p| p.result.is_finite() && p.risk.is_finite())
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        if !self.has_data() {
+            return common::no_data(root, &self.title);
+        }
+        let points: Vec<&RiskPoint> = self
+            .points
+            .iter()
+            .filter(|p| p.result.is_finite() && p.risk.is_finite())
+            .collect();
+        let area = common::title(root, &self.title)?;
+        let listed = points.iter().filter(|p| p.listed).count();
+        let mut items = vec![
+            (
+                Swatch::Marker(Marker::Triangle, SCHOOL),
+                format!("в списке риска ({listed})"),
+            ),
+            (
+                Swatch::Marker(Marker::HollowCircle, MUTED),
+                format!("остальные школы ({})", points.len() - listed),
+            ),
+        ];
+        if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
+            let text = format!("порог списка: {}", format::fmt_num(t, 2));
+            items.push((
+                Swatch::Line {
+                    color: CUTOFF_INK,
+                    dashed: true,
+                    marker: None,
+                },
+                text,
+            ));
+        }
+        let area = legend::legend(root, &area, &items)?;
+
+        let (lo, hi) = points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.result), hi.max(p.result))
+            });
+        let pad = if hi > lo {
+            (hi - lo) * 0.06
+        } else {
+            lo.abs().max(1.0) * 0.1
+        };
+        let step = scale::nice_step(hi - lo + 2.0 * pad, 8);
+        let (x_lo, x_hi) = (
+            ((lo - pad) / step).floor() * step,
+            ((hi + pad) / step).ceil() * step,
+        );
+        let x_dec = scale::decimals_for(step);
+        let y_max = points.iter().map(|p| p.risk).fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_left(MARGIN)
+            .margin_right(2 * MARGIN)
+            .margin_bottom(MARGIN)
+            .margin_top(MARGIN)
+            .x_label_area_size(70)
+            .y_label_area_size(90)
+            .build_cartesian_2d(
+                scale::Axis::new(x_lo, x_hi, scale::ticks(x_lo, x_hi, step)),
+                scale::Axis::new(0.0, y_max, scale::ticks(0.0, y_max, 0.1)),
+            )?;
+        scale::house_mesh(&mut chart.configure_mesh())
+            .x_desc(common::desc(&self.x_label, area.dim_in_pixel().0, 90))
+            .y_desc("Риск необъективности")
+            .x_label_formatter(&|v| format::fmt_num(*v, x_dec))
+            .y_label_formatter(&|v| format::fmt_num(*v, 1))
+            .draw()?;
+
+        if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
+            let line = [(x_lo, t), (x_hi, t)];
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                line,
+                10,
+                6,
+                CUTOFF_INK.stroke_width(2),
+            )))?;
+        }
+        let mut top = points.clone();
+        top.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.name.cmp(&b.name)));
+        top.truncate(self.label_top);
+        let (x_px, y_px) = chart.plotting_area().get_pixel_range();
+        let mut labels: Vec<Label> = top
+            .iter()
+            .map(|p| {
+                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                let text = common::fit(&p.name, NOTE_SIZE, LABEL_MAX);
+                // Right of the point, unless that runs off the plot.
+                let left = at.0 + LABEL_DX + common::text_width(&text, NOTE_SIZE) as i32 > x_px.end;
+                Label {
+                    at,
+                    y: at.1,
+                    text,
+                    left,
+                }
+            })
+            .collect();
+        place_labels(&mut labels, y_px.start + 12, LABEL_GAP);
+        // Boxes and leaders, then the points over them, then the names over those:
+        // a label may dim a point but never hides it.
+        let anchor = |l: &Label| {
+            if l.left {
+                (HPos::Right, -LABEL_DX)
+            } else {
+                (HPos::Left, LABEL_DX)
+            }
+        };
+        for l in &labels {
+            let (h, dx) = anchor(l);
+            if (l.y - l.at.1).abs() > 4 {
+                let end = (l.at.0 + dx - dx.signum() * 2, l.y);
+                root.draw(&PathElement::new([l.at, end], MUTED.stroke_width(1)))?;
+            }
+            common::text_box(
+                root,
+                &l.text,
+                (l.at.0 + dx, l.y),
+                NOTE_SIZE,
+                (h, VPos::Center),
+            )?;
+        }
+        // Unlisted first, so listed schools are drawn on top.
+        for p in points
+            .iter()
+            .filter(|p| !p.listed)
+            .chain(points.iter().filter(|p| p.listed))
+        {
+            let (marker, color) = if p.listed {
+                (Marker::Triangle, SCHOOL)
+            } else {
+                (Marker::HollowCircle, MUTED)
+            };
+            legend::draw_marker(
+                root,
+                marker,
+                chart.backend_coord(&(p.result, p.risk.max(0.0))),
+                color,
+            )?;
+        }
+
+        for l in &labels {
+            let (h, dx) = anchor(l);
+            let style = common::style(NOTE_SIZE, INK, h, VPos::Center);
+            root.draw(&Text::new(l.text.clone(), (l.at.0 + dx, l.y), style))?;
+        }
+        Ok(())
+    }
+}
+
+/// A school's name placed beside its point (`at`, pixels) at height `y`.
+struct Label {
+    at: (i32, i32),
+    y: i32,
+    text: String,
+    left: bool,
+}
+
+impl Label {
+    /// Horizontal pixel extent of the label's text.
+    fn span(&self) -> (i32, i32) {
+        let w = common::text_width(&self.text, NOTE_SIZE) as i32;
+        if self.left {
+            (self.at.0 - LABEL_DX - w, self.at.0 - LABEL_DX)
+        } else {
+            (self.at.0 + LABEL_DX, self.at.0 + LABEL_DX + w)
+        }
+    }
+}
+
+/// Moves labels down, riskiest first, until none is closer than `gap` vertically to
+/// an already placed label it overlaps horizontally, and none is above `top`.
+fn place_labels(labels: &mut [Label], top: i32, gap: i32) {
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // (x0, x1, y)
+    for label in labels.iter_mut() {
+        let (x0, x1) = label.span();
+        let mut y = label.at.1.max(top);
+        // Each step moves strictly down past a clash, so this ends.
+        while let Some(clash) = placed
+            .iter()
+            .filter(|&&(a, b, py)| a < x1 && x0 < b && (py - y).abs() < gap)
+            .map(|&(_, _, py)| py)
+            .max()
+        {
+            y = clash + gap;
+        }
+        label.y = y;
+        placed.push((x0, x1, y));
+    }
+}

@@ -7,17 +7,17 @@ use std::path::PathBuf;
 /// The run reports it and goes on with the other files where it can.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{path}: cannot read the file: {source}")]
+    #[error("{path}: не удаётся прочитать файл: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: the file is empty (no header line)")]
+    #[error("{path}: файл пуст (нет даже строки заголовка)")]
     Empty { path: PathBuf },
     #[error(
-        "{path}: required column(s) missing: {missing}. Columns found: {found}.{hint} \
-         See data/README.md for the accepted names."
+        "{path}: нет обязательных столбцов: {missing}. Найдены столбцы: {found}.{hint} \
+         Допустимые названия столбцов перечислены в data/README.md."
     )]
     MissingColumns {
         path: PathBuf,
@@ -25,20 +25,22 @@ pub enum LoadError {
         found: String,
         hint: &'static str,
     },
-    #[error("{path}: columns {first} and {second} both mean `{canonical}`; keep only one of them")]
+    #[error(
+        "{path}: столбцы {first} и {second} оба означают «{canonical}»; оставьте только один из них"
+    )]
     DuplicateColumn {
         path: PathBuf,
         first: String,
         second: String,
         canonical: String,
     },
-    #[error("{path}: line {line}: malformed CSV: {message}")]
+    #[error("{path}: строка {line}: ошибка формата CSV: {message}")]
     Csv {
         path: PathBuf,
         line: u64,
         message: String,
     },
-    #[error("{path}: cannot read the parquet file: {message}")]
+    #[error("{path}: не удаётся прочитать файл parquet: {message}")]
     Parquet { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Unsupported { path: PathBuf, message: String },
@@ -47,48 +49,54 @@ pub enum LoadError {
 /// A problem that stops the whole run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{path}: not a folder with the input files (schools.csv, results*.csv)")]
+    #[error(
+        "{path}: не удаётся открыть папку с входными файлами (в ней должны быть schools.csv и results*.csv)"
+    )]
     NotAFolder { path: PathBuf },
-    #[error("{folder}: no results files found (expected results*.csv or results*.parquet)")]
+    #[error(
+        "{folder}: нет ни одного файла с результатами (нужен results*.csv, results*.parquet или выгрузка ФИС ОКО *.xlsx)"
+    )]
     NoResults { folder: PathBuf },
-    #[error("schools.csv cannot be used, so no result can be matched to a school")]
+    #[error(
+        "schools.csv не удаётся использовать, поэтому ни один результат нельзя отнести к школе"
+    )]
     Schools(#[source] LoadError),
-    #[error("no input row could be used: every row was rejected (see rejected_rows.csv)")]
+    #[error("нет ни одной пригодной строки: все строки отклонены (причины — в rejected_rows.csv)")]
     NothingUsable,
     #[error(transparent)]
     Output(#[from] OutputError),
-    #[error("grouping the works into cells failed: {0}")]
+    #[error("не удалось сгруппировать работы по ячейкам: {0}")]
     Polars(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("evaluation: {0}")]
+    #[error("проверка признаков на смоделированных данных: {0}")]
     Evaluation(String),
 }
 
 /// Writing an output file failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: не удаётся записать файл: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("building {what}: {message}")]
+    #[error("{what}: не удалось собрать таблицу: {message}")]
     Build { what: String, message: String },
 }
 
 /// The configuration file is unreadable or holds a value out of range.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read the configuration: {source}")]
+    #[error("{path}: не удаётся прочитать файл настроек: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: {message}")]
+    #[error("{path}: ошибка в файле настроек: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("configuration: {0}")]
+    #[error("ошибка в настройках: {0}")]
     Invalid(String),
 }

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("obektiv: error: {e:#}");
+            eprintln!("obektiv: ошибка: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -30,7 +30,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
-            .context("setting up the thread pool")?;
+            .context("не удалось настроить потоки вычислений (--threads)")?;
     }
     let progress = Progress::new(!cli.quiet && std::io::stderr().is_terminal());
     match cli.command {
@@ -48,7 +48,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let summary = obektiv::analyze(&job)?;
             print_summary(&summary);
             eprintln!(
-                "written to {}: {}",
+                "записано в {}: {}",
                 job.out.display(),
                 summary.written.join(", ")
             );
@@ -80,7 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let summary = obektiv::sample_only(&job)?;
             print_summary(&summary);
             eprintln!(
-                "written to {}: {}",
+                "записано в {}: {}",
                 job.out.display(),
                 summary.written.join(", ")
             );
@@ -92,19 +92,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let status = if f.error.is_empty() {
                     String::new()
                 } else {
-                    format!("  FAILED: {}", f.error)
+                    format!("  НЕ ПРОЧИТАН: {}", f.error)
                 };
                 eprintln!(
-                    "{:<28} {:<8} {:<12} read {:>9}  used {:>9}  rejected {:>7}{status}",
+                    "{:<28} {:<8} {:<12} прочитано {:>9}  использовано {:>9}  отклонено {:>7}{status}",
                     f.file, f.kind, f.encoding, f.rows_read, f.rows_used, f.rows_rejected
                 );
             }
             for r in loaded.report.rejected.iter().take(20) {
-                eprintln!("  {}:{} [{}] {}", r.file, r.line, r.column, r.reason);
+                let column = if r.column.is_empty() {
+                    String::new()
+                } else {
+                    format!(", столбец {}", r.column)
+                };
+                eprintln!("  {}, строка {}{column}: {}", r.file, r.line, r.reason);
             }
             if loaded.report.rejected.len() > 20 {
                 eprintln!(
-                    "  ... and {} more rejected rows",
+                    "  … и ещё отклонённых строк: {} (все — в rejected_rows.csv)",
                     loaded.report.rejected.len() - 20
                 );
             }
@@ -184,7 +189,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Config { default } => {
             if !default {
-                eprintln!("(no configuration file given: these are the defaults)");
+                eprintln!("(файл настроек не указан: это значения по умолчанию)");
             }
             print!("{DEFAULT_TOML}");
             Ok(ExitCode::SUCCESS)
@@ -213,19 +218,19 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
     if let Some(works) = &args.recheck_of {
         let n = obektiv::simulate::simulate_recheck(&opts, works, &args.out)?;
         eprintln!(
-            "{}: {n} re-checked works (honest re-scorer) of {}",
+            "{}: перепроверенных работ: {n} (честная перепроверка работ из {})",
             args.out.join("recheck.csv").display(),
             works.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let bar = progress.bar(args.schools as u64, "simulating schools");
+    let bar = progress.bar(args.schools as u64, "моделирование школ");
     let summary = obektiv::simulate::simulate(&opts, &args.out, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
     eprintln!(
-        "{}: {} schools, {} works, {} cells ({} with planted manipulation, see truth.csv)",
+        "{}: ОО: {}, работ: {}, ячеек: {} (из них с заложенными искажениями: {}, см. truth.csv)",
         args.out.display(),
         summary.schools,
         summary.works,
@@ -237,39 +242,39 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
 
 fn print_summary(s: &Summary) {
     eprintln!(
-        "rows read {}, used {}, rejected {}; {} tests, {} cells, {} works",
+        "строк прочитано: {}, использовано: {}, отклонено: {}; тестов: {}, ячеек: {}, работ: {}",
         s.rows_read, s.rows_used, s.rows_rejected, s.tests, s.cells, s.works
     );
     if s.marked_cells > 0 || s.listed > 0 {
         eprintln!(
-            "{} cells with signs; {} school-years on the risk list",
+            "ячеек с признаками: {}; ОО в перечне (каждый год считается отдельно): {}",
             s.marked_cells, s.listed
         );
     }
     if s.sampled_schools > 0 {
         eprintln!(
-            "cross-check sample: {} schools, {} works to re-check",
+            "выборка для перепроверки: ОО: {}, работ: {}",
             s.sampled_schools, s.sampled_works
         );
     }
     if s.rechecked > 0 || s.recheck_unmatched > 0 {
         eprintln!(
-            "re-check: {} works matched, {} not matched (see recheck_unmatched.csv)",
+            "перепроверка: работ с парой в результатах: {}, без пары: {} (см. recheck_unmatched.csv)",
             s.rechecked, s.recheck_unmatched
         );
     }
     for m in &s.skipped {
-        eprintln!("not written: {m}");
+        eprintln!("не записано: {m}");
     }
     if s.files_failed > 0 {
         eprintln!(
-            "{} file(s) could not be read: see files.csv",
+            "не удалось прочитать файлов: {} (причины — в files.csv)",
             s.files_failed
         );
     }
     if s.rows_rejected > 0 {
         eprintln!(
-            "{} row(s) were not used: see rejected_rows.csv for the line and the reason",
+            "не использовано строк: {} (номер строки и причина — в rejected_rows.csv)",
             s.rows_rejected
         );
     }

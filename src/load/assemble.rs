@@ -183,8 +183,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             let v = value(w, t.index);
             if v.is_nan() {
                 let why = format!(
-                    "t{} is empty, but the test {key} has task {} ({} of {} works have it)",
-                    t.index,
+                    "не заполнено задание {}, а в тесте {key} оно есть \
+                     (работ с этим заданием: {} из {})",
                     t.index,
                     filled.get(&t.index).copied().unwrap_or(0),
                     works.len()
@@ -194,7 +194,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             }
             if t.max_declared && v > t.max + 1e-6 {
                 let why = format!(
-                    "t{} = {v} is above its maximum {} (tasks.csv)",
+                    "балл {v} за задание {} больше максимума {} (tasks.csv)",
                     t.index, t.max
                 );
                 reject(&mut out, w, format!("t{}", t.index), v.to_string(), why);
@@ -204,7 +204,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         }
         if let Some(&k) = extra.iter().find(|&&k| !value(w, k).is_nan()) {
             let why = format!(
-                "t{k} has a score, but the test {key} has no task {k} (only {} of {} works have it)",
+                "за задание {k} стоит балл, но в тесте {key} такого задания нет \
+                 (работ с этим заданием: всего {} из {})",
                 filled[&k],
                 works.len()
             );
@@ -213,12 +214,13 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         }
         let primary = r.primary[i];
         if !tasks.is_empty() && !primary.is_nan() && (f64::from(primary) - sum).abs() > 1e-3 {
-            let why = format!("primary score {primary} is not the sum of the task scores {sum}");
+            let why = format!("первичный балл {primary} не равен сумме баллов за задания ({sum})");
             reject(&mut out, w, "primary".into(), primary.to_string(), why);
             continue;
         }
         if tasks.is_empty() && primary.is_nan() && r.test_score[i] == NO_TEST_SCORE {
-            let why = "no primary score, no task scores and no test score".to_owned();
+            let why =
+                "нет ни первичного балла, ни баллов за задания, ни тестового балла".to_owned();
             reject(&mut out, w, "primary".into(), String::new(), why);
             continue;
         }
@@ -252,7 +254,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         let group = &kept[s..e];
         let where_ = |w: WorkRef| {
             let (r, i) = raw(w);
-            format!("{}:{}", r.file, r.line[i])
+            format!("{}, строка {}", r.file, r.line[i])
         };
         if group.len() == 1 {
             unique.push(group[0]);
@@ -261,7 +263,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             for &w in &group[1..] {
                 let (r, i) = raw(w);
                 let why = format!(
-                    "duplicate of {} (same student, same results)",
+                    "повтор: та же работа уже есть в {} (тот же участник, те же результаты)",
                     where_(group[0])
                 );
                 reject(
@@ -277,9 +279,10 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             for &w in group {
                 let (r, i) = raw(w);
                 let why = format!(
-                    "student appears {} times in the cell with different results ({})",
+                    "участник записан в ячейке несколько раз с разными результатами \
+                     (записей: {} — {})",
                     group.len(),
-                    all.join(", ")
+                    all.join("; ")
                 );
                 reject(
                     &mut out,
@@ -310,7 +313,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                 file: String::new(),
                 line: 0,
                 message: format!(
-                    "{key}: no tasks.csv entry; task maxima taken as the largest scores seen"
+                    "{key}: теста нет в tasks.csv; максимум каждого задания взят \
+                     как наибольший балл за него в данных"
                 ),
             });
         }
@@ -335,7 +339,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             file: String::new(),
             line: 0,
             message: format!(
-                "{key}: the task maxima add up to {m}, the scale ({}) is for a maximum of {sm}",
+                "{key}: сумма максимумов заданий — {m}, а шкала ({}) рассчитана на максимум {sm}",
                 s.origin
             ),
         });
@@ -371,7 +375,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                 file: r.file.clone(),
                 line: r.line[i],
                 message: format!(
-                    "mark {given} given, the scale ({}) gives {} for primary score {p}; the given mark is kept",
+                    "в файле отметка {given}, а по шкале ({}) за первичный балл {p} \
+                     положена {}; оставлена отметка из файла",
                     scale.as_ref().map_or("", |s| s.origin.as_str()),
                     by_scale.unwrap_or(0)
                 ),
@@ -391,7 +396,10 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             level: Level::Warning,
             file: String::new(),
             line: 0,
-            message: format!("{key}: {unmarked} works have no mark and no scale to compute it (add the test to scales.csv)"),
+            message: format!(
+                "{key}: работ без отметки: {unmarked}, а шкалы, чтобы её вычислить, нет \
+                 (добавьте тест в scales.csv)"
+            ),
         });
     }
     let pick = |f: &dyn Fn(&RawWorks, usize) -> u8| -> Array1<u8> {

@@ -29,7 +29,7 @@ pub const SCHOOLS: &[ColumnSpec] = &[
     col(
         "name",
         &[
-            "название оо",
+            "название ОО",
             "название",
             "наименование",
             "наименование оо",
@@ -194,8 +194,8 @@ impl ColumnMap {
         let mut unknown = Vec::new();
         let dup = |first: usize, second: usize, canonical: &str| LoadError::DuplicateColumn {
             path: path.to_owned(),
-            first: format!("{} (`{}`)", first + 1, headers[first]),
-            second: format!("{} (`{}`)", second + 1, headers[second]),
+            first: format!("{} («{}»)", first + 1, headers[first]),
+            second: format!("{} («{}»)", second + 1, headers[second]),
             canonical: canonical.to_owned(),
         };
         for (i, h) in headers.iter().enumerate() {
@@ -217,15 +217,19 @@ impl ColumnMap {
                 unknown.push(h.clone());
             }
         }
-        let missing: Vec<&str> = specs
+        let missing: Vec<String> = specs
             .iter()
             .zip(&pos)
             .filter(|(s, p)| s.required && p.is_none())
-            .map(|(s, _)| s.name)
+            .map(|(s, _)| match s.aliases.first() {
+                Some(a) => format!("{} ({a})", s.name),
+                None => s.name.to_owned(),
+            })
             .collect();
         if !missing.is_empty() {
             let hint = if headers.len() == 1 {
-                " The header has a single column: the file may use a delimiter other than `,` `;` or tab."
+                " В заголовке всего один столбец: возможно, в файле другой разделитель — \
+                 нужен «;», «,» или табуляция."
             } else {
                 ""
             };
@@ -234,7 +238,7 @@ impl ColumnMap {
                 missing: missing.join(", "),
                 found: headers
                     .iter()
-                    .map(|h| format!("`{h}`"))
+                    .map(|h| format!("«{h}»"))
                     .collect::<Vec<_>>()
                     .join(", "),
                 hint,
@@ -296,11 +300,15 @@ mod tests {
         let e = ColumnMap::build(Path::new("bad.csv"), &h, RESULTS, true).unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("bad.csv: required column(s) missing: year, exam"),
+            msg.starts_with("bad.csv: нет обязательных столбцов: year (год), exam (экзамен)"),
             "{msg}"
         );
-        assert!(msg.contains("`year;exam;subject`"), "{msg}");
-        assert!(msg.contains("single column"), "{msg}");
+        assert!(
+            msg.contains("Найдены столбцы: «year;exam;subject»."),
+            "{msg}"
+        );
+        assert!(msg.contains("всего один столбец"), "{msg}");
+        assert!(msg.contains("другой разделитель"), "{msg}");
     }
 
     #[test]
@@ -309,7 +317,7 @@ mod tests {
         let e = ColumnMap::build(Path::new("s.csv"), &h, SCHOOLS, false).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "s.csv: columns 1 (`school`) and 4 (`Логин`) both mean `school`; keep only one of them"
+            "s.csv: столбцы 1 («school») и 4 («Логин») оба означают «school»; оставьте только один из них"
         );
     }
 

@@ -14,35 +14,44 @@ use super::values;
 pub(super) fn test_key(
     row: &Row<'_>,
     cols: [usize; 4],
-) -> Result<TestKey, (&'static str, String, &'static str)> {
+) -> Result<TestKey, (&'static str, String, String)> {
     let [c_exam, c_year, c_subject, c_grade] = cols;
-    let exam = Exam::parse(row.get(c_exam)).ok_or((
-        "exam",
-        row.get(c_exam).to_owned(),
-        "exam must be VPR, OGE or EGE",
-    ))?;
-    let year = match values::integer(row.get(c_year)) {
+    let (exam_s, year_s) = (row.get(c_exam), row.get(c_year));
+    let (subject_s, grade_s) = (row.get(c_subject), row.get(c_grade));
+    let exam = Exam::parse(exam_s).ok_or_else(|| {
+        (
+            "exam",
+            exam_s.to_owned(),
+            format!("неизвестный экзамен «{exam_s}»: нужно VPR, OGE или EGE (ВПР, ОГЭ, ЕГЭ)"),
+        )
+    })?;
+    let year = match values::integer(year_s) {
         Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
         _ => {
             return Err((
                 "year",
-                row.get(c_year).to_owned(),
-                "year must be a whole number such as 2025",
+                year_s.to_owned(),
+                format!("неверный год «{year_s}»: нужно целое число, например 2025"),
             ));
         }
     };
-    let subject = values::subject(row.get(c_subject)).ok_or((
-        "subject",
-        row.get(c_subject).to_owned(),
-        "unknown subject",
-    ))?;
-    let grade = match values::integer(row.get(c_grade)) {
+    let subject = values::subject(subject_s).ok_or_else(|| {
+        (
+            "subject",
+            subject_s.to_owned(),
+            format!(
+                "неизвестный предмет «{subject_s}»: укажите код (RU, MA, OK …) \
+                 или название, например «Русский язык»"
+            ),
+        )
+    })?;
+    let grade = match values::integer(grade_s) {
         Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
         _ => {
             return Err((
                 "grade",
-                row.get(c_grade).to_owned(),
-                "grade must be a whole number 4..11",
+                grade_s.to_owned(),
+                format!("неверная параллель «{grade_s}»: нужно целое число от 4 до 11"),
             ));
         }
     };
@@ -85,7 +94,11 @@ pub fn load_tasks(
                     row.line,
                     "task",
                     get(c_task),
-                    "task must be the number k of column tk",
+                    format!(
+                        "неверный номер задания «{}»: нужно целое число k от 1 до 999, \
+                         как в названии столбца tk в файле результатов",
+                        get(c_task)
+                    ),
                 );
             }
         };
@@ -97,7 +110,10 @@ pub fn load_tasks(
                     row.line,
                     "max",
                     get(c_max),
-                    "max must be a positive number",
+                    format!(
+                        "неверный максимальный балл «{}»: нужно число больше 0",
+                        get(c_max)
+                    ),
                 );
             }
         };
@@ -112,7 +128,7 @@ pub fn load_tasks(
                     row.line,
                     "level",
                     other,
-                    "level must be basic, advanced or high (Б, П, В)",
+                    format!("неверный уровень «{other}»: нужно basic, advanced или high (Б, П, В)"),
                 );
             }
         };
@@ -136,7 +152,7 @@ pub fn load_tasks(
                     line,
                     "task",
                     &t.index.to_string(),
-                    format!("task {} of {key} is listed twice", t.index),
+                    format!("задание {} теста {key} указано повторно", t.index),
                 );
             } else {
                 kept.push(t);
@@ -169,7 +185,10 @@ pub fn load_medals(
                     row.line,
                     "year",
                     row.get(c_year),
-                    "year must be a whole number such as 2025",
+                    format!(
+                        "неверный год «{}»: нужно целое число, например 2025",
+                        row.get(c_year)
+                    ),
                 );
             }
         };
@@ -179,12 +198,18 @@ pub fn load_medals(
                 row.line,
                 "school",
                 row.get(c_school),
-                "unknown school (not in schools.csv)",
+                format!("ОО «{}» нет в schools.csv", row.get(c_school)),
             );
         };
         let student = row.get(c_student);
         if student.is_empty() {
-            return report.reject(file, row.line, "student", "", "`student` is empty");
+            return report.reject(
+                file,
+                row.line,
+                "student",
+                "",
+                "не заполнен столбец student (код участника)",
+            );
         }
         let medal = match row.get(c_medal).to_lowercase().as_str() {
             "gold" | "i" | "1" | "золото" | "золотая" | "i степени" => {
@@ -199,7 +224,10 @@ pub fn load_medals(
                     row.line,
                     "medal",
                     other,
-                    "medal must be gold or silver (I or II степени)",
+                    format!(
+                        "неверная медаль «{other}»: нужно gold или silver \
+                         (золото или серебро, I или II степени)"
+                    ),
                 );
             }
         };

@@ -185,7 +185,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
             Level::Info,
             &display_name(folder, p),
             0,
-            "file not used (not a known input name)",
+            "файл не используется: его имя не из списка входных файлов (см. data/README.md)",
         );
     }
     let name = |p: &Path| display_name(folder, p);
@@ -194,7 +194,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     let schools_path = inv.schools.clone().ok_or_else(|| {
         RunError::Schools(LoadError::Io {
             path: folder.join("schools.csv"),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "файла нет в папке"),
         })
     })?;
     let schools_file = name(&schools_path);
@@ -249,7 +249,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     let mut codes = crate::model::StrPool::default();
     let mut read_files =
         |paths: &[PathBuf], kind: &str, report: &mut LoadReport| -> Vec<RawWorks> {
-            let bar = progress.bar(paths.len() as u64, &format!("reading {kind} files"));
+            let bar = progress.bar(paths.len() as u64, &format!("чтение файлов {kind}"));
             let mut raws = Vec::new();
             for p in paths {
                 let f = name(p);
@@ -302,7 +302,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         bundled_scales: &bundled,
         codes: &codes,
     };
-    let spinner = progress.spinner("grouping works into cells");
+    let spinner = progress.spinner("группировка работ по ячейкам");
     let results = assemble::assemble(&raws, &cx)?;
     drop(raws);
     let recheck = assemble::assemble(&recheck_raws, &cx)?;

@@ -130,7 +130,14 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
             super::report::Level::Info,
             file,
             0,
-            format!("columns not used: {}", map.unknown.join(", ")),
+            format!(
+                "столбцы не используются: {}",
+                map.unknown
+                    .iter()
+                    .map(|h| format!("«{h}»"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     let mut raw = RawWorks {
@@ -177,7 +184,7 @@ fn parse_row(
             "",
             "",
             format!(
-                "the line has {} fields, the header has {} (truncated or shifted line?)",
+                "полей в строке: {}, а в заголовке: {} (строка обрезана или сдвинута?)",
                 row.fields.len(),
                 c.width
             ),
@@ -186,12 +193,12 @@ fn parse_row(
     let year_s = row.get(c.year);
     let year = match values::integer(year_s) {
         Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
-        Ok(None) => return Err(problem("year", "", "`year` is empty")),
+        Ok(None) => return Err(problem("year", "", "не заполнен столбец year (год)")),
         _ => {
             return Err(problem(
                 "year",
                 year_s,
-                "year must be a whole number such as 2025",
+                format!("неверный год «{year_s}»: нужно целое число, например 2025"),
             ));
         }
     };
@@ -200,7 +207,7 @@ fn parse_row(
         problem(
             "exam",
             exam_s,
-            "exam must be VPR, OGE or EGE (ВПР, ОГЭ, ЕГЭ)",
+            format!("неизвестный экзамен «{exam_s}»: нужно VPR, OGE или EGE (ВПР, ОГЭ, ЕГЭ)"),
         )
     })?;
     let subject_s = row.get(c.subject);
@@ -209,7 +216,10 @@ fn parse_row(
             problem(
                 "subject",
                 subject_s,
-                "unknown subject: use a code such as RU, MA, OK",
+                format!(
+                    "неизвестный предмет «{subject_s}»: укажите код (RU, MA, OK …) \
+                     или название, например «Русский язык»"
+                ),
             )
         })?;
         cache.subject_raw = subject_s.to_owned();
@@ -217,24 +227,40 @@ fn parse_row(
     let grade_s = row.get(c.grade);
     let grade = match values::integer(grade_s) {
         Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
-        Ok(None) => return Err(problem("grade", "", "`grade` is empty")),
+        Ok(None) => {
+            return Err(problem(
+                "grade",
+                "",
+                "не заполнен столбец grade (параллель)",
+            ));
+        }
         _ => {
             return Err(problem(
                 "grade",
                 grade_s,
-                "grade must be a whole number 4..11",
+                format!("неверная параллель «{grade_s}»: нужно целое число от 4 до 11"),
             ));
         }
     };
     let school_s = row.get(c.school);
     if school_s.is_empty() {
-        return Err(problem("school", "", "`school` is empty"));
+        return Err(problem(
+            "school",
+            "",
+            "не заполнен столбец school (логин ОО)",
+        ));
     }
     if school_s != cache.school_raw {
         let idx = cx
             .schools
             .binary_search_by(|s| s.id.as_str().cmp(school_s))
-            .map_err(|_| problem("school", school_s, "unknown school (not in schools.csv)"))?;
+            .map_err(|_| {
+                problem(
+                    "school",
+                    school_s,
+                    format!("ОО «{school_s}» нет в schools.csv"),
+                )
+            })?;
         cache.school = idx as u32;
         cache.school_raw = school_s.to_owned();
     }
@@ -242,14 +268,24 @@ fn parse_row(
     cache.cell = Some((test, cache.school));
     let student_s = row.get(c.student);
     if student_s.is_empty() {
-        return Err(problem("student", "", "`student` is empty"));
+        return Err(problem(
+            "student",
+            "",
+            "не заполнен столбец student (код участника)",
+        ));
     }
     let variant = match c.variant.map(|v| (v, row.get(v))) {
         None => 0,
         Some((_, s)) => match values::integer(s) {
             Ok(None) => 0,
             Ok(Some(x)) if (1..=u16::MAX as i64).contains(&x) => x as u16,
-            _ => return Err(problem("variant", s, "variant must be a whole number")),
+            _ => {
+                return Err(problem(
+                    "variant",
+                    s,
+                    format!("неверный вариант «{s}»: нужно целое число от 1"),
+                ));
+            }
         },
     };
     let start = raw.scores.len();
@@ -268,7 +304,10 @@ fn parse_row(
                 return Err(problem(
                     &format!("t{k}"),
                     s,
-                    "task score is not a number (X, Х, - or — mean not done)",
+                    format!(
+                        "неверный балл «{s}» за задание {k}: нужно число не меньше 0 \
+                         (X, Х, - или — означают «не выполнено»)"
+                    ),
                 ));
             }
         }
@@ -308,22 +347,26 @@ fn optional_numbers(row: &Row<'_>, c: &Cols) -> Result<(f32, u8, u8, u8), Proble
                 return Err(problem(
                     "primary",
                     s,
-                    "primary score is not a non-negative number",
+                    format!("неверный первичный балл «{s}»: нужно число не меньше 0"),
                 ));
             }
         },
     };
-    let mark_in = |name: &str, col: Option<usize>| -> Result<u8, Problem> {
+    let mark_in = |name: &str, what: &str, col: Option<usize>| -> Result<u8, Problem> {
         match col.map(|p| row.get(p)) {
             None | Some("") => Ok(NO_MARK),
             Some(s) => match values::integer(s) {
                 Ok(Some(m)) if (2..=5).contains(&m) => Ok(m as u8),
-                _ => Err(problem(name, s, format!("{name} must be a mark 2..5"))),
+                _ => Err(problem(
+                    name,
+                    s,
+                    format!("неверная {what} «{s}»: нужно целое число от 2 до 5"),
+                )),
             },
         }
     };
-    let mark = mark_in("mark", c.mark)?;
-    let journal = mark_in("journal_mark", c.journal)?;
+    let mark = mark_in("mark", "отметка", c.mark)?;
+    let journal = mark_in("journal_mark", "отметка по журналу", c.journal)?;
     let test_score = match c.test_score.map(|p| row.get(p)) {
         None | Some("") => NO_TEST_SCORE,
         Some(s) => match values::integer(s) {
@@ -332,7 +375,7 @@ fn optional_numbers(row: &Row<'_>, c: &Cols) -> Result<(f32, u8, u8, u8), Proble
                 return Err(problem(
                     "test_score",
                     s,
-                    "test score must be a whole number 0..100",
+                    format!("неверный тестовый балл «{s}»: нужно целое число от 0 до 100"),
                 ));
             }
         },

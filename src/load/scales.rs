@@ -72,7 +72,10 @@ pub fn load(
                 row.line,
                 "min_score",
                 get(c_min),
-                "min_score must be a non-negative number",
+                format!(
+                    "неверный минимальный балл «{}»: нужно число не меньше 0",
+                    get(c_min)
+                ),
             );
         };
         let max = values::number(get(c_max)).map(|v| v as f32);
@@ -96,7 +99,10 @@ pub fn load(
                     row.line,
                     "mark",
                     other,
-                    "mark must be 3, 4, 5, pass or university",
+                    format!(
+                        "неверная отметка «{other}»: нужно 3, 4, 5, pass (аттестат) \
+                         или university (вуз)"
+                    ),
                 );
             }
         };
@@ -107,7 +113,7 @@ pub fn load(
                     row.line,
                     "mark",
                     &mark,
-                    format!("mark {mark} of {key} already given on line {first}"),
+                    format!("отметка {mark} для {key} уже задана в строке {first}"),
                 );
             }
             p.cuts[slot] = Some((min as f32, row.line));
@@ -130,7 +136,10 @@ pub fn load(
                         line,
                         "mark",
                         "",
-                        format!("the scale of {key} needs marks 3, 4 and 5 with rising min_score"),
+                        format!(
+                            "шкала {key} не принята: нужны отметки 3, 4 и 5, \
+                             и min_score должен расти от 3 к 5"
+                        ),
                     );
                 }
                 continue;
@@ -194,7 +203,8 @@ pub fn resolve(
         };
         if same_max {
             let note = format!(
-                "no scale for {key}: the {} scale ({}) is used, its maximum matching the test's",
+                "нет шкалы для {key}: взята шкала {} года ({}) — её максимальный балл \
+                 совпадает с максимумом теста",
                 k.year, s.origin
             );
             return (Some(s.clone()), Some(note));
@@ -235,7 +245,11 @@ mod tests {
         let k = key(Exam::Oge, 2026, "RU", 9);
         let (s, note) = resolve(&k, &Scales::new(), &b, Some(37.0));
         assert_eq!(s.and_then(|s| s.cuts), Some([15.0, 26.0, 33.0]));
-        assert!(note.unwrap().contains("the 2025 scale"));
+        let note = note.unwrap();
+        assert!(
+            note.starts_with("нет шкалы для OGE 2026 9 RU: взята шкала 2025 года ("),
+            "{note}"
+        );
         assert_eq!(resolve(&k, &Scales::new(), &b, Some(33.0)).0, None);
         assert_eq!(resolve(&k, &Scales::new(), &b, None).0, None);
     }

@@ -30,16 +30,21 @@ pub fn load(
                 "",
                 "",
                 format!(
-                    "the line has {} fields, the header has {}",
+                    "полей в строке: {}, а в заголовке: {} (строка обрезана или сдвинута?)",
                     row.fields.len(),
                     table.headers.len()
                 ),
             );
             return;
         }
-        for (c, name) in [(c_id, "school"), (c_name, "name"), (c_mun, "municipality")] {
+        for (c, name, what) in [
+            (c_id, "school", "логин ОО"),
+            (c_name, "name", "название ОО"),
+            (c_mun, "municipality", "муниципалитет"),
+        ] {
             if get(c).is_empty() {
-                report.reject(file, row.line, name, "", format!("`{name}` is empty"));
+                let why = format!("не заполнен столбец {name} ({what})");
+                report.reject(file, row.line, name, "", why);
                 return;
             }
         }
@@ -58,7 +63,9 @@ pub fn load(
                     row.line,
                     "locality",
                     loc,
-                    "locality must be urban/rural (город/село)",
+                    format!(
+                        "неверный тип местности «{loc}»: нужно urban или rural (город или село)"
+                    ),
                 );
                 return;
             }
@@ -94,7 +101,7 @@ pub fn load(
                     *line,
                     "school",
                     &rows[i].0.id,
-                    format!("repeats line {}", rows[i].1),
+                    format!("повтор строки {} (те же данные ОО)", rows[i].1),
                 );
             }
             schools.push(rows[i].0.clone());
@@ -107,7 +114,7 @@ pub fn load(
                     "school",
                     &rows[i].0.id,
                     format!(
-                        "school id given on lines {} with different details",
+                        "логин ОО встречается в строках {} с разными данными; оставьте одну строку",
                         lines.join(", ")
                     ),
                 );

@@ -327,6 +327,6 @@ mod tests {
         let e = Table::from_csv_bytes(Path::new("e.csv"), b"  \n".to_vec())
             .err()
             .unwrap();
-        assert!(e.to_string().contains("e.csv: the file is empty"));
+        assert!(e.to_string().contains("e.csv: файл пуст"), "{e}");
     }
 }

@@ -46,7 +46,7 @@ fn rejected_rows_give_exit_code_3() {
         .arg(tmp.path().join("out"))
         .assert()
         .code(3)
-        .stderr(predicates::str::contains("rejected 1"));
+        .stderr(predicates::str::contains("отклонено: 1;"));
 }
 
 #[test]
@@ -80,7 +80,9 @@ fn missing_folder_is_a_clear_error() {
         .args(["analyze", "/no/such/folder", "--out", "/tmp/x"])
         .assert()
         .code(1)
-        .stderr(predicates::str::contains("/no/such/folder: not a folder"));
+        .stderr(predicates::str::contains(
+            "obektiv: ошибка: /no/such/folder: не удаётся открыть папку с входными файлами",
+        ));
 }
 
 #[test]

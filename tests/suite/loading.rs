@@ -159,17 +159,43 @@ fn bad_rows_are_listed_and_accounting_balances() {
             .unwrap_or_else(|| panic!("line {line} not rejected: {rows:?}"))
     };
     assert_eq!(find("11")["column"], "t2");
-    assert!(find("11")["reason"].contains("not a number"));
-    assert!(find("12")["reason"].contains("unknown school"));
-    assert!(find("13")["reason"].contains("not the sum"));
-    assert!(find("14")["reason"].contains("above its maximum 2"));
-    assert!(find("15")["reason"].contains("mark 2..5"));
+    assert_eq!(find("11")["value"], "два");
+    assert!(find("11")["reason"].starts_with("неверный балл «два» за задание 2: нужно число"));
+    assert_eq!(
+        (find("12")["column"].as_str(), find("12")["value"].as_str()),
+        ("school", "edu999999")
+    );
+    assert_eq!(find("12")["reason"], "ОО «edu999999» нет в schools.csv");
+    assert_eq!(find("13")["column"], "primary");
+    assert_eq!(
+        find("13")["reason"],
+        "первичный балл 5 не равен сумме баллов за задания (2)"
+    );
+    assert_eq!(
+        (find("14")["column"].as_str(), find("14")["value"].as_str()),
+        ("t2", "3")
+    );
+    assert_eq!(
+        find("14")["reason"],
+        "балл 3 за задание 2 больше максимума 2 (tasks.csv)"
+    );
+    assert_eq!(find("15")["column"], "mark");
+    assert_eq!(
+        find("15")["reason"],
+        "неверная отметка «7»: нужно целое число от 2 до 5"
+    );
     // line 16 repeats line 6 exactly: one copy kept; line 17 conflicts with line 8: both out.
-    assert!(find("16")["reason"].contains("duplicate of results.csv:6"));
-    assert!(find("17")["reason"].contains("different results"));
-    assert!(find("8")["reason"].contains("different results"));
+    assert!(find("16")["reason"].contains("повтор: та же работа уже есть в results.csv, строка 6"));
+    let conflict =
+        "с разными результатами (записей: 2 — results.csv, строка 8; results.csv, строка 17)";
+    assert!(
+        find("17")["reason"].contains(conflict),
+        "{}",
+        find("17")["reason"]
+    );
+    assert!(find("8")["reason"].contains(conflict));
     assert!(!rows.iter().any(|r| r["line"] == "6"));
-    assert!(find("18")["reason"].contains("the line has 10 fields, the header has 14"));
+    assert!(find("18")["reason"].contains("полей в строке: 10, а в заголовке: 14"));
     assert_eq!(rows.len(), 9);
     // read = used + rejected, per file and in total.
     assert_eq!(s.rows_read, s.rows_used + s.rows_rejected);
@@ -219,7 +245,10 @@ fn marks_come_from_the_scale_and_disagreements_are_kept_and_noted() {
     assert_eq!(cells[0]["mark_scale_disagreements"], "1");
     assert_eq!(cells[0]["share_5"], "0.5");
     let notes = read(&t3.path().join("out/notes.csv"));
-    assert!(notes.contains("mark 5 given, the scale"), "{notes}");
+    assert!(
+        notes.contains("results.csv,3,\"в файле отметка 5, а по шкале (scales.csv) за первичный балл 2 положена 3; оставлена отметка из файла\""),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -242,18 +271,20 @@ fn a_broken_file_is_reported_and_the_others_are_used() {
     assert_eq!((s.files_failed, s.works), (4, 9));
     let f = table(&tmp.path().join("out/files.csv"));
     let err = |name: &str| f.iter().find(|r| r["file"] == name).unwrap()["error"].clone();
-    assert!(err("results_empty.csv").contains("the file is empty"));
+    assert!(err("results_empty.csv").contains("results_empty.csv: файл пуст"));
     let nocol = err("results_nocol.csv");
     assert!(
-        nocol.contains("results_nocol.csv: required column(s) missing: grade, school, student"),
+        nocol.contains(
+            "results_nocol.csv: нет обязательных столбцов: grade (параллель), school (логин), student (код участника)"
+        ),
         "{nocol}"
     );
     assert!(
-        nocol.contains("Columns found: `year`, `exam`, `subject`"),
+        nocol.contains("Найдены столбцы: «year», «exam», «subject»."),
         "{nocol}"
     );
-    assert!(err("results_pipe.csv").contains("single column"));
-    assert!(err("results_duphead.csv").contains("both mean `t1`"));
+    assert!(err("results_pipe.csv").contains("всего один столбец"));
+    assert!(err("results_duphead.csv").contains("столбцы 7 («t1») и 8 («T1») оба означают «t1»"));
 }
 
 #[test]
@@ -264,5 +295,5 @@ fn truncated_last_line_without_newline_is_rejected() {
     assert_eq!((s.rows_read, s.rows_rejected), (19, 1));
     let rows = rejected(tmp.path());
     assert_eq!(rows[0]["line"], "11");
-    assert!(rows[0]["reason"].contains("truncated"));
+    assert!(rows[0]["reason"].contains("обрезана"));
 }

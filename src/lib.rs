@@ -137,7 +137,7 @@ pub struct Analysis {
 /// Cells → signs → risk → lists → sample → re-check.
 pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Analysis {
     let cells = describe::all_cells(data);
-    let spinner = progress.spinner("evaluating the signs");
+    let spinner = progress.spinner("проверка признаков");
     let results = signs::run(data, &config.signs);
     spinner.finish_and_clear();
     let verdicts = risk::combine(&results, &config.signs);
@@ -224,7 +224,7 @@ fn excel_outputs(
         ));
     } else {
         summary.skipped.push(format!(
-            "cells.xlsx: {} cells exceed Excel's {MAX_ROWS} rows; use cells.csv",
+            "cells.xlsx: ячеек {} — больше предела Excel ({MAX_ROWS} строк); используйте cells.csv",
             a.cells.len()
         ));
     }
@@ -322,7 +322,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         write_file(&job.out, name, &bytes)?;
         summary.written.push(name.to_owned());
     }
-    let spinner = job.progress.spinner("writing the report");
+    let spinner = job.progress.spinner("аналитическая справка");
     let written = report::write(
         &job.out,
         &report::Inputs {

@@ -51,6 +51,6 @@ pub fn write(out: &Path, inputs: &Inputs<'_>) -> Result<Vec<String>, RunError> {
     write_file(out, "report.html", html.as_bytes()).map_err(|e: OutputError| RunError::from(e))?;
     Ok(vec![
         "report.html".to_owned(),
-        format!("charts/ ({} charts)", charts.len()),
+        format!("charts/ (графиков: {})", charts.len()),
     ])
 }

@@ -119,6 +119,42 @@ impl Page {
         self.body.push_str("</tbody>\n</table>\n");
     }
 
+    /// A table whose rows each carry a list printed under them across the
+    /// full width (e.g. the reasons of a listed school).
+    pub fn table_with_lists(
+        &mut self,
+        headers: &[&str],
+        numeric: &[bool],
+        rows: &[(Vec<String>, Vec<String>)],
+    ) {
+        self.body.push_str("<table class=\"listed\">\n<thead><tr>");
+        for h in headers {
+            let _ = write!(self.body, "<th>{}</th>", esc(h));
+        }
+        self.body.push_str("</tr></thead>\n");
+        for (cells, items) in rows {
+            self.body.push_str("<tbody class=\"entry\"><tr>");
+            for (i, v) in cells.iter().enumerate() {
+                let class = if numeric.get(i).copied().unwrap_or(false) {
+                    " class=\"n\""
+                } else {
+                    ""
+                };
+                let _ = write!(self.body, "<td{class}>{}</td>", esc(v));
+            }
+            let _ = write!(
+                self.body,
+                "</tr>\n<tr><td class=\"items\" colspan=\"{}\"><ul>",
+                headers.len()
+            );
+            for i in items {
+                let _ = write!(self.body, "<li>{}</li>", esc(i));
+            }
+            self.body.push_str("</ul></td></tr></tbody>\n");
+        }
+        self.body.push_str("</table>\n");
+    }
+
     /// Marks where figure `index` goes (filled in by [`Page::finish`]).
     pub fn figure_slot(&mut self, index: usize) {
         self.slots.push((self.body.len(), index));
@@ -178,7 +214,10 @@ td.n { text-align: right; white-space: nowrap; }
 table.figures { width: auto; }
 table.figures th { background: none; font-weight: normal; }
 figure { margin: 3mm 0; break-inside: avoid; }
-figure svg, figure img { max-width: 100%; height: auto; }
+figure svg, figure img { max-width: 100%; height: auto; max-height: 118mm; display: block; margin: 0 auto; }
+tbody.entry { break-inside: avoid; }
+td.items { font-size: 8.5pt; background: #fafafa; }
+td.items ul { margin: 0; padding-left: 5mm; }
 figcaption { font-size: 9pt; color: #333; }
 nav ul { columns: 2; }
 @media print {

@@ -149,7 +149,7 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
     }
     for y in ys.into_iter().rev() {
         page.h3(&format!("list-{y}"), &format!("{y} год"));
-        let rows: Vec<Vec<String>> = inputs
+        let rows: Vec<(Vec<String>, Vec<String>)> = inputs
             .analysis
             .list
             .iter()
@@ -157,30 +157,23 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
             .enumerate()
             .map(|(i, e)| {
                 let (id, name, muni) = school_name(inputs, e.school);
-                vec![
-                    (i + 1).to_string(),
-                    id,
-                    name,
-                    muni,
-                    e.markers.to_string(),
-                    e.consecutive_years.to_string(),
-                    num(e.risk, 3),
-                    e.reasons.join("; "),
-                ]
+                (
+                    vec![
+                        (i + 1).to_string(),
+                        id,
+                        name,
+                        muni,
+                        e.markers.to_string(),
+                        e.consecutive_years.to_string(),
+                        num(e.risk, 3),
+                    ],
+                    e.reasons.clone(),
+                )
             })
             .collect();
-        page.table(
-            &[
-                "№",
-                "Логин",
-                "ОО",
-                "Муниципалитет",
-                "Ячеек с признаками",
-                "Лет подряд",
-                "Риск",
-                "Основания",
-            ],
-            &[true, false, false, false, true, true, true, false],
+        page.table_with_lists(
+            &["№", "Логин", "ОО", "Муниципалитет", "Ячеек с признаками", "Лет подряд", "Риск"],
+            &[true, false, false, false, true, true, true],
             &rows,
         );
     }

@@ -10,6 +10,8 @@ mod excel;
 mod loading;
 #[path = "suite/recheck.rs"]
 mod recheck;
+#[path = "suite/report.rs"]
+mod report;
 #[path = "suite/sample.rs"]
 mod sample;
 #[path = "suite/signs.rs"]

@@ -172,7 +172,15 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
             })
             .collect();
         page.table_with_lists(
-            &["№", "Логин", "ОО", "Муниципалитет", "Ячеек с признаками", "Лет подряд", "Риск"],
+            &[
+                "№",
+                "Логин",
+                "ОО",
+                "Муниципалитет",
+                "Ячеек с признаками",
+                "Лет подряд",
+                "Риск",
+            ],
             &[true, false, false, false, true, true, true],
             &rows,
         );

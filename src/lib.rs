@@ -259,17 +259,23 @@ fn count_sample(summary: &mut Summary, a: &Analysis) {
     }
 }
 
+/// Loads, writes the data-quality files and runs the analysis.
+fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunError> {
+    let (loaded, mut summary) = validate(&job.data, job.progress)?;
+    write_quality(job, &loaded.report, &mut summary)?;
+    if loaded.dataset.n_works() == 0 {
+        return Err(RunError::NothingUsable);
+    }
+    let a = run_analysis(&loaded.dataset, &job.config, job.progress);
+    count_sample(&mut summary, &a);
+    Ok((loaded, summary, a))
+}
+
 /// `obektiv sample`: the analysis, writing only the data-quality files, the
 /// cross-check sample and (with recheck.csv) the re-check results.
 pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
-    let (loaded, mut summary) = validate(&job.data, job.progress)?;
-    let (data, report) = (&loaded.dataset, &loaded.report);
-    write_quality(job, report, &mut summary)?;
-    if data.n_works() == 0 {
-        return Err(RunError::NothingUsable);
-    }
-    let a = run_analysis(data, &job.config, job.progress);
-    count_sample(&mut summary, &a);
+    let (loaded, mut summary, a) = load_and_analyze(job)?;
+    let data = &loaded.dataset;
     for (name, bytes) in sample_outputs(data, &a, job.config.output.csv_dialect)? {
         write_file(&job.out, name, &bytes)?;
         summary.written.push(name.to_owned());
@@ -280,14 +286,8 @@ pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
 /// The whole analysis: load → validate → cells → signs → risk → lists →
 /// sample → re-check → outputs.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
-    let (loaded, mut summary) = validate(&job.data, job.progress)?;
+    let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
-    write_quality(job, report, &mut summary)?;
-    if data.n_works() == 0 {
-        return Err(RunError::NothingUsable);
-    }
-    let a = run_analysis(data, &job.config, job.progress);
-    count_sample(&mut summary, &a);
     let d = job.config.output.csv_dialect;
     let mut outputs = vec![
         (

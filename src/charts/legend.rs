@@ -12,6 +12,28 @@ use super::common::{INK, MARGIN, NOTE_SIZE, fit, style, text_width};
 
 const LEGEND_H: u32 = 40;
 
+/// The legend of a school line (solid, circles) against a region line (dashed, squares).
+pub(crate) fn school_and_region(school: &str, region: &str) -> [(Swatch, String); 2] {
+    [
+        (
+            Swatch::Line {
+                color: super::common::SCHOOL,
+                dashed: false,
+                marker: Some(Marker::Circle),
+            },
+            school.to_owned(),
+        ),
+        (
+            Swatch::Line {
+                color: super::common::REGION,
+                dashed: true,
+                marker: Some(Marker::Square),
+            },
+            region.to_owned(),
+        ),
+    ]
+}
+
 /// Point markers; filled and hollow shapes keep series apart without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Marker {

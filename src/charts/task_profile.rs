@@ -14,7 +14,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{self, MARGIN, REGION, SCHOOL, TICK_SIZE};
-use super::legend::{self, Marker, Swatch};
+use super::legend::{self, Marker};
 use super::{Chart, ChartError, format, scale};
 
 /// Success per task, school vs region.
@@ -67,24 +67,7 @@ impl Chart for TaskProfile {
         tasks.sort_by(|a, b| key(a).total_cmp(&key(b)));
 
         let area = common::title(root, &self.title)?;
-        let items = [
-            (
-                Swatch::Line {
-                    color: SCHOOL,
-                    dashed: false,
-                    marker: Some(Marker::Circle),
-                },
-                self.school_label.clone(),
-            ),
-            (
-                Swatch::Line {
-                    color: REGION,
-                    dashed: true,
-                    marker: Some(Marker::Square),
-                },
-                self.region_label.clone(),
-            ),
-        ];
+        let items = legend::school_and_region(&self.school_label, &self.region_label);
         let area = legend::legend(root, &area, &items)?;
 
         let n = tasks.len();

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{self, Anchor, MARGIN, NOTE_SIZE, REGION, SCHOOL};
-use super::legend::{self, Marker, Swatch};
+use super::legend::{self, Marker};
 use super::{Chart, ChartError, format, scale};
 
 /// Mean result by year, school vs region.
@@ -67,24 +67,7 @@ impl Chart for Trend {
             .flatten()
             .collect();
         let area = common::title(root, &self.title)?;
-        let items = [
-            (
-                Swatch::Line {
-                    color: SCHOOL,
-                    dashed: false,
-                    marker: Some(Marker::Circle),
-                },
-                self.school_label.clone(),
-            ),
-            (
-                Swatch::Line {
-                    color: REGION,
-                    dashed: true,
-                    marker: Some(Marker::Square),
-                },
-                self.region_label.clone(),
-            ),
-        ];
+        let items = legend::school_and_region(&self.school_label, &self.region_label);
         let area = legend::legend(root, &area, &items)?;
 
         let (lo, hi) = values

@@ -4,7 +4,6 @@
 //! cell whose scores were inflated by lenient scoring.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use obektiv::config::Config;
 use obektiv::progress::Progress;
@@ -12,20 +11,7 @@ use obektiv::sample::Size;
 use obektiv::simulate::{Intensity, SimOptions, simulate, simulate_recheck};
 use obektiv::{Job, analyze};
 
-fn read(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
-}
+use crate::common::table as read;
 
 #[test]
 fn recheck_confirms_lenient_scoring_in_the_sample_and_clears_honest_schools() {

@@ -27,12 +27,15 @@ min_cells = 10
 # Minimum effects: S1 shrunk excess of the mean (share of the maximum score),
 # S2 excess hard-task score (share of the hard maximum), S3 excess share of works
 # at the cut-offs, S4 excess share of marks in the sign's direction, S5 share of
-# works in groups of identical answers.
+# works in groups of identical answers, S6 departure of the cell's mean
+# residual from its school's usual one (in SD of results within a class; 0.2 is
+# a "small" standardized effect, Cohen 1988).
 high_result_min_effect = 0.05
 task_profile_min_effect = 0.10
 cutoff_min_effect = 0.10
 journal_min_effect = 0.10
 identical_min_effect = 0.10
+own_marks_min_effect = 0.20
 # When S1 (high result) fires, the other signs count at q <= q_max * this.
 high_result_boost = 2.0
 

@@ -16,6 +16,7 @@ mod s2_task_profile;
 mod s3_cutoff_bunching;
 mod s4_journal;
 mod s5_identical_works;
+mod s6_own_marks;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -60,6 +61,8 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s4_journal::JOURNAL_ABOVE_EXAM,
     &s4_journal::FITTED_TO_JOURNAL,
     &s5_identical_works::IdenticalWorks,
+    &s6_own_marks::RESULT_ABOVE_OWN_MARKS,
+    &s6_own_marks::OWN_MARKS_ABOVE_RESULT,
 ];
 
 /// What a sign sees of one test.
@@ -80,10 +83,12 @@ pub struct Shared {
     /// Per (year, school): counts of exam marks below / equal to / above the
     /// school mark over all the school's VPR and OGE works of the year.
     pub school_marks: std::collections::BTreeMap<(u16, u32), [u64; 3]>,
+    /// S6: residuals against the school's own marks and their two-level model.
+    pub own_marks: s6_own_marks::OwnMarks,
 }
 
 impl Shared {
-    pub fn new(data: &Dataset) -> Shared {
+    pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
         let cell_marks: Vec<Vec<[u64; 3]>> = data
             .tests
             .iter()
@@ -107,6 +112,7 @@ impl Shared {
         Shared {
             cell_marks,
             school_marks,
+            own_marks: s6_own_marks::OwnMarks::new(data, cfg.min_cells),
         }
     }
 }
@@ -173,6 +179,7 @@ pub struct SignsConfig {
     pub cutoff_min_effect: f64,
     pub journal_min_effect: f64,
     pub identical_min_effect: f64,
+    pub own_marks_min_effect: f64,
     pub high_result_boost: f64,
 }
 
@@ -187,6 +194,7 @@ impl Default for SignsConfig {
             cutoff_min_effect: 0.10,
             journal_min_effect: 0.10,
             identical_min_effect: 0.10,
+            own_marks_min_effect: 0.20,
             high_result_boost: 2.0,
         }
     }
@@ -218,7 +226,7 @@ pub struct SignResults {
 
 /// Evaluates every sign on every test, then sets q-values and `fired`.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
-    let shared = Shared::new(data);
+    let shared = Shared::new(data, cfg);
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();

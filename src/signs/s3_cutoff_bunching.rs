@@ -32,11 +32,16 @@
 //!   результатов на границах отметок».
 
 use crate::model::Cell;
-use crate::stats::betabinom::BetaBinomial;
+use crate::stats::betabinom::{BetaBinomial, convolve};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
 pub struct CutoffBunching;
+
+/// d = max(1, round(0.05 · maximum)) points below a cut-off.
+pub(super) fn window_width(max: f32) -> f32 {
+    (0.05 * max).round().max(1.0)
+}
 
 /// Per cut-off: (at, window) counts of a cell: works scoring c, works in [c − d, c].
 fn window_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
@@ -56,22 +61,6 @@ fn counts_of(primary: impl Iterator<Item = f32>, cuts: &[f32; 3], d: f32) -> [(u
         }
     }
     out
-}
-
-/// The distribution of a sum of independent beta-binomials (pmf over 0..=Σn).
-fn convolve(parts: &[(BetaBinomial, u64)]) -> Vec<f64> {
-    let mut dist = vec![1.0];
-    for &(bb, n) in parts {
-        let pmf: Vec<f64> = (0..=n).map(|k| bb.pmf(k, n)).collect();
-        let mut next = vec![0.0; dist.len() + pmf.len() - 1];
-        for (i, a) in dist.iter().enumerate() {
-            for (j, b) in pmf.iter().enumerate() {
-                next[i + j] += a * b;
-            }
-        }
-        dist = next;
-    }
-    dist
 }
 
 impl Sign for CutoffBunching {
@@ -102,7 +91,7 @@ impl Sign for CutoffBunching {
         ) else {
             return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
         };
-        let d = (0.05 * max).round().max(1.0);
+        let d = window_width(max);
         let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
             .map(|c| window_counts(block.cell(c), &cuts, d))
             .collect();
@@ -196,19 +185,5 @@ mod tests {
             2.0,
         );
         assert_eq!(c, [(2, 5), (1, 2), (0, 0)]);
-    }
-
-    #[test]
-    fn convolution_of_two_binomial_like_parts() {
-        // Nearly binomial parts (alpha + beta huge): Bin(1, .5) + Bin(1, .5) = [.25, .5, .25].
-        let bb = BetaBinomial {
-            alpha: 5e6,
-            beta: 5e6,
-        };
-        let d = convolve(&[(bb, 1), (bb, 1)]);
-        assert_eq!(d.len(), 3);
-        for (a, b) in d.iter().zip([0.25, 0.5, 0.25]) {
-            assert!((a - b).abs() < 1e-6);
-        }
     }
 }

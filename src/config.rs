@@ -17,9 +17,20 @@ pub const DEFAULT_TOML: &str = r#"# obektiv configuration. Every key is optional
 csv_dialect = "plain"
 
 [signs]
-# A sign fires in a cell when its Benjamini-Hochberg q-value (per sign, across
-# all cells) is at most q_max and its effect reaches the sign's minimum.
+# How p-values become flags; a sign fires in a cell when it passes this control
+# and its effect reaches the sign's minimum.
+# "fdr": Benjamini-Hochberg q-value (per sign, across all cells) at most q_max.
+#   Guarantee: among a sign's flags, the expected share of honest cells is at
+#   most q_max. The default, for the published list, where a false flag is costly.
+# "fpr": p-value at most fpr_max / K (K = number of marking signs, 8). Guarantee,
+#   by the union bound: an honest cell is marked with probability at most
+#   fpr_max, i.e. at most fpr_max x honest cells false marks are expected in a
+#   region, however few cells are manipulated. For choosing works to re-check,
+#   where a false flag costs one re-check; expect more false flags than "fdr"
+#   gives when manipulation is rare.
+control = "fdr"
 q_max = 0.05
+fpr_max = 0.01
 # Cells with fewer works are not evaluated (evaluated = false, with the reason).
 min_works = 15
 # Fewest cells in a peer group for its own regional reference (else the whole test).

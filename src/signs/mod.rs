@@ -7,7 +7,9 @@
 //! needs), its statistic, a one-sided p-value under the sign's null hypothesis,
 //! and an effect size. [`run`] then turns p-values into Benjamini–Hochberg
 //! q-values per sign across all cells, and a sign *fires* in a cell when its
-//! q-value is at most `q_max` and its effect at least the sign's minimum effect.
+//! q-value is at most `q_max` and its effect at least the sign's minimum effect
+//! (with `control = "fpr"`: when its p-value is at most `fpr_max` / K, see
+//! [`Control`]; the signs' own docs state the default rule).
 //! Tests run in parallel (rayon) on the plain arrays of the model; results are
 //! collected in cell order, so they do not depend on the number of threads.
 
@@ -167,11 +169,31 @@ impl Finding {
     }
 }
 
+/// How p-values become flags (see [`SignsConfig::passes`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Control {
+    /// Benjamini–Hochberg per sign across all cells, q ≤ `q_max`: among a
+    /// sign's flags the expected share of honest cells is at most `q_max`
+    /// (false discovery rate). For the published list, where a false flag
+    /// costs a school its reputation.
+    #[default]
+    Fdr,
+    /// p ≤ `fpr_max` / K, K the number of marking signs: by the union bound an
+    /// honest cell is marked with probability at most `fpr_max` (false positive
+    /// rate; expected false marks ≤ `fpr_max` × honest cells, whatever the
+    /// number of manipulated ones). For choosing works to re-check, where a
+    /// false flag costs one re-check.
+    Fpr,
+}
+
 /// Thresholds of the signs (the `[signs]` section of the configuration).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SignsConfig {
+    pub control: Control,
     pub q_max: f64,
+    pub fpr_max: f64,
     pub min_works: usize,
     pub min_cells: usize,
     pub high_result_min_effect: f64,
@@ -186,7 +208,9 @@ pub struct SignsConfig {
 impl Default for SignsConfig {
     fn default() -> Self {
         SignsConfig {
+            control: Control::Fdr,
             q_max: 0.05,
+            fpr_max: 0.01,
             min_works: 15,
             min_cells: 10,
             high_result_min_effect: 0.05,
@@ -201,9 +225,30 @@ impl Default for SignsConfig {
 }
 
 impl SignsConfig {
+    /// Whether an evaluated finding passes the error-rate control, its
+    /// threshold multiplied by `boost` (see [`crate::risk`]). The minimum
+    /// effect is checked separately.
+    pub fn passes(&self, f: &Finding, boost: f64) -> bool {
+        f.evaluated
+            && match self.control {
+                Control::Fdr => f.q_value.is_some_and(|q| q <= self.q_max * boost),
+                Control::Fpr => {
+                    let k = REGISTRY.iter().filter(|s| s.marks_cell()).count().max(1);
+                    f.p_value
+                        .is_some_and(|p| p <= self.fpr_max * boost / k as f64)
+                }
+            }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if !(self.q_max > 0.0 && self.q_max < 1.0) {
             return Err(format!("signs.q_max must be in (0, 1), not {}", self.q_max));
+        }
+        if !(self.fpr_max > 0.0 && self.fpr_max < 1.0) {
+            return Err(format!(
+                "signs.fpr_max must be in (0, 1), not {}",
+                self.fpr_max
+            ));
         }
         if self.min_works < 2 {
             return Err("signs.min_works must be at least 2".into());
@@ -253,9 +298,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         let min_effect = sign.min_effect(cfg);
         for (f, q) in list.iter_mut().zip(bh_qvalues(&p)) {
             f.q_value = q;
-            f.fired = f.evaluated
-                && q.is_some_and(|q| q <= cfg.q_max)
-                && f.effect.is_some_and(|e| e >= min_effect);
+            f.fired = cfg.passes(f, 1.0) && f.effect.is_some_and(|e| e >= min_effect);
         }
     }
     SignResults { findings }

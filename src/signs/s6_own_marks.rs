@@ -23,6 +23,13 @@
 //!   far as those are few or small; the between-cell spread inside schools
 //!   (other teachers, other cohorts) is estimated by moments over the region, so
 //!   the null allows for it. Effect = y − the predicted mean, in SD.
+//!   The school's reference leaves out its cells that are outliers themselves
+//!   (first-pass |z| > 3 against all the school's other cells, either
+//!   direction), so that one manipulated cell does not hide another; the trim
+//!   is symmetric, so an honest school's reference stays unbiased (outlier
+//!   leave-out as in meta-analysis: Viechtbauer W., Cheung M.W.-L. (2010)
+//!   Outlier and influence diagnostics for meta-analysis. Res. Synth. Methods 1).
+//!   The variances are fitted on all cells, outliers included (conservative).
 //! * **Null hypothesis**: the cell departs from its school's usual relation
 //!   between results and marks no more than the cells of honest schools do.
 //! * **Rule**: p = P(Z ≥ z); fires when the BH q-value ≤ `q_max` and the effect
@@ -49,11 +56,18 @@ use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 /// Fewest works per bin of the regional conditional mean.
 const MIN_PER_BIN: usize = 30;
 
+/// A cell whose first-pass |z| (against all its school's other cells) exceeds
+/// this is left out of the school's reference for its other cells.
+const TRIM_Z: f64 = 3.0;
+
 /// A cell's mean standardized residual and its number of works.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CellResidual {
     pub y: f64,
     pub n: usize,
+    /// Whether the cell is part of its school's reference for the other
+    /// cells (false when its own first-pass |z| exceeds [`TRIM_Z`]).
+    pub in_reference: bool,
 }
 
 /// One direction over the whole dataset.
@@ -133,25 +147,33 @@ fn test_residuals(
     let sd = (ss / df).sqrt();
     Ok(raw
         .into_iter()
-        .map(|c| c.map(|(m, _, n)| CellResidual { y: m / sd, n }))
+        .map(|c| {
+            c.map(|(m, _, n)| CellResidual {
+                y: m / sd,
+                n,
+                in_reference: true,
+            })
+        })
         .collect())
 }
 
 impl Direction {
     fn new(data: &Dataset, d: usize, min_cells: usize) -> Direction {
         let mut out = Direction::default();
-        let mut groups: BTreeMap<u16, BTreeMap<u32, Vec<(f64, f64)>>> = BTreeMap::new();
-        for block in &data.tests {
+        // Per year, per school: the cells (y, v, test, cell).
+        type Group = Vec<(f64, f64, usize, usize)>;
+        let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
+        for (t, block) in data.tests.iter().enumerate() {
             match test_residuals(block, d, min_cells) {
                 Ok(cells) => {
-                    for (span, c) in block.cells.iter().zip(&cells) {
+                    for (i, (span, c)) in block.cells.iter().zip(&cells).enumerate() {
                         if let Some(c) = c.filter(|c| c.n >= 2) {
                             groups
                                 .entry(block.key.year)
                                 .or_default()
                                 .entry(span.school)
                                 .or_default()
-                                .push((c.y, 1.0 / c.n as f64));
+                                .push((c.y, 1.0 / c.n as f64, t, i));
                         }
                     }
                     out.cells.push(cells);
@@ -164,15 +186,38 @@ impl Direction {
             }
         }
         for (year, schools) in groups {
-            let list: Vec<Vec<(f64, f64)>> = schools.values().cloned().collect();
+            let list: Vec<Vec<(f64, f64)>> = schools
+                .values()
+                .map(|g| g.iter().map(|&(y, v, _, _)| (y, v)).collect())
+                .collect();
             let Some(fit) = Nested::fit(&list) else {
                 continue;
             };
-            for (school, cells) in schools {
-                let sums = cells.iter().fold((0.0, 0.0, 0), |(a, b, k), &(y, v)| {
+            let sum = |cells: &mut dyn Iterator<Item = &(f64, f64, usize, usize)>| {
+                cells.fold((0.0, 0.0, 0), |(a, b, k), &(y, v, _, _)| {
                     (a + fit.weight(v), b + fit.weight(v) * y, k + 1)
-                });
-                out.sums.insert((year, school), sums);
+                })
+            };
+            for (school, cells) in schools {
+                // First pass: each cell against all the school's other cells.
+                let (sw, swy, k) = sum(&mut cells.iter());
+                let mut kept = Vec::with_capacity(cells.len());
+                for &(y, v, t, i) in &cells {
+                    let w = fit.weight(v);
+                    let z = if k > 1 {
+                        fit.z(y, v, sw - w, swy - w * y)
+                    } else {
+                        fit.z(y, v, 0.0, 0.0)
+                    };
+                    let keep = z.abs() <= TRIM_Z;
+                    if let Some(c) = out.cells[t][i].as_mut() {
+                        c.in_reference = keep;
+                    }
+                    if keep {
+                        kept.push((y, v, t, i));
+                    }
+                }
+                out.sums.insert((year, school), sum(&mut kept.iter()));
             }
             out.fits.insert(year, fit);
         }
@@ -215,14 +260,15 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 .get(&(year, block.cells[c].school))
                 .copied()
                 .unwrap_or_default();
-            // The school's other cells: its sums without this one (which is in
-            // them, having n >= min_works >= 2).
+            // The school's other cells in its reference: its sums without this
+            // cell when the cell is in them.
             let w = fit.weight(v);
-            let (sw_o, swy_o) = if k > 1 {
-                (sw - w, swy - w * cell.y)
+            let (sw_o, swy_o, k_o) = if cell.in_reference {
+                (sw - w, swy - w * cell.y, k.saturating_sub(1))
             } else {
-                (0.0, 0.0)
+                (sw, swy, k)
             };
+            let (sw_o, swy_o) = if k_o > 0 { (sw_o, swy_o) } else { (0.0, 0.0) };
             let (m, var) = fit.predict(v, sw_o, swy_o);
             let z = if var > 0.0 { (cell.y - m) / var.sqrt() } else { 0.0 };
             let effect = cell.y - m;

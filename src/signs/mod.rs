@@ -308,3 +308,49 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
 pub fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
+
+/// Test data for the signs' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::model::{CellSpan, Exam, NO_MARK, NO_TEST_SCORE, TestBlock, TestKey};
+    use ndarray::{Array1, Array2};
+
+    /// A VPR test with one cell per (primary, journal) list.
+    pub fn block(cells: &[(Vec<f32>, Vec<u8>)]) -> TestBlock {
+        let primary: Vec<f32> = cells.iter().flat_map(|c| c.0.clone()).collect();
+        let journal: Vec<u8> = cells.iter().flat_map(|c| c.1.clone()).collect();
+        let n = primary.len();
+        let mut spans = Vec::new();
+        let mut start = 0u32;
+        for (school, c) in cells.iter().enumerate() {
+            let end = start + c.0.len() as u32;
+            spans.push(CellSpan {
+                school: school as u32,
+                start,
+                end,
+            });
+            start = end;
+        }
+        TestBlock {
+            key: TestKey {
+                year: 2025,
+                exam: Exam::Vpr,
+                subject: "RU".into(),
+                grade: 4,
+            },
+            tasks: Vec::new(),
+            scores: Array2::zeros((n, 0)),
+            primary: Array1::from(primary),
+            mark: Array1::from(vec![NO_MARK; n]),
+            test_score: Array1::from(vec![NO_TEST_SCORE; n]),
+            journal: Array1::from(journal),
+            variant: vec![0; n],
+            class: vec![u32::MAX; n],
+            student: (0..n as u32).collect(),
+            not_done: vec![0; n],
+            mark_disagrees: vec![false; n],
+            cells: spans,
+            scale: None,
+        }
+    }
+}

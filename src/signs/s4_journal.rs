@@ -253,8 +253,8 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 p,
                 effect,
                 format!(
-                    "у {x} из {window} участников с баллом вблизи минимального балла их отметки по журналу балл ровно минимальный (отметка за работу «дотянута» до отметки по журналу), ожидалось {:.1} по группе сравнения",
-                    expected
+                    "у {x} из {window} участников с баллом вблизи минимального балла их отметки по журналу балл ровно минимальный (отметка за работу «дотянута» до отметки по журналу), ожидалось {} по группе сравнения",
+                    format!("{expected:.1}").replace('.', ",")
                 ),
             );
             f.note = format!(
@@ -396,6 +396,20 @@ impl Sign for JournalSign {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitted_counts_use_each_pupils_own_journal_mark() {
+        // Cuts 3: 10, 4: 20, 5: 30; d = 2. Journal 4 at 20 (at), 18 and 19 (window),
+        // 10 (at the cut of mark 3, but the journal mark is 4: not counted);
+        // journal 3 at 10 (at) and 9; journal 5 at 31 (above: not counted);
+        // a missing journal mark and mark 2 are skipped.
+        let b = crate::signs::testing::block(&[(
+            vec![20.0, 18.0, 19.0, 10.0, 10.0, 9.0, 31.0, 20.0, 10.0],
+            vec![4, 4, 4, 4, 3, 3, 5, NO_MARK, 2],
+        )]);
+        let c = fitted_counts(b.cell(0), &[10.0, 20.0, 30.0], 2.0);
+        assert_eq!(c, [(1, 2), (1, 3), (0, 0)]);
+    }
 
     #[test]
     fn within_school_tail_matches_scipy() {

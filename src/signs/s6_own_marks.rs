@@ -225,9 +225,10 @@ impl Direction {
     }
 }
 
-/// "0,8" — one decimal with a comma.
+/// "0,8", "−0,4" — one decimal with a comma and a true minus sign.
 fn dec(x: f64) -> String {
-    format!("{x:.1}").replace('.', ",")
+    let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
+    format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
 
 fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
@@ -352,5 +353,70 @@ impl Sign for OwnMarksSign {
     }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         evaluate(self.dir, test, cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signs::testing::block;
+
+    /// Ten works with journal mark 3 scoring a, b alternately, ten with 4 scoring c, d.
+    fn cell(a: f32, b: f32, c: f32, d: f32) -> (Vec<f32>, Vec<u8>) {
+        let p = (0..20)
+            .map(|i| match (i < 10, i % 2 == 0) {
+                (true, true) => a,
+                (true, false) => b,
+                (false, true) => c,
+                (false, false) => d,
+            })
+            .collect();
+        let j = (0..20).map(|i| if i < 10 { 3 } else { 4 }).collect();
+        (p, j)
+    }
+
+    #[test]
+    fn residuals_by_hand() {
+        // Region: journal 3 -> mean 5, journal 4 -> mean 9. Residuals: cell 0
+        // +-1 around 0, cell 1 around +1, cell 2 around -1; within-cell SS 20
+        // each, pooled SD sqrt(60 / 57); y = 0, +-sqrt(57 / 60) = 0.9746794344808963.
+        let b = block(&[
+            cell(4.0, 6.0, 8.0, 10.0),
+            cell(5.0, 7.0, 9.0, 11.0),
+            cell(3.0, 5.0, 7.0, 9.0),
+            (vec![5.0; 3], vec![NO_MARK; 3]),
+        ]);
+        let r = test_residuals(&b, 0, 3).unwrap();
+        let y: Vec<f64> = r.iter().flatten().map(|c| c.y).collect();
+        assert_eq!(y.len(), 3);
+        assert!(y[0].abs() < 1e-12);
+        assert!((y[1] - 0.9746794344808963).abs() < 1e-12);
+        assert!((y[2] + 0.9746794344808963).abs() < 1e-12);
+        assert_eq!(r[3], None); // no journal marks
+        assert!(r[0].is_some_and(|c| c.n == 20 && c.in_reference));
+        // Too few cells with journal marks for a test.
+        assert!(test_residuals(&b, 0, 4).is_err());
+    }
+
+    #[test]
+    fn zero_spread_is_not_evaluated() {
+        // Every pupil with journal 3 scores 5 and with 4 scores 9: the
+        // residuals have no spread within cells.
+        let b = block(&[
+            cell(5.0, 5.0, 9.0, 9.0),
+            cell(5.0, 5.0, 9.0, 9.0),
+            cell(5.0, 5.0, 9.0, 9.0),
+        ]);
+        assert_eq!(
+            test_residuals(&b, 0, 3),
+            Err("no spread of results within cells given the school mark")
+        );
+    }
+
+    #[test]
+    fn decimals_in_russian() {
+        assert_eq!(dec(0.84), "0,8");
+        assert_eq!(dec(-0.44), "−0,4");
+        assert_eq!(dec(-0.04), "0,0");
     }
 }

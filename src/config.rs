@@ -17,9 +17,20 @@ pub const DEFAULT_TOML: &str = r#"# obektiv configuration. Every key is optional
 csv_dialect = "plain"
 
 [signs]
-# A sign fires in a cell when its Benjamini-Hochberg q-value (per sign, across
-# all cells) is at most q_max and its effect reaches the sign's minimum.
+# How p-values become flags; a sign fires in a cell when it passes this control
+# and its effect reaches the sign's minimum.
+# "fdr": Benjamini-Hochberg q-value (per sign, across all cells) at most q_max.
+#   Guarantee: among a sign's flags, the expected share of honest cells is at
+#   most q_max. The default, for the published list, where a false flag is costly.
+# "fpr": p-value at most fpr_max / K (K = number of marking signs, 8). Guarantee,
+#   by the union bound: an honest cell is marked with probability at most
+#   fpr_max, i.e. at most fpr_max x honest cells false marks are expected in a
+#   region, however few cells are manipulated. For choosing works to re-check,
+#   where a false flag costs one re-check; expect more false flags than "fdr"
+#   gives when manipulation is rare.
+control = "fdr"
 q_max = 0.05
+fpr_max = 0.01
 # Cells with fewer works are not evaluated (evaluated = false, with the reason).
 min_works = 15
 # Fewest cells in a peer group for its own regional reference (else the whole test).
@@ -27,12 +38,15 @@ min_cells = 10
 # Minimum effects: S1 shrunk excess of the mean (share of the maximum score),
 # S2 excess hard-task score (share of the hard maximum), S3 excess share of works
 # at the cut-offs, S4 excess share of marks in the sign's direction, S5 share of
-# works in groups of identical answers.
+# works in groups of identical answers, S6 departure of the cell's mean
+# residual from its school's usual one (in SD of results within a class; 0.2 is
+# a "small" standardized effect, Cohen 1988).
 high_result_min_effect = 0.05
 task_profile_min_effect = 0.10
 cutoff_min_effect = 0.10
 journal_min_effect = 0.10
 identical_min_effect = 0.10
+own_marks_min_effect = 0.20
 # When S1 (high result) fires, the other signs count at q <= q_max * this.
 high_result_boost = 2.0
 

@@ -11,6 +11,13 @@
 //!   counted one half).
 //!
 //! The honest cells of all intensities are pooled for the false-positive rate.
+//!
+//! **Calibration.** Per sign, the share of honest cells (evaluated, with a
+//! p-value) whose p-value is at most 0.05, 0.01 and 0.001: under a valid null
+//! these shares are at most the nominal levels (a small excess can come from
+//! honest cells of manipulating schools whose reference is disturbed by their
+//! manipulated cells). **Detail.** One row per manipulated cell with every
+//! sign's p- and q-value, to see what each sign makes of each kind.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,10 +54,44 @@ pub struct EvalRow {
     pub by_sign: String,
 }
 
+/// One row of calibration.csv: a sign's p-values in honest cells.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct CalibrationRow {
+    pub sign: String,
+    /// Honest cells where the sign gave a p-value.
+    pub cells: u64,
+    pub share_p_005: Option<f64>,
+    pub share_p_001: Option<f64>,
+    pub share_p_0001: Option<f64>,
+    /// Honest cells where the sign fired.
+    pub fired: u64,
+}
+
+/// One row of evaluation_cells.csv: a manipulated cell.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct DetailRow {
+    pub seed: u64,
+    pub intensity: String,
+    pub kind: String,
+    pub year: u16,
+    pub exam: String,
+    pub subject: String,
+    pub grade: u8,
+    pub school: String,
+    pub selective: bool,
+    pub n: usize,
+    pub marker: bool,
+    pub risk: f64,
+    /// Per sign: `id:p/q` (empty when not evaluated), `;`-separated.
+    pub signs: String,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Evaluation {
     pub rows: Vec<EvalRow>,
     pub auc: Vec<(String, f64)>,
+    pub calibration: Vec<CalibrationRow>,
+    pub detail: Vec<DetailRow>,
 }
 
 #[derive(Default)]
@@ -127,6 +168,9 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
     let mut honest = Tally::default();
     let mut honest_selective = Tally::default();
     let mut risks: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    // Per sign: [cells with p, p <= .05, p <= .01, p <= .001, fired].
+    let mut calib = vec![[0u64; 5]; REGISTRY.len()];
+    let mut detail = Vec::new();
     let bar = progress.bar((opts.seeds.len() * intensities.len()) as u64, "evaluating");
     for &intensity in &intensities {
         for &seed in &opts.seeds {
@@ -169,12 +213,50 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
                 let v = &verdicts[i];
                 let r = risks.entry(intensity.code().to_owned()).or_default();
                 if kind == "none" {
+                    for (s, tally) in calib.iter_mut().enumerate() {
+                        let f = &results.findings[s][i];
+                        if let Some(p) = f.p_value.filter(|_| f.evaluated) {
+                            tally[0] += 1;
+                            tally[1] += u64::from(p <= 0.05);
+                            tally[2] += u64::from(p <= 0.01);
+                            tally[3] += u64::from(p <= 0.001);
+                        }
+                        tally[4] += u64::from(f.fired);
+                    }
                     honest.add(v.marker, &fired);
                     if school.selective_for(&block.key.subject) {
                         honest_selective.add(v.marker, &fired);
                     }
                     r.1.push(v.risk);
                 } else {
+                    let signs: Vec<String> = REGISTRY
+                        .iter()
+                        .enumerate()
+                        .map(|(s, sign)| {
+                            let f = &results.findings[s][i];
+                            match (f.evaluated, f.p_value, f.q_value) {
+                                (true, Some(p), Some(q)) => {
+                                    format!("{}:{p:.2e}/{q:.2e}", sign.id())
+                                }
+                                _ => format!("{}:", sign.id()),
+                            }
+                        })
+                        .collect();
+                    detail.push(DetailRow {
+                        seed,
+                        intensity: intensity.code().to_owned(),
+                        kind: kind.clone(),
+                        year: key.0,
+                        exam: key.1.clone(),
+                        subject: key.2.clone(),
+                        grade: key.3,
+                        school: key.4.clone(),
+                        selective: school.selective_for(&block.key.subject),
+                        n: span.len(),
+                        marker: v.marker,
+                        risk: v.risk,
+                        signs: signs.join(";"),
+                    });
                     manipulated
                         .entry((kind, intensity.code().to_owned()))
                         .or_default()
@@ -227,9 +309,24 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
     if let Some(a) = auc(&all_pos, &all_neg) {
         auc_rows.push(("all".to_owned(), a));
     }
+    let share = |k: u64, n: u64| (n > 0).then(|| k as f64 / n as f64);
+    let calibration = REGISTRY
+        .iter()
+        .zip(&calib)
+        .map(|(s, t)| CalibrationRow {
+            sign: s.id().to_owned(),
+            cells: t[0],
+            share_p_005: share(t[1], t[0]),
+            share_p_001: share(t[2], t[0]),
+            share_p_0001: share(t[3], t[0]),
+            fired: t[4],
+        })
+        .collect();
     Ok(Evaluation {
         rows,
         auc: auc_rows,
+        calibration,
+        detail,
     })
 }
 

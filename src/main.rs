@@ -162,12 +162,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for (i, a) in &ev.auc {
                 println!("AUC of risk, {i}: {a:.4}");
             }
-            let bytes = obektiv::output::csv_bytes(
-                &ev.rows,
-                obektiv::config::CsvDialect::Plain,
-                "evaluation.csv",
-            )?;
+            println!(
+                "\nhonest cells: share of p-values at most 0.05 / 0.01 / 0.001, and fired\n{:<6} {:>8} {:>8} {:>8} {:>8} {:>6}",
+                "sign", "cells", "0.05", "0.01", "0.001", "fired"
+            );
+            let f = |x: Option<f64>| x.map_or("—".to_owned(), |x| format!("{x:.4}"));
+            for c in &ev.calibration {
+                println!(
+                    "{:<6} {:>8} {:>8} {:>8} {:>8} {:>6}",
+                    c.sign,
+                    c.cells,
+                    f(c.share_p_005),
+                    f(c.share_p_001),
+                    f(c.share_p_0001),
+                    c.fired
+                );
+            }
+            let plain = obektiv::config::CsvDialect::Plain;
+            let bytes = obektiv::output::csv_bytes(&ev.rows, plain, "evaluation.csv")?;
             obektiv::output::write_file(&out, "evaluation.csv", &bytes)?;
+            let bytes = obektiv::output::csv_bytes(&ev.calibration, plain, "calibration.csv")?;
+            obektiv::output::write_file(&out, "calibration.csv", &bytes)?;
+            let bytes = obektiv::output::csv_bytes(&ev.detail, plain, "evaluation_cells.csv")?;
+            obektiv::output::write_file(&out, "evaluation_cells.csv", &bytes)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Signs => {

@@ -1,9 +1,11 @@
 //! From findings to the cell marker and risk, and to the school lists.
 //!
 //! **Cell.** A *marking* sign (every sign but S1, the high result) counts when it
-//! was evaluated, its effect reaches the sign's minimum and its BH q-value is at
-//! most `q_max`. When S1 fired in the cell ("high result"), the other signs
-//! weigh more: their q-values are compared with `q_max × high_result_boost`.
+//! was evaluated, its effect reaches the sign's minimum and it passes the
+//! error-rate control ([`SignsConfig::passes`]: BH q-value at most `q_max`, or
+//! p-value at most `fpr_max` / K). When S1 fired in the cell ("high result"),
+//! the other signs weigh more: their thresholds are multiplied by
+//! `high_result_boost`.
 //! `marker` = at least one marking sign counts. `risk` = 1 − min(1, m · p_min / b),
 //! the Bonferroni-adjusted smallest p-value over the m evaluated marking signs
 //! (b = `high_result_boost` when S1 fired, else 1): a ranking score in 0..1, not a
@@ -80,7 +82,7 @@ pub fn combine(results: &SignResults, cfg: &SignsConfig) -> Vec<CellVerdict> {
                 m += 1;
                 p_min = p_min.min(f.p_value.unwrap_or(1.0));
                 let effect_ok = f.effect.is_some_and(|e| e >= sign.min_effect(cfg));
-                if effect_ok && f.q_value.is_some_and(|q| q <= cfg.q_max * boost) {
+                if effect_ok && cfg.passes(f, boost) {
                     v.signs.push(s);
                 }
             }

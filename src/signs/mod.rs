@@ -7,7 +7,9 @@
 //! needs), its statistic, a one-sided p-value under the sign's null hypothesis,
 //! and an effect size. [`run`] then turns p-values into Benjamini–Hochberg
 //! q-values per sign across all cells, and a sign *fires* in a cell when its
-//! q-value is at most `q_max` and its effect at least the sign's minimum effect.
+//! q-value is at most `q_max` and its effect at least the sign's minimum effect
+//! (with `control = "fpr"`: when its p-value is at most `fpr_max` / K, see
+//! [`Control`]; the signs' own docs state the default rule).
 //! Tests run in parallel (rayon) on the plain arrays of the model; results are
 //! collected in cell order, so they do not depend on the number of threads.
 
@@ -16,6 +18,7 @@ mod s2_task_profile;
 mod s3_cutoff_bunching;
 mod s4_journal;
 mod s5_identical_works;
+mod s6_own_marks;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -60,6 +63,8 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s4_journal::JOURNAL_ABOVE_EXAM,
     &s4_journal::FITTED_TO_JOURNAL,
     &s5_identical_works::IdenticalWorks,
+    &s6_own_marks::RESULT_ABOVE_OWN_MARKS,
+    &s6_own_marks::OWN_MARKS_ABOVE_RESULT,
 ];
 
 /// What a sign sees of one test.
@@ -80,10 +85,12 @@ pub struct Shared {
     /// Per (year, school): counts of exam marks below / equal to / above the
     /// school mark over all the school's VPR and OGE works of the year.
     pub school_marks: std::collections::BTreeMap<(u16, u32), [u64; 3]>,
+    /// S6: residuals against the school's own marks and their two-level model.
+    pub own_marks: s6_own_marks::OwnMarks,
 }
 
 impl Shared {
-    pub fn new(data: &Dataset) -> Shared {
+    pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
         let cell_marks: Vec<Vec<[u64; 3]>> = data
             .tests
             .iter()
@@ -107,6 +114,7 @@ impl Shared {
         Shared {
             cell_marks,
             school_marks,
+            own_marks: s6_own_marks::OwnMarks::new(data, cfg.min_cells),
         }
     }
 }
@@ -161,11 +169,31 @@ impl Finding {
     }
 }
 
+/// How p-values become flags (see [`SignsConfig::passes`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Control {
+    /// Benjamini–Hochberg per sign across all cells, q ≤ `q_max`: among a
+    /// sign's flags the expected share of honest cells is at most `q_max`
+    /// (false discovery rate). For the published list, where a false flag
+    /// costs a school its reputation.
+    #[default]
+    Fdr,
+    /// p ≤ `fpr_max` / K, K the number of marking signs: by the union bound an
+    /// honest cell is marked with probability at most `fpr_max` (false positive
+    /// rate; expected false marks ≤ `fpr_max` × honest cells, whatever the
+    /// number of manipulated ones). For choosing works to re-check, where a
+    /// false flag costs one re-check.
+    Fpr,
+}
+
 /// Thresholds of the signs (the `[signs]` section of the configuration).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SignsConfig {
+    pub control: Control,
     pub q_max: f64,
+    pub fpr_max: f64,
     pub min_works: usize,
     pub min_cells: usize,
     pub high_result_min_effect: f64,
@@ -173,13 +201,16 @@ pub struct SignsConfig {
     pub cutoff_min_effect: f64,
     pub journal_min_effect: f64,
     pub identical_min_effect: f64,
+    pub own_marks_min_effect: f64,
     pub high_result_boost: f64,
 }
 
 impl Default for SignsConfig {
     fn default() -> Self {
         SignsConfig {
+            control: Control::Fdr,
             q_max: 0.05,
+            fpr_max: 0.01,
             min_works: 15,
             min_cells: 10,
             high_result_min_effect: 0.05,
@@ -187,15 +218,37 @@ impl Default for SignsConfig {
             cutoff_min_effect: 0.10,
             journal_min_effect: 0.10,
             identical_min_effect: 0.10,
+            own_marks_min_effect: 0.20,
             high_result_boost: 2.0,
         }
     }
 }
 
 impl SignsConfig {
+    /// Whether an evaluated finding passes the error-rate control, its
+    /// threshold multiplied by `boost` (see [`crate::risk`]). The minimum
+    /// effect is checked separately.
+    pub fn passes(&self, f: &Finding, boost: f64) -> bool {
+        f.evaluated
+            && match self.control {
+                Control::Fdr => f.q_value.is_some_and(|q| q <= self.q_max * boost),
+                Control::Fpr => {
+                    let k = REGISTRY.iter().filter(|s| s.marks_cell()).count().max(1);
+                    f.p_value
+                        .is_some_and(|p| p <= self.fpr_max * boost / k as f64)
+                }
+            }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if !(self.q_max > 0.0 && self.q_max < 1.0) {
             return Err(format!("signs.q_max must be in (0, 1), not {}", self.q_max));
+        }
+        if !(self.fpr_max > 0.0 && self.fpr_max < 1.0) {
+            return Err(format!(
+                "signs.fpr_max must be in (0, 1), not {}",
+                self.fpr_max
+            ));
         }
         if self.min_works < 2 {
             return Err("signs.min_works must be at least 2".into());
@@ -218,7 +271,7 @@ pub struct SignResults {
 
 /// Evaluates every sign on every test, then sets q-values and `fired`.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
-    let shared = Shared::new(data);
+    let shared = Shared::new(data, cfg);
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();
@@ -245,9 +298,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         let min_effect = sign.min_effect(cfg);
         for (f, q) in list.iter_mut().zip(bh_qvalues(&p)) {
             f.q_value = q;
-            f.fired = f.evaluated
-                && q.is_some_and(|q| q <= cfg.q_max)
-                && f.effect.is_some_and(|e| e >= min_effect);
+            f.fired = cfg.passes(f, 1.0) && f.effect.is_some_and(|e| e >= min_effect);
         }
     }
     SignResults { findings }
@@ -256,4 +307,50 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
 /// Percent with no decimals for Russian sentences: 0.314 -> "31 %".
 pub fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
+}
+
+/// Test data for the signs' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::model::{CellSpan, Exam, NO_MARK, NO_TEST_SCORE, TestBlock, TestKey};
+    use ndarray::{Array1, Array2};
+
+    /// A VPR test with one cell per (primary, journal) list.
+    pub fn block(cells: &[(Vec<f32>, Vec<u8>)]) -> TestBlock {
+        let primary: Vec<f32> = cells.iter().flat_map(|c| c.0.clone()).collect();
+        let journal: Vec<u8> = cells.iter().flat_map(|c| c.1.clone()).collect();
+        let n = primary.len();
+        let mut spans = Vec::new();
+        let mut start = 0u32;
+        for (school, c) in cells.iter().enumerate() {
+            let end = start + c.0.len() as u32;
+            spans.push(CellSpan {
+                school: school as u32,
+                start,
+                end,
+            });
+            start = end;
+        }
+        TestBlock {
+            key: TestKey {
+                year: 2025,
+                exam: Exam::Vpr,
+                subject: "RU".into(),
+                grade: 4,
+            },
+            tasks: Vec::new(),
+            scores: Array2::zeros((n, 0)),
+            primary: Array1::from(primary),
+            mark: Array1::from(vec![NO_MARK; n]),
+            test_score: Array1::from(vec![NO_TEST_SCORE; n]),
+            journal: Array1::from(journal),
+            variant: vec![0; n],
+            class: vec![u32::MAX; n],
+            student: (0..n as u32).collect(),
+            not_done: vec![0; n],
+            mark_disagrees: vec![false; n],
+            cells: spans,
+            scale: None,
+        }
+    }
 }

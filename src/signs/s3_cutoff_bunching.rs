@@ -1,12 +1,18 @@
 //! S3: bunching of works at and just above the mark cut-offs.
 //!
 //! Lenient marking lifts works that fall a point or two short of a mark to the
-//! cut-off, emptying the scores just below it and piling them up just above.
+//! cut-off, emptying the scores just below it and piling them up *on* it: a
+//! lifted work gets just the points it lacks, so it lands on the cut-off score
+//! itself, not above it.
 //!
-//! * **Statistic**: for each cut-off c of marks 3, 4, 5 and a window of
-//!   d = max(1, round(0.05 · maximum)) points, the number of works in
-//!   [c, c + d − 1] (*at*) among the works in [c − d, c + d − 1] (*window*);
-//!   X = the sum of the *at* counts over the cut-offs.
+//! * **Statistic**: for each cut-off c of marks 3, 4, 5 and d = max(1,
+//!   round(0.05 · maximum)) points, the number of works scoring exactly c (*at*)
+//!   among the works in [c − d, c] (*window*: the cut-off and the d scores below
+//!   it); X = the sum of the *at* counts over the cut-offs. Comparing the
+//!   cut-off score with the scores just below it, rather than a band above with
+//!   a band below, keeps the untouched scores above the cut-off out of the
+//!   count (a sharper contrast for the same works: Kleven H.J. (2016) Bunching,
+//!   Annual Review of Economics 8, on locating the excess mass at the notch).
 //! * **Null hypothesis**: at each cut-off the at-count is beta-binomial with the
 //!   share and school-to-school spread of *comparable* cells — cells of the same
 //!   test in the same fifth of the distribution of cell mean scores (the whole
@@ -26,18 +32,27 @@
 //!   результатов на границах отметок».
 
 use crate::model::Cell;
-use crate::stats::betabinom::BetaBinomial;
+use crate::stats::betabinom::{BetaBinomial, convolve};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
 pub struct CutoffBunching;
 
-/// Per cut-off: (at, window) counts of a cell.
+/// d = max(1, round(0.05 · maximum)) points below a cut-off.
+pub(super) fn window_width(max: f32) -> f32 {
+    (0.05 * max).round().max(1.0)
+}
+
+/// Per cut-off: (at, window) counts of a cell: works scoring c, works in [c − d, c].
 fn window_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
+    counts_of(cell.primary().iter().copied(), cuts, d)
+}
+
+fn counts_of(primary: impl Iterator<Item = f32>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
     let mut out = [(0u64, 0u64); 3];
-    for &p in cell.primary() {
+    for p in primary {
         for (i, &c) in cuts.iter().enumerate() {
-            if p >= c - d - 1e-6 && p <= c + d - 1.0 + 1e-6 {
+            if p >= c - d - 1e-6 && p < c + 1.0 - 1e-6 {
                 out[i].1 += 1;
                 if p >= c - 1e-6 {
                     out[i].0 += 1;
@@ -46,22 +61,6 @@ fn window_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
         }
     }
     out
-}
-
-/// The distribution of a sum of independent beta-binomials (pmf over 0..=Σn).
-fn convolve(parts: &[(BetaBinomial, u64)]) -> Vec<f64> {
-    let mut dist = vec![1.0];
-    for &(bb, n) in parts {
-        let pmf: Vec<f64> = (0..=n).map(|k| bb.pmf(k, n)).collect();
-        let mut next = vec![0.0; dist.len() + pmf.len() - 1];
-        for (i, a) in dist.iter().enumerate() {
-            for (j, b) in pmf.iter().enumerate() {
-                next[i + j] += a * b;
-            }
-        }
-        dist = next;
-    }
-    dist
 }
 
 impl Sign for CutoffBunching {
@@ -73,7 +72,7 @@ impl Sign for CutoffBunching {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            statistic: "works at and just above the cut-offs of marks 3, 4, 5 among the works within d = max(1, round(5 % of the maximum)) points of them",
+            statistic: "works scoring exactly the cut-off of marks 3, 4, 5 among the works from d = max(1, round(5 % of the maximum)) points below it up to it",
             null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
             rule: "exact upper-tail p of the summed count (convolution); fires when q <= q_max and the excess share of the windows >= cutoff_min_effect",
             min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale",
@@ -92,7 +91,7 @@ impl Sign for CutoffBunching {
         ) else {
             return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
         };
-        let d = (0.05 * max).round().max(1.0);
+        let d = window_width(max);
         let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
             .map(|c| window_counts(block.cell(c), &cuts, d))
             .collect();
@@ -160,10 +159,9 @@ impl Sign for CutoffBunching {
                     .unwrap_or(0);
                 let lo = cuts[worst];
                 let reason = format!(
-                    "на границе отметки «{}» ({}–{} перв. балла) — {} работ при {} по группе сравнения",
+                    "ровно на границе отметки «{}» ({} перв. балла) — {} работ при {} по группе сравнения",
                     worst + 3,
                     lo,
-                    lo + d - 1.0,
                     pct(counts[c][worst].0 as f64 / n as f64),
                     pct(region_share[worst])
                 );
@@ -178,16 +176,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn convolution_of_two_binomial_like_parts() {
-        // Nearly binomial parts (alpha + beta huge): Bin(1, .5) + Bin(1, .5) = [.25, .5, .25].
-        let bb = BetaBinomial {
-            alpha: 5e6,
-            beta: 5e6,
-        };
-        let d = convolve(&[(bb, 1), (bb, 1)]);
-        assert_eq!(d.len(), 3);
-        for (a, b) in d.iter().zip([0.25, 0.5, 0.25]) {
-            assert!((a - b).abs() < 1e-6);
-        }
+    fn window_is_the_cut_off_and_the_d_scores_below() {
+        // Cuts 10, 20, 30, d = 2: scores 8, 9, 10 are the window of cut 10 and
+        // 10 is at it; 11 is outside every window; 18 and 20 count for cut 20.
+        let c = counts_of(
+            [7.0, 8.0, 9.0, 10.0, 10.0, 11.0, 18.0, 20.0].into_iter(),
+            &[10.0, 20.0, 30.0],
+            2.0,
+        );
+        assert_eq!(c, [(2, 4), (1, 2), (0, 0)]);
     }
 }

@@ -4,8 +4,8 @@
 //! For each cell, among works with both marks: the counts of exam marks below
 //! («понизили»), equal to («подтвердили») and above («повысили») the school mark.
 //!
-//! * **Statistic**: the count in the sign's direction; effect = the cell's share
-//!   minus the peer group's share.
+//! * **Statistic** (S4a, S4b): the count in the sign's direction; effect = the
+//!   cell's share minus the peer group's share.
 //! * **Null hypothesis**: the cell's count is a draw from the beta-binomial
 //!   predictive distribution of its peer group (lyceums, gymnasiums and schools
 //!   with in-depth study of the subject vs the others; the whole test when the
@@ -18,11 +18,20 @@
 //!     an exam result inflated beyond what the school itself sees in its pupils.
 //!   - S4b `journal above exam`: too many exam marks below the school mark —
 //!     school marks inflated above an honest exam.
-//!   - S4c `fitted to journal`: too many exam marks equal to the school mark
-//!     *while the cell's mean score is above its peer group's* — exam marks
-//!     brought into line with the journal. Quadratic-weighted kappa of the two
-//!     marks is reported in the note.
-//! * **Second reference, the school itself**: the same count against the school's
+//!   - S4c `fitted to journal`: exam marks brought into line with the journal
+//!     by giving a work just the points it lacks for its journal mark. Among
+//!     the works whose journal mark is j (3, 4, 5), those scoring exactly the
+//!     cut-off of mark j, against those from d = max(1, round(5 % of the
+//!     maximum)) points below it up to it (as S3, but each pupil at the cut-off
+//!     of *his own* journal mark, so pupils whom nobody had a reason to lift do
+//!     not dilute the count); the null is one beta-binomial per journal mark
+//!     (peer group as above), the p-value the exact upper tail of the summed
+//!     count (convolution), the effect the excess share of the windows; not
+//!     evaluated with fewer than 5 works in the windows or without cut-offs.
+//!     Quadratic-weighted kappa of the two marks is reported in the note. (It
+//!     replaces "too many equal marks while the mean is above the peer group",
+//!     which confused honest agreement with fitting.)
+//! * **Second reference, the school itself** (S4a, S4b): the same count against the school's
 //!   own other VPR/OGE works of the year (other subjects and grades), with the
 //!   within-school spread between cells estimated over the test; the sign's
 //!   p-value is min(1, 2 · min(p_region, p_school)) (Bonferroni over the two),
@@ -38,7 +47,7 @@
 
 use crate::model::{Cell, NO_MARK};
 use crate::stats::agreement::quadratic_kappa;
-use crate::stats::betabinom::BetaBinomial;
+use crate::stats::betabinom::{BetaBinomial, convolve};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -60,13 +69,6 @@ pub(super) fn counts(cell: Cell<'_>) -> [u64; 3] {
     c
 }
 
-fn mean_percent(cell: Cell<'_>) -> Option<f64> {
-    let max = cell.block.max_primary().filter(|&m| m > 0.0)?;
-    let p = cell.primary();
-    (!p.is_empty())
-        .then(|| p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len() as f64 / f64::from(max))
-}
-
 fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
@@ -75,8 +77,8 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     }
     let k = match dir {
         Dir::Lowered => 0,
-        Dir::Fitted => 1,
         Dir::Raised => 2,
+        Dir::Fitted => return evaluate_fitted(test, cfg),
     };
     let all = &test.shared.cell_marks[test.index];
     let totals: Vec<u64> = all.iter().map(|c| c.iter().sum()).collect();
@@ -97,23 +99,6 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         fit_group(Some(false)).or(whole),
         fit_group(Some(true)).or(whole),
     ];
-    let means: Vec<Option<f64>> = (0..n_cells).map(|c| mean_percent(block.cell(c))).collect();
-    let peer_mean = |sel: bool| {
-        let v: Vec<f64> = (0..n_cells)
-            .filter(|&c| big(c) && test.selective(c) == sel)
-            .filter_map(|c| means[c])
-            .collect();
-        let v = if v.len() >= cfg.min_cells {
-            v
-        } else {
-            (0..n_cells)
-                .filter(|&c| big(c))
-                .filter_map(|c| means[c])
-                .collect()
-        };
-        crate::stats::median(&v)
-    };
-    let peer_means = [peer_mean(false), peer_mean(true)];
     // The school's own other works of the year (other subjects and grades).
     let others: Vec<(u64, u64)> = (0..n_cells)
         .map(|c| {
@@ -169,34 +154,115 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 f.note = note.clone();
                 f
             };
-            match dir {
-                Dir::Raised => with_note(Finding::tested(x as f64, p, effect, format!(
+            if dir == Dir::Raised {
+                with_note(Finding::tested(x as f64, p, effect, format!(
                     "отметка за работу выше отметки по журналу у {} участников при {} по группе сравнения{own}",
-                    pct(share), pct(region)))),
-                Dir::Lowered => with_note(Finding::tested(x as f64, p, effect, format!(
+                    pct(share), pct(region))))
+            } else {
+                with_note(Finding::tested(x as f64, p, effect, format!(
                     "отметка по журналу выше отметки за работу у {} участников при {} по группе сравнения{own}",
-                    pct(share), pct(region)))),
-                Dir::Fitted => {
-                    let cell = block.cell(c);
-                    let kappa = quadratic_kappa(cell.mark().as_slice().unwrap_or(&[]), cell.journal().as_slice().unwrap_or(&[]));
-                    let high = match (means[c], peer_means[sel]) {
-                        (Some(m), Some(pm)) => m > pm,
-                        _ => false,
-                    };
-                    let mut f = Finding::tested(x as f64, if high { p } else { 1.0 }, effect, format!(
-                        "отметки за работу совпадают с отметками по журналу у {} участников при {} по группе сравнения{own}, при результатах выше группы сравнения",
-                        pct(share), pct(region)));
-                    f.note = match kappa {
-                        Some(k) => format!("{note}; quadratic-weighted kappa {k:.2}"),
-                        None => note.clone(),
-                    };
-                    if !high {
-                        f.note.push_str(if f.note.is_empty() { "" } else { "; " });
-                        f.note.push_str("mean score not above the peer group: not tested (p = 1)");
-                    }
-                    f
-                }
+                    pct(share), pct(region))))
             }
+        })
+        .collect()
+}
+
+/// S4c counts of a cell: per journal mark j = 3, 4, 5, among the works whose
+/// journal mark is j, (works scoring exactly the cut-off of mark j, works from
+/// d points below that cut-off up to it).
+fn fitted_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
+    let mut out = [(0u64, 0u64); 3];
+    for (&p, &j) in cell.primary().iter().zip(cell.journal().iter()) {
+        if p.is_nan() || !(3..=5).contains(&j) {
+            continue;
+        }
+        let (i, c) = (usize::from(j - 3), cuts[usize::from(j - 3)]);
+        if p >= c - d - 1e-6 && p < c + 1.0 - 1e-6 {
+            out[i].1 += 1;
+            if p >= c - 1e-6 {
+                out[i].0 += 1;
+            }
+        }
+    }
+    out
+}
+
+/// S4c: bunching on the cut-off of each pupil's own journal mark.
+fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+    let block = test.block;
+    let n_cells = block.cells.len();
+    let (Some(cuts), Some(max)) = (
+        block.scale.as_ref().and_then(|s| s.cuts),
+        block.max_primary(),
+    ) else {
+        return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
+    };
+    let d = super::s3_cutoff_bunching::window_width(max);
+    let all = &test.shared.cell_marks[test.index];
+    let big = |c: usize| all[c].iter().sum::<u64>() as usize >= cfg.min_works;
+    let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
+        .map(|c| fitted_counts(block.cell(c), &cuts, d))
+        .collect();
+    let fit_group = |sel: Option<bool>| -> [Option<BetaBinomial>; 3] {
+        let cells: Vec<usize> = (0..n_cells)
+            .filter(|&c| big(c) && sel.is_none_or(|s| test.selective(c) == s))
+            .collect();
+        std::array::from_fn(|i| {
+            if cells.len() < cfg.min_cells {
+                return None;
+            }
+            BetaBinomial::fit(&cells.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
+        })
+    };
+    let whole = fit_group(None);
+    let groups: [[Option<BetaBinomial>; 3]; 2] = [false, true].map(|s| {
+        let g = fit_group(Some(s));
+        std::array::from_fn(|i| g[i].or(whole[i]))
+    });
+    (0..n_cells)
+        .map(|c| {
+            let n: u64 = all[c].iter().sum();
+            if !big(c) {
+                return Finding::too_small(n, "works with both marks", cfg);
+            }
+            let fits = &groups[usize::from(test.selective(c))];
+            let used: Vec<usize> = (0..3)
+                .filter(|&i| fits[i].is_some() && counts[c][i].1 > 0)
+                .collect();
+            let parts: Vec<(BetaBinomial, u64)> = used
+                .iter()
+                .filter_map(|&i| fits[i].map(|bb| (bb, counts[c][i].1)))
+                .collect();
+            let window: u64 = parts.iter().map(|p| p.1).sum();
+            if window < 5 {
+                return Finding::skipped(format!(
+                    "{window} works near the cut-offs of their journal marks, fewer than 5"
+                ));
+            }
+            let x: u64 = used.iter().map(|&i| counts[c][i].0).sum();
+            let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
+            let p: f64 = convolve(&parts).iter().skip(x as usize).sum::<f64>().min(1.0);
+            let effect = (x as f64 - expected) / window as f64;
+            let cell = block.cell(c);
+            let kappa = quadratic_kappa(
+                cell.mark().as_slice().unwrap_or(&[]),
+                cell.journal().as_slice().unwrap_or(&[]),
+            );
+            let mut f = Finding::tested(
+                x as f64,
+                p,
+                effect,
+                format!(
+                    "у {x} из {window} участников с баллом вблизи минимального балла их отметки по журналу балл ровно минимальный (отметка за работу «дотянута» до отметки по журналу), ожидалось {} по группе сравнения",
+                    format!("{expected:.1}").replace('.', ",")
+                ),
+            );
+            f.note = format!(
+                "at the cut-off of the journal mark {x} of {window} (expected {expected:.2}); share {}{}",
+                pct(x as f64 / window as f64),
+                kappa.map_or(String::new(), |k| format!("; quadratic-weighted kappa {k:.2}"))
+            );
+            f
         })
         .collect()
 }
@@ -299,8 +365,8 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     dir: Dir::Fitted,
     id: "S4c",
     title: "Отметки за работу подогнаны под отметки по журналу",
-    statistic: "number of works whose exam mark equals the school mark (quadratic-weighted kappa in the note)",
-    rule: "upper-tail p, tested only when the cell's mean score is above its peer group's median; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+    statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
+    rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); fires when q <= q_max and the excess share of the windows >= journal_min_effect",
 };
 
 impl Sign for JournalSign {
@@ -330,6 +396,20 @@ impl Sign for JournalSign {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitted_counts_use_each_pupils_own_journal_mark() {
+        // Cuts 3: 10, 4: 20, 5: 30; d = 2. Journal 4 at 20 (at), 18 and 19 (window),
+        // 10 (at the cut of mark 3, but the journal mark is 4: not counted);
+        // journal 3 at 10 (at) and 9; journal 5 at 31 (above: not counted);
+        // a missing journal mark and mark 2 are skipped.
+        let b = crate::signs::testing::block(&[(
+            vec![20.0, 18.0, 19.0, 10.0, 10.0, 9.0, 31.0, 20.0, 10.0],
+            vec![4, 4, 4, 4, 3, 3, 5, NO_MARK, 2],
+        )]);
+        let c = fitted_counts(b.cell(0), &[10.0, 20.0, 30.0], 2.0);
+        assert_eq!(c, [(1, 2), (1, 3), (0, 0)]);
+    }
 
     #[test]
     fn within_school_tail_matches_scipy() {

@@ -79,9 +79,63 @@ impl BetaBinomial {
     }
 }
 
+/// The distribution of a sum of independent beta-binomial counts, each
+/// (distribution, number of trials): its pmf over 0..=Σn, by direct convolution.
+pub fn convolve(parts: &[(BetaBinomial, u64)]) -> Vec<f64> {
+    let mut dist = vec![1.0];
+    for &(bb, n) in parts {
+        let pmf: Vec<f64> = (0..=n).map(|k| bb.pmf(k, n)).collect();
+        let mut next = vec![0.0; dist.len() + pmf.len() - 1];
+        for (i, a) in dist.iter().enumerate() {
+            for (j, b) in pmf.iter().enumerate() {
+                next[i + j] += a * b;
+            }
+        }
+        dist = next;
+    }
+    dist
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn convolution_of_two_binomial_like_parts() {
+        // Nearly binomial parts (alpha + beta huge): Bin(1, .5) + Bin(1, .5) = [.25, .5, .25].
+        let bb = BetaBinomial {
+            alpha: 5e6,
+            beta: 5e6,
+        };
+        let d = convolve(&[(bb, 1), (bb, 1)]);
+        assert_eq!(d.len(), 3);
+        for (a, b) in d.iter().zip([0.25, 0.5, 0.25]) {
+            assert!((a - b).abs() < 1e-6);
+        }
+        // numpy.convolve(scipy.stats.betabinom.pmf(range(4), 3, 2, 3),
+        //                scipy.stats.betabinom.pmf(range(3), 2, 1, 1))
+        let want = [
+            0.09523809523809523,
+            0.20952380952380958,
+            0.29523809523809535,
+            0.23809523809523822,
+            0.12380952380952387,
+            0.038095238095238106,
+        ];
+        let a = BetaBinomial {
+            alpha: 2.0,
+            beta: 3.0,
+        };
+        let b = BetaBinomial {
+            alpha: 1.0,
+            beta: 1.0,
+        };
+        let d = convolve(&[(a, 3), (b, 2)]);
+        assert_eq!(d.len(), want.len());
+        for (x, y) in d.iter().zip(want) {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
+    }
 
     #[test]
     fn tails_match_scipy() {

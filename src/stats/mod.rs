@@ -4,8 +4,10 @@
 
 pub mod agreement;
 pub mod betabinom;
+pub mod conditional;
 pub mod identical;
 pub mod multiple;
+pub mod nested;
 pub mod profile;
 pub mod random_effects;
 

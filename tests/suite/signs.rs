@@ -1,7 +1,7 @@
 //! Detection quality on a small simulated evaluation: a guard against
-//! regressions. The bounds are well inside what the default settings reach on
-//! these seeds (see the closing notes for the full table), so they fail only
-//! when a sign breaks.
+//! regressions. The bounds are a little inside what the default settings reach
+//! on this seed (written beside them), so they fail only when a sign breaks or
+//! loses calibration.
 
 use obektiv::config::Config;
 use obektiv::evaluate::{EvalOptions, evaluate};
@@ -27,15 +27,30 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         r.and_then(|r| r.rate)
             .unwrap_or_else(|| panic!("{group} {intensity} missing: {:#?}", ev.rows))
     };
-    assert!(rate("honest (false positives)", "all") <= 0.01);
-    assert!(rate("honest lyceums/gymnasiums/in-depth", "all") <= 0.01);
+    // On seed 11 (27 000 honest cells): 0 false positives, copying and
+    // dictation strong 1.0, dictation moderate 0.93, inflation strong 0.9
+    // (S6a), fitted_to_journal strong 0.71 (S4c), AUC 0.958.
+    assert!(
+        rate("honest (false positives)", "all") <= 0.001,
+        "{:#?}",
+        ev.rows
+    );
+    assert!(rate("honest lyceums/gymnasiums/in-depth", "all") <= 0.002);
     assert!(rate("copying", "strong") >= 0.8, "{:#?}", ev.rows);
-    assert!(rate("dictation", "strong") >= 0.8, "{:#?}", ev.rows);
+    assert!(rate("dictation", "strong") >= 0.9, "{:#?}", ev.rows);
+    assert!(rate("dictation", "moderate") >= 0.75, "{:#?}", ev.rows);
+    assert!(rate("inflation", "strong") >= 0.7, "{:#?}", ev.rows);
+    assert!(rate("fitted_to_journal", "strong") >= 0.5, "{:#?}", ev.rows);
+    // Every sign's null holds on honest cells: p-values at or below nominal.
+    for c in &ev.calibration {
+        assert!(c.share_p_005.unwrap_or(0.0) <= 0.06, "{c:?}");
+        assert!(c.share_p_001.unwrap_or(0.0) <= 0.015, "{c:?}");
+    }
     let auc_all = ev
         .auc
         .iter()
         .find(|(i, _)| i == "all")
         .map(|a| a.1)
         .unwrap();
-    assert!(auc_all >= 0.8, "AUC {auc_all}");
+    assert!(auc_all >= 0.93, "AUC {auc_all}");
 }

@@ -1,0 +1,422 @@
+//! S6: the exam result against the school's own marks, judged by the same
+//! school's other works of the year — in two directions that are different signs.
+//!
+//! Each pupil's work is set against the region's pupils of the same test with
+//! the same school mark (journal mark for VPR, annual mark for OGE and EGE):
+//! * S6a, *exam above the school's marks*: residual = primary score − the
+//!   region's mean primary score of pupils with the same school mark;
+//! * S6b, *school marks above the exam*: residual = school mark − the region's
+//!   mean school mark of pupils with the same primary score
+//!   (each direction regresses the quantity that a manipulation moves on the one
+//!   it leaves alone, which is the more powerful of the two comparisons).
+//!
+//! Regional means by [`ConditionalMean`] (sparse marks or scores pooled with
+//! their neighbours, at least 30 works per bin). Residuals are divided by the
+//! test's pooled within-cell SD, so a cell's mean residual y has sampling
+//! variance 1/n in every test.
+//!
+//! * **Statistic**: the predictive z of the cell's mean residual in the
+//!   two-level random-effects model of the year's cells within schools
+//!   ([`Nested`]): the school's marking habit (how lenient its marks are
+//!   against its results) is the school effect, estimated from its other cells
+//!   of the year (other subjects, grades, exams) and shrunk toward the region as
+//!   far as those are few or small; the between-cell spread inside schools
+//!   (other teachers, other cohorts) is estimated by moments over the region, so
+//!   the null allows for it. Effect = y − the predicted mean, in SD.
+//!   The school's reference leaves out its cells that are outliers themselves
+//!   (first-pass |z| > 3 against all the school's other cells, either
+//!   direction), so that one manipulated cell does not hide another; the trim
+//!   is symmetric, so an honest school's reference stays unbiased (outlier
+//!   leave-out as in meta-analysis: Viechtbauer W., Cheung M.W.-L. (2010)
+//!   Outlier and influence diagnostics for meta-analysis. Res. Synth. Methods 1).
+//!   The variances are fitted on all cells, outliers included (conservative).
+//! * **Null hypothesis**: the cell departs from its school's usual relation
+//!   between results and marks no more than the cells of honest schools do.
+//! * **Rule**: p = P(Z ≥ z); fires when the BH q-value ≤ `q_max` and the effect
+//!   ≥ `own_marks_min_effect`.
+//! * **Minimum sample**: `min_works` works with both a primary score and a
+//!   school mark; tests where at least `min_cells` cells have such works and
+//!   the region's mark or score takes at least two bins.
+//! * **Edge cases**: works without a school mark are left out; a test whose
+//!   residuals have no spread within cells is not evaluated; a school with no
+//!   other cells that year is judged against the region (wider null).
+//! * **Reference**: DerSimonian & Laird (1986); Goldstein (2011) Multilevel
+//!   Statistical Models; Рособрнадзор, ФИОКО — признак «несоответствие
+//!   результатов ВПР и отметок по журналу».
+
+use std::collections::BTreeMap;
+
+use crate::model::{Dataset, NO_MARK};
+use crate::stats::conditional::ConditionalMean;
+use crate::stats::nested::Nested;
+use crate::stats::normal_sf;
+
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
+
+/// Fewest works per bin of the regional conditional mean.
+const MIN_PER_BIN: usize = 30;
+
+/// A cell whose first-pass |z| (against all its school's other cells) exceeds
+/// this is left out of the school's reference for its other cells.
+const TRIM_Z: f64 = 3.0;
+
+/// A cell's mean standardized residual and its number of works.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CellResidual {
+    pub y: f64,
+    pub n: usize,
+    /// Whether the cell is part of its school's reference for the other
+    /// cells (false when its own first-pass |z| exceeds [`TRIM_Z`]).
+    pub in_reference: bool,
+}
+
+/// One direction over the whole dataset.
+#[derive(Clone, Debug, Default)]
+pub struct Direction {
+    /// Per test, per cell (None where the test or cell has no residuals).
+    pub cells: Vec<Vec<Option<CellResidual>>>,
+    /// Per test: why it has none, when it has none.
+    pub skipped: Vec<Option<&'static str>>,
+    /// Per year.
+    pub fits: BTreeMap<u16, Nested>,
+    /// Per (year, school): Σ w*, Σ w* y and the number of its cells.
+    pub sums: BTreeMap<(u16, u32), (f64, f64, usize)>,
+}
+
+/// Both directions: [exam above marks, marks above exam].
+#[derive(Clone, Debug, Default)]
+pub struct OwnMarks {
+    pub dirs: [Direction; 2],
+}
+
+impl OwnMarks {
+    pub fn new(data: &Dataset, min_cells: usize) -> OwnMarks {
+        OwnMarks {
+            dirs: [0, 1].map(|d| Direction::new(data, d, min_cells)),
+        }
+    }
+}
+
+/// Per cell, the residuals of direction `d` in one test, divided by the pooled
+/// within-cell SD; Err with the reason when the test has none.
+fn test_residuals(
+    block: &crate::model::TestBlock,
+    d: usize,
+    min_cells: usize,
+) -> Result<Vec<Option<CellResidual>>, &'static str> {
+    let pair = |i: usize| {
+        let (p, j) = (block.primary[i], block.journal[i]);
+        (!p.is_nan() && j != NO_MARK).then(|| {
+            let (p, j) = (f64::from(p), f64::from(j));
+            if d == 0 { (j, p) } else { (p, j) }
+        })
+    };
+    let pairs: Vec<(f64, f64)> = (0..block.n_works()).filter_map(pair).collect();
+    let reference = ConditionalMean::build(&pairs, MIN_PER_BIN)
+        .filter(|c| c.n_bins() >= 2)
+        .ok_or("too few works with a school mark in the region for a reference")?;
+    let raw: Vec<Option<(f64, f64, usize)>> = block
+        .cells
+        .iter()
+        .map(|span| {
+            let r: Vec<f64> = (span.start as usize..span.end as usize)
+                .filter_map(pair)
+                .map(|(x, y)| y - reference.mean(x))
+                .collect();
+            if r.is_empty() {
+                return None;
+            }
+            let n = r.len() as f64;
+            let m = r.iter().sum::<f64>() / n;
+            let ss = r.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+            Some((m, ss, r.len()))
+        })
+        .collect();
+    if raw.iter().flatten().count() < min_cells {
+        return Err("too few cells with school marks in the test");
+    }
+    let (ss, df) = raw
+        .iter()
+        .flatten()
+        .fold((0.0, 0.0), |(a, b), &(_, ss, n)| {
+            (a + ss, b + n as f64 - 1.0)
+        });
+    if !(df > 0.0 && ss > 0.0) {
+        return Err("no spread of results within cells given the school mark");
+    }
+    let sd = (ss / df).sqrt();
+    Ok(raw
+        .into_iter()
+        .map(|c| {
+            c.map(|(m, _, n)| CellResidual {
+                y: m / sd,
+                n,
+                in_reference: true,
+            })
+        })
+        .collect())
+}
+
+impl Direction {
+    fn new(data: &Dataset, d: usize, min_cells: usize) -> Direction {
+        let mut out = Direction::default();
+        // Per year, per school: the cells (y, v, test, cell).
+        type Group = Vec<(f64, f64, usize, usize)>;
+        let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
+        for (t, block) in data.tests.iter().enumerate() {
+            match test_residuals(block, d, min_cells) {
+                Ok(cells) => {
+                    for (i, (span, c)) in block.cells.iter().zip(&cells).enumerate() {
+                        if let Some(c) = c.filter(|c| c.n >= 2) {
+                            groups
+                                .entry(block.key.year)
+                                .or_default()
+                                .entry(span.school)
+                                .or_default()
+                                .push((c.y, 1.0 / c.n as f64, t, i));
+                        }
+                    }
+                    out.cells.push(cells);
+                    out.skipped.push(None);
+                }
+                Err(why) => {
+                    out.cells.push(vec![None; block.cells.len()]);
+                    out.skipped.push(Some(why));
+                }
+            }
+        }
+        for (year, schools) in groups {
+            let list: Vec<Vec<(f64, f64)>> = schools
+                .values()
+                .map(|g| g.iter().map(|&(y, v, _, _)| (y, v)).collect())
+                .collect();
+            let Some(fit) = Nested::fit(&list) else {
+                continue;
+            };
+            let sum = |cells: &mut dyn Iterator<Item = &(f64, f64, usize, usize)>| {
+                cells.fold((0.0, 0.0, 0), |(a, b, k), &(y, v, _, _)| {
+                    (a + fit.weight(v), b + fit.weight(v) * y, k + 1)
+                })
+            };
+            for (school, cells) in schools {
+                // First pass: each cell against all the school's other cells.
+                let (sw, swy, k) = sum(&mut cells.iter());
+                let mut kept = Vec::with_capacity(cells.len());
+                for &(y, v, t, i) in &cells {
+                    let w = fit.weight(v);
+                    let z = if k > 1 {
+                        fit.z(y, v, sw - w, swy - w * y)
+                    } else {
+                        fit.z(y, v, 0.0, 0.0)
+                    };
+                    let keep = z.abs() <= TRIM_Z;
+                    if let Some(c) = out.cells[t][i].as_mut() {
+                        c.in_reference = keep;
+                    }
+                    if keep {
+                        kept.push((y, v, t, i));
+                    }
+                }
+                out.sums.insert((year, school), sum(&mut kept.iter()));
+            }
+            out.fits.insert(year, fit);
+        }
+        out
+    }
+}
+
+/// "0,8", "−0,4" — one decimal with a comma and a true minus sign.
+fn dec(x: f64) -> String {
+    let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
+    format!("{x:.1}").replace('.', ",").replace('-', "−")
+}
+
+fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+    let block = test.block;
+    let n_cells = block.cells.len();
+    let dir = &test.shared.own_marks.dirs[d];
+    if let Some(why) = dir.skipped[test.index] {
+        return vec![Finding::skipped(why); n_cells];
+    }
+    let year = block.key.year;
+    let Some(fit) = dir.fits.get(&year) else {
+        return vec![Finding::skipped("too few schools in the year for the model"); n_cells];
+    };
+    let marks = if block.key.exam.has_marks() && block.key.exam.code() == "VPR" {
+        "отметками по журналу"
+    } else {
+        "годовыми отметками"
+    };
+    (0..n_cells)
+        .map(|c| {
+            let Some(cell) = dir.cells[test.index][c] else {
+                return Finding::skipped("no works with both a score and a school mark");
+            };
+            if cell.n < cfg.min_works {
+                return Finding::too_small(cell.n, "works with a school mark", cfg);
+            }
+            let v = 1.0 / cell.n as f64;
+            let (sw, swy, k) = dir
+                .sums
+                .get(&(year, block.cells[c].school))
+                .copied()
+                .unwrap_or_default();
+            // The school's other cells in its reference: its sums without this
+            // cell when the cell is in them.
+            let w = fit.weight(v);
+            let (sw_o, swy_o, k_o) = if cell.in_reference {
+                (sw - w, swy - w * cell.y, k.saturating_sub(1))
+            } else {
+                (sw, swy, k)
+            };
+            let (sw_o, swy_o) = if k_o > 0 { (sw_o, swy_o) } else { (0.0, 0.0) };
+            let (m, var) = fit.predict(v, sw_o, swy_o);
+            let z = if var > 0.0 { (cell.y - m) / var.sqrt() } else { 0.0 };
+            let effect = cell.y - m;
+            let own = if sw_o > 0.0 {
+                format!(
+                    "; в других работах этой школы за год — {}",
+                    dec(swy_o / sw_o)
+                )
+            } else {
+                String::new()
+            };
+            let reason = if d == 0 {
+                format!(
+                    "результат работы в среднем на {} ст. откл. выше, чем у участников региона с теми же {marks}{own}",
+                    dec(cell.y)
+                )
+            } else {
+                format!(
+                    "{} в среднем на {} ст. откл. выше, чем у участников региона с тем же первичным баллом{own}",
+                    if marks == "годовыми отметками" { "годовые отметки" } else { "отметки по журналу" },
+                    dec(cell.y)
+                )
+            };
+            let mut f = Finding::tested(z, normal_sf(z), effect, reason);
+            f.note = format!(
+                "y = {:.3} SD, predicted {:.3} ± {:.3} (tau2 school {:.4}, cell {:.4}); n = {}",
+                cell.y,
+                m,
+                var.sqrt(),
+                fit.tau2_school,
+                fit.tau2_cell,
+                cell.n
+            );
+            f
+        })
+        .collect()
+}
+
+/// One of the two directions, as a sign.
+pub struct OwnMarksSign {
+    dir: usize,
+    id: &'static str,
+    title: &'static str,
+    statistic: &'static str,
+}
+
+/// S6a.
+pub const RESULT_ABOVE_OWN_MARKS: OwnMarksSign = OwnMarksSign {
+    dir: 0,
+    id: "S6a",
+    title: "Результат работы выше, чем предсказывают отметки школы",
+    statistic: "mean of (primary score − region's mean primary score at the same school mark) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+};
+
+/// S6b.
+pub const OWN_MARKS_ABOVE_RESULT: OwnMarksSign = OwnMarksSign {
+    dir: 1,
+    id: "S6b",
+    title: "Отметки школы выше, чем предсказывает результат работы",
+    statistic: "mean of (school mark − region's mean school mark at the same primary score) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+};
+
+impl Sign for OwnMarksSign {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+    fn title(&self) -> &'static str {
+        self.title
+    }
+    fn doc(&self) -> SignDoc {
+        SignDoc {
+            statistic: self.statistic,
+            null: "the cell departs from its school's usual relation between results and marks (school effect, from its other cells) no more than honest cells do (between-cell spread inside schools by moments)",
+            rule: "p = P(Z >= z); fires when q <= q_max and the departure >= own_marks_min_effect (SD)",
+            min_sample: "min_works works with a score and a school mark; min_cells such cells in the test",
+            reference: "DerSimonian & Laird (1986); Goldstein (2011); ФИОКО, признак «несоответствие результатов и отметок по журналу»",
+        }
+    }
+    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
+        cfg.own_marks_min_effect
+    }
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+        evaluate(self.dir, test, cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signs::testing::block;
+
+    /// Ten works with journal mark 3 scoring a, b alternately, ten with 4 scoring c, d.
+    fn cell(a: f32, b: f32, c: f32, d: f32) -> (Vec<f32>, Vec<u8>) {
+        let p = (0..20)
+            .map(|i| match (i < 10, i % 2 == 0) {
+                (true, true) => a,
+                (true, false) => b,
+                (false, true) => c,
+                (false, false) => d,
+            })
+            .collect();
+        let j = (0..20).map(|i| if i < 10 { 3 } else { 4 }).collect();
+        (p, j)
+    }
+
+    #[test]
+    fn residuals_by_hand() {
+        // Region: journal 3 -> mean 5, journal 4 -> mean 9. Residuals: cell 0
+        // +-1 around 0, cell 1 around +1, cell 2 around -1; within-cell SS 20
+        // each, pooled SD sqrt(60 / 57); y = 0, +-sqrt(57 / 60) = 0.9746794344808963.
+        let b = block(&[
+            cell(4.0, 6.0, 8.0, 10.0),
+            cell(5.0, 7.0, 9.0, 11.0),
+            cell(3.0, 5.0, 7.0, 9.0),
+            (vec![5.0; 3], vec![NO_MARK; 3]),
+        ]);
+        let r = test_residuals(&b, 0, 3).unwrap();
+        let y: Vec<f64> = r.iter().flatten().map(|c| c.y).collect();
+        assert_eq!(y.len(), 3);
+        assert!(y[0].abs() < 1e-12);
+        assert!((y[1] - 0.9746794344808963).abs() < 1e-12);
+        assert!((y[2] + 0.9746794344808963).abs() < 1e-12);
+        assert_eq!(r[3], None); // no journal marks
+        assert!(r[0].is_some_and(|c| c.n == 20 && c.in_reference));
+        // Too few cells with journal marks for a test.
+        assert!(test_residuals(&b, 0, 4).is_err());
+    }
+
+    #[test]
+    fn zero_spread_is_not_evaluated() {
+        // Every pupil with journal 3 scores 5 and with 4 scores 9: the
+        // residuals have no spread within cells.
+        let b = block(&[
+            cell(5.0, 5.0, 9.0, 9.0),
+            cell(5.0, 5.0, 9.0, 9.0),
+            cell(5.0, 5.0, 9.0, 9.0),
+        ]);
+        assert_eq!(
+            test_residuals(&b, 0, 3),
+            Err("no spread of results within cells given the school mark")
+        );
+    }
+
+    #[test]
+    fn decimals_in_russian() {
+        assert_eq!(dec(0.84), "0,8");
+        assert_eq!(dec(-0.44), "−0,4");
+        assert_eq!(dec(-0.04), "0,0");
+    }
+}

@@ -99,32 +99,18 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
         .filter(|e| e.year == year)
         .map(|e| e.school)
         .collect();
-    // Per school of the year: works, Σ n·z, largest risk.
-    let mut per: BTreeMap<u32, (usize, f64, f64)> = BTreeMap::new();
-    let index = data.cell_index();
-    for (i, &(t, c)) in index.iter().enumerate() {
+    // Per school of the year: works, standardized result, largest risk.
+    let mut per: BTreeMap<u32, (usize, f64, f64)> = crate::sample::standardized_results(data, year)
+        .into_iter()
+        .map(|(s, (n, z))| (s, (n, z, 0.0)))
+        .collect();
+    for (i, &(t, c)) in data.cell_index().iter().enumerate() {
         let b = &data.tests[t];
-        if b.key.year != year {
-            continue;
+        if b.key.year == year
+            && let Some(e) = per.get_mut(&b.cells[c].school)
+        {
+            e.2 = e.2.max(inputs.analysis.verdicts[i].risk);
         }
-        let n = b.primary.len() as f64;
-        let mean = b.primary.iter().map(|&x| f64::from(x)).sum::<f64>() / n.max(1.0);
-        let sd = (b
-            .primary
-            .iter()
-            .map(|&x| (f64::from(x) - mean).powi(2))
-            .sum::<f64>()
-            / (n - 1.0).max(1.0))
-        .sqrt();
-        let span = b.cells[c];
-        let e = per.entry(span.school).or_default();
-        let cell = b.cell(c);
-        if sd > 0.0 && cell.n() > 0 {
-            let cm = cell.primary().iter().map(|&x| f64::from(x)).sum::<f64>() / cell.n() as f64;
-            e.1 += cell.n() as f64 * (cm - mean) / sd;
-        }
-        e.0 += cell.n();
-        e.2 = e.2.max(inputs.analysis.verdicts[i].risk);
     }
     let mut munis: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     for &s in per.keys() {
@@ -162,9 +148,9 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                 x_label: "стандартизованный результат (0 — средний по региону)".to_owned(),
                 points: per
                     .iter()
-                    .map(|(&s, &(n, z, risk))| RiskPoint {
+                    .map(|(&s, &(_, z, risk))| RiskPoint {
                         name: data.schools[s as usize].name.clone(),
-                        result: if n > 0 { z / n as f64 } else { 0.0 },
+                        result: z,
                         risk,
                         listed: listed.contains(&s),
                     })

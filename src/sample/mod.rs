@@ -123,8 +123,6 @@ struct SchoolYear {
     works: usize,
     /// (test, cell, global cell index).
     cells: Vec<(usize, usize, usize)>,
-    /// Σ n·z over the cells, for the standardized result.
-    z_sum: f64,
     marked: bool,
     high_sign: bool,
     risk: f64,
@@ -157,6 +155,31 @@ fn test_moments(p: ndarray::ArrayView1<'_, f32>) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Each school's standardized result in `year`: (works, works-weighted mean
+/// over its cells of (cell mean − test mean) / test SD of primary scores).
+pub fn standardized_results(data: &Dataset, year: u16) -> BTreeMap<u32, (usize, f64)> {
+    let mut out: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+    for block in data.tests.iter().filter(|b| b.key.year == year) {
+        let (mean, sd) = test_moments(block.primary.view());
+        for (c, span) in block.cells.iter().enumerate() {
+            let cell = block.cell(c);
+            let n = cell.n();
+            let e = out.entry(span.school).or_default();
+            e.0 += n;
+            if sd > 0.0 && n > 0 {
+                let cm = cell.primary().iter().map(|&x| f64::from(x)).sum::<f64>() / n as f64;
+                e.1 += n as f64 * (cm - mean) / sd;
+            }
+        }
+    }
+    for e in out.values_mut() {
+        if e.0 > 0 {
+            e.1 /= e.0 as f64;
+        }
+    }
+    out
+}
+
 fn school_years(
     data: &Dataset,
     year: u16,
@@ -171,18 +194,11 @@ fn school_years(
             global += block.cells.len();
             continue;
         }
-        let (mean, sd) = test_moments(block.primary.view());
         for (c, span) in block.cells.iter().enumerate() {
             let i = global + c;
             let e = out.entry(span.school).or_default();
-            let cell = block.cell(c);
-            let n = cell.n();
-            e.works += n;
+            e.works += block.cells[c].len();
             e.cells.push((t, c, i));
-            if sd > 0.0 && n > 0 {
-                let cm = cell.primary().iter().map(|&x| f64::from(x)).sum::<f64>() / n as f64;
-                e.z_sum += n as f64 * (cm - mean) / sd;
-            }
             let v = &verdicts[i];
             e.marked |= v.marker;
             e.risk = e.risk.max(v.risk);
@@ -256,6 +272,7 @@ pub fn draw(
 ) -> Option<Sample> {
     let year = sample_year(data, cfg)?;
     let years = school_years(data, year, results, verdicts);
+    let standardized = standardized_results(data, year);
     if years.is_empty() {
         return None;
     }
@@ -266,14 +283,7 @@ pub fn draw(
         .collect();
     let mut sizes: Vec<usize> = eligible.iter().map(|s| years[s].works).collect();
     let bounds = size_bounds(&mut sizes);
-    let result = |s: u32| {
-        let y = &years[&s];
-        if y.works == 0 {
-            0.0
-        } else {
-            y.z_sum / y.works as f64
-        }
-    };
+    let result = |s: u32| standardized.get(&s).map_or(0.0, |r| r.1);
     let entry = |s: u32, stratum: Stratum, order: usize, reason: String| {
         let y = &years[&s];
         SampledSchool {

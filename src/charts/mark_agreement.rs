@@ -99,7 +99,7 @@ impl Chart for MarkAgreement {
             .unwrap_or(0);
         let rows = self.rows.len();
         // Row i (from the top) is centred on y = rows − i − 0,5.
-        let centres: Vec<f64> = (0..rows).map(|i| rows as f64 - i as f64 - 0.5).collect();
+        let centres = scale::row_centres(rows);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(MARGIN)
             .margin_right(2 * MARGIN)
@@ -111,13 +111,7 @@ impl Chart for MarkAgreement {
                 scale::Axis::new(0.0, 100.0, scale::ticks(0.0, 100.0, 10.0)),
                 scale::Axis::new(0.0, rows as f64, centres.clone()),
             )?;
-        let row_label = |v: &f64| {
-            let i = rows as f64 - v - 0.5;
-            labels
-                .get(i.round().max(0.0) as usize)
-                .cloned()
-                .unwrap_or_default()
-        };
+        let row_label = scale::row_label(&labels);
         scale::house_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()
             .x_desc("Доля работ, %")

@@ -126,7 +126,7 @@ impl Chart for RecheckBySchool {
         );
         let dec = scale::decimals_for(step);
         let n = rows.len();
-        let centres: Vec<f64> = (0..n).map(|i| n as f64 - i as f64 - 0.5).collect();
+        let centres = scale::row_centres(n);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(MARGIN)
             .margin_right(2 * MARGIN)
@@ -138,13 +138,7 @@ impl Chart for RecheckBySchool {
                 scale::Axis::new(x_lo, x_hi, scale::ticks(x_lo, x_hi, step)),
                 scale::Axis::new(0.0, n as f64, centres.clone()),
             )?;
-        let row_label = |v: &f64| {
-            let i = n as f64 - v - 0.5;
-            labels
-                .get(i.round().max(0.0) as usize)
-                .cloned()
-                .unwrap_or_default()
-        };
+        let row_label = scale::row_label(&labels);
         scale::house_mesh(&mut chart.configure_mesh())
             .y_label_style(common::font(label_size).color(&INK))
             .x_desc(common::desc(

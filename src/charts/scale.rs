@@ -102,6 +102,24 @@ pub(crate) fn runs(values: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Centres of `n` horizontal bar rows on a 0..n axis, top row first
+/// (row i sits at y = n − i − 0,5).
+pub(crate) fn row_centres(n: usize) -> Vec<f64> {
+    (0..n).map(|i| n as f64 - i as f64 - 0.5).collect()
+}
+
+/// The y-tick formatter of such rows: the label of the row centred at `v`.
+pub(crate) fn row_label(labels: &[String]) -> impl Fn(&f64) -> String + '_ {
+    let n = labels.len() as f64;
+    move |v: &f64| {
+        let i = n - v - 0.5;
+        labels
+            .get(i.round().max(0.0) as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

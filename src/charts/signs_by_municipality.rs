@@ -129,7 +129,7 @@ impl Chart for SignsByMunicipality {
             .max()
             .unwrap_or(0);
         let n = rows.len();
-        let centres: Vec<f64> = (0..n).map(|i| n as f64 - i as f64 - 0.5).collect();
+        let centres = scale::row_centres(n);
         // Room to the right of the longest bar for its «7 из 42 · 17 %».
         let top = rows
             .iter()
@@ -153,13 +153,7 @@ impl Chart for SignsByMunicipality {
                 scale::Axis::new(0.0, x_max, scale::ticks(0.0, x_max, x_step)),
                 scale::Axis::new(0.0, n as f64, centres.clone()),
             )?;
-        let row_label = |v: &f64| {
-            let i = n as f64 - v - 0.5;
-            labels
-                .get(i.round().max(0.0) as usize)
-                .cloned()
-                .unwrap_or_default()
-        };
+        let row_label = scale::row_label(&labels);
         let x_dec = scale::decimals_for(x_step);
         scale::house_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()

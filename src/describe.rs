@@ -163,7 +163,7 @@ mod tests {
             test_score: Array1::from(vec![NO_TEST_SCORE; n]),
             journal: Array1::from(journal.to_vec()),
             variant: vec![0; n],
-            class: vec![u32::MAX; n],
+            class: vec![crate::model::StrPool::NONE; n],
             student: (0..n as u32).collect(),
             not_done: vec![0, 1, 0, 0][..n].to_vec(),
             mark_disagrees: vec![false; n],

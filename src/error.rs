@@ -54,15 +54,15 @@ pub enum RunError {
     )]
     NotAFolder { path: PathBuf },
     #[error(
-        "{folder}: нет ни одного файла с результатами (нужен results*.csv, results*.parquet или выгрузка ФИС ОКО *.xlsx)"
+        "{folder}: нет ни одного файла с результатами (нужен results*.csv, results*.parquet или выгрузка ФИС ОКО *.xlsx).{unread}"
     )]
-    NoResults { folder: PathBuf },
+    NoResults { folder: PathBuf, unread: String },
     #[error(
         "schools.csv не удаётся использовать, поэтому ни один результат нельзя отнести к школе"
     )]
     Schools(#[source] LoadError),
-    #[error("нет ни одной пригодной строки: все строки отклонены (причины — в rejected_rows.csv)")]
-    NothingUsable,
+    #[error("нет ни одной пригодной работы: {why}")]
+    NothingUsable { why: String },
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("не удалось сгруппировать работы по ячейкам: {0}")]

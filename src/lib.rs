@@ -25,7 +25,7 @@ pub mod stats;
 use std::path::PathBuf;
 
 use config::Config;
-use error::RunError;
+use error::{OutputError, RunError};
 use load::report::LoadReport;
 use model::Dataset;
 use output::{csv_bytes, lists, tables, write_file};
@@ -59,8 +59,10 @@ pub struct Summary {
     /// Re-check rows matched with works, and not matched.
     pub rechecked: usize,
     pub recheck_unmatched: usize,
-    /// Outputs not written, with the reason.
+    /// Outputs not written on purpose, with the reason.
     pub skipped: Vec<String>,
+    /// Outputs that failed: the file and the cause.
+    pub failed: Vec<String>,
     pub written: Vec<String>,
 }
 
@@ -156,90 +158,159 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
     }
 }
 
-/// The cross-check sample and the re-check results, as (file name, bytes).
-fn sample_outputs(
-    data: &Dataset,
-    a: &Analysis,
-    d: config::CsvDialect,
-) -> Result<Vec<(&'static str, Vec<u8>)>, RunError> {
+/// Builds and writes one output file after another: a failure of one is
+/// recorded in the summary with the file and its cause, and the others are
+/// still written.
+struct Emitter<'a> {
+    job: &'a Job,
+    summary: &'a mut Summary,
+    /// Remarks made while writing (texts cut for Excel), for notes.csv.
+    notes: Vec<load::report::Note>,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, name: &str, build: impl FnOnce() -> Result<Vec<u8>, OutputError>) {
+        let written = build().and_then(|bytes| write_file(&self.job.out, name, &bytes));
+        match written {
+            Ok(()) => self.summary.written.push(name.to_owned()),
+            Err(e) => self.summary.failed.push(format!("{name}: {e}")),
+        }
+    }
+
+    /// An Excel twin of CSV tables; long texts are cut (with a note).
+    fn emit_xlsx(
+        &mut self,
+        name: &str,
+        sheets: impl FnOnce() -> Result<Vec<(&'static str, Vec<u8>)>, OutputError>,
+    ) {
+        let mut cut = 0;
+        self.emit(name, || {
+            let sheets = sheets()?;
+            let named: Vec<(&str, &[u8])> =
+                sheets.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+            let (bytes, n) = output::excel::xlsx_bytes(&named, name)?;
+            cut = n;
+            Ok(bytes)
+        });
+        if cut > 0 {
+            self.notes.push(load::report::Note {
+                level: load::report::Level::Warning,
+                file: name.to_owned(),
+                line: 0,
+                message: format!(
+                    "текст длиннее {} знаков не помещается в ячейку Excel: обрезан в ячейках: {cut} \
+                     (в конце таких ячеек стоит пометка «{}»; полный текст — в CSV)",
+                    output::xlsx_out::MAX_CELL_CHARS,
+                    output::xlsx_out::CUT_MARKER.trim()
+                ),
+            });
+        }
+    }
+
+    /// Rewrites notes.csv when writing added remarks.
+    fn finish(mut self, report: &LoadReport) {
+        if self.notes.is_empty() {
+            return;
+        }
+        let mut all = report.clone();
+        all.notes.append(&mut self.notes);
+        all.notes.sort();
+        let d = self.job.config.output.csv_dialect;
+        let written = csv_bytes(&tables::note_rows(&all), d, "notes.csv")
+            .and_then(|bytes| write_file(&self.job.out, "notes.csv", &bytes));
+        if let Err(e) = written {
+            self.summary.failed.push(format!("notes.csv: {e}"));
+        }
+    }
+}
+
+/// The cross-check sample and the re-check results.
+fn sample_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis) {
     use output::recheck as rc;
-    let mut out = Vec::new();
+    let d = e.job.config.output.csv_dialect;
     if let Some(s) = &a.sample {
-        out.push((
-            "recheck_sample.csv",
-            csv_bytes(&rc::sample_rows(data, s), d, "recheck_sample.csv")?,
-        ));
-        out.push((
-            "recheck_works.csv",
-            csv_bytes(&rc::work_rows(data, s), d, "recheck_works.csv")?,
-        ));
+        e.emit("recheck_sample.csv", || {
+            csv_bytes(&rc::sample_rows(data, s), d, "recheck_sample.csv")
+        });
+        e.emit("recheck_works.csv", || {
+            csv_bytes(&rc::work_rows(data, s), d, "recheck_works.csv")
+        });
     }
     if let Some(r) = &a.recheck {
-        out.push((
-            "recheck_results.csv",
-            csv_bytes(&rc::result_rows(data, r), d, "recheck_results.csv")?,
-        ));
-        out.push((
-            "recheck_schools.csv",
-            csv_bytes(&rc::school_rows(data, r), d, "recheck_schools.csv")?,
-        ));
-        out.push((
-            "recheck_strata.csv",
-            csv_bytes(&rc::stratum_rows(r), d, "recheck_strata.csv")?,
-        ));
-        out.push((
-            "recheck_unmatched.csv",
-            csv_bytes(&rc::unmatched_rows(data, r), d, "recheck_unmatched.csv")?,
-        ));
+        e.emit("recheck_results.csv", || {
+            csv_bytes(&rc::result_rows(data, r), d, "recheck_results.csv")
+        });
+        e.emit("recheck_schools.csv", || {
+            csv_bytes(&rc::school_rows(data, r), d, "recheck_schools.csv")
+        });
+        e.emit("recheck_strata.csv", || {
+            csv_bytes(&rc::stratum_rows(r), d, "recheck_strata.csv")
+        });
+        e.emit("recheck_unmatched.csv", || {
+            csv_bytes(&rc::unmatched_rows(data, r), d, "recheck_unmatched.csv")
+        });
     }
-    Ok(out)
 }
 
 /// risk_list.xlsx, cells.xlsx and recheck_sample.xlsx: the same rows as the
 /// CSVs. A table longer than Excel's row limit gets no xlsx (said in `skipped`).
-fn excel_outputs(
-    data: &Dataset,
-    a: &Analysis,
-    report: &LoadReport,
-    summary: &mut Summary,
-) -> Result<Vec<(&'static str, Vec<u8>)>, RunError> {
-    use output::excel::{MAX_ROWS, xlsx_bytes};
+fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &LoadReport) {
+    use output::excel::MAX_ROWS;
     use output::recheck as rc;
     let plain = config::CsvDialect::Plain;
-    let mut out = Vec::new();
-    let risk = lists::risk_list_bytes(data, &a.list, plain)?;
-    out.push((
-        "risk_list.xlsx",
-        xlsx_bytes(&[("Перечень", &risk)], "risk_list.xlsx")?,
-    ));
+    e.emit_xlsx("risk_list.xlsx", || {
+        Ok(vec![(
+            "Перечень",
+            lists::risk_list_bytes(data, &a.list, plain)?,
+        )])
+    });
     if a.cells.len() < MAX_ROWS {
-        let cells = csv_bytes(
-            &tables::cell_rows(data, &a.cells, &a.verdicts, report),
-            plain,
-            "cells.csv",
-        )?;
-        out.push((
-            "cells.xlsx",
-            xlsx_bytes(&[("Ячейки", &cells)], "cells.xlsx")?,
-        ));
+        e.emit_xlsx("cells.xlsx", || {
+            let rows = tables::cell_rows(data, &a.cells, &a.verdicts, report);
+            Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
+        });
     } else {
-        summary.skipped.push(format!(
+        e.summary.skipped.push(format!(
             "cells.xlsx: ячеек {} — больше предела Excel ({MAX_ROWS} строк); используйте cells.csv",
             a.cells.len()
         ));
     }
     if let Some(s) = &a.sample {
-        let schools = csv_bytes(&rc::sample_rows(data, s), plain, "recheck_sample.csv")?;
-        let works = csv_bytes(&rc::work_rows(data, s), plain, "recheck_works.csv")?;
-        out.push((
-            "recheck_sample.xlsx",
-            xlsx_bytes(
-                &[("Школы", &schools), ("Работы", &works)],
-                "recheck_sample.xlsx",
-            )?,
+        e.emit_xlsx("recheck_sample.xlsx", || {
+            Ok(vec![
+                (
+                    "Школы",
+                    csv_bytes(&rc::sample_rows(data, s), plain, "recheck_sample.csv")?,
+                ),
+                (
+                    "Работы",
+                    csv_bytes(&rc::work_rows(data, s), plain, "recheck_works.csv")?,
+                ),
+            ])
+        });
+    }
+}
+
+/// Why no work could be used, naming the files and their causes.
+fn nothing_usable(report: &LoadReport) -> String {
+    let failed: Vec<String> = (report.files.iter())
+        .filter(|f| !f.error.is_empty())
+        .map(|f| format!("{} — {}", f.file, f.error))
+        .collect();
+    let rejected = report.rejected.len();
+    let mut parts = Vec::new();
+    if !failed.is_empty() {
+        parts.push(format!("не прочитаны файлы: {}", failed.join("; ")));
+    }
+    if rejected > 0 {
+        parts.push(format!(
+            "отклонено строк: {rejected} (строка и причина каждой — в rejected_rows.csv)"
         ));
     }
-    Ok(out)
+    if parts.is_empty() {
+        parts.push("в файлах с результатами нет ни одной строки данных".to_owned());
+    }
+    parts.join("; ")
 }
 
 fn count_sample(summary: &mut Summary, a: &Analysis) {
@@ -264,7 +335,9 @@ fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunE
     let (loaded, mut summary) = validate(&job.data, job.progress)?;
     write_quality(job, &loaded.report, &mut summary)?;
     if loaded.dataset.n_works() == 0 {
-        return Err(RunError::NothingUsable);
+        return Err(RunError::NothingUsable {
+            why: nothing_usable(&loaded.report),
+        });
     }
     let a = run_analysis(&loaded.dataset, &job.config, job.progress);
     count_sample(&mut summary, &a);
@@ -275,64 +348,63 @@ fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunE
 /// cross-check sample and (with recheck.csv) the re-check results.
 pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary, a) = load_and_analyze(job)?;
-    let data = &loaded.dataset;
-    for (name, bytes) in sample_outputs(data, &a, job.config.output.csv_dialect)? {
-        write_file(&job.out, name, &bytes)?;
-        summary.written.push(name.to_owned());
-    }
+    let mut e = Emitter {
+        job,
+        summary: &mut summary,
+        notes: Vec::new(),
+    };
+    sample_outputs(&mut e, &loaded.dataset, &a);
+    e.finish(&loaded.report);
     Ok(summary)
 }
 
 /// The whole analysis: load → validate → cells → signs → risk → lists →
-/// sample → re-check → outputs.
+/// sample → re-check → outputs. Each output is written on its own: one that
+/// fails is named in [`Summary::failed`] and the others are still written.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
     let d = job.config.output.csv_dialect;
-    let mut outputs = vec![
-        (
+    let mut e = Emitter {
+        job,
+        summary: &mut summary,
+        notes: Vec::new(),
+    };
+    e.emit("cells.csv", || {
+        csv_bytes(
+            &tables::cell_rows(data, &a.cells, &a.verdicts, report),
+            d,
             "cells.csv",
-            csv_bytes(
-                &tables::cell_rows(data, &a.cells, &a.verdicts, report),
-                d,
-                "cells.csv",
-            )?,
-        ),
-        (
-            "region.csv",
-            csv_bytes(&tables::region_rows(data), d, "region.csv")?,
-        ),
-        (
-            "findings.csv",
-            csv_bytes(&lists::finding_rows(data, &a.results), d, "findings.csv")?,
-        ),
-        ("risk_list.csv", lists::risk_list_bytes(data, &a.list, d)?),
-        (
+        )
+    });
+    e.emit("region.csv", || {
+        csv_bytes(&tables::region_rows(data), d, "region.csv")
+    });
+    e.emit("findings.csv", || {
+        csv_bytes(&lists::finding_rows(data, &a.results), d, "findings.csv")
+    });
+    e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
+    e.emit("objective_list.csv", || {
+        csv_bytes(
+            &lists::objective_rows(data, &a.objective),
+            d,
             "objective_list.csv",
-            csv_bytes(
-                &lists::objective_rows(data, &a.objective),
-                d,
-                "objective_list.csv",
-            )?,
-        ),
-    ];
-    outputs.extend(sample_outputs(data, &a, d)?);
-    outputs.extend(excel_outputs(data, &a, report, &mut summary)?);
-    for (name, bytes) in outputs {
-        write_file(&job.out, name, &bytes)?;
-        summary.written.push(name.to_owned());
-    }
+        )
+    });
+    sample_outputs(&mut e, data, &a);
+    excel_outputs(&mut e, data, &a, report);
     let spinner = job.progress.spinner("аналитическая справка");
-    let written = report::write(
-        &job.out,
-        &report::Inputs {
-            data,
-            analysis: &a,
-            load: report,
-            config: &job.config,
-        },
-    )?;
+    let inputs = report::Inputs {
+        data,
+        analysis: &a,
+        load: report,
+        config: &job.config,
+    };
+    match report::write(&job.out, &inputs) {
+        Ok(written) => e.summary.written.extend(written),
+        Err(err) => e.summary.failed.push(format!("report.html: {err}")),
+    }
     spinner.finish_and_clear();
-    summary.written.extend(written);
+    e.finish(report);
     Ok(summary)
 }

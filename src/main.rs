@@ -283,6 +283,9 @@ fn print_summary(s: &Summary) {
     for m in &s.skipped {
         eprintln!("не записано: {m}");
     }
+    for m in &s.failed {
+        eprintln!("не удалось записать {m}");
+    }
     if s.files_failed > 0 {
         eprintln!(
             "не удалось прочитать файлов: {} (причины — в files.csv)",
@@ -298,7 +301,9 @@ fn print_summary(s: &Summary) {
 }
 
 fn exit_code(s: &Summary) -> ExitCode {
-    if s.incomplete() {
+    if !s.failed.is_empty() {
+        ExitCode::FAILURE
+    } else if s.incomplete() {
         ExitCode::from(EXIT_INCOMPLETE)
     } else {
         ExitCode::SUCCESS

@@ -157,6 +157,8 @@ impl Scale {
 }
 
 /// A string pool: all codes in one buffer, addressed by index.
+/// [`StrPool::NONE`] stands for a code not given (e.g. no class column) and
+/// reads back as the empty string.
 #[derive(Clone, Debug, Default)]
 pub struct StrPool {
     buf: String,
@@ -164,6 +166,9 @@ pub struct StrPool {
 }
 
 impl StrPool {
+    /// The id of a code not given.
+    pub const NONE: u32 = u32::MAX;
+
     pub fn push(&mut self, s: &str) -> u32 {
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
@@ -171,6 +176,9 @@ impl StrPool {
     }
 
     pub fn get(&self, id: u32) -> &str {
+        if id == Self::NONE {
+            return "";
+        }
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.buf[start..self.ends[i]]
@@ -224,7 +232,7 @@ pub struct TestBlock {
     pub journal: Array1<u8>,
     /// 0 when not given.
     pub variant: Vec<u16>,
-    /// Index into [`Dataset::codes`], or `u32::MAX` when not given.
+    /// Index into [`Dataset::codes`], or [`StrPool::NONE`] when not given.
     pub class: Vec<u32>,
     /// Index into [`Dataset::codes`].
     pub student: Vec<u32>,

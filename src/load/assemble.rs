@@ -156,21 +156,52 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             }
         }
     }
+    // tasks.csv's list, and every task column filled in more than half of the
+    // works that it does not list (a tasks.csv row lost to a typo must not cost
+    // every work of the test): such a task is kept with its maximum from the data.
     let declared = cx.tasks.get(key);
+    // Totals only (no task score in any work, e.g. a summary export): the test
+    // is judged on its primary scores; tasks.csv gives only the maximum.
+    let totals_only = filled.is_empty();
+    if totals_only && declared.is_some() {
+        out.notes.push(Note {
+            level: Level::Info,
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "{key}: в результатах нет баллов за задания; тест обработан по первичным \
+                 баллам, из tasks.csv взят только максимальный балл"
+            ),
+        });
+    }
     let mut tasks: Vec<TaskInfo> = match declared {
-        Some(d) => d.clone(),
-        None => filled
-            .iter()
-            .filter(|&(_, &n)| 2 * n > works.len())
-            .map(|(&index, _)| TaskInfo {
+        Some(d) if !totals_only => d.clone(),
+        _ => Vec::new(),
+    };
+    for (&index, &n) in &filled {
+        if 2 * n > works.len() && !tasks.iter().any(|t| t.index == index) {
+            if declared.is_some() {
+                out.notes.push(Note {
+                    level: Level::Warning,
+                    file: String::new(),
+                    line: 0,
+                    message: format!(
+                        "{key}: задания {index} нет в tasks.csv, но оно заполнено в {n} из {} \
+                         работ; оно учтено, максимум взят по наибольшему баллу в данных",
+                        works.len()
+                    ),
+                });
+            }
+            tasks.push(TaskInfo {
                 index,
                 max: 0.0,
                 max_declared: false,
                 level: None,
                 label: String::new(),
-            })
-            .collect(),
-    };
+            });
+        }
+    }
+    tasks.sort_by_key(|t| t.index);
     let in_set = |k: u16| tasks.iter().any(|t| t.index == k);
     let extra: Vec<u16> = filled.keys().copied().filter(|&k| !in_set(k)).collect();
 
@@ -235,7 +266,6 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     };
     let identical = |a: WorkRef, b: WorkRef| {
         let ((ra, ia), (rb, ib)) = (raw(a), raw(b));
-        let code = |c: u32| if c == u32::MAX { "" } else { cx.codes.get(c) };
         tasks.iter().all(|t| value(a, t.index) == value(b, t.index))
             && (ra.primary[ia] == rb.primary[ib]
                 || (ra.primary[ia].is_nan() && rb.primary[ib].is_nan()))
@@ -243,7 +273,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             && ra.journal[ia] == rb.journal[ib]
             && ra.test_score[ia] == rb.test_score[ib]
             && ra.variant[ia] == rb.variant[ib]
-            && code(ra.class[ia]) == code(rb.class[ib])
+            && cx.codes.get(ra.class[ia]) == cx.codes.get(rb.class[ib])
     };
     let mut unique: Vec<WorkRef> = Vec::with_capacity(kept.len());
     let mut s = 0;
@@ -300,26 +330,27 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     }
 
     // Task maxima not declared: the largest score seen.
-    if declared.is_none() {
-        for t in &mut tasks {
-            t.max = unique
-                .iter()
-                .map(|&w| value(w, t.index))
-                .fold(0.0, f32::max);
-        }
-        if !tasks.is_empty() {
-            out.notes.push(Note {
-                level: Level::Info,
-                file: String::new(),
-                line: 0,
-                message: format!(
-                    "{key}: теста нет в tasks.csv; максимум каждого задания взят \
-                     как наибольший балл за него в данных"
-                ),
-            });
-        }
+    for t in tasks.iter_mut().filter(|t| !t.max_declared) {
+        t.max = unique
+            .iter()
+            .map(|&w| value(w, t.index))
+            .fold(0.0, f32::max);
     }
-    let declared_max = declared.map(|d| d.iter().map(|t| t.max).sum::<f32>());
+    if declared.is_none() && !tasks.is_empty() {
+        out.notes.push(Note {
+            level: Level::Info,
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "{key}: теста нет в tasks.csv; максимум каждого задания взят \
+                 как наибольший балл за него в данных"
+            ),
+        });
+    }
+    let declared_max = declared.and_then(|d| {
+        let listed = if totals_only { d.as_slice() } else { &tasks };
+        (listed.iter().all(|t| t.max_declared)).then(|| listed.iter().map(|t| t.max).sum::<f32>())
+    });
     let (scale, borrowed) = scales::resolve(key, cx.folder_scales, cx.bundled_scales, declared_max);
     if let Some(msg) = borrowed {
         out.notes.push(Note {

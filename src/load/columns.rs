@@ -5,6 +5,8 @@ use std::path::Path;
 
 use crate::error::LoadError;
 
+use super::values::visible;
+
 /// One column a file kind knows.
 pub struct ColumnSpec {
     pub name: &'static str,
@@ -194,8 +196,8 @@ impl ColumnMap {
         let mut unknown = Vec::new();
         let dup = |first: usize, second: usize, canonical: &str| LoadError::DuplicateColumn {
             path: path.to_owned(),
-            first: format!("{} («{}»)", first + 1, headers[first]),
-            second: format!("{} («{}»)", second + 1, headers[second]),
+            first: format!("{} («{}»)", first + 1, visible(&headers[first])),
+            second: format!("{} («{}»)", second + 1, visible(&headers[second])),
             canonical: canonical.to_owned(),
         };
         for (i, h) in headers.iter().enumerate() {
@@ -238,7 +240,7 @@ impl ColumnMap {
                 missing: missing.join(", "),
                 found: headers
                     .iter()
-                    .map(|h| format!("«{h}»"))
+                    .map(|h| format!("«{}»", visible(h)))
                     .collect::<Vec<_>>()
                     .join(", "),
                 hint,

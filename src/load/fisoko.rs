@@ -49,7 +49,7 @@
 
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, SheetType, open_workbook_auto};
+use calamine::{Data, DataRef, Reader, SheetType, Sheets, open_workbook_auto};
 
 /// Subject name fragments (lower case, `ё` as `е`) and codes, searched in the title.
 pub const SUBJECTS: &[(&str, &str)] = &[
@@ -150,6 +150,20 @@ pub enum FisOkoError {
         #[source]
         source: calamine::Error,
     },
+    #[error(
+        "{}, лист «{sheet}»: лист слишком велик (больше {} млн ячеек до последней заполненной в каждой строке); \
+         разделите выгрузку на несколько книг",
+        path.display(),
+        MAX_SLOTS >> 20
+    )]
+    TooLarge { path: PathBuf, sheet: String },
+    #[error(
+        "{}: текст ячеек книги занимает в распакованном виде {megabytes} МБ — больше {} МБ, \
+         которые можно прочитать; разделите выгрузку на несколько книг",
+        path.display(),
+        MAX_SHARED_STRINGS >> 20
+    )]
+    SharedStrings { path: PathBuf, megabytes: u64 },
     #[error("{}, лист «{sheet}»: не удаётся прочитать лист ({source})", path.display())]
     Sheet {
         path: PathBuf,
@@ -198,6 +212,7 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
         path: path.to_owned(),
         source,
     };
+    check_shared_strings(path)?;
     let mut book = open_workbook_auto(path).map_err(open)?;
     let names: Vec<String> = book
         .sheets_metadata()
@@ -210,24 +225,60 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
         skipped_sheets: Vec::new(),
     };
     for name in &names {
-        let range = book
-            .worksheet_range(name)
-            .map_err(|source| FisOkoError::Sheet {
+        let sheet_err = |source| FisOkoError::Sheet {
+            path: path.to_owned(),
+            sheet: name.clone(),
+            source,
+        };
+        let mut grid = GridBuilder::default();
+        match &mut book {
+            // Cell by cell: the used range a sheet declares (up to XFD1048576)
+            // never decides what is allocated, only the cells that hold something.
+            Sheets::Xlsx(x) => {
+                let mut cells = x
+                    .worksheet_cells_reader(name)
+                    .map_err(|e| sheet_err(e.into()))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| sheet_err(e.into()))? {
+                    let (r, c) = cell.get_position();
+                    grid.push(r, c, data_ref_text(cell.get_value()));
+                    if grid.full() {
+                        break;
+                    }
+                }
+            }
+            // .xls sheets are at most 65 536 × 256 cells by format.
+            other => {
+                let range = other.worksheet_range(name).map_err(sheet_err)?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                for (i, row) in range.rows().enumerate() {
+                    for (j, d) in row.iter().enumerate() {
+                        grid.push(r0 + i as u32, c0 + j as u32, cell_text(d));
+                    }
+                }
+            }
+        }
+        if grid.full() {
+            return Err(FisOkoError::TooLarge {
                 path: path.to_owned(),
                 sheet: name.clone(),
-                source,
-            })?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let grid: Vec<(u64, Vec<String>)> = (range.rows().enumerate())
-            .map(|(i, cells)| {
-                let mut row = vec![String::new(); c0 as usize];
-                row.extend(cells.iter().map(cell_text));
-                (u64::from(r0) + i as u64 + 1, row)
-            })
-            .collect();
+            });
+        }
+        let (grid, outside) = grid.finish();
         match read_sheet(&grid).map_err(|e| e.into_error(path, name))? {
             Some(mut sheet) => {
                 sheet.sheet = name.clone();
+                if let Some(Outside { count, line, col }) = outside {
+                    sheet.notes.push(Problem {
+                        line,
+                        column: Some(column_letter(col)),
+                        message: format!(
+                            "заполненных ячеек правее столбца {}: {count}; таблица ФИС ОКО так \
+                             далеко не заходит, они не прочитаны (первая — {}{line})",
+                            column_letter(MAX_COLUMNS as usize - 1),
+                            column_letter(col)
+                        ),
+                    });
+                }
                 out.sheets.push(sheet);
             }
             None => out.skipped_sheets.push(name.clone()),
@@ -240,6 +291,120 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
         });
     }
     Ok(out)
+}
+
+/// Columns read from a sheet: FIS OKO tables are a few dozen wide; a filled
+/// cell further right is counted and noted, not stored.
+const MAX_COLUMNS: u32 = 1024;
+/// Cells (filled or not, up to the last filled one of each row) one sheet may
+/// hold in memory: about 40 times the largest regional export.
+const MAX_SLOTS: usize = 64 << 20;
+
+/// A sheet's grid from its filled cells, in memory proportional to them.
+#[derive(Default)]
+struct GridBuilder {
+    /// (row, column, text) of the non-empty cells within [`MAX_COLUMNS`].
+    cells: Vec<(u32, u32, String)>,
+    /// Slots the dense rows will take.
+    slots: usize,
+    outside: Option<Outside>,
+}
+
+/// Filled cells right of [`MAX_COLUMNS`]: how many, and the first one's
+/// 1-based row and 0-based column.
+struct Outside {
+    count: u64,
+    line: u64,
+    col: usize,
+}
+
+/// A sheet's rows with their 1-based Excel row numbers.
+type Rows = Vec<(u64, Vec<String>)>;
+
+impl GridBuilder {
+    fn push(&mut self, row: u32, col: u32, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        if col >= MAX_COLUMNS {
+            let o = self.outside.get_or_insert(Outside {
+                count: 0,
+                line: u64::from(row) + 1,
+                col: col as usize,
+            });
+            o.count += 1;
+            return;
+        }
+        self.slots += col as usize + 1;
+        self.cells.push((row, col, text));
+    }
+
+    fn full(&self) -> bool {
+        self.slots > MAX_SLOTS
+    }
+
+    /// The rows that hold something, each as wide as its last filled cell,
+    /// with their 1-based Excel row numbers.
+    fn finish(mut self) -> (Rows, Option<Outside>) {
+        self.cells.sort_by_key(|&(r, c, _)| (r, c));
+        let mut grid: Rows = Vec::new();
+        for (r, c, text) in self.cells {
+            let line = u64::from(r) + 1;
+            if grid.last().is_none_or(|(l, _)| *l != line) {
+                grid.push((line, Vec::new()));
+            }
+            if let Some((_, row)) = grid.last_mut() {
+                let c = c as usize;
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                row[c] = text;
+            }
+        }
+        (grid, self.outside)
+    }
+}
+
+/// The most an xlsx's shared strings (held whole while its sheets are read) may
+/// take unpacked.
+const MAX_SHARED_STRINGS: u64 = 512 << 20;
+
+/// Refuses an xlsx whose shared-string table unpacks past [`MAX_SHARED_STRINGS`]
+/// (by the sizes its zip directory declares), before anything is unpacked.
+/// Files that are not zip archives are left to calamine to judge.
+fn check_shared_strings(path: &Path) -> Result<(), FisOkoError> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let size = zip
+        .by_name("xl/sharedStrings.xml")
+        .map_or(0, |entry| entry.size());
+    if size > MAX_SHARED_STRINGS {
+        return Err(FisOkoError::SharedStrings {
+            path: path.to_owned(),
+            megabytes: size >> 20,
+        });
+    }
+    Ok(())
+}
+
+/// A streamed xlsx cell as CSV text (see [`cell_text`]).
+fn data_ref_text(d: &DataRef<'_>) -> String {
+    match d {
+        DataRef::SharedString(s) => s.trim().to_owned(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            s.trim().to_owned()
+        }
+        DataRef::Empty => String::new(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::DateTime(t) => number_text(t.as_f64()),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::Error(e) => e.to_string(),
+    }
 }
 
 /// A sheet-level failure before the path and sheet name are known.

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use crate::error::LoadError;
-use crate::model::{Exam, Medal, MedalRow, School, TaskInfo, TaskLevel, TestKey};
+use crate::model::{Exam, Medal, MedalRow, TaskInfo, TaskLevel, TestKey};
 
 use super::columns::{ColumnMap, MEDALS, TASKS};
-use super::report::LoadReport;
+use super::report::{Level, LoadReport};
 use super::table::{Row, Table};
-use super::values;
+use super::values::{self, visible};
 
 /// A test key from the `exam, year, subject, grade` columns of a metadata row.
 pub(super) fn test_key(
@@ -25,15 +25,16 @@ pub(super) fn test_key(
             format!("неизвестный экзамен «{exam_s}»: нужно VPR, OGE или EGE (ВПР, ОГЭ, ЕГЭ)"),
         )
     })?;
-    let year = match values::integer(year_s) {
-        Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
-        _ => {
+    let year = match values::year(year_s) {
+        Ok(Some(y)) => y,
+        Ok(None) => {
             return Err((
                 "year",
-                year_s.to_owned(),
-                format!("неверный год «{year_s}»: нужно целое число, например 2025"),
+                String::new(),
+                "не заполнен столбец year (год)".into(),
             ));
         }
+        Err(why) => return Err(("year", year_s.to_owned(), why)),
     };
     let subject = values::subject(subject_s).ok_or_else(|| {
         (
@@ -81,6 +82,9 @@ pub fn load_tasks(
     let mut read = 0;
     table.for_each_row(|row| {
         read += 1;
+        if let Some(why) = row.malformed_reason(table.headers.len()) {
+            return report.reject(file, row.line, "", "", why);
+        }
         let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
         let key = match test_key(&row, keys) {
             Ok(k) => k,
@@ -102,40 +106,50 @@ pub fn load_tasks(
                 );
             }
         };
-        let max = match values::number(get(c_max)) {
-            Some(m) if m > 0.0 => m as f32,
+        // A bad maximum or level costs that field of this task, not the row:
+        // the maximum is then taken from the data, the level stays unknown.
+        let max_s = get(c_max);
+        let max = match values::number(max_s) {
+            Some(m) if m > 0.0 && m <= values::MAX_TASK_SCORE => Some(m as f32),
             _ => {
-                return report.reject(
+                report.note(
+                    Level::Warning,
                     file,
                     row.line,
-                    "max",
-                    get(c_max),
                     format!(
-                        "неверный максимальный балл «{}»: нужно число больше 0",
-                        get(c_max)
+                        "неверный максимальный балл «{}» задания {index} теста {key}: нужно \
+                         число больше 0 и не больше {}; максимум взят по наибольшему баллу в данных",
+                        visible(max_s),
+                        values::MAX_TASK_SCORE
                     ),
                 );
+                None
             }
         };
-        let level = match get(c_level).to_lowercase().as_str() {
+        let level_s = get(c_level);
+        let level = match level_s.to_lowercase().as_str() {
             "" => None,
             "basic" | "б" | "базовый" => Some(TaskLevel::Basic),
             "advanced" | "п" | "повышенный" => Some(TaskLevel::Advanced),
             "high" | "в" | "высокий" => Some(TaskLevel::High),
-            other => {
-                return report.reject(
+            _ => {
+                report.note(
+                    Level::Warning,
                     file,
                     row.line,
-                    "level",
-                    other,
-                    format!("неверный уровень «{other}»: нужно basic, advanced или high (Б, П, В)"),
+                    format!(
+                        "неверный уровень «{}» задания {index} теста {key}: нужно basic, \
+                         advanced или high (Б, П, В); уровень задания не учтён",
+                        visible(level_s)
+                    ),
                 );
+                None
             }
         };
         let info = TaskInfo {
             index,
-            max,
-            max_declared: true,
+            max: max.unwrap_or(0.0),
+            max_declared: max.is_some(),
             level,
             label: get(c_label).to_owned(),
         };
@@ -167,7 +181,7 @@ pub fn load_tasks(
 pub fn load_medals(
     table: &Table,
     file: &str,
-    schools: &[School],
+    schools: &super::schools::Schools,
     report: &mut LoadReport,
 ) -> Result<(Vec<MedalRow>, u64), LoadError> {
     let map = ColumnMap::build(&table.path, &table.headers, MEDALS, false)?;
@@ -177,29 +191,20 @@ pub fn load_medals(
     let mut read = 0;
     table.for_each_row(|row| {
         read += 1;
-        let year = match values::integer(row.get(c_year)) {
-            Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
-            _ => {
-                return report.reject(
-                    file,
-                    row.line,
-                    "year",
-                    row.get(c_year),
-                    format!(
-                        "неверный год «{}»: нужно целое число, например 2025",
-                        row.get(c_year)
-                    ),
-                );
+        if let Some(why) = row.malformed_reason(table.headers.len()) {
+            return report.reject(file, row.line, "", "", why);
+        }
+        let year = match values::year(row.get(c_year)) {
+            Ok(Some(y)) => y,
+            Ok(None) => {
+                let why = "не заполнен столбец year (год)";
+                return report.reject(file, row.line, "year", "", why);
             }
+            Err(why) => return report.reject(file, row.line, "year", row.get(c_year), why),
         };
-        let Ok(school) = schools.binary_search_by(|s| s.id.as_str().cmp(row.get(c_school))) else {
-            return report.reject(
-                file,
-                row.line,
-                "school",
-                row.get(c_school),
-                format!("ОО «{}» нет в schools.csv", row.get(c_school)),
-            );
+        let school = match schools.find(row.get(c_school)) {
+            Ok(i) => i,
+            Err(why) => return report.reject(file, row.line, "school", row.get(c_school), why),
         };
         let student = row.get(c_student);
         if student.is_empty() {

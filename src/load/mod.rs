@@ -38,55 +38,157 @@ pub struct Inventory {
     pub scales: Option<PathBuf>,
     pub medals: Option<PathBuf>,
     pub recheck: Option<PathBuf>,
-    /// Files the engine does not read (listed in the report).
-    pub ignored: Vec<PathBuf>,
+    /// Entries that are not read, with why (listed in files.csv).
+    pub skipped: Vec<Skipped>,
 }
 
-/// Sorts the folder's files into roles by name (case-insensitive).
+/// A folder entry that is not read.
+#[derive(Debug)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: String,
+    /// Its name is an input file's, so data may be missing (an error, not a remark).
+    pub input: bool,
+}
+
+/// What the name of a folder entry makes it.
+enum Role {
+    Schools,
+    Tasks,
+    Scales,
+    Medals,
+    Recheck,
+    Results,
+    Other,
+}
+
+fn role(name: &str) -> Role {
+    let name = name.to_lowercase();
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
+    match (stem, ext) {
+        ("schools", "csv") => Role::Schools,
+        ("tasks", "csv") => Role::Tasks,
+        ("scales", "csv") => Role::Scales,
+        ("medals", "csv") => Role::Medals,
+        ("recheck", "csv") => Role::Recheck,
+        (s, "csv" | "parquet") if s.starts_with("results") => Role::Results,
+        // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
+        (_, "xlsx" | "xlsm" | "xls") => Role::Results,
+        _ => Role::Other,
+    }
+}
+
+/// Why an entry cannot be read as a file, if it cannot: a link that leads
+/// nowhere or to itself, a folder, a pipe or a device (reading a pipe would
+/// wait forever).
+fn unreadable(path: &Path) -> Option<String> {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some("это папка, а не файл".to_owned()),
+        Ok(_) => Some("это не обычный файл (канал, сокет или устройство)".to_owned()),
+        Err(e) if link && e.kind() == std::io::ErrorKind::NotFound => {
+            Some("ссылка ведёт на файл, которого нет".to_owned())
+        }
+        Err(e) if link && e.raw_os_error() == Some(40) => {
+            Some("ссылка ведёт сама на себя (цикл ссылок)".to_owned())
+        }
+        Err(e) => Some(format!("не удаётся открыть: {e}")),
+    }
+}
+
+/// Sorts the folder's files into roles by name (case-insensitive). Every entry
+/// that is not read is in [`Inventory::skipped`] with why.
 pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
     let entries = std::fs::read_dir(folder).map_err(|_| RunError::NotAFolder {
         path: folder.to_owned(),
     })?;
-    let mut paths: Vec<PathBuf> = entries
+    let mut paths: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
-    paths.sort();
+    // By name regardless of case; of names equal but for case, the lower-case one first.
+    paths.sort_by_cached_key(|(n, _)| (n.to_lowercase(), *n != n.to_lowercase(), n.clone()));
     let mut inv = Inventory::default();
-    for p in paths {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
-        let slot = match (stem, ext) {
-            ("schools", "csv") => &mut inv.schools,
-            ("tasks", "csv") => &mut inv.tasks,
-            ("scales", "csv") => &mut inv.scales,
-            ("medals", "csv") => &mut inv.medals,
-            ("recheck", "csv") => &mut inv.recheck,
-            (s, "csv" | "parquet") if s.starts_with("results") => {
+    let mut skipped = Vec::new();
+    for (name, p) in paths {
+        let lock = name.starts_with("~$") || name.starts_with(".~lock.");
+        let role = role(&name);
+        let input = !lock && !matches!(role, Role::Other);
+        if lock {
+            let why =
+                "временный файл блокировки Excel или LibreOffice (книга открыта): не читается";
+            skipped.push(Skipped {
+                path: p,
+                why: why.to_owned(),
+                input,
+            });
+            continue;
+        }
+        if let Some(why) = unreadable(&p) {
+            skipped.push(Skipped {
+                path: p,
+                why,
+                input,
+            });
+            continue;
+        }
+        let slot = match role {
+            Role::Schools => &mut inv.schools,
+            Role::Tasks => &mut inv.tasks,
+            Role::Scales => &mut inv.scales,
+            Role::Medals => &mut inv.medals,
+            Role::Recheck => &mut inv.recheck,
+            Role::Results => {
                 inv.results.push(p);
                 continue;
             }
-            // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
-            (_, "xlsx" | "xlsm" | "xls") => {
-                inv.results.push(p);
-                continue;
-            }
-            _ => {
-                inv.ignored.push(p);
+            Role::Other => {
+                let why = "имя файла не из списка входных файлов (см. data/README.md): не читается";
+                skipped.push(Skipped {
+                    path: p,
+                    why: why.to_owned(),
+                    input,
+                });
                 continue;
             }
         };
-        *slot = Some(p);
+        match slot {
+            Some(first) => {
+                let first = first.file_name().map(|n| n.to_string_lossy().into_owned());
+                let why = format!(
+                    "имя совпадает с «{}» без учёта регистра букв; прочитан только тот файл",
+                    first.unwrap_or_default()
+                );
+                skipped.push(Skipped {
+                    path: p,
+                    why,
+                    input,
+                });
+            }
+            None => *slot = Some(p),
+        }
     }
     if inv.results.is_empty() {
+        let unread: Vec<String> = (skipped.iter())
+            .filter(|s| {
+                matches!(
+                    role(&s.path.file_name().unwrap_or_default().to_string_lossy()),
+                    Role::Results
+                )
+            })
+            .map(|s| format!("«{}» — {}", display_name(folder, &s.path), s.why))
+            .collect();
         return Err(RunError::NoResults {
             folder: folder.to_owned(),
+            unread: if unread.is_empty() {
+                String::new()
+            } else {
+                format!(" Не прочитаны: {}.", unread.join("; "))
+            },
         });
     }
+    inv.skipped = skipped;
     Ok(inv)
 }
 
@@ -132,6 +234,29 @@ fn open(
         Err(e) => stats.error = e.to_string(),
     }
     report.files.push(stats);
+    if let Ok(t) = &table
+        && t.undecoded.count > 0
+    {
+        let places: Vec<String> = (t.undecoded.first.iter())
+            .map(|(line, byte)| format!("строка {line}, байт {byte}"))
+            .collect();
+        report.note(
+            Level::Warning,
+            &file,
+            0,
+            format!(
+                "файл прочитан как UTF-8, но не все байты в нём допустимы в UTF-8 \
+                 (мест с такими байтами: {}, в тексте они заменены знаком «\u{FFFD}»): {}{}",
+                t.undecoded.count,
+                places.join("; "),
+                if t.undecoded.count > places.len() {
+                    " …"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
     table
 }
 
@@ -180,13 +305,14 @@ fn set_read(report: &mut LoadReport, file: &str, read: u64) {
 pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunError> {
     let inv = inventory(folder)?;
     let mut report = LoadReport::default();
-    for p in &inv.ignored {
-        report.note(
-            Level::Info,
-            &display_name(folder, p),
-            0,
-            "файл не используется: его имя не из списка входных файлов (см. data/README.md)",
-        );
+    for sk in &inv.skipped {
+        let why = sk.why.clone();
+        report.files.push(FileStats {
+            file: display_name(folder, &sk.path),
+            error: if sk.input { why.clone() } else { String::new() },
+            skipped: if sk.input { String::new() } else { why },
+            ..FileStats::default()
+        });
     }
     let name = |p: &Path| display_name(folder, p);
 
@@ -313,7 +439,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     }
     report.finish();
     let dataset = Dataset {
-        schools,
+        schools: schools.schools,
         tests: results.blocks,
         codes,
         medals,

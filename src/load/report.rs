@@ -47,6 +47,9 @@ pub struct FileStats {
     pub rows_rejected: u64,
     /// Set when the file could not be read at all.
     pub error: String,
+    /// Set when the file was not read on purpose (not an input file's name,
+    /// a lock file, a second file of the same name in other case …): why.
+    pub skipped: String,
 }
 
 /// Everything loading reports besides the data.

@@ -4,15 +4,13 @@
 //! [`super::assemble`].
 
 use crate::error::LoadError;
-use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, School, StrPool, TestKey};
+use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, StrPool, TestKey};
 
 use super::columns::{ColumnMap, RESULTS};
 use super::report::LoadReport;
+use super::schools::Schools;
 use super::table::{Row, Table};
 use super::values::{self, Score};
-
-/// Not given (class).
-pub const NO_CODE: u32 = u32::MAX;
 
 /// The parsed rows of one file, columnar.
 #[derive(Debug, Default)]
@@ -77,7 +75,7 @@ impl TestIndex {
 
 /// What the row parser needs besides the row.
 pub struct Context<'a> {
-    pub schools: &'a [School],
+    pub schools: &'a Schools,
     pub tests: &'a mut TestIndex,
     pub codes: &'a mut StrPool,
     pub report: &'a mut LoadReport,
@@ -134,7 +132,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
                 "столбцы не используются: {}",
                 map.unknown
                     .iter()
-                    .map(|h| format!("«{h}»"))
+                    .map(|h| format!("«{}»", values::visible(h)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -179,28 +177,14 @@ fn parse_row(
     cache: &mut Cache,
     raw: &mut RawWorks,
 ) -> Result<(), Problem> {
-    if row.ragged {
-        return Err(problem(
-            "",
-            "",
-            format!(
-                "полей в строке: {}, а в заголовке: {} (строка обрезана или сдвинута?)",
-                row.fields.len(),
-                c.width
-            ),
-        ));
+    if let Some(why) = row.malformed_reason(c.width) {
+        return Err(problem("", "", why));
     }
     let year_s = row.get(c.year);
-    let year = match values::integer(year_s) {
-        Ok(Some(y)) if (1990..=2100).contains(&y) => y as u16,
+    let year = match values::year(year_s) {
+        Ok(Some(y)) => y,
         Ok(None) => return Err(problem("year", "", "не заполнен столбец year (год)")),
-        _ => {
-            return Err(problem(
-                "year",
-                year_s,
-                format!("неверный год «{year_s}»: нужно целое число, например 2025"),
-            ));
-        }
+        Err(why) => return Err(problem("year", year_s, why)),
     };
     let exam_s = row.get(c.exam);
     let exam = Exam::parse(exam_s).ok_or_else(|| {
@@ -251,16 +235,7 @@ fn parse_row(
         ));
     }
     if school_s != cache.school_raw {
-        let idx = cx
-            .schools
-            .binary_search_by(|s| s.id.as_str().cmp(school_s))
-            .map_err(|_| {
-                problem(
-                    "school",
-                    school_s,
-                    format!("ОО «{school_s}» нет в schools.csv"),
-                )
-            })?;
+        let idx = (cx.schools.find(school_s)).map_err(|why| problem("school", school_s, why))?;
         cache.school = idx as u32;
         cache.school_raw = school_s.to_owned();
     }
@@ -274,20 +249,6 @@ fn parse_row(
             "не заполнен столбец student (код участника)",
         ));
     }
-    let variant = match c.variant.map(|v| (v, row.get(v))) {
-        None => 0,
-        Some((_, s)) => match values::integer(s) {
-            Ok(None) => 0,
-            Ok(Some(x)) if (1..=u16::MAX as i64).contains(&x) => x as u16,
-            _ => {
-                return Err(problem(
-                    "variant",
-                    s,
-                    format!("неверный вариант «{s}»: нужно целое число от 1"),
-                ));
-            }
-        },
-    };
     let start = raw.scores.len();
     let mut not_done = 0u8;
     for &(k, pos) in &map.tasks {
@@ -298,7 +259,19 @@ fn parse_row(
                 not_done = not_done.saturating_add(1);
                 raw.scores.push(0.0);
             }
-            Ok(Score::Value(v)) => raw.scores.push(v),
+            Ok(Score::Value(v)) if f64::from(v) <= values::MAX_TASK_SCORE => raw.scores.push(v),
+            Ok(Score::Value(_)) => {
+                raw.scores.truncate(start);
+                return Err(problem(
+                    &format!("t{k}"),
+                    s,
+                    format!(
+                        "балл «{s}» за задание {k} не может быть настоящим: ни в одной работе \
+                         ВПР, ОГЭ или ЕГЭ за задание не дают больше {} баллов",
+                        values::MAX_TASK_SCORE
+                    ),
+                ));
+            }
             Err(_) => {
                 raw.scores.truncate(start);
                 return Err(problem(
@@ -312,20 +285,51 @@ fn parse_row(
             }
         }
     }
-    let parsed = optional_numbers(row, c);
-    let (primary, mark, test_score, journal) = match parsed {
+    let primary = match primary(row, c) {
         Ok(v) => v,
         Err(p) => {
             raw.scores.truncate(start);
             return Err(p);
         }
     };
+    // Optional fields: a bad value costs the field (with a note), not the work.
+    let mut dropped = |(column, value, why): Problem| {
+        cx.report.note(
+            super::report::Level::Warning,
+            &raw.file,
+            row.line,
+            format!(
+                "столбец {column}: {why}; значение «{}» не учтено, работа использована",
+                values::visible(&value)
+            ),
+        );
+    };
+    let variant = optional(c.variant, row, 0, variant).unwrap_or_else(|p| {
+        dropped(p);
+        0
+    });
+    let mark =
+        optional(c.mark, row, NO_MARK, |s| mark_of(s, "mark", "отметка")).unwrap_or_else(|p| {
+            dropped(p);
+            NO_MARK
+        });
+    let journal = optional(c.journal, row, NO_MARK, |s| {
+        mark_of(s, "journal_mark", "отметка по журналу")
+    })
+    .unwrap_or_else(|p| {
+        dropped(p);
+        NO_MARK
+    });
+    let test_score = optional(c.test_score, row, NO_TEST_SCORE, test_score).unwrap_or_else(|p| {
+        dropped(p);
+        NO_TEST_SCORE
+    });
     raw.line.push(row.line);
     raw.test.push(test);
     raw.school.push(cache.school);
     raw.class.push(match c.class.map(|v| row.get(v)) {
         Some(s) if !s.is_empty() => cx.codes.push(s),
-        _ => NO_CODE,
+        _ => StrPool::NONE,
     });
     raw.student.push(cx.codes.push(student_s));
     raw.variant.push(variant);
@@ -337,48 +341,80 @@ fn parse_row(
     Ok(())
 }
 
-/// primary, mark, test_score, journal_mark.
-fn optional_numbers(row: &Row<'_>, c: &Cols) -> Result<(f32, u8, u8, u8), Problem> {
-    let primary = match c.primary.map(|p| row.get(p)) {
-        None | Some("") => f32::NAN,
+/// The primary score: NaN when not given.
+fn primary(row: &Row<'_>, c: &Cols) -> Result<f32, Problem> {
+    match c.primary.map(|p| row.get(p)) {
+        None | Some("") => Ok(f32::NAN),
         Some(s) => match values::number(s) {
-            Some(v) if v >= 0.0 => v as f32,
-            _ => {
-                return Err(problem(
-                    "primary",
-                    s,
-                    format!("неверный первичный балл «{s}»: нужно число не меньше 0"),
-                ));
-            }
+            Some(v) if (0.0..=values::MAX_PRIMARY).contains(&v) => Ok(v as f32),
+            Some(v) if v > values::MAX_PRIMARY => Err(problem(
+                "primary",
+                s,
+                format!(
+                    "первичный балл «{s}» не может быть настоящим: он больше {}",
+                    values::MAX_PRIMARY
+                ),
+            )),
+            _ => Err(problem(
+                "primary",
+                s,
+                format!("неверный первичный балл «{s}»: нужно число не меньше 0"),
+            )),
         },
-    };
-    let mark_in = |name: &str, what: &str, col: Option<usize>| -> Result<u8, Problem> {
-        match col.map(|p| row.get(p)) {
-            None | Some("") => Ok(NO_MARK),
-            Some(s) => match values::integer(s) {
-                Ok(Some(m)) if (2..=5).contains(&m) => Ok(m as u8),
-                _ => Err(problem(
-                    name,
-                    s,
-                    format!("неверная {what} «{s}»: нужно целое число от 2 до 5"),
-                )),
-            },
-        }
-    };
-    let mark = mark_in("mark", "отметка", c.mark)?;
-    let journal = mark_in("journal_mark", "отметка по журналу", c.journal)?;
-    let test_score = match c.test_score.map(|p| row.get(p)) {
-        None | Some("") => NO_TEST_SCORE,
-        Some(s) => match values::integer(s) {
-            Ok(Some(v)) if (0..=100).contains(&v) => v as u8,
-            _ => {
-                return Err(problem(
-                    "test_score",
-                    s,
-                    format!("неверный тестовый балл «{s}»: нужно целое число от 0 до 100"),
-                ));
-            }
-        },
-    };
-    Ok((primary, mark, test_score, journal))
+    }
+}
+
+/// An optional field: `none` when the column is absent or the field empty.
+fn optional<T>(
+    col: Option<usize>,
+    row: &Row<'_>,
+    none: T,
+    parse: impl Fn(&str) -> Result<T, Problem>,
+) -> Result<T, Problem> {
+    match col.map(|p| row.get(p)) {
+        None | Some("") => Ok(none),
+        Some(s) => parse(s),
+    }
+}
+
+fn variant(s: &str) -> Result<u16, Problem> {
+    match values::integer(s) {
+        Ok(Some(x)) if (1..=i64::from(u16::MAX)).contains(&x) => Ok(x as u16),
+        _ => Err(problem(
+            "variant",
+            s,
+            format!(
+                "неверный вариант «{}»: нужно целое число от 1",
+                values::visible(s)
+            ),
+        )),
+    }
+}
+
+fn mark_of(s: &str, name: &str, what: &str) -> Result<u8, Problem> {
+    match values::integer(s) {
+        Ok(Some(m)) if (2..=5).contains(&m) => Ok(m as u8),
+        _ => Err(problem(
+            name,
+            s,
+            format!(
+                "неверная {what} «{}»: нужно целое число от 2 до 5",
+                values::visible(s)
+            ),
+        )),
+    }
+}
+
+fn test_score(s: &str) -> Result<u8, Problem> {
+    match values::integer(s) {
+        Ok(Some(v)) if (0..=100).contains(&v) => Ok(v as u8),
+        _ => Err(problem(
+            "test_score",
+            s,
+            format!(
+                "неверный тестовый балл «{}»: нужно целое число от 0 до 100",
+                values::visible(s)
+            ),
+        )),
+    }
 }

@@ -15,7 +15,7 @@ use crate::model::{Scale, TestKey};
 
 use super::columns::{ColumnMap, SCALES};
 use super::meta::{key_cols, test_key};
-use super::report::LoadReport;
+use super::report::{Level, LoadReport};
 use super::table::Table;
 use super::values;
 
@@ -61,24 +61,48 @@ pub fn load(
     let mut read = 0;
     table.for_each_row(|row| {
         read += 1;
+        if let Some(why) = row.malformed_reason(table.headers.len()) {
+            return report.reject(file, row.line, "", "", why);
+        }
         let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
         let key = match test_key(&row, keys) {
             Ok(k) => k,
             Err((col, val, why)) => return report.reject(file, row.line, col, &val, why),
         };
-        let Some(min) = values::number(get(c_min)).filter(|v| *v >= 0.0) else {
+        let Some(min) =
+            values::number(get(c_min)).filter(|v| (0.0..=values::MAX_PRIMARY).contains(v))
+        else {
             return report.reject(
                 file,
                 row.line,
                 "min_score",
                 get(c_min),
                 format!(
-                    "неверный минимальный балл «{}»: нужно число не меньше 0",
-                    get(c_min)
+                    "неверный минимальный балл «{}»: нужно число от 0 до {}",
+                    values::visible(get(c_min)),
+                    values::MAX_PRIMARY
                 ),
             );
         };
-        let max = values::number(get(c_max)).map(|v| v as f32);
+        // A maximum no test has costs only that field.
+        let max = match values::number(get(c_max)) {
+            Some(v) if v > 0.0 && v <= values::MAX_PRIMARY => Some(v as f32),
+            None if get(c_max).is_empty() => None,
+            _ => {
+                report.note(
+                    Level::Warning,
+                    file,
+                    row.line,
+                    format!(
+                        "неверный максимальный балл «{}» шкалы {key}: нужно число больше 0 \
+                         и не больше {}; максимум шкалы не учтён",
+                        values::visible(get(c_max)),
+                        values::MAX_PRIMARY
+                    ),
+                );
+                None
+            }
+        };
         let mark = get(c_mark).to_lowercase();
         let p = parts.entry(key.clone()).or_default();
         let slot = match mark.as_str() {

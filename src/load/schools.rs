@@ -1,41 +1,66 @@
 //! schools.csv: one row per school.
 
+use std::collections::BTreeMap;
+
 use crate::error::LoadError;
 use crate::model::{Locality, School};
 
 use super::columns::{ColumnMap, SCHOOLS};
-use super::report::LoadReport;
+use super::report::{Level, LoadReport};
 use super::table::Table;
+use super::values::visible;
 
-/// Reads the schools, rejecting rows without an id, name or municipality and
-/// repeated ids (all copies of a repeated id are rejected unless identical).
+/// The schools read, and the ids whose rows could not be used with the reason,
+/// so that a work of such a school is rejected for that reason and not as
+/// «not in schools.csv».
+#[derive(Debug, Default)]
+pub struct Schools {
+    pub schools: Vec<School>,
+    pub unusable: BTreeMap<String, String>,
+}
+
+impl Schools {
+    /// The index of school `id`, or the Russian reason it cannot be used.
+    pub fn find(&self, id: &str) -> Result<usize, String> {
+        self.schools
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .map_err(|_| match self.unusable.get(id) {
+                Some(why) => format!(
+                    "строка ОО «{}» в schools.csv не принята: {why}",
+                    visible(id)
+                ),
+                None => format!("ОО «{}» нет в schools.csv", visible(id)),
+            })
+    }
+}
+
+/// Reads the schools. A row without an id, name or municipality is rejected;
+/// an unknown locality costs only that field (with a note); a repeated id keeps
+/// its first row and rejects the later ones, saying whether they were copies.
 pub fn load(
     table: &Table,
     file: &str,
     report: &mut LoadReport,
-) -> Result<(Vec<School>, u64), LoadError> {
+) -> Result<(Schools, u64), LoadError> {
     let map = ColumnMap::build(&table.path, &table.headers, SCHOOLS, false)?;
     let at = |name| map.get(SCHOOLS, name);
     let (c_id, c_name, c_mun) = (at("school"), at("name"), at("municipality"));
     let (c_kind, c_adv, c_loc) = (at("kind"), at("advanced_subjects"), at("locality"));
     let mut rows: Vec<(School, u64)> = Vec::new();
+    let mut unusable: BTreeMap<String, String> = BTreeMap::new();
     let mut read = 0;
     table.for_each_row(|row| {
         read += 1;
         let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
-        if row.ragged {
-            report.reject(
-                file,
-                row.line,
-                "",
-                "",
-                format!(
-                    "полей в строке: {}, а в заголовке: {} (строка обрезана или сдвинута?)",
-                    row.fields.len(),
-                    table.headers.len()
-                ),
-            );
-            return;
+        let mut reject = |column: &str, value: &str, why: String| {
+            if !get(c_id).is_empty() {
+                let because = format!("строка {}: {why}", row.line);
+                unusable.entry(get(c_id).to_owned()).or_insert(because);
+            }
+            report.reject(file, row.line, column, value, why);
+        };
+        if let Some(why) = row.malformed_reason(table.headers.len()) {
+            return reject("", "", why);
         }
         for (c, name, what) in [
             (c_id, "school", "логин ОО"),
@@ -43,9 +68,7 @@ pub fn load(
             (c_mun, "municipality", "муниципалитет"),
         ] {
             if get(c).is_empty() {
-                let why = format!("не заполнен столбец {name} ({what})");
-                report.reject(file, row.line, name, "", why);
-                return;
+                return reject(name, "", format!("не заполнен столбец {name} ({what})"));
             }
         }
         let loc = get(c_loc);
@@ -58,16 +81,18 @@ pub fn load(
                 Some(Locality::Rural)
             }
             _ => {
-                report.reject(
+                report.note(
+                    Level::Warning,
                     file,
                     row.line,
-                    "locality",
-                    loc,
                     format!(
-                        "неверный тип местности «{loc}»: нужно urban или rural (город или село)"
+                        "неверный тип местности «{}» у ОО «{}»: нужно urban или rural \
+                         (город или село); местность ОО считается неизвестной",
+                        visible(loc),
+                        visible(get(c_id))
                     ),
                 );
-                return;
+                None
             }
         };
         let advanced_subjects = get(c_adv)
@@ -87,42 +112,30 @@ pub fn load(
         ));
     })?;
     rows.sort_by(|a, b| a.0.id.cmp(&b.0.id).then(a.1.cmp(&b.1)));
-    let mut schools: Vec<School> = Vec::with_capacity(rows.len());
-    let mut i = 0;
-    while i < rows.len() {
-        let j = (i..rows.len())
-            .find(|&j| rows[j].0.id != rows[i].0.id)
-            .unwrap_or(rows.len());
-        let same = rows[i..j].iter().all(|(s, _)| same_school(s, &rows[i].0));
-        if same {
-            for (_, line) in &rows[i + 1..j] {
-                report.reject(
-                    file,
-                    *line,
-                    "school",
-                    &rows[i].0.id,
-                    format!("повтор строки {} (те же данные ОО)", rows[i].1),
-                );
-            }
-            schools.push(rows[i].0.clone());
-        } else {
-            let lines: Vec<String> = rows[i..j].iter().map(|(_, l)| l.to_string()).collect();
-            for (_, line) in &rows[i..j] {
-                report.reject(
-                    file,
-                    *line,
-                    "school",
-                    &rows[i].0.id,
+    let mut kept: Vec<(School, u64)> = Vec::with_capacity(rows.len());
+    for (school, line) in rows {
+        match kept.last() {
+            Some((first, first_line)) if first.id == school.id => {
+                let why = if same_school(first, &school) {
+                    format!("повтор строки {first_line} (те же данные ОО)")
+                } else {
                     format!(
-                        "логин ОО встречается в строках {} с разными данными; оставьте одну строку",
-                        lines.join(", ")
-                    ),
-                );
+                        "логин ОО уже встречался в строке {first_line} с другими данными; \
+                         использована строка {first_line}"
+                    )
+                };
+                report.reject(file, line, "school", &school.id, why);
             }
+            _ => kept.push((school, line)),
         }
-        i = j;
     }
-    Ok((schools, read))
+    let schools: Vec<School> = kept.into_iter().map(|(s, _)| s).collect();
+    // An id with a usable row elsewhere is not unusable.
+    let unusable = unusable
+        .into_iter()
+        .filter(|(id, _)| schools.binary_search_by(|s| s.id.as_str().cmp(id)).is_err())
+        .collect();
+    Ok((Schools { schools, unusable }, read))
 }
 
 fn same_school(a: &School, b: &School) -> bool {

@@ -41,15 +41,27 @@ pub struct Table {
     pub headers: Vec<String>,
     /// `None` for parquet and workbooks.
     pub dialect: Option<Dialect>,
+    /// Bytes of a UTF-8 file that did not decode (none for other sources).
+    pub undecoded: Undecoded,
     source: Source,
+}
+
+/// Why a row cannot be split into the header's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    /// A different number of fields than the header.
+    Ragged,
+    /// A quote opened on this line is not closed before the lines after it
+    /// stop making sense; reading went on from the next line.
+    UnclosedQuote,
 }
 
 /// One data row: its 1-based line (for parquet, its 1-based row number) and fields.
 pub struct Row<'a> {
     pub line: u64,
     pub fields: &'a StringRecord,
-    /// Set when the row has a different number of fields than the header.
-    pub ragged: bool,
+    /// Set when the row cannot be used as it is split.
+    pub malformed: Option<Malformed>,
 }
 
 impl Row<'_> {
@@ -57,26 +69,78 @@ impl Row<'_> {
     pub fn get(&self, col: usize) -> &str {
         self.fields.get(col).map(str::trim).unwrap_or("")
     }
+
+    /// The Russian reason to reject a malformed row (`width`: the header's fields).
+    pub fn malformed_reason(&self, width: usize) -> Option<String> {
+        Some(match self.malformed? {
+            Malformed::Ragged => format!(
+                "полей в строке: {}, а в заголовке: {width} (строка обрезана или сдвинута?)",
+                self.fields.len()
+            ),
+            Malformed::UnclosedQuote => "в строке открыта кавычка \", которая не закрыта до \
+                 конца строки; строка не прочитана, чтение продолжено со следующей строки"
+                .to_owned(),
+        })
+    }
+}
+
+/// Bytes that did not decode in a text that is otherwise UTF-8: how many, and
+/// where the first ones stand (1-based line, 1-based byte in that line).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Undecoded {
+    pub count: usize,
+    pub first: Vec<(u64, usize)>,
 }
 
 /// Decodes bytes: a BOM wins (UTF-8, UTF-16LE/BE as Excel's "Unicode text"),
-/// then valid UTF-8, else Windows-1251 (what Russian Excel saves as "CSV").
+/// then UTF-8 when the text is UTF-8 (a few stray bytes among many valid
+/// multi-byte characters do not change that: they become U+FFFD and are
+/// listed in [`Undecoded`]), else Windows-1251 (what Russian Excel saves as
+/// "CSV"). The choice is made on the whole text, not on its first bad byte.
 /// Takes the bytes by value so that a UTF-8 file is not copied.
-pub fn decode(mut bytes: Vec<u8>) -> (String, &'static str) {
+pub fn decode(mut bytes: Vec<u8>) -> (String, &'static str, Undecoded) {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         if enc == UTF_8 {
             bytes.drain(..bom_len);
         } else {
             let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-            return (text.into_owned(), enc.name());
+            return (text.into_owned(), enc.name(), Undecoded::default());
         }
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => (s, UTF_8.name()),
-        Err(e) => {
-            let (text, _) = WINDOWS_1251.decode_without_bom_handling(e.as_bytes());
-            (text.into_owned(), WINDOWS_1251.name())
+    let bytes = match String::from_utf8(bytes) {
+        Ok(s) => return (s, UTF_8.name(), Undecoded::default()),
+        Err(e) => e.into_bytes(),
+    };
+    // Windows-1251 Cyrillic letters are 0xC0..0xFF, which in UTF-8 must be
+    // followed by continuation bytes 0x80..0xBF that Russian text rarely has:
+    // read as UTF-8 it is almost all invalid. A UTF-8 file with a stray byte
+    // has many valid multi-byte characters per invalid one.
+    let mut multibyte = 0usize;
+    let mut undecoded = Undecoded::default();
+    let (mut line, mut line_start, mut at) = (1u64, 0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            if c == '\n' {
+                line += 1;
+                line_start = at + i + 1;
+            }
+            multibyte += usize::from(c.len_utf8() > 1);
         }
+        at += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            undecoded.count += 1;
+            if undecoded.first.len() < 5 {
+                undecoded.first.push((line, at - line_start + 1));
+            }
+            at += chunk.invalid().len();
+        }
+    }
+    if multibyte >= 10 * undecoded.count {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        (text, UTF_8.name(), undecoded)
+    } else {
+        let (text, _) = WINDOWS_1251.decode_without_bom_handling(&bytes);
+        (text.into_owned(), WINDOWS_1251.name(), Undecoded::default())
     }
 }
 
@@ -118,7 +182,7 @@ impl Table {
 
     /// Reads CSV from bytes already in memory (`path` names it in messages).
     pub fn from_csv_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, LoadError> {
-        let (text, encoding) = decode(bytes);
+        let (text, encoding, undecoded) = decode(bytes);
         if text.trim().is_empty() {
             return Err(LoadError::Empty {
                 path: path.to_owned(),
@@ -136,6 +200,23 @@ impl Table {
             }
             Err(e) => return Err(csv_error(path, &e)),
         }
+        // A header cell may hold a line break (Alt+Enter in Excel); a header
+        // over several lines is taken when the row after it has its width,
+        // else it is a quote left open that swallowed the file.
+        if line_breaks(&reader, record_start(&header, 0, 1, &text).0, 0, &text) > 0 {
+            let mut next = StringRecord::new();
+            let fits =
+                matches!(reader.read_record(&mut next), Ok(true)) && next.len() == header.len();
+            if !fits {
+                return Err(LoadError::Csv {
+                    path: path.to_owned(),
+                    line: 1,
+                    message:
+                        "в строке заголовка открыта кавычка, которая не закрыта до конца строки"
+                            .to_owned(),
+                });
+            }
+        }
         let headers = header.iter().map(|h| h.trim().to_owned()).collect();
         Ok(Table {
             path: path.to_owned(),
@@ -144,6 +225,7 @@ impl Table {
                 encoding,
                 delimiter,
             }),
+            undecoded,
             source: Source::Csv { text, delimiter },
         })
     }
@@ -159,6 +241,7 @@ impl Table {
             path: path.to_owned(),
             headers,
             dialect: None,
+            undecoded: Undecoded::default(),
             source: Source::Rows { rows },
         }
     }
@@ -189,42 +272,26 @@ impl Table {
             path: path.to_owned(),
             headers,
             dialect: None,
+            undecoded: Undecoded::default(),
             source: Source::Parquet { columns },
         })
     }
 
-    /// Calls `f` for each data row in file order. A CSV syntax error stops the
-    /// file there and is returned; the rows before it were delivered.
+    /// Calls `f` for each data row in file order. A row whose quote is left
+    /// open is delivered as [`Malformed::UnclosedQuote`] on its own line and
+    /// reading goes on from the line after it, so one stray quote costs one row.
     pub fn for_each_row(&self, mut f: impl FnMut(Row<'_>)) -> Result<(), LoadError> {
         let width = self.headers.len();
         match &self.source {
             Source::Csv { text, delimiter } => {
-                let mut reader = csv_reader(text, *delimiter);
-                let mut record = StringRecord::new();
-                let mut first = true;
-                loop {
-                    match reader.read_record(&mut record) {
-                        Ok(true) => {}
-                        Ok(false) => break,
-                        Err(e) => return Err(csv_error(&self.path, &e)),
-                    }
-                    if std::mem::take(&mut first) {
-                        continue; // the header
-                    }
-                    let line = record.position().map_or(0, |p| p.line());
-                    f(Row {
-                        line,
-                        fields: &record,
-                        ragged: record.len() != width,
-                    });
-                }
+                csv_rows(&self.path, text, *delimiter, width, &mut f)?;
             }
             Source::Rows { rows } => {
                 for (line, record) in rows {
                     f(Row {
                         line: *line,
                         fields: record,
-                        ragged: record.len() != width,
+                        malformed: (record.len() != width).then_some(Malformed::Ragged),
                     });
                 }
             }
@@ -247,13 +314,104 @@ impl Table {
                     f(Row {
                         line: i as u64 + 1,
                         fields: &record,
-                        ragged: false,
+                        malformed: None,
                     });
                 }
             }
         }
         Ok(())
     }
+}
+
+/// The data rows of CSV text (the header line skipped), resynchronising after
+/// a quote left open: a record that runs over several lines without the
+/// header's number of fields is such a quote, reported on its first line, and
+/// reading restarts at the line after it.
+fn csv_rows(
+    path: &Path,
+    text: &str,
+    delimiter: u8,
+    width: usize,
+    f: &mut impl FnMut(Row<'_>),
+) -> Result<(), LoadError> {
+    let mut record = StringRecord::new();
+    // Where the current reader started: byte offset and the line there.
+    let (mut offset, mut base_line) = (0usize, 1u64);
+    let mut header = true;
+    'restart: while offset < text.len() {
+        let mut reader = csv_reader(&text[offset..], delimiter);
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break 'restart,
+                Err(e) => return Err(csv_error(path, &e)),
+            }
+            let (start, line) = record_start(&record, offset, base_line, text);
+            if std::mem::take(&mut header) {
+                // The header is checked to be one line when the table is opened.
+                continue;
+            }
+            let broken = line_breaks(&reader, start, offset, text) > 0
+                && (record.len() != width || swallows_rows(&record, delimiter, width));
+            if broken {
+                f(Row {
+                    line,
+                    fields: &record,
+                    malformed: Some(Malformed::UnclosedQuote),
+                });
+                match text[start..].find('\n') {
+                    Some(nl) => {
+                        offset = start + nl + 1;
+                        base_line = line + 1;
+                        continue 'restart;
+                    }
+                    None => break 'restart,
+                }
+            }
+            f(Row {
+                line,
+                fields: &record,
+                malformed: (record.len() != width).then_some(Malformed::Ragged),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a field of a multi-line record holds a whole line that would be a
+/// row of the header's width by itself: the mark of a quote left open that
+/// happened to swallow a full row's worth of fields.
+fn swallows_rows(record: &StringRecord, delimiter: u8, width: usize) -> bool {
+    let delimiter = char::from(delimiter);
+    record.iter().any(|f| {
+        f.lines()
+            .skip(1)
+            .any(|l| width > 1 && l.matches(delimiter).count() + 1 >= width)
+    })
+}
+
+/// Where the record just read starts in `text` (byte, 1-based line): the
+/// reader's position may stand on the line break before it (the `\n` of a
+/// CRLF, blank lines), which is skipped here so that lines are right in files
+/// saved by Windows Excel.
+fn record_start(record: &StringRecord, offset: usize, base_line: u64, text: &str) -> (usize, u64) {
+    let (byte, line) = record
+        .position()
+        .map_or((0, 1), |p| (p.byte() as usize, p.line()));
+    let from = offset + byte;
+    let rest = &text[from.min(text.len())..];
+    let lead = rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+    let breaks = rest[..lead].matches('\n').count() as u64;
+    (from + lead, base_line + line - 1 + breaks)
+}
+
+/// Line breaks inside the record just read, its own terminator aside.
+fn line_breaks(reader: &csv::Reader<&[u8]>, start: usize, offset: usize, text: &str) -> usize {
+    let end = (offset + reader.position().byte() as usize).min(text.len());
+    text[start.min(end)..end]
+        .trim_end_matches(['\r', '\n'])
+        .matches('\n')
+        .count()
 }
 
 fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
@@ -280,17 +438,19 @@ mod tests {
     fn decodes_cp1251_and_bom() {
         // "школа" in Windows-1251.
         let cp = [0xF8, 0xEA, 0xEE, 0xEB, 0xE0];
-        assert_eq!(decode(cp.to_vec()), ("школа".to_owned(), "windows-1251"));
+        assert_eq!(decode(cp.to_vec()).0, "школа");
+        assert_eq!(decode(cp.to_vec()).1, "windows-1251");
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice("школа".as_bytes());
-        assert_eq!(decode(bom), ("школа".to_owned(), "UTF-8"));
+        assert_eq!(decode(bom).0, "школа");
         assert_eq!(decode(b"a,b".to_vec()).1, "UTF-8");
         // UTF-16LE with BOM, as Excel's "Unicode text".
         let utf16: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
             .chain("ab".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
-        assert_eq!(decode(utf16), ("ab".to_owned(), "UTF-16LE"));
+        let (text, enc, _) = decode(utf16);
+        assert_eq!((text.as_str(), enc), ("ab", "UTF-16LE"));
     }
 
     #[test]
@@ -310,7 +470,7 @@ mod tests {
         .unwrap();
         assert_eq!(t.headers, ["a", "b", "c"]);
         let mut seen = Vec::new();
-        t.for_each_row(|r| seen.push((r.line, r.get(0).to_owned(), r.ragged)))
+        t.for_each_row(|r| seen.push((r.line, r.get(0).to_owned(), r.malformed.is_some())))
             .unwrap();
         assert_eq!(
             seen,
@@ -320,6 +480,90 @@ mod tests {
                 (5, "7".to_owned(), true)
             ]
         );
+    }
+
+    fn rows_of(text: &[u8]) -> Vec<(u64, String, Option<Malformed>)> {
+        let t = Table::from_csv_bytes(Path::new("q.csv"), text.to_vec()).unwrap();
+        let mut seen = Vec::new();
+        t.for_each_row(|r| seen.push((r.line, r.get(0).to_owned(), r.malformed)))
+            .unwrap();
+        seen
+    }
+
+    #[test]
+    fn an_unclosed_quote_costs_one_line_and_reading_goes_on() {
+        let seen = rows_of(b"a;b;c\n1;2;3\n\"4;5;6\n7;8;9\n10;11;12\n");
+        assert_eq!(
+            seen,
+            [
+                (2, "1".to_owned(), None),
+                (
+                    3,
+                    "4;5;6\n7;8;9\n10;11;12".to_owned(),
+                    Some(Malformed::UnclosedQuote)
+                ),
+                (4, "7".to_owned(), None),
+                (5, "10".to_owned(), None),
+            ]
+        );
+        // Quote in the middle of a field, CRLF line ends, no final line break.
+        let seen = rows_of(b"a;b\r\nx;\"y\r\nz;w\r\nu;v");
+        let lines: Vec<_> = seen.iter().map(|(l, f, m)| (*l, f.as_str(), *m)).collect();
+        assert_eq!(lines[0].0, 2);
+        assert_eq!(lines[0].2, Some(Malformed::UnclosedQuote));
+        assert_eq!(&lines[1..], [(3, "z", None), (4, "u", None)]);
+        // A legitimate multi-line quoted field stays one row.
+        let seen = rows_of(b"a;b\n\"x\ny\";1\n2;3\n");
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1], (4, "2".to_owned(), None));
+    }
+
+    #[test]
+    fn lines_are_right_with_crlf_and_blank_lines() {
+        let lines = |t: &[u8]| {
+            rows_of(t)
+                .into_iter()
+                .map(|(l, f, _)| (l, f))
+                .collect::<Vec<_>>()
+        };
+        let want = [(2, "1".to_owned()), (4, "3".to_owned())];
+        assert_eq!(lines(b"a;b\r\n1;2\r\n\r\n3;4\r\n"), want);
+        assert_eq!(lines(b"a;b\n1;2\n\n3;4\n"), want);
+        assert_eq!(lines(b"a;b\r\n1;2\r\n\r\n3;4"), want);
+    }
+
+    #[test]
+    fn a_header_cell_may_hold_a_line_break() {
+        let t =
+            Table::from_csv_bytes(Path::new("h.csv"), b"a;\"b\nc\";d\n1;2;3\n".to_vec()).unwrap();
+        assert_eq!(t.headers, ["a", "b\nc", "d"]);
+        assert_eq!(
+            rows_of(b"a;\"b\nc\";d\n1;2;3\n"),
+            [(3, "1".to_owned(), None)]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_the_header_fails_the_file_at_line_1() {
+        let e = Table::from_csv_bytes(Path::new("h.csv"), b"a;\"b;c\n1;2;3\n".to_vec())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("строка 1"), "{e}");
+    }
+
+    #[test]
+    fn a_stray_byte_keeps_utf8_and_is_located() {
+        let mut bytes = "год;предмет;школа\nодин;два;три\n".as_bytes().to_vec();
+        bytes.insert(bytes.len() - 3, 0xFF);
+        let (text, enc, bad) = decode(bytes);
+        assert_eq!(enc, "UTF-8");
+        assert!(text.starts_with("год;предмет;школа\n"));
+        assert_eq!(bad.count, 1);
+        // The byte stands after «один;два;тр» on line 2.
+        assert_eq!(bad.first, [(2, "один;два;тр".len() + 1)]);
+        // Real Windows-1251 text is still read as such.
+        let (cp, enc, _) = decode(vec![0xE3, 0xEE, 0xE4, 0x3B, 0xF8, 0xEA, 0xEE, 0xEB, 0xE0]);
+        assert_eq!((cp.as_str(), enc), ("год;школа", "windows-1251"));
     }
 
     #[test]

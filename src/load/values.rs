@@ -39,6 +39,57 @@ pub fn integer(s: &str) -> Result<Option<i64>, NotANumber> {
     }
 }
 
+/// The largest score one task of any VPR, OGE or EGE test can carry is well
+/// under this; a larger value is a typing or export error. Every score, task
+/// maximum and total the engine keeps is bounded through it, so no value in the
+/// data decides how much memory a histogram or reference table takes.
+pub const MAX_TASK_SCORE: f64 = 100.0;
+
+/// The same bound for a primary (total) score.
+pub const MAX_PRIMARY: f64 = 1000.0;
+
+/// The years a procedure may carry: historic data back to 1950, plans up to 2100.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1950..=2100;
+
+/// Parses a year field: `Ok(None)` when empty, `Err` with the Russian reason
+/// (different for a number out of range and for text that is not a whole number).
+pub fn year(s: &str) -> Result<Option<u16>, String> {
+    match integer(s) {
+        Ok(None) => Ok(None),
+        Ok(Some(y)) if YEARS.contains(&y) => Ok(Some(y as u16)),
+        Ok(Some(y)) => Err(format!(
+            "год {y} вне допустимых пределов: нужен год от {} до {}",
+            YEARS.start(),
+            YEARS.end()
+        )),
+        Err(NotANumber) => Err(format!(
+            "неверный год «{}»: нужно целое число, например 2025",
+            s.trim()
+        )),
+    }
+}
+
+/// A value as a message shows it: control characters (a NUL byte, a stray
+/// carriage return) written as `[0x00]` instead of printed invisibly, and a
+/// very long text cut after 200 characters with the count of the rest.
+pub fn visible(s: &str) -> String {
+    const LIMIT: usize = 200;
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == LIMIT {
+            let rest = s.chars().count() - LIMIT;
+            out.push_str(&format!("… (ещё {rest} знаков)"));
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&format!("[0x{:02X}]", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parses a task score field.
 pub fn score(s: &str) -> Result<Score, NotANumber> {
     let t = s.trim();
@@ -102,6 +153,31 @@ mod tests {
         assert_eq!(integer("5,0"), Ok(Some(5)));
         assert_eq!(integer(""), Ok(None));
         assert_eq!(integer("4.5"), Err(NotANumber));
+    }
+
+    #[test]
+    fn visible_control_characters_and_long_texts() {
+        assert_eq!(visible("sch\0ool"), "sch[0x00]ool");
+        assert_eq!(visible("a\tb"), "a[0x09]b");
+        assert_eq!(visible("школа"), "школа");
+        let long = "я".repeat(250);
+        let v = visible(&long);
+        assert!(v.starts_with(&"я".repeat(200)), "{v}");
+        assert!(v.ends_with("… (ещё 50 знаков)"), "{v}");
+    }
+
+    #[test]
+    fn years_historic_and_out_of_range() {
+        assert_eq!(year("1989"), Ok(Some(1989)));
+        assert_eq!(year("1950"), Ok(Some(1950)));
+        assert_eq!(year("2100"), Ok(Some(2100)));
+        assert_eq!(year(" "), Ok(None));
+        let old = year("1949").unwrap_err();
+        assert!(old.contains("вне допустимых пределов"), "{old}");
+        assert!(!old.contains("целое число"), "{old}");
+        let text = year("2025 г.").unwrap_err();
+        assert!(text.contains("нужно целое число"), "{text}");
+        assert!(year("2025,5").unwrap_err().contains("нужно целое число"));
     }
 
     #[test]

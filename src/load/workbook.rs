@@ -99,7 +99,9 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
                 .iter()
                 .enumerate()
                 .map(|(i, t)| {
-                    t.max.map(|m| TaskInfo {
+                    // A maximum no real task has is treated as not given.
+                    let max = t.max.filter(|&m| m <= super::values::MAX_TASK_SCORE);
+                    max.map(|m| TaskInfo {
                         index: i as u16 + 1,
                         max: m as f32,
                         max_declared: true,
@@ -122,7 +124,7 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
                     Level::Warning,
                     file,
                     0,
-                    on_sheet("у части заданий в заголовке нет максимального балла: максимумы взяты по наибольшему баллу в данных"),
+                    on_sheet("у части заданий в заголовке нет максимального балла (или он больше возможного): максимумы взяты по наибольшему баллу в данных"),
                 ),
             }
         }

@@ -6,7 +6,7 @@
 //! cannot disagree. Headers are given in Russian where a translation is
 //! known; text stays text ([`xlsx_out`] never writes formulas).
 
-use super::xlsx_out::{Column, Kind, Sheet, Value, workbook_bytes};
+use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
 use crate::error::OutputError;
 
 /// Russian headers for the columns a methodist reads.
@@ -139,8 +139,9 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
 /// Excel's row limit (header included).
 pub const MAX_ROWS: usize = 1_048_576;
 
-/// A workbook with one sheet per (sheet name, plain CSV bytes).
-pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<Vec<u8>, OutputError> {
+/// A workbook with one sheet per (sheet name, plain CSV bytes), and the number
+/// of texts cut to fit a cell.
+pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<(Vec<u8>, usize), OutputError> {
     let tables: Vec<(Vec<Column>, Vec<Vec<Value>>)> = sheets
         .iter()
         .map(|(_, csv)| table(csv, what))
@@ -154,10 +155,14 @@ pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<Vec<u8>, Outpu
             rows,
         })
         .collect();
-    workbook_bytes(&sheets).map_err(|e| OutputError::Build {
+    let cut = (tables.iter().flat_map(|(_, rows)| rows.iter().flatten()))
+        .filter(|v| matches!(v, Value::Text(s) if fit_cell(s).is_some()))
+        .count();
+    let bytes = workbook_bytes(&sheets).map_err(|e| OutputError::Build {
         what: what.to_owned(),
         message: e.to_string(),
-    })
+    })?;
+    Ok((bytes, cut))
 }
 
 #[cfg(test)]

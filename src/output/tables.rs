@@ -220,6 +220,7 @@ pub fn file_rows(report: &LoadReport) -> Vec<FileStats> {
         .map(|f| FileStats {
             file: safe_text(&f.file),
             error: safe_text(&f.error),
+            skipped: safe_text(&f.skipped),
             ..f.clone()
         })
         .collect()

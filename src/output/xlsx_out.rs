@@ -12,6 +12,8 @@
 //!   or `@x` stay text and never become formulas; numbers never go through
 //!   string conversion either. A value of another type than its column's kind
 //!   is written as what it is (text in a number column stays text).
+//! * A text longer than Excel's cell limit ([`MAX_CELL_CHARS`]) is cut to it,
+//!   ending in [`CUT_MARKER`], instead of failing the workbook.
 //! * Percent columns take fractions: `Value::Num(0.25)` shows as `25%`.
 //! * `Value::Int` is stored as an Excel number (a double): exact to 2^53.
 //!   Non-finite numbers (NaN, ∞) have no Excel form and are left empty.
@@ -33,6 +35,21 @@ use rust_xlsxwriter::{
 pub const MAX_WIDTH: f64 = 50.0;
 /// The narrowest.
 const MIN_WIDTH: f64 = 6.0;
+/// The most characters Excel keeps in one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// What ends a text cut to fit a cell.
+pub const CUT_MARKER: &str = " … [обрезано]";
+
+/// `s` cut to fit one Excel cell, with [`CUT_MARKER`] at the end; `None` when it fits.
+pub fn fit_cell(s: &str) -> Option<String> {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        return None;
+    }
+    let keep = MAX_CELL_CHARS - CUT_MARKER.chars().count();
+    let mut cut: String = s.chars().take(keep).collect();
+    cut.push_str(CUT_MARKER);
+    Some(cut)
+}
 /// The fixed document creation date (year, month, day) written to docProps/core.xml.
 pub const CREATED: (u16, u8, u8) = (2000, 1, 1);
 /// Excel's paper size code for A4.
@@ -234,7 +251,10 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
             let written = match value {
                 Value::Empty => continue,
                 Value::Num(x) if !x.is_finite() => continue,
-                Value::Text(s) => ws.write_string_with_format(r32, c16, s, format),
+                Value::Text(s) => match fit_cell(s) {
+                    Some(cut) => ws.write_string_with_format(r32, c16, &cut, format),
+                    None => ws.write_string_with_format(r32, c16, s, format),
+                },
                 Value::Int(i) => ws.write_number_with_format(r32, c16, *i as f64, format),
                 Value::Num(x) => ws.write_number_with_format(r32, c16, *x, format),
                 Value::Bool(b) => ws.write_boolean_with_format(r32, c16, *b, format),

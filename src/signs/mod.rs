@@ -345,7 +345,7 @@ pub(crate) mod testing {
             test_score: Array1::from(vec![NO_TEST_SCORE; n]),
             journal: Array1::from(journal),
             variant: vec![0; n],
-            class: vec![u32::MAX; n],
+            class: vec![crate::model::StrPool::NONE; n],
             student: (0..n as u32).collect(),
             not_done: vec![0; n],
             mark_disagrees: vec![false; n],

@@ -6,6 +6,10 @@ mod cli;
 mod common;
 #[path = "suite/excel.rs"]
 mod excel;
+#[path = "suite/fuzz.rs"]
+mod fuzz;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/loading.rs"]
 mod loading;
 #[path = "suite/recheck.rs"]

@@ -1,0 +1,471 @@
+//! Hostile and broken input (issue «never abort, never lose a row, always say
+//! where»): one test per case, each with a small folder written on the fly.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{RESULTS, SCHOOLS, TASKS, analyze, folder, read, table};
+
+type Rows = Vec<std::collections::BTreeMap<String, String>>;
+
+fn rejected(out: &Path) -> Rows {
+    table(&out.join("rejected_rows.csv"))
+}
+
+fn files(out: &Path) -> Rows {
+    table(&out.join("files.csv"))
+}
+
+fn notes(out: &Path) -> String {
+    read(&out.join("notes.csv"))
+}
+
+fn file_row<'a>(files: &'a Rows, name: &str) -> &'a std::collections::BTreeMap<String, String> {
+    files
+        .iter()
+        .find(|f| f["file"] == name)
+        .unwrap_or_else(|| panic!("{name} not in files.csv: {files:?}"))
+}
+
+/// A copy of data/sample whose results files lose the columns `drop` picks
+/// (and without tasks.csv when `no_tasks`).
+fn sample_without(dir: &Path, drop: impl Fn(&str) -> bool, no_tasks: bool) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let dst = dir.join("data");
+    std::fs::create_dir_all(&dst).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if no_tasks && name == "tasks.csv" {
+            continue;
+        }
+        if !name.starts_with("results") {
+            std::fs::copy(&p, dst.join(&name)).unwrap();
+            continue;
+        }
+        let mut r = csv::Reader::from_path(&p).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let keep: Vec<usize> = (0..headers.len()).filter(|&i| !drop(&headers[i])).collect();
+        let mut w = csv::Writer::from_path(dst.join(&name)).unwrap();
+        w.write_record(keep.iter().map(|&i| &headers[i])).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            w.write_record(keep.iter().map(|&i| &rec[i])).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    dst
+}
+
+fn is_task(h: &str) -> bool {
+    h.strip_prefix('t')
+        .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn analyze_cli(data: &Path, out: &Path) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("obektiv")
+        .unwrap()
+        .args(["--quiet", "analyze"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sample_without_class_runs_end_to_end_with_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_without(tmp.path(), |h| h == "class", false);
+    let out = tmp.path().join("out");
+    let run = analyze_cli(&data, &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for f in [
+        "report.html",
+        "recheck_sample.csv",
+        "recheck_works.csv",
+        "cells.xlsx",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing: {err}");
+    }
+    // The works to re-check carry an empty class, not a made-up one.
+    let works = table(&out.join("recheck_works.csv"));
+    assert!(!works.is_empty());
+    assert!(works.iter().all(|w| w["class"].is_empty()));
+}
+
+#[test]
+fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_without(tmp.path(), |h| h == "variant" || is_task(h), false);
+    let out = tmp.path().join("out");
+    let run = analyze_cli(&data, &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    for f in ["report.html", "recheck_sample.csv", "cells.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing: {err}");
+    }
+    // tasks.csv still lists the tests' tasks: they are judged on totals, with a note.
+    assert!(notes(&out).contains("нет баллов за задания"));
+    let cells = table(&out.join("cells.csv"));
+    assert!(cells.iter().all(|c| !c["mean_primary"].is_empty()));
+}
+
+#[test]
+fn historic_years_are_used_and_impossible_ones_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = RESULTS.replace("2025,", "1989,");
+    let body = body.replacen(
+        "1989,VPR,MA,4,edu000003,4,302",
+        "1949,VPR,MA,4,edu000003,4,302",
+        1,
+    );
+    let body = body.replacen(
+        "1989,VPR,MA,4,edu000003,4,301",
+        "две тысячи,VPR,MA,4,edu000003,4,301",
+        1,
+    );
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", body.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(s.works, 7, "the 1989 works are used");
+    let rej = rejected(&out);
+    let why = |v: &str| rej.iter().find(|r| r["value"] == v).unwrap()["reason"].clone();
+    assert!(why("1949").contains("вне допустимых пределов"), "{rej:?}");
+    assert!(!why("1949").contains("целое число"));
+    assert!(why("две тысячи").contains("нужно целое число"));
+}
+
+#[test]
+fn absurd_task_and_primary_scores_are_rejected_rows_not_allocations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = RESULTS
+        .replacen(",101,1,1,2,2,5,5,5", ",101,1,1000000000,2,2,,5,5", 1)
+        .replacen(",102,2,1,1,0,2,3,4", ",102,2,1e12,1,0,,3,4", 1)
+        .replacen(",103,1,0,1,X,1,2,3", ",103,1,0,1,X,1e15,2,3", 1);
+    let data = tmp.path().join("data");
+    folder(&data, &[("results.csv", body.as_bytes())]);
+    std::fs::remove_file(data.join("tasks.csv")).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(s.rows_rejected, 3);
+    let rej = rejected(&out);
+    assert!(
+        rej.iter()
+            .filter(|r| r["column"] == "t1")
+            .all(|r| r["reason"].contains("не может быть настоящим")),
+        "{rej:?}"
+    );
+    assert!(
+        rej.iter()
+            .any(|r| r["column"] == "primary" && r["reason"].contains("больше 1000"))
+    );
+}
+
+#[test]
+fn an_unclosed_quote_costs_its_own_row_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 399 works: school 1, classes of one test; the quote opens on line 101.
+    let mut body = String::from("year,exam,subject,grade,school,class,student,t1,t2,t3\n");
+    for i in 0..399 {
+        let class = if i == 99 { "\"4А" } else { "4А" };
+        body.push_str(&format!(
+            "2025,VPR,MA,4,edu000001,{class},{},1,1,1\n",
+            1000 + i
+        ));
+    }
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", body.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    let f = files(&out);
+    let r = file_row(&f, "results.csv");
+    assert_eq!(
+        (
+            r["rows_read"].as_str(),
+            r["rows_used"].as_str(),
+            r["rows_rejected"].as_str()
+        ),
+        ("399", "398", "1")
+    );
+    assert_eq!(s.works, 398);
+    let rej = rejected(&out);
+    assert_eq!(rej.len(), 1);
+    assert_eq!(rej[0]["line"], "101");
+    assert!(rej[0]["reason"].contains("кавычка"), "{rej:?}");
+}
+
+#[test]
+fn a_bad_locality_costs_the_field_and_a_duplicate_id_keeps_the_first_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schools = SCHOOLS.replace("Южный район,ООШ,,rural", "Южный район,ООШ,,хутор")
+        + "edu000002,Другое название,Северный район,СОШ,,urban\n";
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(s.works, 9, "every work is used");
+    let rej = rejected(&out);
+    assert_eq!(rej.len(), 1, "{rej:?}");
+    assert_eq!(
+        (rej[0]["file"].as_str(), rej[0]["line"].as_str()),
+        ("schools.csv", "5")
+    );
+    assert!(
+        rej[0]["reason"].contains("использована строка 3"),
+        "{rej:?}"
+    );
+    assert!(notes(&out).contains("хутор"));
+    let cells = table(&out.join("cells.csv"));
+    assert!(cells.iter().any(|c| c["school"] == "edu000003"));
+}
+
+#[test]
+fn works_of_a_school_whose_row_was_rejected_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schools = SCHOOLS.replace("МКОУ Ивановская ООШ,Южный район", "МКОУ Ивановская ООШ,");
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let rej = rejected(&out);
+    let works: Vec<_> = rej.iter().filter(|r| r["file"] == "results.csv").collect();
+    assert_eq!(works.len(), 2);
+    for w in works {
+        assert!(!w["reason"].contains("нет в schools.csv"), "{w:?}");
+        assert!(w["reason"].contains("строка 4"), "{w:?}");
+        assert!(w["reason"].contains("municipality"), "{w:?}");
+    }
+}
+
+#[test]
+fn a_bad_tasks_row_costs_that_tasks_metadata_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let tasks = TASKS.replace("VPR,2025,MA,4,2,2,basic,2", "VPR,2025,MA,4,2,два,сложный,2");
+    std::fs::write(data.join("tasks.csv"), tasks).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    let n = notes(&out);
+    assert!(n.contains("«два»") && n.contains("«сложный»"), "{n}");
+}
+
+#[test]
+fn a_task_missing_from_tasks_csv_joins_the_test_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let tasks: String = TASKS
+        .lines()
+        .filter(|l| !l.contains(",3,2,high,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(data.join("tasks.csv"), tasks).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    assert!(notes(&out).contains("задания 3 нет в tasks.csv"));
+}
+
+#[test]
+fn a_megabyte_school_name_is_cut_in_excel_and_nothing_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "Ш".repeat(1 << 20);
+    let schools = SCHOOLS.replace("МКОУ Ивановская ООШ", &long);
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert!(s.failed.is_empty(), "{:?}", s.failed);
+    assert!(
+        s.written.iter().any(|w| w == "cells.xlsx"),
+        "{:?}",
+        s.written
+    );
+    assert!(out.join("report.html").is_file());
+    use calamine::{DataType, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("cells.xlsx")).unwrap();
+    let range = book.worksheet_range("Ячейки").unwrap();
+    let cut = range
+        .rows()
+        .flatten()
+        .filter_map(|d| d.get_string())
+        .find(|s| s.starts_with("ШШШ"))
+        .expect("the long name is in cells.xlsx");
+    assert_eq!(cut.chars().count(), 32_767);
+    assert!(cut.ends_with("[обрезано]"));
+    assert!(notes(&out).contains("обрезан"));
+}
+
+#[test]
+fn when_nothing_can_be_read_the_error_names_the_file_and_the_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", b"year,exam,subject\n2025,VPR,MA\n" as &[u8])],
+    );
+    let out = tmp.path().join("out");
+    let job = obektiv::Job {
+        data,
+        out,
+        config: obektiv::config::Config::default(),
+        progress: obektiv::progress::Progress::new(false),
+    };
+    let e = obektiv::analyze(&job)
+        .expect_err("nothing usable")
+        .to_string();
+    assert!(e.contains("results.csv"), "{e}");
+    assert!(e.contains("нет обязательных столбцов"), "{e}");
+    assert!(!e.contains("причины — в rejected_rows.csv"), "{e}");
+}
+
+#[test]
+fn a_stray_byte_does_not_turn_utf8_into_windows_1251() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "год,экзамен,предмет,параллель,логин,класс,код участника,вариант,t1,t2,t3,первичный балл,отметка,отметка по журналу";
+    let mut body = RESULTS.replacen(
+        "year,exam,subject,grade,school,class,student,variant,t1,t2,t3,primary,mark,journal_mark",
+        header,
+        1,
+    )
+    .into_bytes();
+    let at = body.len() - 3;
+    body.insert(at, 0xFF); // in the mark of the last line
+    let data = folder(&tmp.path().join("data"), &[("results.csv", &body)]);
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    let f = files(&out);
+    assert_eq!(file_row(&f, "results.csv")["encoding"], "UTF-8");
+    // The Russian header is read, so every work is; the garbled mark is dropped.
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    let n = notes(&out);
+    assert!(n.contains("не все байты в нём допустимы в UTF-8"), "{n}");
+    assert!(n.contains("строка 10, байт 43"), "{n}");
+    assert!(n.contains("results.csv,10,"), "{n}");
+}
+
+#[test]
+fn a_nul_byte_in_a_header_is_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = RESULTS.replacen("student", "stu\0dent", 1);
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", body.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    let job = obektiv::Job {
+        data,
+        out: out.clone(),
+        config: obektiv::config::Config::default(),
+        progress: obektiv::progress::Progress::new(false),
+    };
+    let e = obektiv::analyze(&job).err().unwrap().to_string();
+    assert!(e.contains("stu[0x00]dent"), "{e}");
+    assert!(!e.contains('\0'));
+    assert!(read(&out.join("files.csv")).contains("stu[0x00]dent"));
+}
+
+#[cfg(unix)]
+#[test]
+fn every_entry_not_read_is_in_files_csv_with_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::os::unix::fs::symlink("loop_b.csv", data.join("results_loop_a.csv")).unwrap();
+    std::os::unix::fs::symlink("results_loop_a.csv", data.join("loop_b.csv")).unwrap();
+    std::os::unix::fs::symlink("nowhere.csv", data.join("results_gone.csv")).unwrap();
+    std::fs::create_dir(data.join("results_folder.csv")).unwrap();
+    let fifo = data.join("results_pipe.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    std::fs::write(data.join("SCHOOLS.CSV"), SCHOOLS).unwrap();
+    std::fs::write(data.join("~$results.xlsx"), b"lock").unwrap();
+    std::fs::write(data.join("readme.txt"), b"notes").unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(s.works, 9);
+    let f = files(&out);
+    let why = |name: &str| {
+        let r = file_row(&f, name);
+        format!("{}{}", r["error"], r["skipped"])
+    };
+    assert!(why("results_loop_a.csv").contains("цикл"), "{f:?}");
+    assert!(why("results_gone.csv").contains("которого нет"), "{f:?}");
+    assert!(why("results_folder.csv").contains("папка"), "{f:?}");
+    assert!(why("results_pipe.csv").contains("не обычный файл"), "{f:?}");
+    assert!(why("SCHOOLS.CSV").contains("«schools.csv»"), "{f:?}");
+    assert!(why("~$results.xlsx").contains("блокировки"), "{f:?}");
+    assert!(why("readme.txt").contains("не из списка"), "{f:?}");
+    // Input files that could not be read make the run incomplete; the others do not.
+    assert!(!file_row(&f, "results_pipe.csv")["error"].is_empty());
+    assert!(file_row(&f, "readme.txt")["error"].is_empty());
+    assert!(s.incomplete());
+}
+
+/// A FIS OKO sheet of three works with one more value in the last cell Excel has.
+fn workbook_reaching_xfd(path: &Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "ВПР 2025 Математика 4 класс")
+        .unwrap();
+    ws.write_string(2, 0, "МБОУ СОШ № 1 (edu000001) | Кол-во участников: 3")
+        .unwrap();
+    let head = [
+        "Код участника",
+        "1 (1б)",
+        "2 (2б)",
+        "3 (2б)",
+        "Первичный балл",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(3, c as u16, *h).unwrap();
+    }
+    for (r, row) in [[101, 1, 2, 2, 5], [102, 1, 1, 0, 2], [103, 0, 1, 1, 2]]
+        .iter()
+        .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_number(4 + r as u32, c as u16, f64::from(*v))
+                .unwrap();
+        }
+    }
+    ws.write_string(1_048_575, 16_383, "конец").unwrap();
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn a_workbook_whose_used_range_reaches_the_last_cell_is_read_cell_by_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(&tmp.path().join("data"), &[]);
+    workbook_reaching_xfd(&data.join("vpr.xlsx"));
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    let f = files(&out);
+    let r = file_row(&f, "vpr.xlsx");
+    assert!(r["error"].is_empty(), "{r:?}");
+    assert_eq!((s.works, s.rows_rejected), (3, 0));
+    assert!(notes(&out).contains("XFD1048576"), "{}", notes(&out));
+}

@@ -3,11 +3,31 @@
 
 use std::path::PathBuf;
 
+/// The cause of an I/O failure in Russian: the common kinds in words, with the
+/// system's own text (often English) only for the rest.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::NotFound => "нет такого файла или папки",
+        K::PermissionDenied => "нет прав доступа",
+        K::AlreadyExists => "файл уже существует",
+        K::IsADirectory => "это папка, а не файл",
+        K::NotADirectory => "часть пути — не папка",
+        K::StorageFull => "на диске нет места",
+        K::ReadOnlyFilesystem => "диск доступен только для чтения",
+        K::InvalidData => "данные повреждены или не в той кодировке",
+        K::UnexpectedEof => "файл обрывается раньше времени",
+        K::OutOfMemory => "не хватает памяти",
+        _ => return format!("системная ошибка: {e}"),
+    };
+    words.to_owned()
+}
+
 /// A problem that stops one input file from being read at all.
 /// The run reports it and goes on with the other files where it can.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{path}: не удаётся прочитать файл: {source}")]
+    #[error("{path}: не удаётся прочитать файл: {}", io_reason(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -76,7 +96,7 @@ pub enum RunError {
 /// Writing an output file failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: не удаётся записать файл: {source}")]
+    #[error("{path}: не удаётся записать файл: {}", io_reason(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -89,7 +109,7 @@ pub enum OutputError {
 /// The configuration file is unreadable or holds a value out of range.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: не удаётся прочитать файл настроек: {source}")]
+    #[error("{path}: не удаётся прочитать файл настроек: {}", io_reason(source))]
     Io {
         path: PathBuf,
         #[source]

@@ -144,7 +144,10 @@ pub struct FisOkoBook {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FisOkoError {
-    #[error("{}: не удаётся открыть как книгу Excel ({source})", path.display())]
+    #[error(
+        "{}: файл не открывается как книга Excel: он повреждён, защищён паролем или это не книга xlsx/xls",
+        path.display()
+    )]
     Open {
         path: PathBuf,
         #[source]
@@ -164,7 +167,10 @@ pub enum FisOkoError {
         MAX_SHARED_STRINGS >> 20
     )]
     SharedStrings { path: PathBuf, megabytes: u64 },
-    #[error("{}, лист «{sheet}»: не удаётся прочитать лист ({source})", path.display())]
+    #[error(
+        "{}, лист «{sheet}»: лист не читается (часть книги повреждена)",
+        path.display()
+    )]
     Sheet {
         path: PathBuf,
         sheet: String,

@@ -93,7 +93,10 @@ fn unreadable(path: &Path) -> Option<String> {
         Err(e) if link && e.raw_os_error() == Some(40) => {
             Some("ссылка ведёт сама на себя (цикл ссылок)".to_owned())
         }
-        Err(e) => Some(format!("не удаётся открыть: {e}")),
+        Err(e) => Some(format!(
+            "не удаётся открыть: {}",
+            crate::error::io_reason(&e)
+        )),
     }
 }
 

@@ -163,7 +163,7 @@ pub enum XlsxOutError {
     },
     #[error("не удаётся собрать книгу xlsx: {0}")]
     Workbook(#[source] XlsxError),
-    #[error("{}: не удаётся записать файл ({source})", path.display())]
+    #[error("{}: не удаётся записать файл ({})", path.display(), crate::error::io_reason(source))]
     Write {
         path: PathBuf,
         #[source]

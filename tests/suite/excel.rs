@@ -124,7 +124,7 @@ fn a_broken_workbook_is_reported_and_the_run_goes_on() {
     let files = crate::common::table(&tmp.path().join("out/files.csv"));
     let row = files.iter().find(|f| f["file"] == "export.xlsx").unwrap();
     assert!(
-        row["error"].contains("не удаётся открыть как книгу Excel"),
+        row["error"].contains("файл не открывается как книга Excel"),
         "{row:?}"
     );
 }

@@ -334,7 +334,7 @@ fn fatal_problems_name_file_and_sheet() {
     let junk = TempBook::from_bytes("junk.xlsx", b"not a workbook");
     let e = read_workbook(junk.path()).unwrap_err().to_string();
     assert!(
-        e.contains("junk.xlsx: не удаётся открыть как книгу Excel"),
+        e.contains("junk.xlsx: файл не открывается как книга Excel"),
         "{e}"
     );
 }

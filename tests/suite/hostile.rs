@@ -26,6 +26,15 @@ fn file_row<'a>(files: &'a Rows, name: &str) -> &'a std::collections::BTreeMap<S
         .unwrap_or_else(|| panic!("{name} not in files.csv: {files:?}"))
 }
 
+/// The common folder with one file replaced (`name`, text), analysed:
+/// the summary and the output folder.
+fn run_with(tmp: &Path, name: &str, text: &str) -> (obektiv::Summary, PathBuf) {
+    let data = folder(&tmp.join("data"), &[("results.csv", RESULTS.as_bytes())]);
+    std::fs::write(data.join(name), text).unwrap();
+    let out = tmp.join("out");
+    (analyze(&data, &out), out)
+}
+
 /// A copy of data/sample whose results files lose the columns `drop` picks
 /// (and without tasks.csv when `no_tasks`).
 fn sample_without(dir: &Path, drop: impl Fn(&str) -> bool, no_tasks: bool) -> PathBuf {
@@ -206,13 +215,7 @@ fn a_bad_locality_costs_the_field_and_a_duplicate_id_keeps_the_first_row() {
     let tmp = tempfile::tempdir().unwrap();
     let schools = SCHOOLS.replace("Южный район,ООШ,,rural", "Южный район,ООШ,,хутор")
         + "edu000002,Другое название,Северный район,СОШ,,urban\n";
-    let data = folder(
-        &tmp.path().join("data"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
-    std::fs::write(data.join("schools.csv"), schools).unwrap();
-    let out = tmp.path().join("out");
-    let s = analyze(&data, &out);
+    let (s, out) = run_with(tmp.path(), "schools.csv", &schools);
     assert_eq!(s.works, 9, "every work is used");
     let rej = rejected(&out);
     assert_eq!(rej.len(), 1, "{rej:?}");
@@ -233,13 +236,7 @@ fn a_bad_locality_costs_the_field_and_a_duplicate_id_keeps_the_first_row() {
 fn works_of_a_school_whose_row_was_rejected_say_so() {
     let tmp = tempfile::tempdir().unwrap();
     let schools = SCHOOLS.replace("МКОУ Ивановская ООШ,Южный район", "МКОУ Ивановская ООШ,");
-    let data = folder(
-        &tmp.path().join("data"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
-    std::fs::write(data.join("schools.csv"), schools).unwrap();
-    let out = tmp.path().join("out");
-    analyze(&data, &out);
+    let (_, out) = run_with(tmp.path(), "schools.csv", &schools);
     let rej = rejected(&out);
     let works: Vec<_> = rej.iter().filter(|r| r["file"] == "results.csv").collect();
     assert_eq!(works.len(), 2);
@@ -253,14 +250,8 @@ fn works_of_a_school_whose_row_was_rejected_say_so() {
 #[test]
 fn a_bad_tasks_row_costs_that_tasks_metadata_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = folder(
-        &tmp.path().join("data"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
     let tasks = TASKS.replace("VPR,2025,MA,4,2,2,basic,2", "VPR,2025,MA,4,2,два,сложный,2");
-    std::fs::write(data.join("tasks.csv"), tasks).unwrap();
-    let out = tmp.path().join("out");
-    let s = analyze(&data, &out);
+    let (s, out) = run_with(tmp.path(), "tasks.csv", &tasks);
     assert_eq!((s.works, s.rows_rejected), (9, 0));
     let n = notes(&out);
     assert!(n.contains("«два»") && n.contains("«сложный»"), "{n}");
@@ -269,18 +260,12 @@ fn a_bad_tasks_row_costs_that_tasks_metadata_only() {
 #[test]
 fn a_task_missing_from_tasks_csv_joins_the_test_with_a_note() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = folder(
-        &tmp.path().join("data"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
     let tasks: String = TASKS
         .lines()
         .filter(|l| !l.contains(",3,2,high,"))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(data.join("tasks.csv"), tasks).unwrap();
-    let out = tmp.path().join("out");
-    let s = analyze(&data, &out);
+    let (s, out) = run_with(tmp.path(), "tasks.csv", &tasks);
     assert_eq!((s.works, s.rows_rejected), (9, 0));
     assert!(notes(&out).contains("задания 3 нет в tasks.csv"));
 }
@@ -290,13 +275,7 @@ fn a_megabyte_school_name_is_cut_in_excel_and_nothing_fails() {
     let tmp = tempfile::tempdir().unwrap();
     let long = "Ш".repeat(1 << 20);
     let schools = SCHOOLS.replace("МКОУ Ивановская ООШ", &long);
-    let data = folder(
-        &tmp.path().join("data"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
-    std::fs::write(data.join("schools.csv"), schools).unwrap();
-    let out = tmp.path().join("out");
-    let s = analyze(&data, &out);
+    let (s, out) = run_with(tmp.path(), "schools.csv", &schools);
     assert!(s.failed.is_empty(), "{:?}", s.failed);
     assert!(
         s.written.iter().any(|w| w == "cells.xlsx"),

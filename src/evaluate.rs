@@ -26,8 +26,8 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::RunError;
+use crate::evidence::assess;
 use crate::progress::Progress;
-use crate::risk::combine;
 use crate::signs::{REGISTRY, run};
 use crate::simulate::{Intensity, SimOptions, simulate};
 
@@ -81,7 +81,7 @@ pub struct DetailRow {
     pub selective: bool,
     pub n: usize,
     pub marker: bool,
-    pub risk: f64,
+    pub evidence: f64,
     /// Per sign: `id:p/q` (empty when not evaluated), `;`-separated.
     pub signs: String,
 }
@@ -168,6 +168,10 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
     let mut honest = Tally::default();
     let mut honest_selective = Tally::default();
     let mut risks: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    // School-years: manipulating ones per intensity, honest ones pooled.
+    let mut schools_manipulating: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut schools_honest = Tally::default();
+    let (mut listed_total, mut listed_distinct) = (0u64, 0u64);
     // Per sign: [cells with p, p <= .05, p <= .01, p <= .001, fired].
     let mut calib = vec![[0u64; 5]; REGISTRY.len()];
     let mut detail = Vec::new();
@@ -187,8 +191,37 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
             let truth = read_truth(&dir.join("truth.csv"))?;
             let loaded = crate::load::load_folder(&dir, &Progress::new(false))?;
             let data = &loaded.dataset;
-            let results = run(data, &opts.config.signs);
-            let verdicts = combine(&results, &opts.config.signs);
+            let mut results = run(data, &opts.config.signs);
+            let ev = assess(
+                data,
+                &mut results,
+                &opts.config.signs,
+                opts.config.lists.persistence_weight,
+            );
+            let verdicts = &ev.cells;
+            let manipulating: std::collections::BTreeSet<(u16, &str)> =
+                (truth.iter().filter(|(_, (kind, _))| kind != "none"))
+                    .map(|(k, _)| (k.0, k.4.as_str()))
+                    .collect();
+            for sy in ev.school_years.values() {
+                let id = data.schools[sy.school as usize].id.as_str();
+                if manipulating.contains(&(sy.year, id)) {
+                    schools_manipulating
+                        .entry(intensity.code().to_owned())
+                        .or_default()
+                        .add(sy.listed, &[]);
+                } else {
+                    schools_honest.add(sy.listed, &[]);
+                }
+            }
+            let mut listed: Vec<(u16, f64)> = (ev.school_years.values())
+                .filter(|sy| sy.listed)
+                .map(|sy| (sy.year, sy.evidence))
+                .collect();
+            listed_total += listed.len() as u64;
+            listed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            listed.dedup();
+            listed_distinct += listed.len() as u64;
             for (i, &(t, c)) in data.cell_index().iter().enumerate() {
                 let block = &data.tests[t];
                 let span = block.cells[c];
@@ -227,7 +260,7 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
                     if school.selective_for(&block.key.subject) {
                         honest_selective.add(v.marker, &fired);
                     }
-                    r.1.push(v.risk);
+                    r.1.push(v.evidence);
                 } else {
                     let signs: Vec<String> = REGISTRY
                         .iter()
@@ -254,14 +287,14 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
                         selective: school.selective_for(&block.key.subject),
                         n: span.len(),
                         marker: v.marker,
-                        risk: v.risk,
+                        evidence: v.evidence,
                         signs: signs.join(";"),
                     });
                     manipulated
                         .entry((kind, intensity.code().to_owned()))
                         .or_default()
                         .add(v.marker, &fired);
-                    r.0.push(v.risk);
+                    r.0.push(v.evidence);
                 }
             }
             std::fs::remove_dir_all(&dir).ok();
@@ -297,6 +330,22 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
         "all",
         &honest_selective,
     ));
+    for (i, t) in &schools_manipulating {
+        rows.push(row("schools: manipulating, listed", i, t));
+    }
+    rows.push(row(
+        "schools: honest, listed (false positives)",
+        "all",
+        &schools_honest,
+    ));
+    rows.push(EvalRow {
+        group: "schools: listed with distinct evidence".to_owned(),
+        intensity: "all".to_owned(),
+        cells: listed_total,
+        flagged: listed_distinct,
+        rate: (listed_total > 0).then(|| listed_distinct as f64 / listed_total as f64),
+        by_sign: String::new(),
+    });
     let mut auc_rows = Vec::new();
     let (mut all_pos, mut all_neg) = (Vec::new(), Vec::new());
     for (i, (p, n)) in &risks {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod describe;
 pub mod error;
 pub mod evaluate;
+pub mod evidence;
 pub mod load;
 pub mod model;
 pub mod output;
@@ -129,7 +130,7 @@ pub fn write_quality(
 pub struct Analysis {
     pub cells: Vec<(usize, usize, describe::Descriptives)>,
     pub results: signs::SignResults,
-    pub verdicts: Vec<risk::CellVerdict>,
+    pub evidence: evidence::Evidence,
     pub list: Vec<risk::ListEntry>,
     pub objective: Vec<risk::ObjectiveEntry>,
     pub sample: Option<sample::Sample>,
@@ -140,17 +141,22 @@ pub struct Analysis {
 pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Analysis {
     let cells = describe::all_cells(data);
     let spinner = progress.spinner("проверка признаков");
-    let results = signs::run(data, &config.signs);
+    let mut results = signs::run(data, &config.signs);
+    let evidence = evidence::assess(
+        data,
+        &mut results,
+        &config.signs,
+        config.lists.persistence_weight,
+    );
     spinner.finish_and_clear();
-    let verdicts = risk::combine(&results, &config.signs);
-    let list = risk::risk_list(data, &results, &verdicts, &config.lists);
-    let objective = risk::objective_list(data, &results, &config.lists);
-    let sample = sample::draw(data, &results, &verdicts, &list, &config.sample);
-    let recheck = recheck::analyze(data, &verdicts, sample.as_ref(), &config.sample);
+    let list = risk::risk_list(data, &results, &evidence);
+    let objective = risk::objective_list(data, &evidence, &config.lists);
+    let sample = sample::draw(data, &results, &evidence, &list, &config.sample);
+    let recheck = recheck::analyze(data, &evidence.cells, sample.as_ref(), &config.sample);
     Analysis {
         cells,
         results,
-        verdicts,
+        evidence,
         list,
         objective,
         sample,
@@ -266,7 +272,7 @@ fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &Loa
     });
     if a.cells.len() < MAX_ROWS {
         e.emit_xlsx("cells.xlsx", || {
-            let rows = tables::cell_rows(data, &a.cells, &a.verdicts, report);
+            let rows = tables::cell_rows(data, &a.cells, &a.evidence.cells, report);
             Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
         });
     } else {
@@ -315,7 +321,7 @@ fn nothing_usable(report: &LoadReport) -> String {
 
 fn count_sample(summary: &mut Summary, a: &Analysis) {
     summary.listed = a.list.len();
-    summary.marked_cells = a.verdicts.iter().filter(|v| v.marker).count();
+    summary.marked_cells = a.evidence.cells.iter().filter(|v| v.marker).count();
     if let Some(s) = &a.sample {
         summary.sampled_schools = s
             .schools
@@ -372,7 +378,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     };
     e.emit("cells.csv", || {
         csv_bytes(
-            &tables::cell_rows(data, &a.cells, &a.verdicts, report),
+            &tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
             d,
             "cells.csv",
         )
@@ -381,7 +387,11 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         csv_bytes(&tables::region_rows(data), d, "region.csv")
     });
     e.emit("findings.csv", || {
-        csv_bytes(&lists::finding_rows(data, &a.results), d, "findings.csv")
+        csv_bytes(
+            &lists::finding_rows(data, &a.results, &a.evidence.cells),
+            d,
+            "findings.csv",
+        )
     });
     e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
     e.emit("objective_list.csv", || {

@@ -1,8 +1,9 @@
 //! «Карта риска»: every school as a point, its result on the x axis (whatever the
 //! report uses: mean share of the maximum, a standardized score…, named by
-//! `x_label`) and its risk of non-objective results (0–1) on the y axis. Schools on
-//! the risk list are filled dark triangles, the others hollow gray circles; the
-//! dashed line is the list's risk threshold when given. The `label_top` riskiest
+//! `x_label`) and the strength of its signs of non-objective results on the y
+//! axis (the evidence score, −lg p, from 0 up). Schools on the risk list are
+//! filled dark triangles, the others hollow gray circles; the dashed line is the
+//! list's threshold when given. The `label_top` riskiest
 //! schools are named beside their points, labels pushed apart so they never overlap.
 //!
 //! Points with a non-finite coordinate are skipped; none left gives «нет данных».
@@ -35,7 +36,7 @@ pub struct RiskMap {
 pub struct RiskPoint {
     pub name: String,
     pub result: f64,
-    /// In `0..=1`; a negative risk is drawn at 0, one above 1 stretches the axis.
+    /// The evidence score (0 and up); a negative one is drawn at 0.
     pub risk: f64,
     /// On the risk list.
     pub listed: bool,
@@ -109,7 +110,12 @@ impl Chart for RiskMap {
             ((hi + pad) / step).ceil() * step,
         );
         let x_dec = scale::decimals_for(step);
-        let y_max = points.iter().map(|p| p.risk).fold(1.0, f64::max);
+        let top = (points.iter().map(|p| p.risk))
+            .chain(self.threshold.filter(|t| t.is_finite()))
+            .fold(1.0, f64::max);
+        let y_step = scale::nice_step(top * 1.05, 8);
+        let y_max = (top * 1.05 / y_step).ceil() * y_step;
+        let y_dec = scale::decimals_for(y_step);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(MARGIN)
             .margin_right(2 * MARGIN)
@@ -119,13 +125,13 @@ impl Chart for RiskMap {
             .y_label_area_size(90)
             .build_cartesian_2d(
                 scale::Axis::new(x_lo, x_hi, scale::ticks(x_lo, x_hi, step)),
-                scale::Axis::new(0.0, y_max, scale::ticks(0.0, y_max, 0.1)),
+                scale::Axis::new(0.0, y_max, scale::ticks(0.0, y_max, y_step)),
             )?;
         scale::house_mesh(&mut chart.configure_mesh())
             .x_desc(common::desc(&self.x_label, area.dim_in_pixel().0, 90))
-            .y_desc("Риск необъективности")
+            .y_desc("Сила признаков (−lg p)")
             .x_label_formatter(&|v| format::fmt_num(*v, x_dec))
-            .y_label_formatter(&|v| format::fmt_num(*v, 1))
+            .y_label_formatter(&|v| format::fmt_num(*v, y_dec))
             .draw()?;
 
         if let Some(t) = self.threshold.filter(|t| t.is_finite()) {

@@ -24,6 +24,8 @@ pub struct FindingRow {
     pub evaluated: bool,
     pub statistic: Option<f64>,
     pub p_value: Option<f64>,
+    /// The p-value against the sign's null fitted on the region (crate::evidence).
+    pub p_calibrated: Option<f64>,
     pub q_value: Option<f64>,
     pub effect: Option<f64>,
     pub fired: bool,
@@ -31,7 +33,11 @@ pub struct FindingRow {
     pub reason: String,
 }
 
-pub fn finding_rows(data: &Dataset, results: &SignResults) -> Vec<FindingRow> {
+pub fn finding_rows(
+    data: &Dataset,
+    results: &SignResults,
+    cells: &[crate::evidence::CellVerdict],
+) -> Vec<FindingRow> {
     let index = data.cell_index();
     let mut rows = Vec::with_capacity(index.len() * REGISTRY.len());
     for (i, &(t, c)) in index.iter().enumerate() {
@@ -49,6 +55,7 @@ pub fn finding_rows(data: &Dataset, results: &SignResults) -> Vec<FindingRow> {
                 evaluated: f.evaluated,
                 statistic: round(f.statistic, 4),
                 p_value: f.p_value.map(sig6),
+                p_calibrated: cells[i].calibrated[s].map(sig6),
                 q_value: f.q_value.map(sig6),
                 effect: round(f.effect, 4),
                 fired: f.fired,
@@ -65,13 +72,22 @@ pub fn finding_rows(data: &Dataset, results: &SignResults) -> Vec<FindingRow> {
 }
 
 /// Six significant digits (p-values span many orders of magnitude).
-fn sig6(x: f64) -> f64 {
+pub fn sig6(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
     let mag = x.abs().log10().floor() as i32;
     let f = 10f64.powi(5 - mag);
     (x * f).round() / f
+}
+
+/// A p-value as text: six significant digits, in exponent form below 0.001.
+fn p_text(p: f64) -> String {
+    if p != 0.0 && p.abs() < 1e-3 {
+        format!("{:.5e}", p)
+    } else {
+        sig6(p).to_string()
+    }
 }
 
 /// risk_list.csv: one column per cell kind present in the data.
@@ -100,7 +116,19 @@ pub fn risk_list_bytes(
         .map(String::from)
         .to_vec();
     header.extend(kinds.iter().cloned());
-    header.extend(["markers", "consecutive_years", "risk", "reasons"].map(String::from));
+    header.extend(
+        [
+            "markers",
+            "consecutive_years",
+            "evidence",
+            "p_value",
+            "weight",
+            "q_value",
+            "risk",
+            "reasons",
+        ]
+        .map(String::from),
+    );
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|e| {
@@ -118,6 +146,10 @@ pub fn risk_list_bytes(
             );
             r.push(e.markers.to_string());
             r.push(e.consecutive_years.to_string());
+            r.push(format!("{:.3}", e.evidence));
+            r.push(p_text(e.p_value));
+            r.push(format!("{:.3}", e.weight));
+            r.push(p_text(e.q_value));
             r.push(format!("{:.4}", e.risk));
             r.push(safe_text(&format!(
                 "Признаки необъективности (требуют проверки, не являются выводом о нарушении): {}",

@@ -45,6 +45,9 @@ pub struct CellRow {
     pub rows_rejected: usize,
     /// See [`crate::risk`].
     pub risk: Option<f64>,
+    /// −log10 of the cell's combined p-value (see crate::evidence).
+    pub evidence: Option<f64>,
+    pub p_value: Option<f64>,
     pub marker: Option<bool>,
     pub signs: String,
 }
@@ -134,6 +137,8 @@ pub fn cell_rows(
                     .copied()
                     .unwrap_or(0),
                 risk: round(Some(v.risk), 4),
+                evidence: round(Some(v.evidence), 3),
+                p_value: v.p_value.map(super::lists::sig6),
                 marker: Some(v.marker),
                 signs: v
                     .signs

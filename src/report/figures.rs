@@ -99,19 +99,15 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
         .filter(|e| e.year == year)
         .map(|e| e.school)
         .collect();
-    // Per school of the year: works, standardized result, largest risk.
-    let mut per: BTreeMap<u32, (usize, f64, f64)> = crate::sample::standardized_results(data, year)
+    // Per school of the year: works, standardized result, evidence.
+    let ev = &inputs.analysis.evidence;
+    let per: BTreeMap<u32, (usize, f64, f64)> = crate::sample::standardized_results(data, year)
         .into_iter()
-        .map(|(s, (n, z))| (s, (n, z, 0.0)))
+        .map(|(s, (n, z))| {
+            let e = ev.school_year(year, s).map_or(0.0, |sy| sy.evidence);
+            (s, (n, z, e))
+        })
         .collect();
-    for (i, &(t, c)) in data.cell_index().iter().enumerate() {
-        let b = &data.tests[t];
-        if b.key.year == year
-            && let Some(e) = per.get_mut(&b.cells[c].school)
-        {
-            e.2 = e.2.max(inputs.analysis.verdicts[i].risk);
-        }
-    }
     let mut munis: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     for &s in per.keys() {
         let m = munis
@@ -141,7 +137,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
         Figure {
             stem: format!("{year}_risk_map"),
             caption: format!(
-                "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — наибольший риск её ячеек; выделены ОО из перечня."
+                "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — сила признаков ОО за год (−lg p); пунктир — порог перечня; выделены ОО из перечня."
             ),
             spec: Spec::Map(RiskMap {
                 title: format!("Результат и риск ОО, {year}"),
@@ -155,7 +151,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                         listed: listed.contains(&s),
                     })
                     .collect(),
-                threshold: None,
+                threshold: ev.thresholds.get(&year).copied().filter(|t| t.is_finite()),
                 label_top: 5,
             }),
         },
@@ -331,9 +327,9 @@ pub fn school(inputs: &Inputs<'_>, entry: &ListEntry) -> Vec<Figure> {
             let b = &data.tests[t];
             b.key.year == entry.year
                 && b.cells[c].school == entry.school
-                && inputs.analysis.verdicts[i].marker
+                && inputs.analysis.evidence.cells[i].marker
         })
-        .map(|(i, &(t, c))| (inputs.analysis.verdicts[i].risk, t, c))
+        .map(|(i, &(t, c))| (inputs.analysis.evidence.cells[i].evidence, t, c))
         .collect();
     cells.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut out: Vec<Figure> = cells

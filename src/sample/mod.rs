@@ -11,8 +11,8 @@
 //! * **Eligible**: schools with at least `min_works` works in the year (fewer
 //!   is too little to re-check; listed schools left out this way are written
 //!   with stratum `excluded` and the reason).
-//! * **Stratum 1, risk**: the year's risk list, highest risk first (ties by
-//!   school id); the first `risk` schools.
+//! * **Stratum 1, risk**: the year's risk list, strongest evidence first (ties
+//!   by school id); the first `risk` schools.
 //! * **Stratum 2, high results without signs**: eligible schools with no
 //!   marked cell whose result is high — S1 fired in one of their cells, or
 //!   their standardized result (the works-weighted mean over their cells of
@@ -41,8 +41,9 @@ use std::collections::BTreeMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::evidence::Evidence;
 use crate::model::Dataset;
-use crate::risk::{CellVerdict, ListEntry};
+use crate::risk::ListEntry;
 use crate::signs::{REGISTRY, SignResults};
 
 pub use config::{SampleConfig, Size};
@@ -94,8 +95,9 @@ pub struct SampledSchool {
     /// 1-based position within the stratum.
     pub order: usize,
     pub works: usize,
-    /// Largest cell risk of the year (0 when the school has no evaluated cell).
-    pub risk: f64,
+    /// The school-year's evidence, −log10 of its weighted p-value (0 when the
+    /// school has no evaluated cell): the score the list is a threshold on.
+    pub evidence: f64,
     pub markers: usize,
     /// Standardized result (see the module doc).
     pub result: f64,
@@ -125,7 +127,8 @@ struct SchoolYear {
     cells: Vec<(usize, usize, usize)>,
     marked: bool,
     high_sign: bool,
-    risk: f64,
+    /// The school-year's evidence (crate::evidence).
+    evidence: f64,
 }
 
 fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
@@ -184,7 +187,7 @@ fn school_years(
     data: &Dataset,
     year: u16,
     results: &SignResults,
-    verdicts: &[CellVerdict],
+    ev: &Evidence,
 ) -> BTreeMap<u32, SchoolYear> {
     let s1 = REGISTRY.iter().position(|s| !s.marks_cell());
     let mut out: BTreeMap<u32, SchoolYear> = BTreeMap::new();
@@ -199,9 +202,10 @@ fn school_years(
             let e = out.entry(span.school).or_default();
             e.works += block.cells[c].len();
             e.cells.push((t, c, i));
-            let v = &verdicts[i];
-            e.marked |= v.marker;
-            e.risk = e.risk.max(v.risk);
+            e.marked |= ev.cells[i].marker;
+            e.evidence = ev
+                .school_year(year, span.school)
+                .map_or(0.0, |sy| sy.evidence);
             e.high_sign |= s1.is_some_and(|s| results.findings[s][i].fired);
         }
         global += block.cells.len();
@@ -266,12 +270,12 @@ fn method_text(cfg: &SampleConfig, year: u16) -> String {
 pub fn draw(
     data: &Dataset,
     results: &SignResults,
-    verdicts: &[CellVerdict],
+    ev: &Evidence,
     list: &[ListEntry],
     cfg: &SampleConfig,
 ) -> Option<Sample> {
     let year = sample_year(data, cfg)?;
-    let years = school_years(data, year, results, verdicts);
+    let years = school_years(data, year, results, ev);
     let standardized = standardized_results(data, year);
     if years.is_empty() {
         return None;
@@ -291,7 +295,7 @@ pub fn draw(
             stratum,
             order,
             works: y.works,
-            risk: y.risk,
+            evidence: y.evidence,
             markers: list
                 .iter()
                 .find(|e| e.year == year && e.school == s)
@@ -305,7 +309,7 @@ pub fn draw(
     let mut excluded: Vec<SampledSchool> = Vec::new();
     let mut taken = std::collections::BTreeSet::new();
 
-    // 1. Risk: the list, highest risk first (risk_list is sorted so).
+    // 1. Risk: the list, strongest evidence first (risk_list is sorted so).
     let listed: Vec<&ListEntry> = list.iter().filter(|e| e.year == year).collect();
     let listed_eligible: Vec<&ListEntry> = listed
         .iter()
@@ -324,8 +328,8 @@ pub fn draw(
             Stratum::Risk,
             i + 1,
             format!(
-                "в перечне {year} года: ячеек с признаками {}, риск {:.3}",
-                e.markers, e.risk
+                "в перечне {year} года: ячеек с признаками {}, сила признаков {:.1}",
+                e.markers, e.evidence
             ),
         ));
     }
@@ -418,7 +422,7 @@ pub fn draw(
         let cells: Vec<(usize, usize, bool)> = y
             .cells
             .iter()
-            .map(|&(t, c, i)| (t, c, verdicts[i].marker))
+            .map(|&(t, c, i)| (t, c, ev.cells[i].marker))
             .collect();
         works.extend(works::choose(data, s.stratum, &cells, cfg, &mut r));
     }

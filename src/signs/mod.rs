@@ -5,11 +5,11 @@
 //! Each sign looks at every cell (test × school) of a test and returns one
 //! [`Finding`] per cell: whether it could be evaluated (enough works, the data it
 //! needs), its statistic, a one-sided p-value under the sign's null hypothesis,
-//! and an effect size. [`run`] then turns p-values into Benjamini–Hochberg
-//! q-values per sign across all cells, and a sign *fires* in a cell when its
-//! q-value is at most `q_max` and its effect at least the sign's minimum effect
-//! (with `control = "fpr"`: when its p-value is at most `fpr_max` / K, see
-//! [`Control`]; the signs' own docs state the default rule).
+//! and an effect size. [`run`] adds Benjamini–Hochberg q-values per sign across
+//! all cells (descriptive: how unusual the cell is for this sign alone). What
+//! counts is decided afterwards, once, by [`crate::evidence`]: calibration of
+//! each sign on the region, one p-value per cell and per school-year, the list;
+//! it sets `fired` for the signs that carried a marked cell.
 //! Tests run in parallel (rayon) on the plain arrays of the model; results are
 //! collected in cell order, so they do not depend on the number of threads.
 
@@ -43,10 +43,16 @@ pub trait Sign: Sync {
     /// Russian title, e.g. «Скопление работ на границах отметок».
     fn title(&self) -> &'static str;
     fn doc(&self) -> SignDoc;
-    /// Whether a fired finding marks the cell. The high-result sign does not:
-    /// alone it is no sign of bias, it makes the others weigh more.
+    /// Whether the sign enters the cell's evidence. The high-result sign does
+    /// not: a high result alone is no sign of bias.
     fn marks_cell(&self) -> bool {
         true
+    }
+    /// Signs that read the same thing from the same works share a family
+    /// (see [`crate::evidence`]): only the strongest of a family counts, at a
+    /// Bonferroni price for the family's size.
+    fn family(&self) -> &'static str {
+        self.id()
     }
     /// The minimum effect for the sign to fire.
     fn min_effect(&self, cfg: &SignsConfig) -> f64;
@@ -202,7 +208,8 @@ pub struct SignsConfig {
     pub journal_min_effect: f64,
     pub identical_min_effect: f64,
     pub own_marks_min_effect: f64,
-    pub high_result_boost: f64,
+    /// Fewest evaluated cells to fit a sign's empirical null ([`crate::evidence`]).
+    pub null_min_cells: usize,
 }
 
 impl Default for SignsConfig {
@@ -219,27 +226,12 @@ impl Default for SignsConfig {
             journal_min_effect: 0.10,
             identical_min_effect: 0.10,
             own_marks_min_effect: 0.20,
-            high_result_boost: 2.0,
+            null_min_cells: 100,
         }
     }
 }
 
 impl SignsConfig {
-    /// Whether an evaluated finding passes the error-rate control, its
-    /// threshold multiplied by `boost` (see [`crate::risk`]). The minimum
-    /// effect is checked separately.
-    pub fn passes(&self, f: &Finding, boost: f64) -> bool {
-        f.evaluated
-            && match self.control {
-                Control::Fdr => f.q_value.is_some_and(|q| q <= self.q_max * boost),
-                Control::Fpr => {
-                    let k = REGISTRY.iter().filter(|s| s.marks_cell()).count().max(1);
-                    f.p_value
-                        .is_some_and(|p| p <= self.fpr_max * boost / k as f64)
-                }
-            }
-    }
-
     pub fn validate(&self) -> Result<(), String> {
         if !(self.q_max > 0.0 && self.q_max < 1.0) {
             return Err(format!("signs.q_max must be in (0, 1), not {}", self.q_max));
@@ -256,8 +248,8 @@ impl SignsConfig {
         if self.min_cells < 3 {
             return Err("signs.min_cells must be at least 3".into());
         }
-        if self.high_result_boost < 1.0 {
-            return Err("signs.high_result_boost must be at least 1".into());
+        if self.null_min_cells < 10 {
+            return Err("signs.null_min_cells must be at least 10".into());
         }
         Ok(())
     }
@@ -293,12 +285,10 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
     for (&(s, _), part) in jobs.iter().zip(parts) {
         findings[s].extend(part);
     }
-    for (sign, list) in REGISTRY.iter().zip(&mut findings) {
+    for list in &mut findings {
         let p: Vec<Option<f64>> = list.iter().map(|f| f.p_value).collect();
-        let min_effect = sign.min_effect(cfg);
         for (f, q) in list.iter_mut().zip(bh_qvalues(&p)) {
             f.q_value = q;
-            f.fired = cfg.passes(f, 1.0) && f.effect.is_some_and(|e| e >= min_effect);
         }
     }
     SignResults { findings }

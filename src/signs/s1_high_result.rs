@@ -11,9 +11,10 @@
 //!   compared with each other, the other schools with each other (the whole test
 //!   when a group has fewer than `min_cells` cells).
 //! * **Rule**: p = P(Z ≥ z); fires when the BH q-value ≤ `q_max` and the shrunk
-//!   excess ≥ `high_result_min_effect`. Alone it does **not** mark a cell (a high
-//!   result is not a sign of bias); a fired S1 multiplies the weight of the
-//!   other signs (`high_result_boost`, see [`crate::risk`]).
+//!   excess ≥ `high_result_min_effect`. It does **not** enter a cell's evidence
+//!   (a high result is not a sign of bias, and boosting the other signs with it
+//!   would use the same works twice); it is reported, and it feeds the
+//!   cross-check's stratum of high results without signs.
 //! * **Minimum sample**: `min_works` works. Shrinkage keeps small cells, whose
 //!   sampling variance is large, from being flagged on noise.
 //! * **Reference**: Efron & Morris (1975), Stein's estimator; DerSimonian & Laird

@@ -67,6 +67,9 @@ impl Sign for CutoffBunching {
     fn id(&self) -> &'static str {
         "S3"
     }
+    fn family(&self) -> &'static str {
+        "cutoffs"
+    }
     fn title(&self) -> &'static str {
         "Скопление работ на границах отметок"
     }

@@ -337,6 +337,7 @@ const REFERENCE: &str = "ФИОКО, методические рекоменда
 pub struct JournalSign {
     dir: Dir,
     id: &'static str,
+    family: &'static str,
     title: &'static str,
     statistic: &'static str,
     rule: &'static str,
@@ -346,6 +347,7 @@ pub struct JournalSign {
 pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
     dir: Dir::Raised,
     id: "S4a",
+    family: "exam_above_own_marks",
     title: "Отметки за работу выше отметок по журналу",
     statistic: "number of works whose exam mark is above the school (journal/annual) mark",
     rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
@@ -355,6 +357,7 @@ pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
 pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
     dir: Dir::Lowered,
     id: "S4b",
+    family: "own_marks_above_exam",
     title: "Отметки по журналу выше отметок за работу",
     statistic: "number of works whose exam mark is below the school (journal/annual) mark",
     rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
@@ -364,6 +367,7 @@ pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
 pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     dir: Dir::Fitted,
     id: "S4c",
+    family: "cutoffs",
     title: "Отметки за работу подогнаны под отметки по журналу",
     statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
     rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); fires when q <= q_max and the excess share of the windows >= journal_min_effect",
@@ -372,6 +376,9 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
 impl Sign for JournalSign {
     fn id(&self) -> &'static str {
         self.id
+    }
+    fn family(&self) -> &'static str {
+        self.family
     }
     fn title(&self) -> &'static str {
         self.title

@@ -312,6 +312,7 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
 pub struct OwnMarksSign {
     dir: usize,
     id: &'static str,
+    family: &'static str,
     title: &'static str,
     statistic: &'static str,
 }
@@ -320,6 +321,7 @@ pub struct OwnMarksSign {
 pub const RESULT_ABOVE_OWN_MARKS: OwnMarksSign = OwnMarksSign {
     dir: 0,
     id: "S6a",
+    family: "exam_above_own_marks",
     title: "Результат работы выше, чем предсказывают отметки школы",
     statistic: "mean of (primary score − region's mean primary score at the same school mark) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
 };
@@ -328,6 +330,7 @@ pub const RESULT_ABOVE_OWN_MARKS: OwnMarksSign = OwnMarksSign {
 pub const OWN_MARKS_ABOVE_RESULT: OwnMarksSign = OwnMarksSign {
     dir: 1,
     id: "S6b",
+    family: "own_marks_above_exam",
     title: "Отметки школы выше, чем предсказывает результат работы",
     statistic: "mean of (school mark − region's mean school mark at the same primary score) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
 };
@@ -335,6 +338,9 @@ pub const OWN_MARKS_ABOVE_RESULT: OwnMarksSign = OwnMarksSign {
 impl Sign for OwnMarksSign {
     fn id(&self) -> &'static str {
         self.id
+    }
+    fn family(&self) -> &'static str {
+        self.family
     }
     fn title(&self) -> &'static str {
         self.title

@@ -5,11 +5,13 @@
 pub mod agreement;
 pub mod betabinom;
 pub mod conditional;
+pub mod empirical_null;
 pub mod identical;
 pub mod multiple;
 pub mod nested;
 pub mod profile;
 pub mod random_effects;
+pub mod simes;
 
 use statrs::distribution::{ContinuousCDF, DiscreteCDF, Normal, Poisson};
 

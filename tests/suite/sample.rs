@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use obektiv::evidence::{CellVerdict, Evidence};
 use obektiv::model::Dataset;
 use obektiv::progress::Progress;
-use obektiv::risk::{CellVerdict, ListEntry};
+use obektiv::risk::ListEntry;
 use obektiv::sample::{Sample, SampleConfig, Stratum, draw};
 use obektiv::signs::{Finding, REGISTRY, SignResults};
 
@@ -19,14 +20,18 @@ fn sample_region() -> Dataset {
         .dataset
 }
 
-fn entry(data: &Dataset, id: &str, risk: f64) -> ListEntry {
+fn entry(data: &Dataset, id: &str, evidence: f64) -> ListEntry {
     ListEntry {
         year: 2025,
         school: data.school_index(id).unwrap(),
         cells: BTreeMap::new(),
         markers: 1,
         consecutive_years: 1,
-        risk,
+        evidence,
+        risk: 1.0 - 10f64.powf(-evidence),
+        p_value: 10f64.powf(-evidence),
+        weight: 1.0,
+        q_value: 0.01,
         reasons: Vec::new(),
     }
 }
@@ -36,13 +41,13 @@ fn draw_with(data: &Dataset, cfg: &SampleConfig) -> Sample {
     let results = SignResults {
         findings: vec![vec![Finding::default(); n]; REGISTRY.len()],
     };
-    let verdicts = vec![CellVerdict::default(); n];
-    // Listed: two schools, highest risk first (as risk_list sorts them).
-    let list = vec![
-        entry(data, "edu000010", 0.99),
-        entry(data, "edu000003", 0.95),
-    ];
-    draw(data, &results, &verdicts, &list, cfg).unwrap()
+    let evidence = Evidence {
+        cells: vec![CellVerdict::default(); n],
+        ..Evidence::default()
+    };
+    // Listed: two schools, strongest evidence first (as risk_list sorts them).
+    let list = vec![entry(data, "edu000010", 6.0), entry(data, "edu000003", 4.0)];
+    draw(data, &results, &evidence, &list, cfg).unwrap()
 }
 
 fn ids(data: &Dataset, s: &Sample, stratum: Stratum) -> Vec<String> {

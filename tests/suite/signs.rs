@@ -19,6 +19,7 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         work: tmp.path().to_owned(),
     };
     let ev = evaluate(&opts, Progress::new(false)).unwrap();
+
     let rate = |group: &str, intensity: &str| {
         let r = ev
             .rows
@@ -27,9 +28,12 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         r.and_then(|r| r.rate)
             .unwrap_or_else(|| panic!("{group} {intensity} missing: {:#?}", ev.rows))
     };
-    // On seed 11 (27 000 honest cells): 0 false positives, copying and
-    // dictation strong 1.0, dictation moderate 0.93, inflation strong 0.9
-    // (S6a), fitted_to_journal strong 0.71 (S4c), AUC 0.958.
+    // On seed 11 (28 332 honest cells, 1 092 honest school-years; the evidence
+    // stage of crate::evidence): 0 false positives among cells and schools,
+    // copying and dictation strong 1.0, dictation moderate 0.79, inflation
+    // strong 0.9 (S6a), fitted_to_journal strong 0.86 (S4c); manipulating
+    // school-years listed 0.25 / 0.63 / 0.88 (mild / moderate / strong); every
+    // listed school-year with its own evidence; cell AUC 0.962.
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",
@@ -41,6 +45,18 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
     assert!(rate("dictation", "moderate") >= 0.75, "{:#?}", ev.rows);
     assert!(rate("inflation", "strong") >= 0.7, "{:#?}", ev.rows);
     assert!(rate("fitted_to_journal", "strong") >= 0.5, "{:#?}", ev.rows);
+    assert!(rate("schools: honest, listed (false positives)", "all") <= 0.01);
+    assert!(
+        rate("schools: manipulating, listed", "strong") >= 0.75,
+        "{:#?}",
+        ev.rows
+    );
+    assert!(
+        rate("schools: manipulating, listed", "moderate") >= 0.5,
+        "{:#?}",
+        ev.rows
+    );
+    assert!(rate("schools: listed with distinct evidence", "all") >= 0.9);
     // Every sign's null holds on honest cells: p-values at or below nominal.
     for c in &ev.calibration {
         assert!(c.share_p_005.unwrap_or(0.0) <= 0.06, "{c:?}");
@@ -52,5 +68,5 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         .find(|(i, _)| i == "all")
         .map(|a| a.1)
         .unwrap();
-    assert!(auc_all >= 0.93, "AUC {auc_all}");
+    assert!(auc_all >= 0.94, "AUC {auc_all}");
 }

@@ -98,6 +98,10 @@ Exit code: 0 all input usable, 3 some rows or files cannot be used, 1 failed."
         /// Cells with fewer works are left out of the measures.
         #[arg(long, default_value_t = 20)]
         min_n: usize,
+        /// Only the standard simulator (by default also regions whose honest
+        /// schools break the signs' assumptions, as `simulate --misspecified`).
+        #[arg(long)]
+        standard_only: bool,
         #[arg(long)]
         config: Option<PathBuf>,
         #[arg(long, default_value = "reports")]
@@ -134,6 +138,11 @@ pub struct SimulateArgs {
     /// Give every planted manipulation this intensity (default: each school its own).
     #[arg(long, value_enum)]
     pub intensity: Option<IntensityArg>,
+    /// Honest schools that break the signs' assumptions: heavy-tailed school
+    /// effects, marking leniency that differs by subject, tasks taught better or
+    /// worse, class effects.
+    #[arg(long)]
+    pub misspecified: bool,
     /// Instead of the region, write the honest re-check (recheck.csv) of the works
     /// listed in this recheck_works.csv; give the same options as for the region.
     #[arg(long)]

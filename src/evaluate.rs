@@ -37,6 +37,10 @@ pub struct EvalOptions {
     pub schools: usize,
     pub years: u16,
     pub min_n: usize,
+    /// The simulator variants: `false` standard, `true` misspecified honest
+    /// schools (`simulate --misspecified`); rows of the latter are prefixed
+    /// «misspecified: ».
+    pub misspecified: Vec<bool>,
     pub config: Config,
     /// Scratch space for the simulated regions (removed afterwards).
     pub work: PathBuf,
@@ -162,7 +166,33 @@ pub fn auc(pos: &[f64], neg: &[f64]) -> Option<f64> {
     Some((rank_sum_pos - np * (np + 1.0) / 2.0) / (np * nn))
 }
 
+/// Evaluates every simulator variant of `opts.misspecified` in turn; the
+/// misspecified variant's rows, AUCs, calibration and details are prefixed
+/// «misspecified: ».
 pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, RunError> {
+    let mut out = Evaluation::default();
+    for &misspecified in &opts.misspecified {
+        let mut one = evaluate_variant(opts, misspecified, progress)?;
+        if misspecified {
+            let tag = |s: &mut String| *s = format!("misspecified: {s}");
+            one.rows.iter_mut().for_each(|r| tag(&mut r.group));
+            one.auc.iter_mut().for_each(|a| tag(&mut a.0));
+            one.calibration.iter_mut().for_each(|c| tag(&mut c.sign));
+            one.detail.iter_mut().for_each(|d| tag(&mut d.kind));
+        }
+        out.rows.extend(one.rows);
+        out.auc.extend(one.auc);
+        out.calibration.extend(one.calibration);
+        out.detail.extend(one.detail);
+    }
+    Ok(out)
+}
+
+fn evaluate_variant(
+    opts: &EvalOptions,
+    misspecified: bool,
+    progress: Progress,
+) -> Result<Evaluation, RunError> {
     let intensities = [Intensity::Mild, Intensity::Moderate, Intensity::Strong];
     let mut manipulated: BTreeMap<(String, String), Tally> = BTreeMap::new();
     let mut honest = Tally::default();
@@ -178,12 +208,17 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
     let bar = progress.bar((opts.seeds.len() * intensities.len()) as u64, "evaluating");
     for &intensity in &intensities {
         for &seed in &opts.seeds {
-            let dir = opts.work.join(format!("seed{seed}-{}", intensity.code()));
+            let dir = opts.work.join(format!(
+                "seed{seed}-{}{}",
+                intensity.code(),
+                if misspecified { "-misspecified" } else { "" }
+            ));
             let sim = SimOptions {
                 schools: opts.schools,
                 years: opts.years,
                 seed,
                 intensity: Some(intensity),
+                misspecified,
                 ..SimOptions::default()
             };
             simulate(&sim, &dir, &mut |_, _| {})

@@ -131,6 +131,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             schools,
             years,
             min_n,
+            standard_only,
             config,
             out,
         } => {
@@ -143,6 +144,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 schools,
                 years,
                 min_n,
+                misspecified: if standard_only {
+                    vec![false]
+                } else {
+                    vec![false, true]
+                },
                 config,
                 work: out.join(".evaluate-work"),
             };
@@ -231,6 +237,7 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
             cli::IntensityArg::Moderate => Intensity::Moderate,
             cli::IntensityArg::Strong => Intensity::Strong,
         }),
+        misspecified: args.misspecified,
     };
     if let Some(works) = &args.recheck_of {
         let n = obektiv::simulate::simulate_recheck(&opts, works, &args.out)?;

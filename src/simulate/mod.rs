@@ -167,6 +167,9 @@ pub struct SimOptions {
     /// detection by intensity); the random draws are made all the same, so the
     /// region and the choice of cells do not change.
     pub intensity: Option<Intensity>,
+    /// Honest schools that break the signs' assumptions (see
+    /// [`region::Region::generate`]).
+    pub misspecified: bool,
 }
 
 impl Default for SimOptions {
@@ -179,6 +182,7 @@ impl Default for SimOptions {
             manipulated_share: 0.10,
             dialect: Dialect::Plain,
             intensity: None,
+            misspecified: false,
         }
     }
 }
@@ -232,7 +236,7 @@ pub fn simulate(
     let years: Vec<u16> = (opts.last_year - (opts.years - 1)..=opts.last_year).collect();
 
     let bp = Blueprint::standard();
-    let region = Region::generate(opts.schools, opts.seed);
+    let region = Region::generate(opts.schools, opts.seed, opts.misspecified);
     write::schools(out, dialect, &region)?;
     write::tasks(out, dialect, bp, &years)?;
     write::scales(out, dialect, bp, &years)?;

@@ -95,7 +95,7 @@ pub fn simulate_recheck(opts: &SimOptions, works_csv: &Path, out: &Path) -> Resu
         .max()
         .unwrap_or(0);
     let mut file = write::Results::create_at(out.join("recheck.csv"), opts.dialect, k)?;
-    let region = Region::generate(opts.schools, opts.seed);
+    let region = Region::generate(opts.schools, opts.seed, opts.misspecified);
     let mut written = 0u64;
     let mut scores: Vec<u8> = Vec::new();
     replay(opts, &region, &years, true, &mut |_, _| {}, &mut |v| {

@@ -88,6 +88,8 @@ pub struct School {
     pub size: f64,
     /// Grade 11 size relative to `size` (many pupils leave after grade 9).
     pub senior_ratio: f64,
+    /// Honest departures from the signs' model (see [`Region::generate`]).
+    pub misspecified: bool,
 }
 
 impl School {
@@ -124,8 +126,15 @@ pub fn municipality_count(schools: usize) -> usize {
 }
 
 impl Region {
-    /// Generates the region for `schools` schools from `seed`.
-    pub fn generate(schools: usize, seed: u64) -> Region {
+    /// Generates the region for `schools` schools from `seed`. With
+    /// `misspecified`, honest schools break the signs' assumptions (drawn from
+    /// a stream of their own, so the rest of the region is the same):
+    /// heavy-tailed school effects (one school in ten gets an extra shock of
+    /// SD 0.8), and in every cell marking leniency that differs by subject
+    /// (SD 0.35 instead of 0.1), task-specific teaching (each task's difficulty
+    /// shifted by N(0, 0.35²) for the school) and class effects (N(0, 0.3²)
+    /// per class), see [`super::works::CellWorks::generate`].
+    pub fn generate(schools: usize, seed: u64, misspecified: bool) -> Region {
         let mut rng = rng::stream(seed, Purpose::Region, 0, 0);
         let n_muni = municipality_count(schools);
         let municipalities: Vec<Municipality> = names::municipalities(n_muni, &mut rng)
@@ -176,6 +185,15 @@ impl Region {
             for _ in 0..count {
                 let id = format!("edu{:06}", list.len() + 1);
                 list.push(make_school(id, m, &municipalities[m], &mut namer, &mut rng));
+            }
+        }
+        if misspecified {
+            let mut rng = rng::stream(seed, Purpose::Misspecification, 0, 0);
+            for school in &mut list {
+                school.misspecified = true;
+                if rng::unit(&mut rng) < 0.1 {
+                    school.effect += 0.8 * rng::normal(&mut rng);
+                }
             }
         }
         Region {
@@ -333,6 +351,7 @@ fn make_school(
         leniency,
         size,
         senior_ratio,
+        misspecified: false,
     }
 }
 
@@ -375,7 +394,7 @@ mod tests {
 
     #[test]
     fn region_is_plausible() {
-        let r = Region::generate(600, 7);
+        let r = Region::generate(600, 7, false);
         assert_eq!(r.schools.len(), 600);
         assert_eq!(r.schools[0].id, "edu000001");
         assert_eq!(r.schools[599].id, "edu000600");

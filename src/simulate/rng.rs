@@ -27,6 +27,8 @@ pub enum Purpose {
     Manipulation = 5,
     /// The re-scorer's noise in one cell.
     Recheck = 6,
+    /// Departures of honest schools from the model (`--misspecified`).
+    Misspecification = 7,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixing 64-bit hash.

@@ -13,6 +13,7 @@ fn small(seed: u64, dialect: Dialect) -> SimOptions {
         manipulated_share: 0.10,
         dialect,
         intensity: None,
+        misspecified: false,
     }
 }
 
@@ -143,6 +144,20 @@ fn reproducible_byte_for_byte() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(a.keys().cloned().collect::<BTreeSet<_>>(), expected);
+}
+
+#[test]
+fn misspecified_region_has_the_same_schools_and_other_results() {
+    let (files, _) = plain();
+    let (mis, _) = run(&SimOptions {
+        misspecified: true,
+        ..small(42, Dialect::Plain)
+    });
+    // The departures are drawn from a stream of their own: same schools, same
+    // planted cells; the honest results themselves differ.
+    assert_eq!(files["schools.csv"], mis["schools.csv"]);
+    assert_eq!(files["truth.csv"], mis["truth.csv"]);
+    assert_ne!(files["results_2025_vpr.csv"], mis["results_2025_vpr.csv"]);
 }
 
 #[test]

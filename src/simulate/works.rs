@@ -77,8 +77,24 @@ impl CellWorks {
         self.scores.clear();
         self.works.clear();
 
-        // Teachers of the subject differ a little in leniency.
-        let leniency = school.leniency + 0.1 * rng::normal(rng);
+        // Teachers of the subject differ a little in leniency (a lot, with
+        // `misspecified`: leniency that differs by subject).
+        let spread = if school.misspecified { 0.35 } else { 0.1 };
+        let leniency = school.leniency + spread * rng::normal(rng);
+        // `misspecified`: some tasks taught better than others, and classes
+        // with their own effects (pupils not independent within a class).
+        let (task_shift, class_shift): (Vec<f64>, Vec<f64>) = if school.misspecified {
+            (
+                test.tasks.iter().map(|_| 0.35 * rng::normal(rng)).collect(),
+                grade
+                    .classes
+                    .iter()
+                    .map(|_| 0.3 * rng::normal(rng))
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let bonus = roster::advanced_bonus(school, test.subject, test.grade);
         let n_var = test.variants();
         // VPR: each class gets a pair of consecutive variants, alternating
@@ -92,8 +108,12 @@ impl CellWorks {
 
         for &pi in &cell.participants {
             let p = &grade.pupils[pi as usize];
-            let theta = p.base + bonus + 0.85 * p.general + 0.527 * rng::normal(rng);
             let class = usize::from(p.class);
+            let theta = p.base
+                + bonus
+                + 0.85 * p.general
+                + 0.527 * rng::normal(rng)
+                + class_shift.get(class).copied().unwrap_or(0.0);
             let variant = if test.exam == super::blueprint::Exam::Vpr {
                 let v = pairs[class] + seat[class] % 2;
                 seat[class] += 1;
@@ -103,7 +123,8 @@ impl CellWorks {
             };
             let effective = theta - test.variant_shift[usize::from(variant - 1)] + theta_shift;
             let mut primary = 0u16;
-            for task in &test.tasks {
+            for (j, task) in test.tasks.iter().enumerate() {
+                let effective = effective + task_shift.get(j).copied().unwrap_or(0.0);
                 let s = irt::sample_score(task, effective, rng);
                 let s = if s == 0 && rng::unit(rng) < irt::not_done_given_zero(task, effective) {
                     NOT_DONE

@@ -203,7 +203,7 @@ impl Table {
         // A header cell may hold a line break (Alt+Enter in Excel); a header
         // over several lines is taken when the row after it has its width,
         // else it is a quote left open that swallowed the file.
-        if line_breaks(&reader, record_start(&header, 0, 1, &text).0, 0, &text) > 0 {
+        if line_breaks(&reader, record_start(&header, 0, &text), 0, &text) > 0 {
             let mut next = StringRecord::new();
             let fits =
                 matches!(reader.read_record(&mut next), Ok(true)) && next.len() == header.len();
@@ -248,15 +248,32 @@ impl Table {
 
     fn open_parquet(path: &Path) -> Result<Table, LoadError> {
         use polars::prelude::*;
-        let parquet_err = |e: PolarsError| LoadError::Parquet {
+        let parquet_err = |_: PolarsError| LoadError::Parquet {
             path: path.to_owned(),
-            message: e.to_string(),
+            message: "файл повреждён или это не файл parquet".to_owned(),
         };
         let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
             path: path.to_owned(),
             source,
         })?;
-        let df = ParquetReader::new(file).finish().map_err(parquet_err)?;
+        // A damaged file can make polars panic inside its page decoder (found by
+        // the fuzz harness): caught here, with polars' own panic message kept
+        // off the user's terminal, and reported as a damaged file.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ParquetReader::new(file).finish()
+        }));
+        std::panic::set_hook(previous);
+        let df = match read {
+            Ok(r) => r.map_err(parquet_err)?,
+            Err(_) => {
+                return Err(LoadError::Parquet {
+                    path: path.to_owned(),
+                    message: "файл повреждён: его данные не читаются".to_owned(),
+                });
+            }
+        };
         let headers = df
             .get_column_names()
             .iter()
@@ -335,8 +352,9 @@ fn csv_rows(
     f: &mut impl FnMut(Row<'_>),
 ) -> Result<(), LoadError> {
     let mut record = StringRecord::new();
-    // Where the current reader started: byte offset and the line there.
-    let (mut offset, mut base_line) = (0usize, 1u64);
+    // Where the current reader started, and the line count up to a byte.
+    let mut offset = 0usize;
+    let mut lines = LineCounter::default();
     let mut header = true;
     'restart: while offset < text.len() {
         let mut reader = csv_reader(&text[offset..], delimiter);
@@ -346,7 +364,8 @@ fn csv_rows(
                 Ok(false) => break 'restart,
                 Err(e) => return Err(csv_error(path, &e)),
             }
-            let (start, line) = record_start(&record, offset, base_line, text);
+            let start = record_start(&record, offset, text);
+            let line = lines.line_at(text, start);
             if std::mem::take(&mut header) {
                 // The header is checked to be one line when the table is opened.
                 continue;
@@ -359,10 +378,15 @@ fn csv_rows(
                     fields: &record,
                     malformed: Some(Malformed::UnclosedQuote),
                 });
-                match text[start..].find('\n') {
-                    Some(nl) => {
-                        offset = start + nl + 1;
-                        base_line = line + 1;
+                match text[start..].find(['\n', '\r']) {
+                    Some(at) => {
+                        let after = start + at;
+                        offset = after
+                            + if text[after..].starts_with("\r\n") {
+                                2
+                            } else {
+                                1
+                            };
                         continue 'restart;
                     }
                     None => break 'restart,
@@ -378,6 +402,32 @@ fn csv_rows(
     Ok(())
 }
 
+/// Line breaks in `s`: LF, CRLF, and a CR alone (old Macintosh files), as an
+/// editor shows them.
+fn breaks(s: &str) -> usize {
+    let b = s.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// The 1-based line of a byte offset, counted incrementally (offsets asked
+/// for never decrease).
+#[derive(Default)]
+struct LineCounter {
+    byte: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, byte: usize) -> u64 {
+        let byte = byte.min(text.len()).max(self.byte);
+        self.breaks += breaks(&text[self.byte..byte]);
+        self.byte = byte;
+        self.breaks as u64 + 1
+    }
+}
+
 /// Whether a field of a multi-line record holds a whole line that would be a
 /// row of the header's width by itself: the mark of a quote left open that
 /// happened to swallow a full row's worth of fields.
@@ -390,28 +440,20 @@ fn swallows_rows(record: &StringRecord, delimiter: u8, width: usize) -> bool {
     })
 }
 
-/// Where the record just read starts in `text` (byte, 1-based line): the
-/// reader's position may stand on the line break before it (the `\n` of a
-/// CRLF, blank lines), which is skipped here so that lines are right in files
-/// saved by Windows Excel.
-fn record_start(record: &StringRecord, offset: usize, base_line: u64, text: &str) -> (usize, u64) {
-    let (byte, line) = record
-        .position()
-        .map_or((0, 1), |p| (p.byte() as usize, p.line()));
-    let from = offset + byte;
-    let rest = &text[from.min(text.len())..];
-    let lead = rest.len() - rest.trim_start_matches(['\r', '\n']).len();
-    let breaks = rest[..lead].matches('\n').count() as u64;
-    (from + lead, base_line + line - 1 + breaks)
+/// Where the record just read starts in `text`: the reader's position may
+/// stand on the line break before it (the LF of a CRLF, blank lines), which is
+/// skipped here so that lines are right in files saved by Windows Excel.
+fn record_start(record: &StringRecord, offset: usize, text: &str) -> usize {
+    let byte = record.position().map_or(0, |p| p.byte() as usize);
+    let from = (offset + byte).min(text.len());
+    let rest = &text[from..];
+    from + (rest.len() - rest.trim_start_matches(['\r', '\n']).len())
 }
 
 /// Line breaks inside the record just read, its own terminator aside.
 fn line_breaks(reader: &csv::Reader<&[u8]>, start: usize, offset: usize, text: &str) -> usize {
     let end = (offset + reader.position().byte() as usize).min(text.len());
-    text[start.min(end)..end]
-        .trim_end_matches(['\r', '\n'])
-        .matches('\n')
-        .count()
+    breaks(text[start.min(end)..end].trim_end_matches(['\r', '\n']))
 }
 
 fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
@@ -530,6 +572,13 @@ mod tests {
         assert_eq!(lines(b"a;b\r\n1;2\r\n\r\n3;4\r\n"), want);
         assert_eq!(lines(b"a;b\n1;2\n\n3;4\n"), want);
         assert_eq!(lines(b"a;b\r\n1;2\r\n\r\n3;4"), want);
+        // Old Macintosh line ends (a CR alone), as Excel's «CSV (Macintosh)»:
+        // each row keeps its own line, so no two rows share one (found by fuzzing).
+        assert_eq!(lines(b"a;b\r1;2\r\r3;4\r"), want);
+        assert_eq!(
+            lines(b"a;b\n1;2\r\n3;4\n"),
+            [(2, "1".to_owned()), (3, "3".to_owned())]
+        );
     }
 
     #[test]

@@ -331,3 +331,49 @@ proptest! {
         check_load(&data)?;
     }
 }
+
+/// Found by the fuzz run of 3 000 cases: a parquet file damaged so that polars
+/// panics inside its page decoder; the file is reported, nothing aborts.
+#[test]
+fn a_damaged_parquet_that_makes_polars_panic_is_a_file_error() {
+    let (headers, mut rows) = results_grid();
+    let (n, k) = (rows.len(), headers.len());
+    rows[9317096945475428027 % n][1555811533989494361 % k] = "\"".into();
+    rows[12086092911784976337 % n][503358100304579823 % k] = "NaN".into();
+    let bytes = [
+        Edit::Insert(8651839335661309530, b"NaN".to_vec()),
+        Edit::Insert(14575347850737151677, b"\n".to_vec()),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    write_folder(&data, SCHOOLS.as_bytes(), b"", TASKS.as_bytes());
+    std::fs::remove_file(data.join("results.csv")).unwrap();
+    let file = parquet_bytes(&rows, &headers);
+    let mut broken = file[..4].to_vec();
+    broken.extend(mutate(&file[4..], &bytes));
+    std::fs::write(data.join("results.parquet"), &broken).unwrap();
+    let progress = obektiv::progress::Progress::new(false);
+    let loaded = obektiv::load::load_folder(&data, &progress).unwrap();
+    let f = (loaded.report.files.iter())
+        .find(|f| f.file == "results.parquet")
+        .unwrap();
+    assert!(f.error.contains("повреждён"), "{f:?}");
+    assert_eq!(loaded.dataset.n_works(), 0);
+    check_load(&data).unwrap();
+}
+
+/// Found by the fuzz run of 3 000 cases: a lone CR splits a line into two
+/// rows; they must not share a line number, or one would be counted as used
+/// without being a work.
+#[test]
+fn a_lone_carriage_return_keeps_the_accounting() {
+    let edits = [
+        Edit::Insert(45, vec![44]),
+        Edit::Insert(92450180387, vec![14, 13]),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let results = mutate(&results_without(RESULTS, None), &edits);
+    write_folder(&data, SCHOOLS.as_bytes(), &results, TASKS.as_bytes());
+    check_load(&data).unwrap();
+}

@@ -179,6 +179,7 @@ mod tests {
                 max_score: Some(10.0),
                 origin: String::new(),
             }),
+            max_score: None,
         }
     }
 

@@ -242,13 +242,16 @@ pub struct TestBlock {
     pub mark_disagrees: Vec<bool>,
     pub cells: Vec<CellSpan>,
     pub scale: Option<Scale>,
+    /// With no task columns (totals only): the test's maximum primary score
+    /// from tasks.csv, else the scale, else the largest score seen (noted).
+    pub max_score: Option<f32>,
 }
 
 impl TestBlock {
     /// Sum of task maxima (the test's maximum primary score), when tasks are known.
     pub fn max_primary(&self) -> Option<f32> {
         if self.tasks.is_empty() {
-            self.scale.as_ref().and_then(|s| s.max_score)
+            (self.max_score).or_else(|| self.scale.as_ref().and_then(|s| s.max_score))
         } else {
             Some(self.tasks.iter().map(|t| t.max).sum())
         }

@@ -433,6 +433,31 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             ),
         });
     }
+    // Totals only: the maximum from tasks.csv, else the scale, else the largest seen.
+    let max_score = if k > 0 {
+        None
+    } else {
+        declared_max
+            .or(scale.as_ref().and_then(|s| s.max_score))
+            .or_else(|| {
+                let seen = (primary.iter().copied())
+                    .filter(|p| !p.is_nan())
+                    .fold(None, |m: Option<f32>, p| Some(m.map_or(p, |m| m.max(p))));
+                if let Some(m) = seen {
+                    out.notes.push(Note {
+                        level: Level::Warning,
+                        file: String::new(),
+                        line: 0,
+                        message: format!(
+                            "{key}: максимальный первичный балл теста не известен (нет ни \
+                             баллов за задания, ни tasks.csv, ни максимума в шкале): взят \
+                             наибольший балл в данных, {m}"
+                        ),
+                    });
+                }
+                seen
+            })
+    };
     let pick = |f: &dyn Fn(&RawWorks, usize) -> u8| -> Array1<u8> {
         unique
             .iter()
@@ -493,6 +518,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         cells,
         tasks,
         scale,
+        max_score,
     });
     out
 }

@@ -341,6 +341,7 @@ pub(crate) mod testing {
             mark_disagrees: vec![false; n],
             cells: spans,
             scale: None,
+            max_score: None,
         }
     }
 }

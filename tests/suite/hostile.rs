@@ -119,6 +119,15 @@ fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
     assert!(notes(&out).contains("нет баллов за задания"));
     let cells = table(&out.join("cells.csv"));
     assert!(cells.iter().all(|c| !c["mean_primary"].is_empty()));
+    // The maximum comes from tasks.csv and the cut-offs from scales.csv: the
+    // high-result, cut-off and fitted-to-journal signs judge totals.
+    let findings = table(&out.join("findings.csv"));
+    for sign in ["S1", "S3", "S4c"] {
+        let judged = (findings.iter())
+            .filter(|f| f["sign"] == sign && f["evaluated"] == "true")
+            .count();
+        assert!(judged > 1000, "{sign}: {judged} cells judged");
+    }
 }
 
 #[test]

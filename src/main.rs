@@ -89,10 +89,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate { data, out } => {
             let (loaded, mut summary) = obektiv::validate(&data, progress)?;
             for f in &loaded.report.files {
-                let status = if f.error.is_empty() {
-                    String::new()
-                } else {
+                let status = if !f.error.is_empty() {
                     format!("  НЕ ПРОЧИТАН: {}", f.error)
+                } else if !f.skipped.is_empty() {
+                    format!("  не читается: {}", f.skipped)
+                } else {
+                    String::new()
                 };
                 eprintln!(
                     "{:<28} {:<8} {:<12} прочитано {:>9}  использовано {:>9}  отклонено {:>7}{status}",

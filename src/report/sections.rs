@@ -476,7 +476,7 @@ p-значение ячейки, ячейки ОО за год — в одно p
         rule
     ));
     nulls_table(page, inputs);
-    for s in REGISTRY {
+    for (i, s) in REGISTRY.iter().enumerate() {
         let d = s.doc();
         page.h3(
             &format!("sign-{}", s.id()),
@@ -490,11 +490,44 @@ p-значение ячейки, ячейки ОО за год — в одно p
             format!("Минимальная выборка: {}", d.min_sample),
             format!("Источники: {}", d.reference),
             format!(
-                "Отмечает ячейку самостоятельно: {}",
+                "Входит в силу признаков ячейки: {}",
                 if s.marks_cell() { "да" } else { "нет" }
             ),
+            coverage(inputs, i),
         ]);
     }
+}
+
+/// Where a sign could run on this folder, and why not elsewhere (the three
+/// commonest reasons, with their cell counts).
+fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
+    let findings = &inputs.analysis.results.findings[sign];
+    let evaluated = findings.iter().filter(|f| f.evaluated).count();
+    let mut why: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| !f.evaluated) {
+        // Counts in the reason («работ: 7, меньше 15») are folded together.
+        let general = match f.note.split_once(": ") {
+            Some((what, rest)) if rest.contains("меньше") => {
+                format!("{what}: меньше минимума")
+            }
+            _ => f.note.clone(),
+        };
+        *why.entry(general).or_default() += 1;
+    }
+    let mut why: Vec<(String, usize)> = why.into_iter().collect();
+    why.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rest: Vec<String> = (why.iter().take(3))
+        .map(|(w, n)| format!("{w} — {}", int(*n as u64)))
+        .collect();
+    let mut text = format!(
+        "На этих данных: проверен в {} ячейках из {}",
+        int(evaluated as u64),
+        int(findings.len() as u64)
+    );
+    if !rest.is_empty() {
+        text.push_str(&format!("; не проверен: {}", rest.join("; ")));
+    }
+    text
 }
 
 fn quality(page: &mut Page, inputs: &Inputs<'_>) {
@@ -511,7 +544,11 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
                 int(f.rows_read),
                 int(f.rows_used),
                 int(f.rows_rejected),
-                f.error.clone(),
+                if f.error.is_empty() {
+                    f.skipped.clone()
+                } else {
+                    format!("Ошибка: {}", f.error)
+                },
             ]
         })
         .collect();
@@ -523,7 +560,7 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
             "Прочитано",
             "Использовано",
             "Отклонено",
-            "Ошибка",
+            "Почему не прочитан",
         ],
         &[false, false, false, true, true, true, false],
         &rows,

@@ -160,7 +160,7 @@ impl Finding {
 
     /// Not evaluated: `n` works (of the kind `what` counts) is below `min_works`.
     pub fn too_small(n: impl std::fmt::Display, what: &str, cfg: &SignsConfig) -> Finding {
-        Finding::skipped(format!("{n} {what}, fewer than {}", cfg.min_works))
+        Finding::skipped(format!("{what}: {n}, меньше {}", cfg.min_works))
     }
 
     pub fn tested(statistic: f64, p_value: f64, effect: f64, reason: String) -> Finding {

@@ -72,7 +72,12 @@ impl Sign for HighResult {
         let block = test.block;
         let n_cells = block.cells.len();
         let Some(max) = block.max_primary().filter(|&m| m > 0.0).map(f64::from) else {
-            return vec![Finding::skipped("no maximum primary score for the test"); n_cells];
+            return vec![
+                Finding::skipped(
+                    "у теста не известен максимальный первичный балл (нет ни баллов за задания, ни tasks.csv, ни шкалы)"
+                );
+                n_cells
+            ];
         };
         let mom: Vec<Option<(f64, f64, usize)>> =
             (0..n_cells).map(|c| moments(block.cell(c), max)).collect();
@@ -107,13 +112,13 @@ impl Sign for HighResult {
         (0..n_cells)
             .map(|c| {
                 let Some((m, _, n)) = mom[c] else {
-                    return Finding::skipped("fewer than 2 works with a primary score");
+                    return Finding::skipped("в ячейке меньше 2 работ с первичным баллом");
                 };
                 if n < cfg.min_works {
-                    return Finding::too_small(n, "works", cfg);
+                    return Finding::too_small(n, "работ", cfg);
                 }
                 let Some((re, within)) = groups[usize::from(test.selective(c))] else {
-                    return Finding::skipped("too few cells in the test for a regional reference");
+                    return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
                 };
                 let v = within / n as f64;
                 let z = re.z(m, v);

@@ -56,7 +56,10 @@ impl Sign for TaskProfile {
         let block = test.block;
         let n_cells = block.cells.len();
         if block.tasks.len() < 3 {
-            return vec![Finding::skipped("fewer than 3 tasks in the test"); n_cells];
+            return vec![
+                Finding::skipped("нет баллов за задания (нужно не меньше 3 заданий)");
+                n_cells
+            ];
         }
         let scores = block.scores.view();
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
@@ -76,7 +79,7 @@ impl Sign for TaskProfile {
             .map(|c| {
                 let span = block.cells[c];
                 if span.len() < cfg.min_works {
-                    return Finding::too_small(span.len(), "works", cfg);
+                    return Finding::too_small(span.len(), "работ", cfg);
                 }
                 let rows = span.start as usize..span.end as usize;
                 let a = hard_excess(&hard_ref, scores, &hard, rows.clone());

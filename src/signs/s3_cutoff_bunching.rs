@@ -92,7 +92,12 @@ impl Sign for CutoffBunching {
             block.scale.as_ref().and_then(|s| s.cuts),
             block.max_primary(),
         ) else {
-            return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
+            return vec![
+                Finding::skipped(
+                    "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
+                );
+                n_cells
+            ];
         };
         let d = window_width(max);
         let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
@@ -138,14 +143,14 @@ impl Sign for CutoffBunching {
             .map(|c| {
                 let n = block.cells[c].len();
                 if !usable(c) {
-                    return Finding::too_small(n, "works", cfg);
+                    return Finding::too_small(n, "работ", cfg);
                 }
                 let ref_fits = &by_fifth[fifth[c]];
                 let parts: Vec<(BetaBinomial, u64)> =
                     (0..3).filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1))).filter(|&(_, m)| m > 0).collect();
                 let window: u64 = parts.iter().map(|p| p.1).sum();
                 if window < 5 {
-                    return Finding::skipped(format!("{window} works near the cut-offs, fewer than 5"));
+                    return Finding::skipped(format!("у границ отметок работ: {window}, меньше 5"));
                 }
                 let x: u64 = (0..3).filter(|&i| ref_fits[i].is_some()).map(|i| counts[c][i].0).sum();
                 let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();

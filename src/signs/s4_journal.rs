@@ -73,7 +73,10 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
     if !block.key.exam.has_marks() {
-        return vec![Finding::skipped("EGE: no 5-point exam mark to compare"); n_cells];
+        return vec![
+            Finding::skipped("ЕГЭ: нет отметки по пятибалльной шкале для сравнения");
+            n_cells
+        ];
     }
     let k = match dir {
         Dir::Lowered => 0,
@@ -126,11 +129,11 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         .map(|c| {
             let n = totals[c];
             if !big(c) {
-                return Finding::too_small(n, "works with both marks", cfg);
+                return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
             let sel = usize::from(test.selective(c));
             let Some(bb) = groups[sel] else {
-                return Finding::skipped("too few cells in the test for a regional reference");
+                return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
             };
             let x = all[c][k];
             let share = x as f64 / n as f64;
@@ -195,7 +198,12 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         block.scale.as_ref().and_then(|s| s.cuts),
         block.max_primary(),
     ) else {
-        return vec![Finding::skipped("no mark cut-offs for this test"); n_cells];
+        return vec![
+            Finding::skipped(
+                "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
+            );
+            n_cells
+        ];
     };
     let d = super::s3_cutoff_bunching::window_width(max);
     let all = &test.shared.cell_marks[test.index];
@@ -223,7 +231,7 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         .map(|c| {
             let n: u64 = all[c].iter().sum();
             if !big(c) {
-                return Finding::too_small(n, "works with both marks", cfg);
+                return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
             let fits = &groups[usize::from(test.selective(c))];
             let used: Vec<usize> = (0..3)
@@ -236,7 +244,7 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let window: u64 = parts.iter().map(|p| p.1).sum();
             if window < 5 {
                 return Finding::skipped(format!(
-                    "{window} works near the cut-offs of their journal marks, fewer than 5"
+                    "у границ отметок по журналу работ: {window}, меньше 5"
                 ));
             }
             let x: u64 = used.iter().map(|&i| counts[c][i].0).sum();

@@ -48,7 +48,10 @@ impl Sign for IdenticalWorks {
         let block = test.block;
         let n_cells = block.cells.len();
         if block.tasks.len() < 5 {
-            return vec![Finding::skipped("fewer than 5 tasks in the test"); n_cells];
+            return vec![
+                Finding::skipped("нет баллов за задания (нужно не меньше 5 заданий)");
+                n_cells
+            ];
         }
         let scores = block.scores.view();
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
@@ -61,7 +64,7 @@ impl Sign for IdenticalWorks {
             .map(|c| {
                 let span = block.cells[c];
                 if span.len() < cfg.min_works {
-                    return Finding::too_small(span.len(), "works", cfg);
+                    return Finding::too_small(span.len(), "работ", cfg);
                 }
                 let r = identical_test(&reference, scores, &max, &block.variant, span.start as usize..span.end as usize);
                 let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(

@@ -114,7 +114,7 @@ fn test_residuals(
     let pairs: Vec<(f64, f64)> = (0..block.n_works()).filter_map(pair).collect();
     let reference = ConditionalMean::build(&pairs, MIN_PER_BIN)
         .filter(|c| c.n_bins() >= 2)
-        .ok_or("too few works with a school mark in the region for a reference")?;
+        .ok_or("в регионе слишком мало работ с отметкой школы для сравнения")?;
     let raw: Vec<Option<(f64, f64, usize)>> = block
         .cells
         .iter()
@@ -133,7 +133,7 @@ fn test_residuals(
         })
         .collect();
     if raw.iter().flatten().count() < min_cells {
-        return Err("too few cells with school marks in the test");
+        return Err("в тесте слишком мало ячеек с отметками школы");
     }
     let (ss, df) = raw
         .iter()
@@ -142,7 +142,9 @@ fn test_residuals(
             (a + ss, b + n as f64 - 1.0)
         });
     if !(df > 0.0 && ss > 0.0) {
-        return Err("no spread of results within cells given the school mark");
+        return Err(
+            "при одной и той же отметке школы результаты не различаются: не с чем сравнивать",
+        );
     }
     let sd = (ss / df).sqrt();
     Ok(raw
@@ -240,7 +242,10 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     }
     let year = block.key.year;
     let Some(fit) = dir.fits.get(&year) else {
-        return vec![Finding::skipped("too few schools in the year for the model"); n_cells];
+        return vec![
+            Finding::skipped("в этом году слишком мало ОО для модели");
+            n_cells
+        ];
     };
     let marks = if block.key.exam.has_marks() && block.key.exam.code() == "VPR" {
         "отметками по журналу"
@@ -250,10 +255,10 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     (0..n_cells)
         .map(|c| {
             let Some(cell) = dir.cells[test.index][c] else {
-                return Finding::skipped("no works with both a score and a school mark");
+                return Finding::skipped("нет работ, у которых есть и балл, и отметка школы");
             };
             if cell.n < cfg.min_works {
-                return Finding::too_small(cell.n, "works with a school mark", cfg);
+                return Finding::too_small(cell.n, "работ с отметкой школы", cfg);
             }
             let v = 1.0 / cell.n as f64;
             let (sw, swy, k) = dir
@@ -415,7 +420,7 @@ mod tests {
         ]);
         assert_eq!(
             test_residuals(&b, 0, 3),
-            Err("no spread of results within cells given the school mark")
+            Err("при одной и той же отметке школы результаты не различаются: не с чем сравнивать")
         );
     }
 

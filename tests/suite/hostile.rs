@@ -128,6 +128,13 @@ fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
             .count();
         assert!(judged > 1000, "{sign}: {judged} cells judged");
     }
+    // The methods section says where each sign ran and why not elsewhere.
+    let report = read(&out.join("report.html"));
+    assert!(
+        report.contains("На этих данных: проверен в 0 ячейках"),
+        "S2/S5 ran nowhere"
+    );
+    assert!(report.contains("нет баллов за задания (нужно не меньше 3 заданий)"));
 }
 
 #[test]

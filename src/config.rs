@@ -30,7 +30,10 @@ control = "fdr"
 q_max = 0.05
 fpr_max = 0.01
 # Cells with fewer works are not evaluated (evaluated = false, with the reason).
-min_works = 15
+# From this many works on a cell carries its numbers: a small cell adds to its
+# school's evidence (pooled over the school's cells) and is marked only as part
+# of a listed school; its p-values are exact or small-sample tests.
+min_works = 5
 # Fewest cells in a peer group for its own regional reference (else the whole test).
 min_cells = 10
 # Minimum effects (below them a sign's p-value counts as 1): S1 shrunk excess of

@@ -238,15 +238,22 @@ fn evaluate_variant(
                 (truth.iter().filter(|(_, (kind, _))| kind != "none"))
                     .map(|(k, _)| (k.0, k.4.as_str()))
                     .collect();
-            for sy in ev.school_years.values() {
-                let id = data.schools[sy.school as usize].id.as_str();
-                if manipulating.contains(&(sy.year, id)) {
+            // Every school-year with works counts, judged or not (a school whose
+            // cells are all too small is a manipulation missed).
+            let all_school_years: std::collections::BTreeSet<(u16, u32)> = (data.cell_index())
+                .iter()
+                .map(|&(t, c)| (data.tests[t].key.year, data.tests[t].cells[c].school))
+                .collect();
+            for (year, school) in all_school_years {
+                let id = data.schools[school as usize].id.as_str();
+                let listed = ev.school_year(year, school).is_some_and(|sy| sy.listed);
+                if manipulating.contains(&(year, id)) {
                     schools_manipulating
                         .entry(intensity.code().to_owned())
                         .or_default()
-                        .add(sy.listed, &[]);
+                        .add(listed, &[]);
                 } else {
-                    schools_honest.add(sy.listed, &[]);
+                    schools_honest.add(listed, &[]);
                 }
             }
             let mut listed: Vec<(u16, f64)> = (ev.school_years.values())

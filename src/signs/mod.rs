@@ -218,7 +218,7 @@ impl Default for SignsConfig {
             control: Control::Fdr,
             q_max: 0.05,
             fpr_max: 0.01,
-            min_works: 15,
+            min_works: 5,
             min_cells: 10,
             high_result_min_effect: 0.05,
             task_profile_min_effect: 0.10,

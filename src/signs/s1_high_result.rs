@@ -16,7 +16,8 @@
 //!   would use the same works twice); it is reported, and it feeds the
 //!   cross-check's stratum of high results without signs.
 //! * **Minimum sample**: `min_works` works. Shrinkage keeps small cells, whose
-//!   sampling variance is large, from being flagged on noise.
+//!   sampling variance is large, from being flagged on noise. The reference is
+//!   fitted on cells of at least 15 works ([`REFERENCE_WORKS`]).
 //! * **Reference**: Efron & Morris (1975), Stein's estimator; DerSimonian & Laird
 //!   (1986); ФИОКО, признак «аномально высокие результаты» в методике выявления
 //!   ОО с признаками необъективности.
@@ -28,6 +29,9 @@ use crate::stats::random_effects::RandomEffects;
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
 pub struct HighResult;
+
+/// Fewest works for a cell to enter the regional reference.
+pub const REFERENCE_WORKS: usize = 15;
 
 /// (mean share, within variance in shares², n) of a cell.
 fn moments(cell: Cell<'_>, max: f64) -> Option<(f64, f64, usize)> {
@@ -81,7 +85,11 @@ impl Sign for HighResult {
         };
         let mom: Vec<Option<(f64, f64, usize)>> =
             (0..n_cells).map(|c| moments(block.cell(c), max)).collect();
-        let usable = |c: usize| mom[c].is_some_and(|(_, _, n)| n >= cfg.min_works);
+        // The regional reference is fitted on cells of at least REFERENCE_WORKS
+        // works (the DerSimonian–Laird spread is biased by tiny cells); every
+        // cell of `min_works` works or more is judged against it.
+        let usable =
+            |c: usize| mom[c].is_some_and(|(_, _, n)| n >= REFERENCE_WORKS.max(cfg.min_works));
         let fit = |sel: Option<bool>| -> Option<(RandomEffects, f64)> {
             let cells: Vec<usize> = (0..n_cells)
                 .filter(|&c| usable(c) && sel.is_none_or(|s| test.selective(c) == s))

@@ -29,12 +29,13 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         r.and_then(|r| r.rate)
             .unwrap_or_else(|| panic!("{group} {intensity} missing: {:#?}", ev.rows))
     };
-    // On seed 11 (28 332 honest cells, 1 092 honest school-years; the evidence
-    // stage of crate::evidence): 0 false positives among cells and schools,
-    // copying and dictation strong 1.0, dictation moderate 0.79, inflation
-    // strong 0.9 (S6a), fitted_to_journal strong 0.86 (S4c); manipulating
-    // school-years listed 0.25 / 0.63 / 0.88 (mild / moderate / strong); every
-    // listed school-year with its own evidence; cell AUC 0.962.
+    // On seed 11 (28 332 honest cells, 1 659 honest school-years, cells of 5
+    // works and more judged and pooled by crate::evidence): 1 honest cell
+    // marked, 0 honest school-years listed; copying and dictation strong 1.0,
+    // dictation moderate 0.86, inflation strong 0.9 (S6a), fitted_to_journal
+    // strong 0.86 (S4c); manipulating school-years listed 0.21 / 0.57 / 0.77
+    // (mild / moderate / strong, of 47 each, judged or not); every listed
+    // school-year with its own evidence; cell AUC 0.957.
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",

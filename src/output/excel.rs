@@ -4,7 +4,7 @@
 //! integers → whole numbers; all numbers → decimals with the places seen, at
 //! most 4; `true`/`false` → yes/no; anything else text), so the two files
 //! cannot disagree. Headers are given in Russian where a translation is
-//! known; text stays text ([`xlsx_out`] never writes formulas).
+//! known; text stays text ([`super::xlsx_out`] never writes formulas).
 
 use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
 use crate::error::OutputError;

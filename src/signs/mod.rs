@@ -175,21 +175,20 @@ impl Finding {
     }
 }
 
-/// How p-values become flags (see [`SignsConfig::passes`]).
+/// How the list is chosen from the school-years' p-values (see [`crate::evidence`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Control {
-    /// Benjamini–Hochberg per sign across all cells, q ≤ `q_max`: among a
-    /// sign's flags the expected share of honest cells is at most `q_max`
-    /// (false discovery rate). For the published list, where a false flag
-    /// costs a school its reputation.
+    /// Benjamini–Hochberg over the year's school-years (weighted), q ≤
+    /// `q_max`: among the listed school-years the expected share of honest
+    /// ones is at most `q_max` (false discovery rate). For the published list,
+    /// where a false listing costs a school its reputation.
     #[default]
     Fdr,
-    /// p ≤ `fpr_max` / K, K the number of marking signs: by the union bound an
-    /// honest cell is marked with probability at most `fpr_max` (false positive
-    /// rate; expected false marks ≤ `fpr_max` × honest cells, whatever the
-    /// number of manipulated ones). For choosing works to re-check, where a
-    /// false flag costs one re-check.
+    /// p / w ≤ `fpr_max`: an honest school is listed with probability at most
+    /// `fpr_max` (false positive rate; expected false listings ≤ `fpr_max` ×
+    /// honest schools, whatever the number of manipulating ones). For choosing
+    /// schools to re-check, where a false listing costs one re-check.
     Fpr,
 }
 

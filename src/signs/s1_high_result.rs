@@ -61,7 +61,7 @@ impl Sign for HighResult {
         SignDoc {
             statistic: "mean primary score as a share of the maximum; predictive z against the peer group's random-effects model; effect = empirical-Bayes shrunk excess",
             null: "the school is an ordinary member of its peer group (selective schools and in-depth study vs the others)",
-            rule: "p = P(Z >= z); fires when q <= q_max and the shrunk excess >= high_result_min_effect; does not mark a cell alone, boosts the other signs",
+            rule: "p = P(Z >= z); fires when q <= q_max and the shrunk excess >= high_result_min_effect; does not enter the cell's evidence (a high result is no sign of bias alone)",
             min_sample: "min_works works; peer group of at least min_cells cells, else the whole test",
             reference: "Efron & Morris (1975); DerSimonian & Laird (1986); ФИОКО, признак «аномально высокие результаты»",
         }

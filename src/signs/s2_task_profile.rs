@@ -14,7 +14,7 @@
 //! * **Rule**: p = min(1, 2 · min(p_A, p_B)) (Bonferroni over the two); effect =
 //!   the effect of the test with the smaller p (A: excess hard-task score per
 //!   pupil as a share of the hard maximum; B: share of misfitting pupils minus
-//!   the regional share); fires when the BH q-value ≤ `q_max` and the effect ≥
+//!   the regional share); enters the cell's evidence ([`crate::evidence`]) when the effect ≥
 //!   `task_profile_min_effect`.
 //! * **Minimum sample**: `min_works` works; tests with fewer than 3 tasks are not
 //!   evaluated.
@@ -44,7 +44,7 @@ impl Sign for TaskProfile {
         SignDoc {
             statistic: "A: hard-task score against region pupils with the same total (standardized conditional residual); B: pupils with normed Guttman errors above the region's 95th percentile for their score band",
             null: "the school's pupils answer like the region's pupils with the same total score",
-            rule: "p = min(1, 2 min(pA, pB)); fires when q <= q_max and the effect of that test >= task_profile_min_effect",
+            rule: "p = min(1, 2 min(pA, pB)); enters the cell's evidence (see evidence) when the effect of that test >= task_profile_min_effect",
             min_sample: "min_works works; at least 3 tasks",
             reference: "Holland & Thayer (1988); Jacob & Levitt (2003); Emons (2008)",
         }

@@ -20,7 +20,7 @@
 //!   scale itself produces everywhere, or that a school's level explains, is not
 //!   blamed on the school. The cut-offs are treated as independent; the null
 //!   distribution of X is the exact convolution of the three beta-binomials.
-//! * **Rule**: p = P(X ≥ x); fires when the BH q-value ≤ `q_max` and the excess
+//! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`]) when the excess
 //!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
 //! * **Minimum sample**: `min_works` works and at least 5 works in the windows;
 //!   tests without cut-offs (EGE, or no scale) are not evaluated.
@@ -77,7 +77,7 @@ impl Sign for CutoffBunching {
         SignDoc {
             statistic: "works scoring exactly the cut-off of marks 3, 4, 5 among the works from d = max(1, round(5 % of the maximum)) points below it up to it",
             null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
-            rule: "exact upper-tail p of the summed count (convolution); fires when q <= q_max and the excess share of the windows >= cutoff_min_effect",
+            rule: "exact upper-tail p of the summed count (convolution); enters the cell's evidence (see evidence) when the excess share of the windows >= cutoff_min_effect",
             min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale",
             reference: "McCrary (2008); Dee, Dobbie, Jacob & Rockoff (2019); Рособрнадзор, признак «концентрация результатов на границах отметок»",
         }

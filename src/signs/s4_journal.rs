@@ -12,7 +12,7 @@
 //!   peer group has fewer than `min_cells` cells), fitted to the test's cells by
 //!   moments — so the ordinary school-to-school variation in marking is part of
 //!   the null (see [`crate::stats::betabinom`]).
-//! * **Rule**: one-sided p-value; fires when the BH q-value ≤ `q_max` and the
+//! * **Rule**: one-sided p-value; enters the cell's evidence ([`crate::evidence`]) when the
 //!   effect ≥ `journal_min_effect`.
 //!   - S4a `exam above journal`: too many exam marks above the school mark —
 //!     an exam result inflated beyond what the school itself sees in its pupils.
@@ -358,7 +358,7 @@ pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
     family: "exam_above_own_marks",
     title: "Отметки за работу выше отметок по журналу",
     statistic: "number of works whose exam mark is above the school (journal/annual) mark",
-    rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+    rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
 };
 
 /// S4b.
@@ -368,7 +368,7 @@ pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
     family: "own_marks_above_exam",
     title: "Отметки по журналу выше отметок за работу",
     statistic: "number of works whose exam mark is below the school (journal/annual) mark",
-    rule: "upper-tail p; fires when q <= q_max and share minus the peer share >= journal_min_effect",
+    rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
 };
 
 /// S4c.
@@ -378,7 +378,7 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     family: "cutoffs",
     title: "Отметки за работу подогнаны под отметки по журналу",
     statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
-    rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); fires when q <= q_max and the excess share of the windows >= journal_min_effect",
+    rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); enters the cell's evidence (see evidence) when the excess share of the windows >= journal_min_effect",
 };
 
 impl Sign for JournalSign {

@@ -8,7 +8,7 @@
 //!   *different* schools (see [`crate::stats::identical`]).
 //! * **Null hypothesis**: no copying — O is approximately Poisson(E).
 //! * **Rule**: p = P(Poisson(E) ≥ O); effect = share of the cell's works in a
-//!   group of ≥ 2 identical vectors; fires when the BH q-value ≤ `q_max` and the
+//!   group of ≥ 2 identical vectors; enters the cell's evidence ([`crate::evidence`]) when the
 //!   effect ≥ `identical_min_effect`.
 //! * **Minimum sample**: `min_works` works; tests with fewer than 5 tasks are not
 //!   evaluated (too few distinct answer vectors for identity to mean anything).
@@ -36,7 +36,7 @@ impl Sign for IdenticalWorks {
         SignDoc {
             statistic: "identical pairs of non-trivial task-score vectors in the cell vs the expected number from the region's collision probability per total score (pairs across schools)",
             null: "no copying: the number of identical pairs is Poisson(E)",
-            rule: "p = P(Poisson(E) >= O); fires when q <= q_max and the share of works in identical groups >= identical_min_effect",
+            rule: "p = P(Poisson(E) >= O); enters the cell's evidence (see evidence) when the share of works in identical groups >= identical_min_effect",
             min_sample: "min_works works; at least 5 tasks",
             reference: "Angoff (1974); Wollack (2003)",
         }

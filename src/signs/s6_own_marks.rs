@@ -32,7 +32,7 @@
 //!   The variances are fitted on all cells, outliers included (conservative).
 //! * **Null hypothesis**: the cell departs from its school's usual relation
 //!   between results and marks no more than the cells of honest schools do.
-//! * **Rule**: p = P(Z ≥ z); fires when the BH q-value ≤ `q_max` and the effect
+//! * **Rule**: p = P(Z ≥ z); enters the cell's evidence ([`crate::evidence`]) when the effect
 //!   ≥ `own_marks_min_effect`.
 //! * **Minimum sample**: `min_works` works with both a primary score and a
 //!   school mark; tests where at least `min_cells` cells have such works and
@@ -354,7 +354,7 @@ impl Sign for OwnMarksSign {
         SignDoc {
             statistic: self.statistic,
             null: "the cell departs from its school's usual relation between results and marks (school effect, from its other cells) no more than honest cells do (between-cell spread inside schools by moments)",
-            rule: "p = P(Z >= z); fires when q <= q_max and the departure >= own_marks_min_effect (SD)",
+            rule: "p = P(Z >= z); enters the cell's evidence (see evidence) when the departure >= own_marks_min_effect (SD)",
             min_sample: "min_works works with a score and a school mark; min_cells such cells in the test",
             reference: "DerSimonian & Laird (1986); Goldstein (2011); ФИОКО, признак «несоответствие результатов и отметок по журналу»",
         }

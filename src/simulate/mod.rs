@@ -168,7 +168,7 @@ pub struct SimOptions {
     /// region and the choice of cells do not change.
     pub intensity: Option<Intensity>,
     /// Honest schools that break the signs' assumptions (see
-    /// [`region::Region::generate`]).
+    /// `region::Region::generate`).
     pub misspecified: bool,
 }
 

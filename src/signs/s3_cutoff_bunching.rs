@@ -22,8 +22,12 @@
 //!   distribution of X is the exact convolution of the three beta-binomials.
 //! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`]) when the excess
 //!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
+//! * **EGE**: the same test on the *test-score* scale (0..100, d = 5) at the
+//!   certificate minimum and the university minimum of the year's scale
+//!   (`pass`, `university` in scales.csv or the bundled scales): pushes over
+//!   the minimums leave the same signature.
 //! * **Minimum sample**: `min_works` works and at least 5 works in the windows;
-//!   tests without cut-offs (EGE, or no scale) are not evaluated.
+//!   tests without cut-offs (no scale; EGE without test scores) are not evaluated.
 //! * **Reference**: McCrary J. (2008) Manipulation of the running variable in the
 //!   regression discontinuity design: a density test. J. Econometrics 142;
 //!   Dee T.S., Dobbie W., Jacob B.A., Rockoff J. (2019) The causes and
@@ -31,7 +35,7 @@
 //!   examinations. AEJ: Applied 11(3); Рособрнадзор, признак «концентрация
 //!   результатов на границах отметок».
 
-use crate::model::Cell;
+use crate::model::{Cell, NO_TEST_SCORE};
 use crate::stats::betabinom::{BetaBinomial, convolve};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
@@ -43,14 +47,69 @@ pub(super) fn window_width(max: f32) -> f32 {
     (0.05 * max).round().max(1.0)
 }
 
-/// Per cut-off: (at, window) counts of a cell: works scoring c, works in [c − d, c].
-fn window_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
-    counts_of(cell.primary().iter().copied(), cuts, d)
+/// The cut-offs of a test, on the scale its scores are judged on.
+struct Cutoffs {
+    values: Vec<f32>,
+    /// Per cut-off, how a sentence names it («границе отметки «4»»).
+    names: Vec<String>,
+    /// The scale's unit in sentences («перв. балла», «т. б.»).
+    unit: &'static str,
+    /// EGE: test scores; else primary scores.
+    test_scores: bool,
+    max: f32,
 }
 
-fn counts_of(primary: impl Iterator<Item = f32>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
-    let mut out = [(0u64, 0u64); 3];
-    for p in primary {
+impl Cutoffs {
+    fn of(block: &crate::model::TestBlock) -> Option<Cutoffs> {
+        let scale = block.scale.as_ref()?;
+        if block.key.exam == crate::model::Exam::Ege {
+            let mut values = Vec::new();
+            let mut names = Vec::new();
+            for (v, name) in [
+                (scale.pass, "минимальном балле для аттестата"),
+                (scale.university, "минимальном балле для поступления в вуз"),
+            ] {
+                if let Some(v) = v {
+                    values.push(f32::from(v));
+                    names.push(name.to_owned());
+                }
+            }
+            let scored = block.test_score.iter().any(|&t| t != NO_TEST_SCORE);
+            return (!values.is_empty() && scored).then_some(Cutoffs {
+                values,
+                names,
+                unit: "т. б.",
+                test_scores: true,
+                max: 100.0,
+            });
+        }
+        let cuts = scale.cuts?;
+        Some(Cutoffs {
+            values: cuts.to_vec(),
+            names: (3..=5).map(|m| format!("границе отметки «{m}»")).collect(),
+            unit: "перв. балла",
+            test_scores: false,
+            max: block.max_primary()?,
+        })
+    }
+
+    /// The scores of a cell on this scale (EGE works without a test score left out).
+    fn scores<'a>(&self, cell: Cell<'a>) -> Vec<f32> {
+        if self.test_scores {
+            (cell.test_score().iter())
+                .filter(|&&t| t != NO_TEST_SCORE)
+                .map(|&t| f32::from(t))
+                .collect()
+        } else {
+            cell.primary().to_vec()
+        }
+    }
+}
+
+/// Per cut-off: (at, window) counts: scores equal to c, scores in [c − d, c].
+fn counts_of(scores: impl Iterator<Item = f32>, cuts: &[f32], d: f32) -> Vec<(u64, u64)> {
+    let mut out = vec![(0u64, 0u64); cuts.len()];
+    for p in scores {
         for (i, &c) in cuts.iter().enumerate() {
             if p >= c - d - 1e-6 && p < c + 1.0 - 1e-6 {
                 out[i].1 += 1;
@@ -78,7 +137,7 @@ impl Sign for CutoffBunching {
             statistic: "works scoring exactly the cut-off of marks 3, 4, 5 among the works from d = max(1, round(5 % of the maximum)) points below it up to it",
             null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
             rule: "exact upper-tail p of the summed count (convolution); enters the cell's evidence (see evidence) when the excess share of the windows >= cutoff_min_effect",
-            min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale",
+            min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale, EGE tests with test scores and the year's minimums",
             reference: "McCrary (2008); Dee, Dobbie, Jacob & Rockoff (2019); Рособрнадзор, признак «концентрация результатов на границах отметок»",
         }
     }
@@ -88,10 +147,7 @@ impl Sign for CutoffBunching {
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         let block = test.block;
         let n_cells = block.cells.len();
-        let (Some(cuts), Some(max)) = (
-            block.scale.as_ref().and_then(|s| s.cuts),
-            block.max_primary(),
-        ) else {
+        let Some(cut) = Cutoffs::of(block) else {
             return vec![
                 Finding::skipped(
                     "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
@@ -99,14 +155,16 @@ impl Sign for CutoffBunching {
                 n_cells
             ];
         };
-        let d = window_width(max);
-        let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
-            .map(|c| window_counts(block.cell(c), &cuts, d))
+        let k = cut.values.len();
+        let d = window_width(cut.max);
+        let scores: Vec<Vec<f32>> = (0..n_cells).map(|c| cut.scores(block.cell(c))).collect();
+        let counts: Vec<Vec<(u64, u64)>> = (scores.iter())
+            .map(|s| counts_of(s.iter().copied(), &cut.values, d))
             .collect();
-        let usable = |c: usize| block.cells[c].len() >= cfg.min_works;
+        let usable = |c: usize| scores[c].len() >= cfg.min_works;
         // Fifths of the cell mean among usable cells.
         let mean = |c: usize| {
-            let p = block.cell(c).primary();
+            let p = &scores[c];
             p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
         };
         let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
@@ -119,57 +177,66 @@ impl Sign for CutoffBunching {
             let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c][i]).collect();
             BetaBinomial::fit(&cells)
         };
-        let whole: [Option<BetaBinomial>; 3] = std::array::from_fn(|i| fit(&order, i));
-        let by_fifth: Vec<[Option<BetaBinomial>; 3]> = (0..5)
+        let whole: Vec<Option<BetaBinomial>> = (0..k).map(|i| fit(&order, i)).collect();
+        let by_fifth: Vec<Vec<Option<BetaBinomial>>> = (0..5)
             .map(|f| {
                 let members: Vec<usize> =
                     order.iter().copied().filter(|&c| fifth[c] == f).collect();
-                std::array::from_fn(|i| {
-                    if members.len() >= cfg.min_cells {
-                        fit(&members, i).or(whole[i])
-                    } else {
-                        whole[i]
-                    }
-                })
+                (0..k)
+                    .map(|i| {
+                        if members.len() >= cfg.min_cells {
+                            fit(&members, i).or(whole[i])
+                        } else {
+                            whole[i]
+                        }
+                    })
+                    .collect()
             })
             .collect();
-        let region_share: [f64; 3] = std::array::from_fn(|i| {
-            let (a, n): (u64, u64) = order.iter().fold((0, 0), |(a, n), &c| {
-                (a + counts[c][i].0, n + block.cells[c].len() as u64)
-            });
-            a as f64 / n.max(1) as f64
-        });
+        let region_share: Vec<f64> = (0..k)
+            .map(|i| {
+                let (a, n): (u64, u64) = order.iter().fold((0, 0), |(a, n), &c| {
+                    (a + counts[c][i].0, n + scores[c].len() as u64)
+                });
+                a as f64 / n.max(1) as f64
+            })
+            .collect();
         (0..n_cells)
             .map(|c| {
-                let n = block.cells[c].len();
+                let n = scores[c].len();
                 if !usable(c) {
                     return Finding::too_small(n, "работ", cfg);
                 }
                 let ref_fits = &by_fifth[fifth[c]];
-                let parts: Vec<(BetaBinomial, u64)> =
-                    (0..3).filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1))).filter(|&(_, m)| m > 0).collect();
+                let parts: Vec<(BetaBinomial, u64)> = (0..k)
+                    .filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1)))
+                    .filter(|&(_, m)| m > 0)
+                    .collect();
                 let window: u64 = parts.iter().map(|p| p.1).sum();
                 if window < 5 {
                     return Finding::skipped(format!("у границ отметок работ: {window}, меньше 5"));
                 }
-                let x: u64 = (0..3).filter(|&i| ref_fits[i].is_some()).map(|i| counts[c][i].0).sum();
+                let x: u64 = (0..k)
+                    .filter(|&i| ref_fits[i].is_some())
+                    .map(|i| counts[c][i].0)
+                    .sum();
                 let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
                 let dist = convolve(&parts);
                 let p: f64 = dist.iter().skip(x as usize).sum::<f64>().min(1.0);
                 let effect = (x as f64 - expected) / window as f64;
                 // The cut-off with the largest excess, for the sentence.
-                let worst = (0..3)
+                let worst = (0..k)
                     .filter(|&i| ref_fits[i].is_some())
                     .max_by(|&a, &b| {
                         let ex = |i: usize| counts[c][i].0 as f64 / n as f64 - region_share[i];
                         ex(a).total_cmp(&ex(b)).then(b.cmp(&a))
                     })
                     .unwrap_or(0);
-                let lo = cuts[worst];
                 let reason = format!(
-                    "ровно на границе отметки «{}» ({} перв. балла) — {} работ при {} по группе сравнения",
-                    worst + 3,
-                    lo,
+                    "ровно на {} ({} {}) — {} работ при {} по группе сравнения",
+                    cut.names[worst],
+                    cut.values[worst],
+                    cut.unit,
                     pct(counts[c][worst].0 as f64 / n as f64),
                     pct(region_share[worst])
                 );
@@ -193,5 +260,35 @@ mod tests {
             2.0,
         );
         assert_eq!(c, [(2, 4), (1, 2), (0, 0)]);
+    }
+
+    #[test]
+    fn ege_is_judged_at_its_minimums_on_test_scores() {
+        use crate::model::{Exam, NO_TEST_SCORE, Scale};
+        let mut block = crate::signs::testing::block(&[(vec![10.0; 6], vec![4; 6])]);
+        block.key.exam = Exam::Ege;
+        // Test scores 19, 20, 24, 24, 30 and one work without a test score.
+        block.test_score = ndarray::Array1::from(vec![19, 20, 24, 24, 30, NO_TEST_SCORE]);
+        block.scale = Some(Scale {
+            cuts: None,
+            pass: Some(24),
+            university: Some(40),
+            max_score: None,
+            origin: String::new(),
+        });
+        let cut = Cutoffs::of(&block).expect("EGE cut-offs");
+        assert_eq!(cut.values, [24.0, 40.0]);
+        assert!(cut.test_scores);
+        assert_eq!(window_width(cut.max), 5.0);
+        let scores = cut.scores(block.cell(0));
+        assert_eq!(scores, [19.0, 20.0, 24.0, 24.0, 30.0]);
+        // d = 5: the window of 24 is 19..=24 (4 works), 2 at it; none near 40.
+        assert_eq!(
+            counts_of(scores.into_iter(), &cut.values, 5.0),
+            [(2, 4), (0, 0)]
+        );
+        // Without test scores EGE has nothing to judge.
+        block.test_score.fill(NO_TEST_SCORE);
+        assert!(Cutoffs::of(&block).is_none());
     }
 }

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::evidence::Evidence;
-use crate::model::Dataset;
+use crate::model::{Dataset, subject_name};
 use crate::signs::{REGISTRY, SignResults};
 
 pub use crate::evidence::CellVerdict;
@@ -108,13 +108,16 @@ pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<Li
             let ids: Vec<&str> = v.signs.iter().map(|&s| REGISTRY[s].id()).collect();
             e.cells.insert(cell_kind(data, t), ids.join(";"));
             e.markers += 1;
-            let sentences: Vec<&str> = (v.signs.iter())
-                .map(|&s| results.findings[s][i].reason.as_str())
+            let sentences: Vec<String> = (v.signs.iter())
+                .map(|&s| {
+                    let title = REGISTRY[s].title();
+                    format!("«{title}»: {}", results.findings[s][i].reason)
+                })
                 .collect();
             e.reasons.push(format!(
-                "{} {} {} кл., {} (доля в доказательности {:.0} %): {}",
+                "{}, {}, {} класс, {} год (доля в силе признаков ОО {:.0} %). {}",
                 key.exam.russian(),
-                key.subject,
+                subject_name(&key.subject),
                 key.grade,
                 key.year,
                 share * 100.0,

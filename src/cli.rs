@@ -102,6 +102,10 @@ Exit code: 0 all input usable, 3 some rows or files cannot be used, 1 failed."
         /// schools break the signs' assumptions, as `simulate --misspecified`).
         #[arg(long)]
         standard_only: bool,
+        /// Analyse the regions written as: full (every column), totals (no task
+        /// columns), noclass (no class column), nojournal (no journal marks).
+        #[arg(long, value_enum, default_value_t = ShapeArg::Full)]
+        shape: ShapeArg,
         #[arg(long)]
         config: Option<PathBuf>,
         #[arg(long, default_value = "reports")]
@@ -149,6 +153,14 @@ pub struct SimulateArgs {
     pub recheck_of: Option<PathBuf>,
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ShapeArg {
+    Full,
+    Totals,
+    Noclass,
+    Nojournal,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -134,6 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             years,
             min_n,
             standard_only,
+            shape,
             config,
             out,
         } => {
@@ -146,6 +147,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 schools,
                 years,
                 min_n,
+                shape: match shape {
+                    cli::ShapeArg::Full => obektiv::evaluate::Shape::Full,
+                    cli::ShapeArg::Totals => obektiv::evaluate::Shape::Totals,
+                    cli::ShapeArg::Noclass => obektiv::evaluate::Shape::NoClass,
+                    cli::ShapeArg::Nojournal => obektiv::evaluate::Shape::NoJournal,
+                },
                 misspecified: if standard_only {
                     vec![false]
                 } else {

@@ -138,6 +138,27 @@ fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
 }
 
 #[test]
+fn sample_without_journal_marks_runs_end_to_end_with_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_without(tmp.path(), |h| h == "journal_mark", false);
+    let out = tmp.path().join("out");
+    let run = analyze_cli(&data, &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    for f in ["report.html", "recheck_sample.csv", "cells.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing: {err}");
+    }
+    // Without the school's own marks the task, cut-off and copying signs still judge.
+    let findings = table(&out.join("findings.csv"));
+    for sign in ["S2", "S3", "S5"] {
+        assert!(
+            (findings.iter()).any(|f| f["sign"] == sign && f["evaluated"] == "true"),
+            "{sign} judged nothing"
+        );
+    }
+}
+
+#[test]
 fn historic_years_are_used_and_impossible_ones_say_why() {
     let tmp = tempfile::tempdir().unwrap();
     let body = RESULTS.replace("2025,", "1989,");

@@ -15,6 +15,7 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         schools: 300,
         years: 2,
         min_n: 20,
+        shape: obektiv::evaluate::Shape::Full,
         misspecified: vec![false],
         config: Config::default(),
         work: tmp.path().to_owned(),

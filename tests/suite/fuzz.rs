@@ -16,7 +16,7 @@
 //! and printed as the minimal edit list.)
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 
@@ -262,6 +262,19 @@ fn parquet_bytes(rows: &[Vec<String>], headers: &[&str]) -> Vec<u8> {
     out
 }
 
+/// A folder whose results are `rows` as parquet, damaged by byte `edits`
+/// past the magic header (pages and footers).
+fn parquet_folder(dir: &Path, headers: &[&str], rows: &[Vec<String>], edits: &[Edit]) -> PathBuf {
+    let data = dir.join("data");
+    write_folder(&data, SCHOOLS.as_bytes(), b"", TASKS.as_bytes());
+    std::fs::remove_file(data.join("results.csv")).unwrap();
+    let file = parquet_bytes(rows, headers);
+    let mut broken = file[..4].to_vec();
+    broken.extend(mutate(&file[4..], edits));
+    std::fs::write(data.join("results.parquet"), &broken).unwrap();
+    data
+}
+
 fn results_grid() -> (Vec<&'static str>, Vec<Vec<String>>) {
     let mut lines = RESULTS.lines();
     let headers = lines.next().unwrap().split(',').collect();
@@ -288,14 +301,7 @@ proptest! {
             rows[r][c] = text;
         }
         let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path().join("data");
-        write_folder(&data, SCHOOLS.as_bytes(), b"", TASKS.as_bytes());
-        std::fs::remove_file(data.join("results.csv")).unwrap();
-        let file = parquet_bytes(&rows, &headers);
-        // Byte edits past the magic header corrupt pages and footers.
-        let mut broken = file[..4].to_vec();
-        broken.extend(mutate(&file[4..], &bytes));
-        std::fs::write(data.join("results.parquet"), &broken).unwrap();
+        let data = parquet_folder(tmp.path(), &headers, &rows, &bytes);
         check_load(&data)?;
     }
 
@@ -345,13 +351,7 @@ fn a_damaged_parquet_that_makes_polars_panic_is_a_file_error() {
         Edit::Insert(14575347850737151677, b"\n".to_vec()),
     ];
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    write_folder(&data, SCHOOLS.as_bytes(), b"", TASKS.as_bytes());
-    std::fs::remove_file(data.join("results.csv")).unwrap();
-    let file = parquet_bytes(&rows, &headers);
-    let mut broken = file[..4].to_vec();
-    broken.extend(mutate(&file[4..], &bytes));
-    std::fs::write(data.join("results.parquet"), &broken).unwrap();
+    let data = parquet_folder(tmp.path(), &headers, &rows, &bytes);
     let progress = obektiv::progress::Progress::new(false);
     let loaded = obektiv::load::load_folder(&data, &progress).unwrap();
     let f = (loaded.report.files.iter())

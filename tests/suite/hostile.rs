@@ -70,6 +70,21 @@ fn is_task(h: &str) -> bool {
         .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// data/sample without the columns `drop` picks, analysed by the binary:
+/// asserts exit 0 and no panic; returns the output folder.
+fn sample_without_runs(dir: &Path, drop: impl Fn(&str) -> bool, no_tasks: bool) -> PathBuf {
+    let data = sample_without(dir, drop, no_tasks);
+    let out = dir.join("out");
+    let run = analyze_cli(&data, &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for f in ["report.html", "recheck_sample.csv", "cells.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing: {err}");
+    }
+    out
+}
+
 fn analyze_cli(data: &Path, out: &Path) -> std::process::Output {
     assert_cmd::Command::cargo_bin("obektiv")
         .unwrap()
@@ -84,19 +99,9 @@ fn analyze_cli(data: &Path, out: &Path) -> std::process::Output {
 #[test]
 fn sample_without_class_runs_end_to_end_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_without(tmp.path(), |h| h == "class", false);
-    let out = tmp.path().join("out");
-    let run = analyze_cli(&data, &out);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    for f in [
-        "report.html",
-        "recheck_sample.csv",
-        "recheck_works.csv",
-        "cells.xlsx",
-    ] {
-        assert!(out.join(f).is_file(), "{f} missing: {err}");
+    let out = sample_without_runs(tmp.path(), |h| h == "class", false);
+    for f in ["recheck_works.csv", "cells.xlsx"] {
+        assert!(out.join(f).is_file(), "{f} missing");
     }
     // The works to re-check carry an empty class, not a made-up one.
     let works = table(&out.join("recheck_works.csv"));
@@ -107,14 +112,7 @@ fn sample_without_class_runs_end_to_end_with_exit_0() {
 #[test]
 fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_without(tmp.path(), |h| h == "variant" || is_task(h), false);
-    let out = tmp.path().join("out");
-    let run = analyze_cli(&data, &out);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "{err}");
-    for f in ["report.html", "recheck_sample.csv", "cells.csv"] {
-        assert!(out.join(f).is_file(), "{f} missing: {err}");
-    }
+    let out = sample_without_runs(tmp.path(), |h| h == "variant" || is_task(h), false);
     // tasks.csv still lists the tests' tasks: they are judged on totals, with a note.
     assert!(notes(&out).contains("нет баллов за задания"));
     let cells = table(&out.join("cells.csv"));
@@ -138,16 +136,20 @@ fn sample_without_variant_and_task_columns_runs_end_to_end_with_exit_0() {
 }
 
 #[test]
+fn sample_without_task_columns_or_tasks_csv_runs_end_to_end_with_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sample_without_runs(tmp.path(), is_task, true);
+    // The maximum comes from the bundled scales where they give one, else the
+    // largest score seen, said in a note; the high-result sign judges.
+    assert!(notes(&out).contains("взят наибольший балл в данных"));
+    let findings = table(&out.join("findings.csv"));
+    assert!((findings.iter()).any(|f| f["sign"] == "S1" && f["evaluated"] == "true"));
+}
+
+#[test]
 fn sample_without_journal_marks_runs_end_to_end_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = sample_without(tmp.path(), |h| h == "journal_mark", false);
-    let out = tmp.path().join("out");
-    let run = analyze_cli(&data, &out);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "{err}");
-    for f in ["report.html", "recheck_sample.csv", "cells.csv"] {
-        assert!(out.join(f).is_file(), "{f} missing: {err}");
-    }
+    let out = sample_without_runs(tmp.path(), |h| h == "journal_mark", false);
     // Without the school's own marks the task, cut-off and copying signs still judge.
     let findings = table(&out.join("findings.csv"));
     for sign in ["S2", "S3", "S5"] {

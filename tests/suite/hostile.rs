@@ -147,6 +147,33 @@ fn sample_without_task_columns_or_tasks_csv_runs_end_to_end_with_exit_0() {
 }
 
 #[test]
+fn sample_without_every_other_optional_column_and_file_runs_with_exit_0() {
+    // Results without primary, mark and test_score (computed from the tasks and
+    // scales where they can be), schools with only the three required columns,
+    // no scales.csv: still every row used.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_without(
+        tmp.path(),
+        |h| ["primary", "mark", "test_score"].contains(&h),
+        false,
+    );
+    let schools = crate::common::table(&data.join("schools.csv"));
+    let mut w = csv::Writer::from_path(data.join("schools.csv")).unwrap();
+    w.write_record(["school", "name", "municipality"]).unwrap();
+    for r in &schools {
+        w.write_record([&r["school"], &r["name"], &r["municipality"]])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    std::fs::remove_file(data.join("scales.csv")).unwrap();
+    let out = tmp.path().join("out");
+    let run = analyze_cli(&data, &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(out.join("report.html").is_file());
+}
+
+#[test]
 fn sample_without_journal_marks_runs_end_to_end_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
     let out = sample_without_runs(tmp.path(), |h| h == "journal_mark", false);

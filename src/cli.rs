@@ -1,157 +1,262 @@
-//! Command-line options (clap). Only this module and main.rs know about them;
-//! the library sees a validated [`obektiv::Job`] or options struct.
+//! Command-line options (clap), in Russian: the help a methodist reads is
+//! Russian, clap's own headings included (help and usage templates, a Russian
+//! help and version flag). Only this module and main.rs know about them; the
+//! library sees a validated [`obektiv::Job`] or options struct.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// The help layout with Russian headings (clap's built-in ones are English).
+const HELP: &str =
+    "{about-with-newline}\n\u{1b}[1mЗапуск:\u{1b}[0m {usage}\n\n{all-args}{after-help}";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "obektiv",
     version,
-    about = "Signs of non-objective school assessment results (VPR, OGE, EGE)",
-    long_about = "obektiv reads a region's VPR, OGE and EGE results with the schools' own marks, \
-groups them into cells (year × exam × subject × grade × school) and writes the tables \
-of the analysis. A flagged cell is a sign (признак) that calls for a look, never a verdict.",
-    after_help = "Examples:\n  \
+    about = "Признаки необъективности результатов оценочных процедур (ВПР, ОГЭ, ЕГЭ)",
+    long_about = "obektiv читает результаты ВПР, ОГЭ и ЕГЭ региона или муниципалитета вместе с \
+отметками школ, группирует их по ячейкам (год × процедура × предмет × класс × ОО), проверяет \
+признаки необъективности, составляет перечень ОО, выборку для перепроверки и аналитическую \
+справку. Признак — повод посмотреть внимательнее, а не вывод о нарушении.",
+    help_template = HELP,
+    override_usage = "obektiv [ПАРАМЕТРЫ] КОМАНДА",
+    subcommand_help_heading = "Команды",
+    subcommand_value_name = "КОМАНДА",
+    next_help_heading = "Параметры",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "Примеры:\n  \
 obektiv analyze data/sample --out reports\n  \
 obektiv validate my_region/\n  \
 obektiv simulate --schools 300 --years 3 --seed 42 --out my_sim\n  \
 obektiv config --default > obektiv.toml"
 )]
 pub struct Cli {
-    /// Threads for the parallel stages (default: all cores). Outputs do not depend on it.
-    #[arg(long, global = true)]
+    /// Число потоков для параллельных этапов (по умолчанию — все ядра). Результаты от него не зависят.
+    #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
-    /// No progress bars.
+    /// Не показывать ход работы.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Показать эту справку.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+    /// Показать версию.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
+#[command(help_template = HELP, next_help_heading = "Параметры")]
 pub enum Command {
-    /// Analyze a data folder and write the report tables into --out.
+    /// Проанализировать папку с данными и записать таблицы и справку в --out.
     #[command(
-        after_help = "Example:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n\n\
-Writes cells.csv, region.csv, rejected_rows.csv, files.csv and notes.csv.\n\
-Exit code: 0 all input used, 3 finished but some rows or files were not used, 1 failed."
+        override_usage = "obektiv analyze ПАПКА [ПАРАМЕТРЫ]",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n\n\
+Записывает report.html (аналитическая справка), перечень ОО (risk_list.csv, .xlsx), ячейки\n\
+(cells.csv, .xlsx), выборку для перепроверки и файлы качества данных.\n\
+Код завершения: 0 — использованы все строки; 3 — готово, но часть строк или файлов не\n\
+использована (см. rejected_rows.csv, files.csv); 1 — ошибка (в сообщении — файл и причина)."
     )]
     Analyze {
-        /// The data folder (schools.csv, results*.csv, ...; see data/README.md).
+        /// Папка с данными (schools.csv, results*.csv, …; см. data/README.md).
+        #[arg(value_name = "ПАПКА", help_heading = "Аргументы")]
         data: PathBuf,
-        /// Where to write the outputs.
-        #[arg(long, default_value = "reports")]
+        /// Куда записать результаты (по умолчанию reports).
+        #[arg(
+            long,
+            default_value = "reports",
+            value_name = "ПАПКА",
+            hide_default_value = true
+        )]
         out: PathBuf,
-        /// A TOML configuration (see `obektiv config --default`).
-        #[arg(long)]
+        /// Файл настроек TOML (см. obektiv config --default).
+        #[arg(long, value_name = "ФАЙЛ")]
         config: Option<PathBuf>,
     },
-    /// Choose schools and works for the cross-check (also done by analyze), and
-    /// read the re-check results when the folder has recheck.csv.
+    /// Отобрать ОО и работы для перекрёстной перепроверки (это делает и analyze) и
+    /// прочитать её результаты, если в папке есть recheck.csv.
     #[command(
-        after_help = "Example:\n  obektiv sample data/sample --out reports --seed 20250415\n\n\
-Writes recheck_sample.csv (schools by stratum: risk, high results without signs, random control)\n\
-and recheck_works.csv (works to re-check, each with its reason). With recheck.csv in the folder\n\
-also recheck_results.csv, recheck_schools.csv, recheck_strata.csv and recheck_unmatched.csv."
+        override_usage = "obektiv sample ПАПКА [ПАРАМЕТРЫ]",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv sample data/sample --out reports --seed 20250415\n\n\
+Записывает recheck_sample.csv (ОО по группам: группа риска, высокие результаты без признаков,\n\
+случайная выборка) и recheck_works.csv (работы для перепроверки с основанием). Если в папке\n\
+есть recheck.csv — также recheck_results.csv, recheck_schools.csv, recheck_strata.csv и\n\
+recheck_unmatched.csv."
     )]
     Sample {
+        /// Папка с данными.
+        #[arg(value_name = "ПАПКА", help_heading = "Аргументы")]
         data: PathBuf,
-        #[arg(long, default_value = "reports")]
+        /// Куда записать результаты (по умолчанию reports).
+        #[arg(
+            long,
+            default_value = "reports",
+            value_name = "ПАПКА",
+            hide_default_value = true
+        )]
         out: PathBuf,
-        #[arg(long)]
+        /// Файл настроек TOML.
+        #[arg(long, value_name = "ФАЙЛ")]
         config: Option<PathBuf>,
-        /// Seed of the draw (overrides [sample] seed).
-        #[arg(long)]
+        /// Число для жеребьёвки (заменяет seed из настроек); опубликуйте его.
+        #[arg(long, value_name = "ЧИСЛО")]
         seed: Option<u64>,
-        /// Year to draw from (default: the last year in the data).
-        #[arg(long)]
+        /// Год выборки (по умолчанию — последний год в данных).
+        #[arg(long, value_name = "ГОД")]
         year: Option<u16>,
     },
-    /// Check a data folder: what each file holds, which rows cannot be used and why.
+    /// Проверить папку с данными: что в каждом файле, какие строки нельзя использовать и почему.
     #[command(
-        after_help = "Example:\n  obektiv validate my_region/ --out checks\n\n\
-Exit code: 0 all input usable, 3 some rows or files cannot be used, 1 failed."
+        override_usage = "obektiv validate ПАПКА [ПАРАМЕТРЫ]",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv validate my_region/ --out checks\n\n\
+Код завершения: 0 — все строки пригодны; 3 — часть строк или файлов нельзя использовать; 1 — ошибка."
     )]
     Validate {
+        /// Папка с данными.
+        #[arg(value_name = "ПАПКА", help_heading = "Аргументы")]
         data: PathBuf,
-        /// Also write rejected_rows.csv, files.csv and notes.csv here.
-        #[arg(long)]
+        /// Записать сюда также rejected_rows.csv, files.csv и notes.csv.
+        #[arg(long, value_name = "ПАПКА")]
         out: Option<PathBuf>,
     },
-    /// Make a simulated region with planted manipulations (and truth.csv).
+    /// Смоделировать регион с заложенными искажениями (и truth.csv) — для проверки методики.
     #[command(
-        after_help = "Example:\n  obektiv simulate --schools 300 --years 3 --seed 42 --out data/sample"
+        override_usage = "obektiv simulate --out ПАПКА [ПАРАМЕТРЫ]",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv simulate --schools 300 --years 3 --seed 42 --out data/sample"
     )]
     Simulate(SimulateArgs),
-    /// Measure detection quality on simulated regions (seeds × intensities) and write evaluation.csv.
-    #[command(after_help = "Example:\n  obektiv evaluate --seeds 5 --schools 300 --out reports")]
+    /// Измерить качество выявления на смоделированных регионах и записать evaluation.csv.
+    #[command(
+        override_usage = "obektiv evaluate [ПАРАМЕТРЫ]",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv evaluate --seeds 5 --schools 300 --out reports"
+    )]
     Evaluate {
-        /// Number of seeds (regions) per intensity: seeds 1..=N.
-        #[arg(long, default_value_t = 5)]
+        /// Число регионов на каждую силу искажений (зёрна 1..=N; по умолчанию 5).
+        #[arg(long, default_value_t = 5, value_name = "N", hide_default_value = true)]
         seeds: u64,
-        #[arg(long, default_value_t = 300)]
+        /// Число ОО в регионе (по умолчанию 300).
+        #[arg(
+            long,
+            default_value_t = 300,
+            value_name = "N",
+            hide_default_value = true
+        )]
         schools: usize,
-        #[arg(long, default_value_t = 2)]
+        /// Число лет (по умолчанию 2).
+        #[arg(long, default_value_t = 2, value_name = "N", hide_default_value = true)]
         years: u16,
-        /// Cells with fewer works are left out of the measures.
-        #[arg(long, default_value_t = 20)]
+        /// Ячейки с меньшим числом работ не входят в показатели по ячейкам (по умолчанию 20).
+        #[arg(
+            long,
+            default_value_t = 20,
+            value_name = "N",
+            hide_default_value = true
+        )]
         min_n: usize,
-        /// Only the standard simulator (by default also regions whose honest
-        /// schools break the signs' assumptions, as `simulate --misspecified`).
+        /// Только обычная модель (по умолчанию — также регионы, где честные ОО нарушают
+        /// допущения признаков, как simulate --misspecified).
         #[arg(long)]
         standard_only: bool,
-        /// Analyse the regions written as: full (every column), totals (no task
-        /// columns), noclass (no class column), nojournal (no journal marks).
-        #[arg(long, value_enum, default_value_t = ShapeArg::Full)]
+        /// В каком виде анализировать регионы: full — все столбцы, totals — без баллов за
+        /// задания, noclass — без класса, nojournal — без отметок по журналу (по умолчанию full).
+        #[arg(long, value_enum, hide_possible_values = true, default_value_t = ShapeArg::Full, value_name = "ВИД", hide_default_value = true)]
         shape: ShapeArg,
-        #[arg(long)]
+        /// Файл настроек TOML.
+        #[arg(long, value_name = "ФАЙЛ")]
         config: Option<PathBuf>,
-        #[arg(long, default_value = "reports")]
+        /// Куда записать результаты (по умолчанию reports).
+        #[arg(
+            long,
+            default_value = "reports",
+            value_name = "ПАПКА",
+            hide_default_value = true
+        )]
         out: PathBuf,
     },
-    /// List the signs with their statistics, rules and references.
+    /// Перечислить признаки: статистика, правило, минимальная выборка, источники.
+    #[command(
+        override_usage = "obektiv signs",help_template = HELP, next_help_heading = "Параметры")]
     Signs,
-    /// Print the configuration.
+    /// Показать настройки.
+    #[command(
+        override_usage = "obektiv config [--default]",help_template = HELP, next_help_heading = "Параметры")]
     Config {
-        /// Print the defaults with comments.
+        /// Показать настройки по умолчанию с пояснениями.
         #[arg(long)]
         default: bool,
     },
 }
 
 #[derive(Args, Debug)]
+#[command(next_help_heading = "Параметры")]
 pub struct SimulateArgs {
-    /// Number of schools.
-    #[arg(long, default_value_t = 300)]
+    /// Число ОО (по умолчанию 300).
+    #[arg(
+        long,
+        default_value_t = 300,
+        value_name = "N",
+        hide_default_value = true
+    )]
     pub schools: usize,
-    /// Number of consecutive years, ending with --last-year.
-    #[arg(long, default_value_t = 3)]
+    /// Число лет подряд, заканчивая --last-year (по умолчанию 3).
+    #[arg(long, default_value_t = 3, value_name = "N", hide_default_value = true)]
     pub years: u16,
-    #[arg(long, default_value_t = 2025)]
+    /// Последний год (по умолчанию 2025).
+    #[arg(
+        long,
+        default_value_t = 2025,
+        value_name = "ГОД",
+        hide_default_value = true
+    )]
     pub last_year: u16,
-    #[arg(long, default_value_t = 42)]
+    /// Зерно генератора: те же параметры дают те же файлы (по умолчанию 42).
+    #[arg(
+        long,
+        default_value_t = 42,
+        value_name = "ЧИСЛО",
+        hide_default_value = true
+    )]
     pub seed: u64,
-    /// Share of schools with planted manipulation.
-    #[arg(long, default_value_t = 0.10)]
+    /// Доля ОО с заложенными искажениями (по умолчанию 0,10).
+    #[arg(
+        long,
+        default_value_t = 0.10,
+        value_name = "ДОЛЯ",
+        hide_default_value = true
+    )]
     pub manipulated_share: f64,
-    /// File dialect: plain (UTF-8, `,`) or excel-ru (Windows-1251, `;`, decimal comma).
-    #[arg(long, value_enum, default_value_t = DialectArg::Plain)]
+    /// Вид файлов: plain (UTF-8, «,») или excel-ru (Windows-1251, «;», десятичная запятая) (по умолчанию plain).
+    #[arg(long, value_enum, hide_possible_values = true, default_value_t = DialectArg::Plain, value_name = "ВИД", hide_default_value = true)]
     pub dialect: DialectArg,
-    /// Give every planted manipulation this intensity (default: each school its own).
-    #[arg(long, value_enum)]
+    /// Одна сила для всех искажений: mild, moderate или strong (по умолчанию у каждой ОО своя).
+    #[arg(long, value_enum, hide_possible_values = true, value_name = "СИЛА")]
     pub intensity: Option<IntensityArg>,
-    /// Honest schools that break the signs' assumptions: heavy-tailed school
-    /// effects, marking leniency that differs by subject, tasks taught better or
-    /// worse, class effects.
+    /// Честные ОО, нарушающие допущения признаков: тяжёлые хвосты эффектов ОО, разная
+    /// строгость отметок по предметам, задания, которым учат лучше или хуже, эффекты классов.
     #[arg(long)]
     pub misspecified: bool,
-    /// Instead of the region, write the honest re-check (recheck.csv) of the works
-    /// listed in this recheck_works.csv; give the same options as for the region.
-    #[arg(long)]
+    /// Вместо региона записать честную перепроверку (recheck.csv) работ из этого
+    /// recheck_works.csv; остальные параметры — те же, что для региона.
+    #[arg(long, value_name = "ФАЙЛ")]
     pub recheck_of: Option<PathBuf>,
-    #[arg(long)]
+    /// Куда записать файлы.
+    #[arg(long, value_name = "ПАПКА")]
     pub out: PathBuf,
 }
 

@@ -15,7 +15,10 @@ use obektiv::{Job, Summary};
 const EXIT_INCOMPLETE: u8 = 3;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli_error(&e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -23,6 +26,51 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// clap's own errors, in Russian (help and version are printed as they are).
+fn cli_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let what = match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            format!("нет такой команды: {}", ctx(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::UnknownArgument => {
+            format!("неизвестный параметр: {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("не указано обязательное: {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand => "не указана команда".to_owned(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!(
+            "неверное значение «{}» для {}",
+            ctx(ContextKind::InvalidValue),
+            ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::ArgumentConflict => format!(
+            "параметры нельзя указывать вместе: {}",
+            ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::NoEquals => {
+            format!("лишнее значение: {}", ctx(ContextKind::InvalidValue))
+        }
+        _ => "параметры командной строки не разобраны".to_owned(),
+    };
+    let hint = match ctx(ContextKind::SuggestedSubcommand) {
+        s if !s.is_empty() => format!(" (возможно, вы имели в виду «{s}»)"),
+        _ => String::new(),
+    };
+    eprintln!("obektiv: ошибка: {what}{hint}. Справка: obektiv --help");
+    ExitCode::from(2)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

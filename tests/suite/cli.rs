@@ -106,6 +106,129 @@ fn default_config_round_trips_and_help_has_examples() {
 }
 
 #[test]
+fn help_and_command_line_errors_are_russian() {
+    // Words a methodist may meet in the help that are names, not English text:
+    // commands, file names, values of options and the program itself.
+    let names = [
+        "obektiv",
+        "analyze",
+        "sample",
+        "validate",
+        "simulate",
+        "evaluate",
+        "signs",
+        "config",
+        "default",
+        "data",
+        "reports",
+        "checks",
+        "region",
+        "schools",
+        "results",
+        "recheck",
+        "works",
+        "strata",
+        "unmatched",
+        "risk",
+        "list",
+        "cells",
+        "rejected",
+        "rows",
+        "files",
+        "notes",
+        "report",
+        "html",
+        "xlsx",
+        "csv",
+        "toml",
+        "README",
+        "md",
+        "my",
+        "sim",
+        "out",
+        "seed",
+        "seeds",
+        "threads",
+        "quiet",
+        "help",
+        "version",
+        "year",
+        "years",
+        "last",
+        "manipulated",
+        "share",
+        "dialect",
+        "intensity",
+        "misspecified",
+        "of",
+        "min",
+        "standard",
+        "only",
+        "shape",
+        "plain",
+        "excel",
+        "ru",
+        "full",
+        "totals",
+        "noclass",
+        "nojournal",
+        "mild",
+        "moderate",
+        "strong",
+        "truth",
+        "evaluation",
+        "TOML",
+        "UTF",
+        "Windows",
+    ];
+    for cmd in [
+        "", "analyze", "sample", "validate", "simulate", "evaluate", "signs", "config",
+    ] {
+        let mut c = obektiv();
+        if !cmd.is_empty() {
+            c.arg(cmd);
+        }
+        let out = c
+            .arg("--help")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        let english: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() > 1 && !names.contains(w))
+            .collect();
+        assert!(english.is_empty(), "{cmd} --help: {english:?}\n{text}");
+    }
+    let err = obektiv()
+        .arg("anlyze")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.contains("нет такой команды: anlyze") && err.contains("«analyze»"),
+        "{err}"
+    );
+    let err = obektiv()
+        .args(["analyze"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8(err)
+            .unwrap()
+            .contains("не указано обязательное")
+    );
+}
+
+#[test]
 fn simulate_is_byte_reproducible_and_its_region_loads_without_rejections() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = |name: &str, seed: &str, dialect: &str| {

@@ -8,81 +8,86 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 
 /// The default configuration, with comments; parsing it gives [`Config::default`].
-pub const DEFAULT_TOML: &str = r#"# obektiv configuration. Every key is optional; missing keys take these values.
+pub const DEFAULT_TOML: &str = r#"# Настройки obektiv. Любую строку можно не указывать: тогда действует значение ниже.
 
 [output]
-# "plain": UTF-8, comma-separated, decimal point (for scripts and other tools).
-# "excel-ru": UTF-8 with BOM, semicolon-separated, decimal comma (opens directly
-# in Excel with Russian regional settings).
+# "plain": UTF-8, разделитель «,», десятичная точка (для программ и скриптов).
+# "excel-ru": UTF-8 с BOM, разделитель «;», десятичная запятая (открывается
+# двойным щелчком в Excel с русскими настройками).
 csv_dialect = "plain"
 
 [signs]
-# How the list is chosen (the school-year is the unit that is listed; see the
-# methods section of the report and the module doc of src/evidence.rs).
-# "fdr": Benjamini-Hochberg over the year's schools at q_max. Guarantee: among
-#   the listed schools, the expected share of honest ones is at most q_max.
-#   The default, for the published list, where a false listing is costly.
-# "fpr": a school is listed when its p-value (divided by its weight) is at most
-#   fpr_max. Guarantee: an honest school is listed with probability at most
-#   fpr_max, however few schools manipulate. For choosing schools to re-check,
-#   where a false listing costs one re-check.
+# Как составляется перечень (единица перечня — ОО за год; см. раздел «Методика»
+# справки).
+# "fdr": процедура Бенджамини — Хохберга по всем ОО года на уровне q_max.
+#   Гарантия: среди ОО в перечне ожидаемая доля ОО с объективными результатами
+#   не больше q_max. По умолчанию: для публикуемого перечня, где ошибочное
+#   включение дорого обходится школе.
+# "fpr": ОО включается, если её p-значение (делённое на вес) не больше fpr_max.
+#   Гарантия: ОО с объективными результатами попадает в перечень с вероятностью
+#   не выше fpr_max, сколько бы ни было ОО с искажениями. Для отбора на
+#   перепроверку, где ошибочное включение стоит одной перепроверки.
 control = "fdr"
 q_max = 0.05
 fpr_max = 0.01
-# Cells with fewer works are not evaluated (evaluated = false, with the reason).
-# From this many works on a cell carries its numbers: a small cell adds to its
-# school's evidence (pooled over the school's cells) and is marked only as part
-# of a listed school; its p-values are exact or small-sample tests.
+# Ячейки с меньшим числом работ не проверяются (в findings.csv — с причиной).
+# Начиная с этого числа ячейка даёт свои p-значения: малая ячейка добавляет
+# доказательность своей ОО (вместе с её другими ячейками) и отмечается только в
+# составе ОО из перечня; её p-значения — точные или малые выборочные тесты.
 min_works = 5
-# Fewest cells in a peer group for its own regional reference (else the whole test).
+# Наименьшее число ячеек в группе сравнения, чтобы у неё была своя региональная
+# база (иначе — весь тест).
 min_cells = 10
-# Minimum effects (below them a sign's p-value counts as 1): S1 shrunk excess of
-# the mean (share of the maximum score), S2 excess hard-task score (share of the
-# hard maximum), S3 excess share of works at the cut-offs, S4 excess share of
-# marks in the sign's direction, S5 share of works in groups of identical
-# answers, S6 departure of the cell's mean residual from its school's usual one
-# (in SD of results within a class; 0.2 is a "small" standardized effect,
-# Cohen 1988).
+# Минимальные размеры эффекта (при меньшем p-значение признака считается равным 1):
+# S1 — превышение среднего (доля максимального балла) после сжатия; S2 — избыток
+# баллов за трудные задания (доля их максимума); S3 — избыток доли работ на
+# границах отметок; S4 — избыток доли отметок в направлении признака; S5 — доля
+# работ в группах совпадающих; S6 — отклонение среднего остатка ячейки от
+# обычного для её ОО (в стандартных отклонениях результатов внутри класса;
+# 0,2 — «малый» стандартизованный эффект, Cohen 1988).
 high_result_min_effect = 0.05
 task_profile_min_effect = 0.10
 cutoff_min_effect = 0.10
 journal_min_effect = 0.10
 identical_min_effect = 0.10
 own_marks_min_effect = 0.20
-# Fewest evaluated cells (of one exam, else of all exams) to fit a sign's
-# empirical null on the region's own cells; with fewer the theoretical null is used.
+# Наименьшее число проверенных ячеек (одной процедуры, иначе всех), чтобы
+# подобрать нулевое распределение признака по данным региона; при меньшем
+# действует теоретическое.
 null_min_cells = 100
 
 [lists]
-# Weight of a school that was on the list the previous year (weighted
-# Benjamini-Hochberg; the year's weights are rescaled to average 1).
+# Вес ОО, бывшей в перечне в прошлом году (взвешенная процедура
+# Бенджамини — Хохберга; веса за год пересчитываются так, чтобы в среднем были 1).
 persistence_weight = 2.0
-# Objective list: at least this many evaluated cells in every year, and the
-# school-year p-value at least objective_p_min in every year.
+# ОО с устойчиво объективными результатами: в каждом году не меньше
+# objective_min_cells проверенных ячеек и p-значение ОО за год не меньше
+# objective_p_min.
 objective_min_cells = 2
 objective_p_min = 0.25
 
 [sample]
-# The cross-check sample (recheck_sample.csv, recheck_works.csv), drawn from the
-# last year in the data unless `year = 2025` is given. Change the seed for each
-# draw (for example to the date of the draw, 20250415) and publish it: the same
-# data, configuration and seed redraw the same sample on any machine.
+# Выборка для перепроверки (recheck_sample.csv, recheck_works.csv) за последний
+# год в данных, если не указан year = 2025. Для каждой жеребьёвки меняйте seed
+# (например, на дату жеребьёвки, 20250415) и публикуйте его: те же данные,
+# настройки и seed дают ту же выборку на любом компьютере.
 seed = 1
-# Stratum sizes: a number of schools, or a share such as "10%" (risk and
-# high_without_signs: of the stratum's candidates; random: of all eligible schools).
+# Размеры групп: число ОО или доля, например "10%" (risk и high_without_signs —
+# от кандидатов группы; random — от всех подходящих ОО).
 risk = 10
 high_without_signs = 5
 random = 10
-# Schools with fewer works in the year are not drawn.
+# ОО с меньшим числом работ за год не отбираются.
 min_works = 20
-# "High results": S1 fired in a cell, or the school's standardized result is in
-# this top share of eligible schools.
+# «Высокие результаты»: в ячейке сработал S1 или стандартизованный результат ОО
+# входит в эту верхнюю долю подходящих ОО.
 high_share = 0.2
-# Works to re-check per school, and the share of them drawn at random.
+# Работ на перепроверку в каждой ОО и доля из них, отбираемая случайно.
 works_per_school = 20
 random_works_share = 0.25
-# Re-check: inflation is found when the lower 95 % bound of the school's mean
-# score drop (share of the maximum) is above 0 and the mean drop is at least this.
+# Перепроверка: завышение установлено, если нижняя граница 95-процентного
+# интервала среднего снижения балла ОО (доля максимума) выше 0 и само среднее
+# снижение не меньше этого значения.
 recheck_min_drop = 0.02
 "#;
 

@@ -46,10 +46,10 @@ impl Default for ListsConfig {
 impl ListsConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.objective_p_min) {
-            return Err("lists.objective_p_min must be in 0..1".into());
+            return Err("[lists] objective_p_min должно быть от 0 до 1".into());
         }
         if !(1.0..=10.0).contains(&self.persistence_weight) {
-            return Err("lists.persistence_weight must be in 1..10".into());
+            return Err("[lists] persistence_weight должно быть от 1 до 10".into());
         }
         Ok(())
     }

@@ -110,13 +110,13 @@ impl SampleConfig {
     pub fn validate(&self) -> Result<(), String> {
         let share = |x: f64| (0.0..=1.0).contains(&x);
         if !share(self.high_share) || !share(self.random_works_share) {
-            return Err("sample.high_share and sample.random_works_share must be in 0..1".into());
+            return Err("[sample] high_share и random_works_share должны быть от 0 до 1".into());
         }
         if !(0.0..1.0).contains(&self.recheck_min_drop) {
-            return Err("sample.recheck_min_drop must be in 0..1".into());
+            return Err("[sample] recheck_min_drop должно быть от 0 до 1".into());
         }
         if self.min_works == 0 || self.works_per_school == 0 {
-            return Err("sample.min_works and sample.works_per_school must be at least 1".into());
+            return Err("[sample] min_works и works_per_school должны быть не меньше 1".into());
         }
         Ok(())
     }

@@ -233,22 +233,25 @@ impl Default for SignsConfig {
 impl SignsConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(self.q_max > 0.0 && self.q_max < 1.0) {
-            return Err(format!("signs.q_max must be in (0, 1), not {}", self.q_max));
+            return Err(format!(
+                "[signs] q_max должно быть больше 0 и меньше 1, а не {}",
+                self.q_max
+            ));
         }
         if !(self.fpr_max > 0.0 && self.fpr_max < 1.0) {
             return Err(format!(
-                "signs.fpr_max must be in (0, 1), not {}",
+                "[signs] fpr_max должно быть больше 0 и меньше 1, а не {}",
                 self.fpr_max
             ));
         }
         if self.min_works < 2 {
-            return Err("signs.min_works must be at least 2".into());
+            return Err("[signs] min_works должно быть не меньше 2".into());
         }
         if self.min_cells < 3 {
-            return Err("signs.min_cells must be at least 3".into());
+            return Err("[signs] min_cells должно быть не меньше 3".into());
         }
         if self.null_min_cells < 10 {
-            return Err("signs.null_min_cells must be at least 10".into());
+            return Err("[signs] null_min_cells должно быть не меньше 10".into());
         }
         Ok(())
     }

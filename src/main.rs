@@ -254,15 +254,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for s in obektiv::signs::REGISTRY {
                 let d = s.doc();
                 println!(
-                    "{} — {}\n  statistic: {}\n  null: {}\n  rule: {}\n  minimum sample: {}\n  reference: {}\n  marks a cell alone: {}\n",
+                    "{} — {}\n  что сравнивается: {}\n  что считается необычным: {}\n  что нужно в данных: {}\n  входит в силу признаков ячейки: {}\n  источники: {}\n",
                     s.id(),
                     s.title(),
-                    d.statistic,
-                    d.null,
-                    d.rule,
-                    d.min_sample,
+                    d.compared,
+                    d.unusual,
+                    d.needs,
+                    if s.marks_cell() { "да" } else { "нет" },
                     d.reference,
-                    if s.marks_cell() { "yes" } else { "no" }
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -480,20 +480,25 @@ p-значение ячейки, ячейки ОО за год — в одно p
         let d = s.doc();
         page.h3(
             &format!("sign-{}", s.id()),
-            &format!("{}. {}", s.id(), s.title()),
+            &format!("{}. {}", i + 1, s.title()),
         );
         page.list(&[
-            format!("Статистика: {}", d.statistic),
-            format!("Нулевая гипотеза: {}", d.null),
-            format!("Правило: {}", d.rule),
-            format!("Минимальный размер эффекта: {}", num(s.min_effect(c), 2)),
-            format!("Минимальная выборка: {}", d.min_sample),
-            format!("Источники: {}", d.reference),
+            format!("Что сравнивается: {}.", d.compared),
+            format!("Что считается необычным: {}.", d.unusual),
             format!(
-                "Входит в силу признаков ячейки: {}",
+                "Что нужно в данных: не меньше {} работ в ячейке; {}.",
+                c.min_works, d.needs
+            ),
+            format!(
+                "Наименьший учитываемый эффект: {}.",
+                num(s.min_effect(c), 2)
+            ),
+            format!(
+                "Входит в силу признаков ячейки: {}.",
                 if s.marks_cell() { "да" } else { "нет" }
             ),
-            coverage(inputs, i),
+            format!("{}.", coverage(inputs, i)),
+            format!("Источники: {}.", d.reference),
         ]);
     }
 }

@@ -26,7 +26,9 @@ use serde::Deserialize;
 use crate::model::{Dataset, School, TestBlock};
 use crate::stats::multiple::bh_qvalues;
 
-/// What a sign's documentation must state.
+/// What a sign's documentation must state: the statistics in English for
+/// developers, and in plain Russian for the report's methods section and
+/// `obektiv signs` (what is compared, what counts as unusual, what data it needs).
 #[derive(Clone, Copy, Debug)]
 pub struct SignDoc {
     pub statistic: &'static str,
@@ -34,6 +36,12 @@ pub struct SignDoc {
     pub rule: &'static str,
     pub min_sample: &'static str,
     pub reference: &'static str,
+    /// Что сравнивается.
+    pub compared: &'static str,
+    /// Что считается необычным.
+    pub unusual: &'static str,
+    /// Какие данные нужны признаку (кроме `min_works` работ в ячейке).
+    pub needs: &'static str,
 }
 
 /// One sign of non-objectivity.

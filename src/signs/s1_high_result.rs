@@ -63,6 +63,9 @@ impl Sign for HighResult {
             null: "the school is an ordinary member of its peer group (selective schools and in-depth study vs the others)",
             rule: "p = P(Z >= z); fires when q <= q_max and the shrunk excess >= high_result_min_effect; does not enter the cell's evidence (a high result is no sign of bias alone)",
             min_sample: "min_works works; peer group of at least min_cells cells, else the whole test",
+            compared: "средний первичный балл ячейки (доля максимального) — с ячейками того же теста в сопоставимых ОО: лицеи, гимназии и ОО с углублённым изучением предмета сравниваются между собой, остальные — между собой",
+            unusual: "результат, который с поправкой на размер ячейки (малые ячейки сдвигаются к среднему) заметно выше обычного для таких ОО; сам по себе высокий результат признаком необъективности не считается и в силу признаков ОО не входит",
+            needs: "максимальный первичный балл теста (из заданий, tasks.csv или шкалы; иначе наибольший в данных)",
             reference: "Efron & Morris (1975); DerSimonian & Laird (1986); ФИОКО, признак «аномально высокие результаты»",
         }
     }

@@ -46,6 +46,9 @@ impl Sign for TaskProfile {
             null: "the school's pupils answer like the region's pupils with the same total score",
             rule: "p = min(1, 2 min(pA, pB)); enters the cell's evidence (see evidence) when the effect of that test >= task_profile_min_effect",
             min_sample: "min_works works; at least 3 tasks",
+            compared: "как участники справились с трудными заданиями (повышенного и высокого уровня) и насколько их ответы идут «от лёгкого к трудному» — с участниками региона с тем же первичным баллом",
+            unusual: "трудные задания решены заметно лучше, чем у участников региона с тем же баллом, или много участников решили трудные задания при нерешённых лёгких — так бывает при подсказках и списывании",
+            needs: "баллы за задания (не меньше 3 заданий)",
             reference: "Holland & Thayer (1988); Jacob & Levitt (2003); Emons (2008)",
         }
     }

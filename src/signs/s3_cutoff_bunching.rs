@@ -138,6 +138,9 @@ impl Sign for CutoffBunching {
             null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
             rule: "exact upper-tail p of the summed count (convolution); enters the cell's evidence (see evidence) when the excess share of the windows >= cutoff_min_effect",
             min_sample: "min_works works and 5 works in the windows; VPR and OGE tests with a scale, EGE tests with test scores and the year's minimums",
+            compared: "доля работ, набравших ровно пограничный балл отметки «3», «4» или «5» (для ЕГЭ — минимальный балл для аттестата и для поступления в вуз), среди работ с баллом на границе и чуть ниже — с ячейками того же теста и похожего уровня",
+            unusual: "ровно на границе работ заметно больше, а чуть ниже — меньше, чем в сопоставимых ячейках: так выглядит «дотягивание» работ до отметки при проверке",
+            needs: "границы отметок (scales.csv или встроенная шкала) и максимальный балл; для ЕГЭ — тестовые баллы и минимальные баллы года",
             reference: "McCrary (2008); Dee, Dobbie, Jacob & Rockoff (2019); Рособрнадзор, признак «концентрация результатов на границах отметок»",
         }
     }

@@ -349,6 +349,8 @@ pub struct JournalSign {
     title: &'static str,
     statistic: &'static str,
     rule: &'static str,
+    compared: &'static str,
+    unusual: &'static str,
 }
 
 /// S4a.
@@ -359,6 +361,8 @@ pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
     title: "Отметки за работу выше отметок по журналу",
     statistic: "number of works whose exam mark is above the school (journal/annual) mark",
     rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
+    compared: "доля участников, у которых отметка за работу выше отметки по журналу (для ОГЭ — годовой), — с сопоставимыми ячейками и с другими работами этой ОО за год",
+    unusual: "таких участников заметно больше обычного: результат работы не подтверждается отметками школы",
 };
 
 /// S4b.
@@ -369,6 +373,8 @@ pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
     title: "Отметки по журналу выше отметок за работу",
     statistic: "number of works whose exam mark is below the school (journal/annual) mark",
     rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
+    compared: "доля участников, у которых отметка по журналу (для ОГЭ — годовая) выше отметки за работу, — с сопоставимыми ячейками и с другими работами этой ОО за год",
+    unusual: "таких участников заметно больше обычного: отметки школы выше, чем подтверждает работа",
 };
 
 /// S4c.
@@ -379,6 +385,8 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     title: "Отметки за работу подогнаны под отметки по журналу",
     statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
     rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); enters the cell's evidence (see evidence) when the excess share of the windows >= journal_min_effect",
+    compared: "среди участников, чей балл близок к нижней границе их отметки по журналу, — доля набравших ровно пограничный балл, с сопоставимыми ячейками",
+    unusual: "ровно пограничных баллов заметно больше обычного: отметка за работу «дотянута» до отметки по журналу",
 };
 
 impl Sign for JournalSign {
@@ -398,6 +406,9 @@ impl Sign for JournalSign {
             rule: self.rule,
             min_sample: "min_works works with both marks; VPR and OGE only",
             reference: REFERENCE,
+            compared: self.compared,
+            unusual: self.unusual,
+            needs: "отметка за работу и отметка по журналу (годовая); ВПР и ОГЭ",
         }
     }
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {

@@ -38,6 +38,9 @@ impl Sign for IdenticalWorks {
             null: "no copying: the number of identical pairs is Poisson(E)",
             rule: "p = P(Poisson(E) >= O); enters the cell's evidence (see evidence) when the share of works in identical groups >= identical_min_effect",
             min_sample: "min_works works; at least 5 tasks",
+            compared: "число пар работ ОО с одинаковыми баллами по всем заданиям — с тем, сколько таких совпадений бывает случайно у участников региона с тем же первичным баллом",
+            unusual: "совпадений заметно больше, чем ожидается случайно, — признак списывания или подсказок",
+            needs: "баллы за задания (не меньше 5 заданий)",
             reference: "Angoff (1974); Wollack (2003)",
         }
     }

@@ -320,6 +320,8 @@ pub struct OwnMarksSign {
     family: &'static str,
     title: &'static str,
     statistic: &'static str,
+    compared: &'static str,
+    unusual: &'static str,
 }
 
 /// S6a.
@@ -329,6 +331,8 @@ pub const RESULT_ABOVE_OWN_MARKS: OwnMarksSign = OwnMarksSign {
     family: "exam_above_own_marks",
     title: "Результат работы выше, чем предсказывают отметки школы",
     statistic: "mean of (primary score − region's mean primary score at the same school mark) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+    compared: "насколько первичные баллы участников выше, чем у участников региона с теми же отметками школы, — с тем, как обычно соотносятся результаты и отметки в других ячейках этой же ОО за год",
+    unusual: "ячейка заметно выбивается вверх из обычного для ОО соотношения: результат выше, чем предсказывают её собственные отметки",
 };
 
 /// S6b.
@@ -338,6 +342,8 @@ pub const OWN_MARKS_ABOVE_RESULT: OwnMarksSign = OwnMarksSign {
     family: "own_marks_above_exam",
     title: "Отметки школы выше, чем предсказывает результат работы",
     statistic: "mean of (school mark − region's mean school mark at the same primary score) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+    compared: "насколько отметки школы выше, чем у участников региона с тем же первичным баллом, — с другими ячейками этой же ОО за год",
+    unusual: "отметки школы в ячейке заметно выше, чем предсказывает результат работы, и выше обычного для этой ОО",
 };
 
 impl Sign for OwnMarksSign {
@@ -356,6 +362,9 @@ impl Sign for OwnMarksSign {
             null: "the cell departs from its school's usual relation between results and marks (school effect, from its other cells) no more than honest cells do (between-cell spread inside schools by moments)",
             rule: "p = P(Z >= z); enters the cell's evidence (see evidence) when the departure >= own_marks_min_effect (SD)",
             min_sample: "min_works works with a score and a school mark; min_cells such cells in the test",
+            compared: self.compared,
+            unusual: self.unusual,
+            needs: "балл за работу и отметка школы (по журналу или годовая); несколько ОО в году",
             reference: "DerSimonian & Laird (1986); Goldstein (2011); ФИОКО, признак «несоответствие результатов и отметок по журналу»",
         }
     }

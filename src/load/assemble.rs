@@ -181,16 +181,11 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     for (&index, &n) in &filled {
         if 2 * n > works.len() && !tasks.iter().any(|t| t.index == index) {
             if declared.is_some() {
-                out.notes.push(Note {
-                    level: Level::Warning,
-                    file: String::new(),
-                    line: 0,
-                    message: format!(
-                        "{key}: задания {index} нет в tasks.csv, но оно заполнено в {n} из {} \
+                out.notes.push(Note::test_warning(format!(
+                    "{key}: задания {index} нет в tasks.csv, но оно заполнено в {n} из {} \
                          работ; оно учтено, максимум взят по наибольшему баллу в данных",
-                        works.len()
-                    ),
-                });
+                    works.len()
+                )));
             }
             tasks.push(TaskInfo {
                 index,
@@ -353,27 +348,17 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     });
     let (scale, borrowed) = scales::resolve(key, cx.folder_scales, cx.bundled_scales, declared_max);
     if let Some(msg) = borrowed {
-        out.notes.push(Note {
-            level: Level::Warning,
-            file: String::new(),
-            line: 0,
-            message: msg,
-        });
+        out.notes.push(Note::test_warning(msg));
     }
     if let (Some(s), Some(m)) = (&scale, declared_max)
         && let Some(sm) = s.max_score
         && key.exam.has_marks()
         && (sm - m).abs() > 1e-6
     {
-        out.notes.push(Note {
-            level: Level::Warning,
-            file: String::new(),
-            line: 0,
-            message: format!(
-                "{key}: сумма максимумов заданий — {m}, а шкала ({}) рассчитана на максимум {sm}",
-                s.origin
-            ),
-        });
+        out.notes.push(Note::test_warning(format!(
+            "{key}: сумма максимумов заданий — {m}, а шкала ({}) рассчитана на максимум {sm}",
+            s.origin
+        )));
     }
 
     // Build the block.
@@ -423,15 +408,10 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         disagrees.push(differs);
     }
     if unmarked > 0 {
-        out.notes.push(Note {
-            level: Level::Warning,
-            file: String::new(),
-            line: 0,
-            message: format!(
-                "{key}: работ без отметки: {unmarked}, а шкалы, чтобы её вычислить, нет \
+        out.notes.push(Note::test_warning(format!(
+            "{key}: работ без отметки: {unmarked}, а шкалы, чтобы её вычислить, нет \
                  (добавьте тест в scales.csv)"
-            ),
-        });
+        )));
     }
     // Totals only: the maximum from tasks.csv, else the scale, else the largest seen.
     let max_score = if k > 0 {
@@ -444,16 +424,11 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                     .filter(|p| !p.is_nan())
                     .fold(None, |m: Option<f32>, p| Some(m.map_or(p, |m| m.max(p))));
                 if let Some(m) = seen {
-                    out.notes.push(Note {
-                        level: Level::Warning,
-                        file: String::new(),
-                        line: 0,
-                        message: format!(
-                            "{key}: максимальный первичный балл теста не известен (нет ни \
+                    out.notes.push(Note::test_warning(format!(
+                        "{key}: максимальный первичный балл теста не известен (нет ни \
                              баллов за задания, ни tasks.csv, ни максимума в шкале): взят \
                              наибольший балл в данных, {m}"
-                        ),
-                    });
+                    )));
                 }
                 seen
             })

@@ -6,7 +6,7 @@ use crate::error::LoadError;
 use crate::model::{Exam, Medal, MedalRow, TaskInfo, TaskLevel, TestKey};
 
 use super::columns::{ColumnMap, MEDALS, TASKS};
-use super::report::{Level, LoadReport};
+use super::report::LoadReport;
 use super::table::{Row, Table};
 use super::values::{self, visible};
 
@@ -112,9 +112,7 @@ pub fn load_tasks(
         let max = match values::number(max_s) {
             Some(m) if m > 0.0 && m <= values::MAX_TASK_SCORE => Some(m as f32),
             _ => {
-                report.note(
-                    Level::Warning,
-                    file,
+                report.warn(file,
                     row.line,
                     format!(
                         "неверный максимальный балл «{}» задания {index} теста {key}: нужно \
@@ -133,9 +131,7 @@ pub fn load_tasks(
             "advanced" | "п" | "повышенный" => Some(TaskLevel::Advanced),
             "high" | "в" | "высокий" => Some(TaskLevel::High),
             _ => {
-                report.note(
-                    Level::Warning,
-                    file,
+                report.warn(file,
                     row.line,
                     format!(
                         "неверный уровень «{}» задания {index} теста {key}: нужно basic, \

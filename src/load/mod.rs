@@ -25,7 +25,7 @@ use crate::error::{LoadError, RunError};
 use crate::model::Dataset;
 use crate::progress::Progress;
 
-use report::{FileStats, Level, LoadReport};
+use report::{FileStats, LoadReport};
 use results::{RawWorks, TestIndex};
 use table::Table;
 
@@ -243,8 +243,7 @@ fn open(
         let places: Vec<String> = (t.undecoded.first.iter())
             .map(|(line, byte)| format!("строка {line}, байт {byte}"))
             .collect();
-        report.note(
-            Level::Warning,
+        report.warn(
             &file,
             0,
             format!(

@@ -35,6 +35,18 @@ pub struct Note {
     pub message: String,
 }
 
+impl Note {
+    /// A warning about a whole test (no file, no line).
+    pub fn test_warning(message: impl Into<String>) -> Note {
+        Note {
+            level: Level::Warning,
+            file: String::new(),
+            line: 0,
+            message: message.into(),
+        }
+    }
+}
+
 /// Counts for one input file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FileStats {
@@ -77,6 +89,12 @@ impl LoadReport {
             reason: reason.into(),
             cell: None,
         });
+    }
+
+    /// A remark that costs nothing but deserves attention (a field dropped, a
+    /// byte that did not decode …).
+    pub fn warn(&mut self, file: &str, line: u64, message: impl Into<String>) {
+        self.note(Level::Warning, file, line, message);
     }
 
     pub fn note(&mut self, level: Level, file: &str, line: u64, message: impl Into<String>) {

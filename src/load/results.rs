@@ -294,8 +294,7 @@ fn parse_row(
     };
     // Optional fields: a bad value costs the field (with a note), not the work.
     let mut dropped = |(column, value, why): Problem| {
-        cx.report.note(
-            super::report::Level::Warning,
+        cx.report.warn(
             &raw.file,
             row.line,
             format!(

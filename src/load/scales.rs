@@ -15,7 +15,7 @@ use crate::model::{Scale, TestKey};
 
 use super::columns::{ColumnMap, SCALES};
 use super::meta::{key_cols, test_key};
-use super::report::{Level, LoadReport};
+use super::report::LoadReport;
 use super::table::Table;
 use super::values;
 
@@ -89,8 +89,7 @@ pub fn load(
             Some(v) if v > 0.0 && v <= values::MAX_PRIMARY => Some(v as f32),
             None if get(c_max).is_empty() => None,
             _ => {
-                report.note(
-                    Level::Warning,
+                report.warn(
                     file,
                     row.line,
                     format!(

@@ -6,7 +6,7 @@ use crate::error::LoadError;
 use crate::model::{Locality, School};
 
 use super::columns::{ColumnMap, SCHOOLS};
-use super::report::{Level, LoadReport};
+use super::report::LoadReport;
 use super::table::Table;
 use super::values::visible;
 
@@ -81,8 +81,7 @@ pub fn load(
                 Some(Locality::Rural)
             }
             _ => {
-                report.note(
-                    Level::Warning,
+                report.warn(
                     file,
                     row.line,
                     format!(

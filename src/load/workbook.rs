@@ -120,9 +120,7 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
                 Some(infos) => {
                     tasks.insert(key, infos);
                 }
-                None => report.note(
-                    Level::Warning,
-                    file,
+                None => report.warn(file,
                     0,
                     on_sheet("у части заданий в заголовке нет максимального балла (или он больше возможного): максимумы взяты по наибольшему баллу в данных"),
                 ),

@@ -152,8 +152,7 @@ pub fn assess(
         .into_iter()
         .collect();
     let mut cells: Vec<CellVerdict> = Vec::with_capacity(index.len());
-    // Per cell: (family p-values, per family the sign with the smallest p).
-    let mut family_parts: Vec<Vec<(f64, usize)>> = Vec::with_capacity(index.len());
+    let mut family_parts: Vec<Families> = Vec::with_capacity(index.len());
     for (i, &exam) in exam_of.iter().enumerate() {
         let mut v = CellVerdict {
             calibrated: vec![None; REGISTRY.len()],
@@ -194,13 +193,15 @@ pub fn assess(
                 parts.push(((p * members as f64).min(1.0), s));
             }
         }
-        if let Some((p, _)) = simes(&parts.iter().map(|x| x.0).collect::<Vec<_>>()) {
+        let mut decisive = Vec::new();
+        if let Some((p, dec)) = simes(&parts.iter().map(|x| x.0).collect::<Vec<_>>()) {
             v.p_value = Some(p);
             v.risk = 1.0 - p;
             v.evidence = evidence_of(p);
+            decisive = dec;
         }
         cells.push(v);
-        family_parts.push(parts);
+        family_parts.push(Families { parts, decisive });
     }
 
     // School-years, year by year (persistence reads the previous year).
@@ -231,19 +232,8 @@ pub fn assess(
             let Some((p_value, dec)) = simes(&p) else {
                 continue;
             };
-            let decisive: Vec<usize> = dec.iter().map(|&k| idx[k]).collect();
-            let total: f64 = decisive.iter().map(|&i| cells[i].evidence).sum();
-            let decisive = decisive
-                .iter()
-                .map(|&i| {
-                    let share = if total > 0.0 {
-                        cells[i].evidence / total
-                    } else {
-                        1.0 / dec.len() as f64
-                    };
-                    (i, share)
-                })
-                .collect();
+            let mut decisive: Vec<(usize, f64)> = dec.iter().map(|&k| (idx[k], 0.0)).collect();
+            set_shares(&mut decisive, &cells);
             let raw_weight = if listed_before.contains(&school) {
                 persistence_weight
             } else {
@@ -282,19 +272,18 @@ pub fn assess(
                 sy.decisive.push((i, 0.0));
             }
         }
-        let total: f64 = sy.decisive.iter().map(|&(i, _)| cells[i].evidence).sum();
-        for (i, share) in &mut sy.decisive {
-            if total > 0.0 {
-                *share = cells[*i].evidence / total;
-            }
-        }
+        set_shares(&mut sy.decisive, &cells);
         sy.decisive
             .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for &(i, _) in &sy.decisive {
-            let parts = &family_parts[i];
-            let p: Vec<f64> = parts.iter().map(|x| x.0).collect();
-            let Some((_, dec)) = simes(&p) else { continue };
-            let q = bh_qvalues(&p.iter().map(|&x| Some(x)).collect::<Vec<_>>());
+            let Families {
+                parts,
+                decisive: dec,
+            } = &family_parts[i];
+            if parts.is_empty() {
+                continue;
+            }
+            let q = bh_qvalues(&parts.iter().map(|x| Some(x.0)).collect::<Vec<_>>());
             let mut signs: Vec<usize> = dec.iter().map(|&k| parts[k].1).collect();
             signs.extend(
                 (parts.iter().zip(q))
@@ -325,6 +314,27 @@ pub fn assess(
         cells,
         school_years,
         thresholds,
+    }
+}
+
+/// One cell's families: (family p-value, the family's strongest sign), and
+/// the positions of the decisive ones (Simes').
+struct Families {
+    parts: Vec<(f64, usize)>,
+    decisive: Vec<usize>,
+}
+
+/// Each cell's share of the cells' evidence (−log10 p, normalised to sum to 1;
+/// equal shares when none has any).
+fn set_shares(decisive: &mut [(usize, f64)], cells: &[CellVerdict]) {
+    let total: f64 = decisive.iter().map(|&(i, _)| cells[i].evidence).sum();
+    let n = decisive.len() as f64;
+    for (i, share) in decisive.iter_mut() {
+        *share = if total > 0.0 {
+            cells[*i].evidence / total
+        } else {
+            1.0 / n
+        };
     }
 }
 

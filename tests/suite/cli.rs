@@ -8,6 +8,18 @@ fn obektiv() -> Command {
     Command::cargo_bin("obektiv").unwrap()
 }
 
+/// The standard output of a successful run with `args`.
+fn stdout_of(args: &[&str]) -> String {
+    let out = obektiv()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
 #[test]
 fn analyze_writes_the_tables_and_exits_zero_on_clean_input() {
     let tmp = tempfile::tempdir().unwrap();
@@ -87,15 +99,7 @@ fn missing_folder_is_a_clear_error() {
 
 #[test]
 fn default_config_round_trips_and_help_has_examples() {
-    let out = obektiv()
-        .args(["config", "--default"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("csv_dialect"));
+    assert!(stdout_of(&["config", "--default"]).contains("csv_dialect"));
     obektiv()
         .arg("--help")
         .assert()
@@ -184,18 +188,11 @@ fn help_and_command_line_errors_are_russian() {
     for cmd in [
         "", "analyze", "sample", "validate", "simulate", "evaluate", "signs", "config",
     ] {
-        let mut c = obektiv();
-        if !cmd.is_empty() {
-            c.arg(cmd);
-        }
-        let out = c
-            .arg("--help")
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let args: Vec<&str> = [cmd, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let text = stdout_of(&args);
         let english: Vec<&str> = text
             .split(|c: char| !c.is_ascii_alphabetic())
             .filter(|w| w.len() > 1 && !names.contains(w))

@@ -49,7 +49,7 @@
 
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, DataRef, Reader, SheetType, Sheets, open_workbook_auto};
+use calamine::{Data, Reader, SheetType, Sheets, open_workbook_auto};
 
 /// Subject name fragments (lower case, `ё` as `е`) and codes, searched in the title.
 pub const SUBJECTS: &[(&str, &str)] = &[
@@ -246,7 +246,7 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
                     .map_err(|e| sheet_err(e.into()))?;
                 while let Some(cell) = cells.next_cell().map_err(|e| sheet_err(e.into()))? {
                     let (r, c) = cell.get_position();
-                    grid.push(r, c, data_ref_text(cell.get_value()));
+                    grid.push(r, c, cell_text(&Data::from(cell.get_value().clone())));
                     if grid.full() {
                         break;
                     }
@@ -395,22 +395,6 @@ fn check_shared_strings(path: &Path) -> Result<(), FisOkoError> {
         });
     }
     Ok(())
-}
-
-/// A streamed xlsx cell as CSV text (see [`cell_text`]).
-fn data_ref_text(d: &DataRef<'_>) -> String {
-    match d {
-        DataRef::SharedString(s) => s.trim().to_owned(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            s.trim().to_owned()
-        }
-        DataRef::Empty => String::new(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => number_text(*f),
-        DataRef::DateTime(t) => number_text(t.as_f64()),
-        DataRef::Bool(b) => b.to_string(),
-        DataRef::Error(e) => e.to_string(),
-    }
 }
 
 /// A sheet-level failure before the path and sheet name are known.

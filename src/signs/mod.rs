@@ -19,6 +19,7 @@ mod s3_cutoff_bunching;
 mod s4_journal;
 mod s5_identical_works;
 mod s6_own_marks;
+mod s7_upper_tail;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -79,6 +80,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s5_identical_works::IdenticalWorks,
     &s6_own_marks::RESULT_ABOVE_OWN_MARKS,
     &s6_own_marks::OWN_MARKS_ABOVE_RESULT,
+    &s7_upper_tail::UpperTail,
 ];
 
 /// What a sign sees of one test.
@@ -215,6 +217,7 @@ pub struct SignsConfig {
     pub journal_min_effect: f64,
     pub identical_min_effect: f64,
     pub own_marks_min_effect: f64,
+    pub tail_min_effect: f64,
     /// Fewest evaluated cells to fit a sign's empirical null ([`crate::evidence`]).
     pub null_min_cells: usize,
 }
@@ -233,6 +236,7 @@ impl Default for SignsConfig {
             journal_min_effect: 0.10,
             identical_min_effect: 0.10,
             own_marks_min_effect: 0.20,
+            tail_min_effect: 0.10,
             null_min_cells: 100,
         }
     }

@@ -36,7 +36,7 @@
 //!   результатов на границах отметок».
 
 use crate::model::{Cell, NO_TEST_SCORE};
-use crate::stats::betabinom::{BetaBinomial, convolve};
+use crate::stats::betabinom::{BetaBinomial, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -225,7 +225,7 @@ impl Sign for CutoffBunching {
                     .sum();
                 let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
                 let dist = convolve(&parts);
-                let p: f64 = dist.iter().skip(x as usize).sum::<f64>().min(1.0);
+                let p = upper_tail(&dist, x);
                 let effect = (x as f64 - expected) / window as f64;
                 // The cut-off with the largest excess, for the sentence.
                 let worst = (0..k)

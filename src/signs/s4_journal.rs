@@ -47,7 +47,7 @@
 
 use crate::model::{Cell, NO_MARK};
 use crate::stats::agreement::quadratic_kappa;
-use crate::stats::betabinom::{BetaBinomial, convolve};
+use crate::stats::betabinom::{BetaBinomial, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -249,7 +249,7 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             }
             let x: u64 = used.iter().map(|&i| counts[c][i].0).sum();
             let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
-            let p: f64 = convolve(&parts).iter().skip(x as usize).sum::<f64>().min(1.0);
+            let p = upper_tail(&convolve(&parts), x);
             let effect = (x as f64 - expected) / window as f64;
             let cell = block.cell(c);
             let kappa = quadratic_kappa(

@@ -32,8 +32,13 @@ impl BetaBinomial {
         .exp()
     }
 
-    /// P(X ≥ k).
+    /// P(X ≥ k); exactly 1 at k = 0 (a sum of the pmf falls short of 1 by
+    /// rounding, and a p-value of 1 − 10⁻¹⁵ would read as z ≈ −8 instead of
+    /// "nothing in the sign's direction").
     pub fn sf(&self, k: u64, n: u64) -> f64 {
+        if k == 0 {
+            return 1.0;
+        }
         (k..=n).map(|j| self.pmf(j, n)).sum::<f64>().min(1.0)
     }
 
@@ -77,6 +82,14 @@ impl BetaBinomial {
             beta: (1.0 - p) * s,
         })
     }
+}
+
+/// P(X ≥ x) from a pmf over 0..: exactly 1 at x = 0 (see [`BetaBinomial::sf`]).
+pub fn upper_tail(pmf: &[f64], x: u64) -> f64 {
+    if x == 0 {
+        return 1.0;
+    }
+    pmf.iter().skip(x as usize).sum::<f64>().min(1.0)
 }
 
 /// The distribution of a sum of independent beta-binomial counts, each

@@ -1,0 +1,249 @@
+//! S7: the top of a cell's distribution heavier than the scores just below it.
+//!
+//! Inflated top results — answers to the hard tasks given to part of a class,
+//! the best works copied, generous scoring of the strongest — lift works from
+//! the upper middle of a cell's distribution to its top, leaving the band just
+//! below the top thin. With totals only (no task scores, no journal) this is
+//! what remains visible.
+//!
+//! * **Statistic**: on the region's pooled scores of the test, T = the lowest
+//!   score at or above which at most 10 % of the works lie and B the same for
+//!   25 % (the top score when it alone holds more); *top* = scores ≥ T, *upper
+//!   band* = scores in [B, T). For a cell, x = its works in the top among its m
+//!   works at or above B. Comparing the top with the band just below it, not
+//!   with the whole cell, keeps the cell's level out of the count (as S3
+//!   compares a cut-off with the scores just below it: Kleven 2016).
+//! * **Null hypothesis**: x is beta-binomial with the share and
+//!   school-to-school spread of *comparable* cells — cells of the same test in
+//!   the same fifth of the distribution of cell medians (the whole test when that
+//!   fifth has fewer than `min_cells` cells) — so a strong school, whose works
+//!   reach the top more often, is compared with strong schools.
+//! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`])
+//!   when the excess share x / m − p̂ ≥ `tail_min_effect`.
+//! * **Minimum sample**: `min_works` works and at least 5 works at or above B.
+//!   Runs on totals alone (the primary score).
+//! * **Reference**: Jacob B.A., Levitt S.D. (2003) Rotten apples: an
+//!   investigation of the prevalence and predictors of teacher cheating. QJE
+//!   118(3) (unexpected gains concentrated in part of a class); Kleven H.J.
+//!   (2016) Bunching. Annual Review of Economics 8 (excess mass against the
+//!   neighbouring scores).
+
+use crate::stats::betabinom::BetaBinomial;
+use crate::stats::median;
+
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+
+pub struct UpperTail;
+
+/// The region's shares of works in the top and in the top with the band.
+const TOP_SHARE: f64 = 0.10;
+const BAND_SHARE: f64 = 0.25;
+
+/// The lowest score at or above which at most `share` of `pooled` (sorted)
+/// lie; the top score when it alone holds more.
+fn threshold(pooled: &[f64], share: f64) -> Option<f64> {
+    let n = pooled.len();
+    let top = *pooled.last()?;
+    let allowed = (share * n as f64).floor() as usize;
+    // The value at position n − allowed starts an at-most-`allowed` tail only
+    // where the value just below it differs.
+    Some(
+        (n - allowed.min(n)..n)
+            .find(|&i| i == 0 || pooled[i - 1] < pooled[i])
+            .map_or(top, |i| pooled[i]),
+    )
+}
+
+/// Works of sorted `scores` at or above `v`.
+fn at_or_above(sorted: &[f64], v: f64) -> u64 {
+    (sorted.len() - sorted.partition_point(|&x| x < v)) as u64
+}
+
+impl Sign for UpperTail {
+    fn id(&self) -> &'static str {
+        "S7"
+    }
+    fn title(&self) -> &'static str {
+        "Избыток лучших работ над работами чуть ниже"
+    }
+    fn doc(&self) -> SignDoc {
+        SignDoc {
+            statistic: "works in the region's top decile (score >= T) among the works in its top quarter (score >= B)",
+            null: "beta-binomial with the share and spread of cells of the same test in the same fifth of cell medians",
+            rule: "p = P(X >= x); enters the evidence when the excess share x / m − p̂ >= tail_min_effect",
+            min_sample: "min_works works and at least 5 in the region's top quarter",
+            compared: "среди работ ОО, попавших в лучшую четверть работ региона, — доля попавших в лучшие 10 %; сравнивается с ОО того же уровня (той же пятой части по медианному баллу)",
+            unusual: "лучших работ намного больше, чем работ с баллом чуть ниже них: так выглядят подсказки части класса на трудных заданиях или завышение баллов сильнейшим",
+            needs: "только первичные баллы (без баллов за задания и без отметок по журналу); не меньше 5 работ в лучшей четверти региона",
+            reference: "Jacob & Levitt (2003); Kleven (2016)",
+        }
+    }
+    fn min_effect(&self, cfg: &SignsConfig) -> f64 {
+        cfg.tail_min_effect
+    }
+    fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
+        let block = test.block;
+        let n_cells = block.cells.len();
+        let scores: Vec<Vec<f64>> = (0..n_cells)
+            .map(|c| {
+                let mut v: Vec<f64> = (block.cell(c).primary().iter())
+                    .filter(|x| !x.is_nan())
+                    .map(|&x| f64::from(x))
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                v
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..n_cells)
+            .filter(|&c| scores[c].len() >= cfg.min_works)
+            .collect();
+        let mut pooled: Vec<f64> = order.iter().flat_map(|&c| scores[c].clone()).collect();
+        pooled.sort_by(f64::total_cmp);
+        let (Some(t), Some(b)) = (
+            threshold(&pooled, TOP_SHARE),
+            threshold(&pooled, BAND_SHARE),
+        ) else {
+            return vec![
+                Finding::skipped("в тесте нет ячеек с первичными баллами");
+                n_cells
+            ];
+        };
+        if b >= t {
+            return vec![
+                Finding::skipped(
+                    "у теста слишком мало разных баллов: лучшие 10 % и лучшая четверть работ региона совпадают"
+                );
+                n_cells
+            ];
+        }
+        let counts: Vec<(u64, u64)> = (scores.iter())
+            .map(|s| (at_or_above(s, t), at_or_above(s, b)))
+            .collect();
+        // Fifths of the cell median among usable cells.
+        let med: Vec<f64> = (scores.iter())
+            .map(|s| median(s).unwrap_or(f64::NAN))
+            .collect();
+        order.sort_by(|&a, &c| med[a].total_cmp(&med[c]).then(a.cmp(&c)));
+        let mut fifth = vec![usize::MAX; n_cells];
+        for (rank, &c) in order.iter().enumerate() {
+            fifth[c] = rank * 5 / order.len().max(1);
+        }
+        let fit = |members: &[usize]| {
+            let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c]).collect();
+            BetaBinomial::fit(&cells)
+        };
+        let whole = fit(&order);
+        let by_fifth: Vec<Option<BetaBinomial>> = (0..5)
+            .map(|f| {
+                let members: Vec<usize> =
+                    order.iter().copied().filter(|&c| fifth[c] == f).collect();
+                if members.len() >= cfg.min_cells {
+                    fit(&members).or(whole)
+                } else {
+                    whole
+                }
+            })
+            .collect();
+        (0..n_cells)
+            .map(|c| {
+                let n = scores[c].len();
+                if n < cfg.min_works {
+                    return Finding::too_small(n, "работ", cfg);
+                }
+                let (x, m) = counts[c];
+                if m < 5 {
+                    return Finding::skipped(format!(
+                        "работ с баллом {b} и выше (лучшая четверть региона): {m}, меньше 5"
+                    ));
+                }
+                let Some(bb) = by_fifth[fifth[c]] else {
+                    return Finding::skipped(
+                        "в тесте слишком мало ячеек, чтобы найти обычную для региона долю лучших работ",
+                    );
+                };
+                let share = x as f64 / m as f64;
+                let reason = format!(
+                    "из {m} работ с баллом {b} и выше {x} ({}) набрали {t} и больше при {} у ОО того же уровня",
+                    pct(share),
+                    pct(bb.share())
+                );
+                Finding::tested(x as f64, bb.sf(x, m), share - bb.share(), reason)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_is_the_lowest_score_with_at_most_a_tenth_above() {
+        // Scores 0..=19 once each: at most 2 of 20 at or above T, so T = 18.
+        let v: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(threshold(&v, TOP_SHARE), Some(18.0));
+        // A tie at the boundary moves T up: 0..17, then 18, 18, 18 (3 of 21
+        // at 18 > 2 allowed): nothing above 18, so T is the top score, 18.
+        let mut w: Vec<f64> = (0..18).map(f64::from).collect();
+        w.extend([18.0, 18.0, 18.0]);
+        assert_eq!(threshold(&w, TOP_SHARE), Some(18.0));
+        // 0..=9, then 9, 9, 10, 10 (14 scores, 1 allowed): the top score 10
+        // alone holds two, so T = 10.
+        let mut z: Vec<f64> = (0..10).map(f64::from).collect();
+        z.extend([9.0, 9.0, 10.0, 10.0]);
+        assert_eq!(threshold(&z, TOP_SHARE), Some(10.0));
+    }
+
+    #[test]
+    fn counts_at_or_above() {
+        assert_eq!(at_or_above(&[2.0, 4.0, 6.0, 8.0, 19.0, 20.0], 18.0), 2);
+        assert_eq!(at_or_above(&[2.0, 4.0, 6.0], 6.0), 1);
+        assert_eq!(at_or_above(&[], 1.0), 0);
+    }
+
+    #[test]
+    fn a_cell_with_a_top_heavier_than_its_middle_stands_out() {
+        use crate::signs::{Shared, testing::block};
+        use statrs::distribution::{ContinuousCDF, Normal};
+        // 40 ordinary cells of 24 works on a 0..30 scale: the normal quantiles
+        // at (i + 0.5) / 24 with SD 3, 3.5, 4 or 4.5 around medians 6..=19,
+        // rounded; cell 40: the lower 16 works of a median-13 cell, and 8 works
+        // at 28–30.
+        let z: Vec<f64> = (0..24)
+            .map(|i| Normal::standard().inverse_cdf((f64::from(i) + 0.5) / 24.0))
+            .collect();
+        let cell = |m: f64, sd: f64| -> Vec<f32> {
+            z.iter()
+                .map(|z| (m + sd * z).round().clamp(0.0, 30.0) as f32)
+                .collect()
+        };
+        let mut cells: Vec<(Vec<f32>, Vec<u8>)> = (0..40)
+            .map(|c| {
+                let m = 6.0 + f64::from(c % 14);
+                (cell(m, 3.0 + 0.5 * f64::from(c % 4)), vec![4; 24])
+            })
+            .collect();
+        let mut odd = cell(13.0, 4.0)[..16].to_vec();
+        odd.extend([28.0, 29.0, 30.0, 28.0, 29.0, 30.0, 28.0, 30.0]);
+        cells.push((odd, vec![4; 24]));
+        let b = block(&cells);
+        let shared = Shared::default();
+        let input = TestInput {
+            index: 0,
+            block: &b,
+            schools: &[],
+            shared: &shared,
+        };
+        let f = UpperTail.evaluate(&input, &SignsConfig::default());
+        // Low cells have fewer than 5 works in the top quarter and are skipped.
+        let p: Vec<f64> = f.iter().map(|f| f.p_value.unwrap_or(1.0)).collect();
+        // All 8 of its top-quarter works are in the top: about 0.46⁸ ≈ 0.002 at
+        // its peers' share (a little more with their spread).
+        assert!(f[40].evaluated && p[40] < 0.01, "odd cell: {:?}", f[40]);
+        let judged = f[..40].iter().filter(|f| f.evaluated).count();
+        assert!(judged >= 10, "{judged} ordinary cells judged");
+        let honest_min = p[..40].iter().copied().fold(1.0, f64::min);
+        assert!(honest_min > 0.05, "an ordinary cell p = {honest_min}");
+        assert!(f[40].effect.expect("effect") > 0.2);
+    }
+}

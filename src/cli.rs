@@ -131,6 +131,22 @@ recheck_unmatched.csv."
         #[arg(long, value_name = "ПАПКА")]
         out: Option<PathBuf>,
     },
+    /// Записать reference.csv — итоги региона по каждому тесту — из папки с данными всего региона.
+    #[command(
+        override_usage = "obektiv reference ПАПКА --out ФАЙЛ",
+        help_template = HELP,
+        next_help_heading = "Параметры",
+        after_help = "Пример:\n  obektiv reference region_2025/ --out reference.csv\n\n\
+Файл кладут в папку муниципалитета: его ОО сравниваются с регионом, а не только между собой."
+    )]
+    Reference {
+        /// Папка с данными всего региона.
+        #[arg(value_name = "ПАПКА", help_heading = "Аргументы")]
+        data: PathBuf,
+        /// Куда записать файл.
+        #[arg(long, value_name = "ФАЙЛ")]
+        out: PathBuf,
+    },
     /// Смоделировать регион с заложенными искажениями (и truth.csv) — для проверки методики.
     #[command(
         override_usage = "obektiv simulate --out ПАПКА [ПАРАМЕТРЫ]",

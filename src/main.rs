@@ -175,6 +175,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_summary(&summary);
             Ok(exit_code(&summary))
         }
+        Command::Reference { data, out } => {
+            let (loaded, summary) = obektiv::validate(&data, progress)?;
+            let bytes = obektiv::output::reference::bytes(&loaded.dataset)?;
+            std::fs::write(&out, bytes).map_err(|source| obektiv::error::OutputError::Io {
+                path: out.clone(),
+                source,
+            })?;
+            eprintln!(
+                "записано: {} (тестов: {})",
+                out.display(),
+                loaded.dataset.tests.len()
+            );
+            Ok(exit_code(&summary))
+        }
         Command::Simulate(args) => simulate(args, progress),
         Command::Evaluate {
             seeds,

@@ -352,6 +352,8 @@ pub struct Dataset {
     pub medals: Vec<MedalRow>,
     /// Works re-scored by an independent commission, in the same layout as `tests`.
     pub recheck: Vec<TestBlock>,
+    /// The region's published aggregates (reference.csv), per test.
+    pub reference: crate::load::reference::Reference,
 }
 
 impl Dataset {

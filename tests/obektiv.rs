@@ -14,6 +14,8 @@ mod hostile;
 mod loading;
 #[path = "suite/recheck.rs"]
 mod recheck;
+#[path = "suite/reference.rs"]
+mod reference;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/sample.rs"]

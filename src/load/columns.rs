@@ -14,7 +14,11 @@ pub struct ColumnSpec {
     pub required: bool,
 }
 
-const fn col(name: &'static str, aliases: &'static [&'static str], required: bool) -> ColumnSpec {
+pub(super) const fn col(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+) -> ColumnSpec {
     ColumnSpec {
         name,
         aliases,

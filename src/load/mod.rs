@@ -4,12 +4,14 @@
 //!
 //! Stages: find the files → schools.csv → tasks.csv, scales.csv, medals.csv →
 //! results files (parsed one by one into typed columns) → [`assemble`] (polars
-//! sort, whole-test checks, cells) → the same for recheck.csv.
+//! sort, whole-test checks, cells) → the same for recheck.csv → reference.csv
+//! (checked against the tests found).
 
 pub mod assemble;
 pub mod columns;
 pub mod fisoko;
 pub mod meta;
+pub mod reference;
 pub mod report;
 pub mod results;
 pub mod scales;
@@ -38,6 +40,7 @@ pub struct Inventory {
     pub scales: Option<PathBuf>,
     pub medals: Option<PathBuf>,
     pub recheck: Option<PathBuf>,
+    pub reference: Option<PathBuf>,
     /// Entries that are not read, with why (listed in files.csv).
     pub skipped: Vec<Skipped>,
 }
@@ -58,6 +61,7 @@ enum Role {
     Scales,
     Medals,
     Recheck,
+    Reference,
     Results,
     Other,
 }
@@ -71,6 +75,7 @@ fn role(name: &str) -> Role {
         ("scales", "csv") => Role::Scales,
         ("medals", "csv") => Role::Medals,
         ("recheck", "csv") => Role::Recheck,
+        ("reference", "csv") => Role::Reference,
         (s, "csv" | "parquet") if s.starts_with("results") => Role::Results,
         // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
         (_, "xlsx" | "xlsm" | "xls") => Role::Results,
@@ -142,6 +147,7 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
             Role::Scales => &mut inv.scales,
             Role::Medals => &mut inv.medals,
             Role::Recheck => &mut inv.recheck,
+            Role::Reference => &mut inv.reference,
             Role::Results => {
                 inv.results.push(p);
                 continue;
@@ -439,6 +445,21 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         report.rejected.extend(part.rejected.iter().cloned());
         report.notes.extend(part.notes.iter().cloned());
     }
+    let mut reference = reference::Reference::default();
+    if let Some(p) = &inv.reference {
+        let f = name(p);
+        let keys: Vec<crate::model::TestKey> =
+            results.blocks.iter().map(|b| b.key.clone()).collect();
+        match open(folder, p, "reference", &mut report)
+            .and_then(|t| reference::load(&t, &f, &keys, &mut report))
+        {
+            Ok((r, read)) => {
+                reference = r;
+                set_read(&mut report, &f, read);
+            }
+            Err(e) => file_failed(&mut report, &f, &e),
+        }
+    }
     report.finish();
     let dataset = Dataset {
         schools: schools.schools,
@@ -446,6 +467,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         codes,
         medals,
         recheck: recheck.blocks,
+        reference,
     };
     Ok(Loaded { dataset, report })
 }

@@ -4,6 +4,7 @@
 pub mod excel;
 pub mod lists;
 pub mod recheck;
+pub mod reference;
 pub mod tables;
 pub mod xlsx_out;
 

@@ -24,6 +24,7 @@ mod s7_upper_tail;
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::load::reference::TestReference;
 use crate::model::{Dataset, School, TestBlock};
 use crate::stats::multiple::bh_qvalues;
 
@@ -90,6 +91,11 @@ pub struct TestInput<'a> {
     pub block: &'a TestBlock,
     pub schools: &'a [School],
     pub shared: &'a Shared,
+    /// The region's published figures for this test (reference.csv), when
+    /// given: signs that compare a cell with the region's pooled share put
+    /// their fit on the region's level
+    /// ([`crate::stats::betabinom::BetaBinomial::recentred`]).
+    pub reference: Option<&'a TestReference>,
 }
 
 /// Aggregates across tests, computed once per run.
@@ -289,6 +295,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
                 block: &data.tests[t],
                 schools: &data.schools,
                 shared: &shared,
+                reference: data.reference.region.get(&data.tests[t].key),
             };
             let out = REGISTRY[s].evaluate(&input, cfg);
             debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());

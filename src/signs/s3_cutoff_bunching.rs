@@ -35,6 +35,7 @@
 //!   examinations. AEJ: Applied 11(3); Рособрнадзор, признак «концентрация
 //!   результатов на границах отметок».
 
+use crate::load::reference::TestReference;
 use crate::model::{Cell, NO_TEST_SCORE};
 use crate::stats::betabinom::{BetaBinomial, convolve, upper_tail};
 
@@ -179,6 +180,38 @@ impl Sign for CutoffBunching {
         let fit = |members: &[usize], i: usize| {
             let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c][i]).collect();
             BetaBinomial::fit(&cells)
+        };
+        // With the region's published distribution, each cut-off's fits are
+        // put on the region's share at the cut-off among its window.
+        let dist = test.reference.map(|r| {
+            if cut.test_scores {
+                &r.test_score
+            } else {
+                &r.primary
+            }
+        });
+        let level: Vec<Option<(f64, f64)>> = (0..k)
+            .map(|i| {
+                let dist = dist.filter(|d| !d.is_empty())?;
+                let c = cut.values[i];
+                let window = TestReference::share_between(dist, c - d, c);
+                let (a, w) = order.iter().fold((0, 0), |(a, w), &cell| {
+                    (a + counts[cell][i].0, w + counts[cell][i].1)
+                });
+                (window > 0.0 && a > 0).then(|| {
+                    (
+                        a as f64 / w as f64,
+                        TestReference::share_at(dist, c) / window,
+                    )
+                })
+            })
+            .collect();
+        let fit = |members: &[usize], i: usize| {
+            let fitted = fit(members, i);
+            match level[i] {
+                Some((from, to)) => fitted.map(|b| b.recentred(from, to)),
+                None => fitted,
+            }
         };
         let whole: Vec<Option<BetaBinomial>> = (0..k).map(|i| fit(&order, i)).collect();
         let by_fifth: Vec<Vec<Option<BetaBinomial>>> = (0..5)

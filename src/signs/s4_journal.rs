@@ -98,9 +98,20 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         }
     };
     let whole = fit_group(None);
+    // With the region's published shares, the fits are put on its level.
+    let level = test.reference.and_then(|r| r.journal).map(|j| {
+        let (x, n) = (0..n_cells)
+            .filter(|&c| big(c))
+            .fold((0, 0), |(x, n), c| (x + all[c][k], n + totals[c]));
+        (x as f64 / n.max(1) as f64, j[k])
+    });
+    let on_level = |bb: Option<BetaBinomial>| match level {
+        Some((from, to)) if from > 0.0 => bb.map(|b| b.recentred(from, to)),
+        _ => bb,
+    };
     let groups = [
-        fit_group(Some(false)).or(whole),
-        fit_group(Some(true)).or(whole),
+        on_level(fit_group(Some(false)).or(whole)),
+        on_level(fit_group(Some(true)).or(whole)),
     ];
     // The school's own other works of the year (other subjects and grades).
     let others: Vec<(u64, u64)> = (0..n_cells)

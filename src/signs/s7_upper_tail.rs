@@ -28,6 +28,7 @@
 //!   (2016) Bunching. Annual Review of Economics 8 (excess mass against the
 //!   neighbouring scores).
 
+use crate::load::reference::TestReference;
 use crate::stats::betabinom::BetaBinomial;
 use crate::stats::median;
 
@@ -52,6 +53,21 @@ fn threshold(pooled: &[f64], share: f64) -> Option<f64> {
             .find(|&i| i == 0 || pooled[i - 1] < pooled[i])
             .map_or(top, |i| pooled[i]),
     )
+}
+
+/// [`threshold`] on a published distribution of (score, share).
+fn published_threshold(dist: &[(f32, f64)], share: f64) -> Option<f64> {
+    let mut t = f64::from(dist.last()?.0);
+    let mut above = 0.0;
+    // From the top down: the lowest score whose tail is still within `share`.
+    for &(s, p) in dist.iter().rev() {
+        above += p;
+        if above > share + 1e-12 {
+            break;
+        }
+        t = f64::from(s);
+    }
+    Some(t)
 }
 
 /// Works of sorted `scores` at or above `v`.
@@ -99,10 +115,19 @@ impl Sign for UpperTail {
             .collect();
         let mut pooled: Vec<f64> = order.iter().flat_map(|&c| scores[c].clone()).collect();
         pooled.sort_by(f64::total_cmp);
-        let (Some(t), Some(b)) = (
-            threshold(&pooled, TOP_SHARE),
-            threshold(&pooled, BAND_SHARE),
-        ) else {
+        // The region's published distribution, when given, sets the thresholds.
+        let dist = test.reference.map(|r| &r.primary).filter(|d| !d.is_empty());
+        let thresholds = match dist {
+            Some(d) => (
+                published_threshold(d, TOP_SHARE),
+                published_threshold(d, BAND_SHARE),
+            ),
+            None => (
+                threshold(&pooled, TOP_SHARE),
+                threshold(&pooled, BAND_SHARE),
+            ),
+        };
+        let (Some(t), Some(b)) = thresholds else {
             return vec![
                 Finding::skipped("в тесте нет ячеек с первичными баллами");
                 n_cells
@@ -128,9 +153,25 @@ impl Sign for UpperTail {
         for (rank, &c) in order.iter().enumerate() {
             fifth[c] = rank * 5 / order.len().max(1);
         }
+        // ... and the level of the fits: the region's top among its top quarter.
+        let level = dist.and_then(|d| {
+            let (x, m) =
+                (order.iter()).fold((0, 0), |(x, m), &c| (x + counts[c].0, m + counts[c].1));
+            let quarter = TestReference::share_at_or_above(d, b as f32);
+            (x > 0 && quarter > 0.0).then(|| {
+                (
+                    x as f64 / m as f64,
+                    TestReference::share_at_or_above(d, t as f32) / quarter,
+                )
+            })
+        });
         let fit = |members: &[usize]| {
             let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c]).collect();
-            BetaBinomial::fit(&cells)
+            let fitted = BetaBinomial::fit(&cells);
+            match level {
+                Some((from, to)) => fitted.map(|b| b.recentred(from, to)),
+                None => fitted,
+            }
         };
         let whole = fit(&order);
         let by_fifth: Vec<Option<BetaBinomial>> = (0..5)
@@ -195,6 +236,18 @@ mod tests {
     }
 
     #[test]
+    fn published_threshold_matches_the_pooled_one() {
+        // Scores 0..=19 each 5 %: the lowest score with at most 10 % at or
+        // above is 18, as for the pooled works; 25 %: 15.
+        let d: Vec<(f32, f64)> = (0..20).map(|s| (s as f32, 0.05)).collect();
+        assert_eq!(published_threshold(&d, TOP_SHARE), Some(18.0));
+        assert_eq!(published_threshold(&d, BAND_SHARE), Some(15.0));
+        // The top score alone holds 30 %: it is the threshold.
+        let e = [(1.0, 0.7), (2.0, 0.3)];
+        assert_eq!(published_threshold(&e, TOP_SHARE), Some(2.0));
+    }
+
+    #[test]
     fn counts_at_or_above() {
         assert_eq!(at_or_above(&[2.0, 4.0, 6.0, 8.0, 19.0, 20.0], 18.0), 2);
         assert_eq!(at_or_above(&[2.0, 4.0, 6.0], 6.0), 1);
@@ -233,6 +286,7 @@ mod tests {
             block: &b,
             schools: &[],
             shared: &shared,
+            reference: None,
         };
         let f = UpperTail.evaluate(&input, &SignsConfig::default());
         // Low cells have fewer than 5 works in the top quarter and are skipped.

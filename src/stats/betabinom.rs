@@ -52,6 +52,24 @@ impl BetaBinomial {
         self.alpha / (self.alpha + self.beta)
     }
 
+    /// The same school-to-school spread (α + β, hence ρ) around another mean:
+    /// the share's logit moved by logit(`to`) − logit(`from`). Used to put a
+    /// fit on a folder's cells (`from` their pooled share) on a published
+    /// regional level (`to`), keeping the folder's relative structure.
+    pub fn recentred(&self, from: f64, to: f64) -> BetaBinomial {
+        let logit = |p: f64| {
+            let p = p.clamp(1e-6, 1.0 - 1e-6);
+            (p / (1.0 - p)).ln()
+        };
+        let eta = logit(self.share()) + logit(to) - logit(from);
+        let p = 1.0 / (1.0 + (-eta).exp());
+        let s = self.alpha + self.beta;
+        BetaBinomial {
+            alpha: p * s,
+            beta: (1.0 - p) * s,
+        }
+    }
+
     /// Moment fit to cells (x, n); None with fewer than 3 usable cells or a
     /// pooled share of 0 or 1.
     pub fn fit(cells: &[(u64, u64)]) -> Option<BetaBinomial> {
@@ -163,6 +181,26 @@ mod tests {
         // scipy.stats.betabinom.cdf(1, 20, 2.5, 7.5) = 0.13206792741507065
         assert!((d.cdf(1, 20) - 0.13206792741507065).abs() < 1e-10);
         assert!((d.sf(0, 20) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn recentring_moves_the_mean_and_keeps_the_spread() {
+        let bb = BetaBinomial {
+            alpha: 2.0,
+            beta: 6.0,
+        }; // p = 0.25
+        // From a folder pooled at 0.25 to a region at 0.4: the same share moves
+        // exactly there; α + β = 8 stays.
+        let r = bb.recentred(0.25, 0.4);
+        assert!((r.share() - 0.4).abs() < 1e-12);
+        assert!((r.alpha + r.beta - 8.0).abs() < 1e-12);
+        // A group above the folder's pool stays above the region by the same
+        // log-odds: logit(0.25) + logit(0.2) − logit(0.1) = −0.2877…,
+        // expit = 0.42857… (= 3/7: odds 1/3 · (1/4) / (1/9) = 3/4).
+        let r = bb.recentred(0.1, 0.2);
+        assert!((r.share() - 3.0 / 7.0).abs() < 1e-12);
+        // No shift when the region equals the folder.
+        assert!((bb.recentred(0.3, 0.3).share() - bb.share()).abs() < 1e-15);
     }
 
     #[test]

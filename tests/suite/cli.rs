@@ -181,12 +181,21 @@ fn help_and_command_line_errors_are_russian() {
         "strong",
         "truth",
         "evaluation",
+        "reference",
         "TOML",
         "UTF",
         "Windows",
     ];
     for cmd in [
-        "", "analyze", "sample", "validate", "simulate", "evaluate", "signs", "config",
+        "",
+        "analyze",
+        "sample",
+        "validate",
+        "reference",
+        "simulate",
+        "evaluate",
+        "signs",
+        "config",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -15,7 +15,8 @@
 //! 2. **One p-value per cell.** Signs that read the same thing from the same
 //!    works form a family ([`crate::signs::Sign::family`]: cut-off bunching with
 //!    marks fitted to the journal; exam above own marks in its two forms; own
-//!    marks above the exam in its two forms). A family's p-value is its smallest
+//!    marks above the exam in its two forms; over-solved hard tasks with the
+//!    heavy top of the totals). A family's p-value is its smallest
 //!    calibrated p-value times the number of its evaluated signs (Bonferroni,
 //!    valid under any dependence); a sign whose effect is below its minimum
 //!    counts as p = 1. The cell's p-value is Simes' combination over its

@@ -94,7 +94,7 @@ pub struct TestInput<'a> {
     /// The region's published figures for this test (reference.csv), when
     /// given: signs that compare a cell with the region's pooled share put
     /// their fit on the region's level
-    /// ([`crate::stats::betabinom::BetaBinomial::recentred`]).
+    /// ([`crate::stats::betabinom::BetaBinomial::on_level`]).
     pub reference: Option<&'a TestReference>,
 }
 

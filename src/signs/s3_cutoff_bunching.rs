@@ -208,10 +208,7 @@ impl Sign for CutoffBunching {
             .collect();
         let fit = |members: &[usize], i: usize| {
             let fitted = fit(members, i);
-            match level[i] {
-                Some((from, to)) => fitted.map(|b| b.recentred(from, to)),
-                None => fitted,
-            }
+            fitted.map(|b| b.on_level(level[i]))
         };
         let whole: Vec<Option<BetaBinomial>> = (0..k).map(|i| fit(&order, i)).collect();
         let by_fifth: Vec<Vec<Option<BetaBinomial>>> = (0..5)

@@ -105,10 +105,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             .fold((0, 0), |(x, n), c| (x + all[c][k], n + totals[c]));
         (x as f64 / n.max(1) as f64, j[k])
     });
-    let on_level = |bb: Option<BetaBinomial>| match level {
-        Some((from, to)) if from > 0.0 => bb.map(|b| b.recentred(from, to)),
-        _ => bb,
-    };
+    let on_level = |bb: Option<BetaBinomial>| bb.map(|b| b.on_level(level));
     let groups = [
         on_level(fit_group(Some(false)).or(whole)),
         on_level(fit_group(Some(true)).or(whole)),

@@ -181,10 +181,7 @@ impl Sign for UpperTail {
         let fit = |members: &[usize]| {
             let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c]).collect();
             let fitted = BetaBinomial::fit(&cells);
-            match level {
-                Some((from, to)) => fitted.map(|b| b.recentred(from, to)),
-                None => fitted,
-            }
+            fitted.map(|b| b.on_level(level))
         };
         let whole = fit(&order);
         let by_fifth: Vec<Option<BetaBinomial>> = (0..5)

@@ -53,10 +53,14 @@ impl BetaBinomial {
     }
 
     /// The same school-to-school spread (α + β, hence ρ) around another mean:
-    /// the share's logit moved by logit(`to`) − logit(`from`). Used to put a
-    /// fit on a folder's cells (`from` their pooled share) on a published
-    /// regional level (`to`), keeping the folder's relative structure.
-    pub fn recentred(&self, from: f64, to: f64) -> BetaBinomial {
+    /// with `level` = (from, to), the share's logit moved by logit(to) −
+    /// logit(from). Puts a fit on a folder's cells (`from` their pooled
+    /// share) on a published regional level (`to`), keeping the folder's
+    /// relative structure; unchanged without a level or with from = 0.
+    pub fn on_level(self, level: Option<(f64, f64)>) -> BetaBinomial {
+        let Some((from, to)) = level.filter(|&(from, _)| from > 0.0) else {
+            return self;
+        };
         let logit = |p: f64| {
             let p = p.clamp(1e-6, 1.0 - 1e-6);
             (p / (1.0 - p)).ln()
@@ -191,16 +195,19 @@ mod tests {
         }; // p = 0.25
         // From a folder pooled at 0.25 to a region at 0.4: the same share moves
         // exactly there; α + β = 8 stays.
-        let r = bb.recentred(0.25, 0.4);
+        let r = bb.on_level(Some((0.25, 0.4)));
         assert!((r.share() - 0.4).abs() < 1e-12);
         assert!((r.alpha + r.beta - 8.0).abs() < 1e-12);
         // A group above the folder's pool stays above the region by the same
         // log-odds: logit(0.25) + logit(0.2) − logit(0.1) = −0.2877…,
         // expit = 0.42857… (= 3/7: odds 1/3 · (1/4) / (1/9) = 3/4).
-        let r = bb.recentred(0.1, 0.2);
+        let r = bb.on_level(Some((0.1, 0.2)));
         assert!((r.share() - 3.0 / 7.0).abs() < 1e-12);
-        // No shift when the region equals the folder.
-        assert!((bb.recentred(0.3, 0.3).share() - bb.share()).abs() < 1e-15);
+        // No shift without a level, with a folder share of 0, or when the
+        // region equals the folder.
+        assert_eq!(bb.on_level(None), bb);
+        assert_eq!(bb.on_level(Some((0.0, 0.5))), bb);
+        assert!((bb.on_level(Some((0.3, 0.3))).share() - bb.share()).abs() < 1e-15);
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //!   scale itself produces everywhere, or that a school's level explains, is not
 //!   blamed on the school. The cut-offs are treated as independent; the null
 //!   distribution of X is the exact convolution of the three beta-binomials.
+//!   The cell is left out of its own reference where enough others remain
+//!   ([`crate::stats::betabinom::MomentSums`]).
 //! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`]) when the excess
 //!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
 //! * **EGE**: the same test on the *test-score* scale (0..100, d = 5) at the
@@ -37,7 +39,7 @@
 
 use crate::load::reference::TestReference;
 use crate::model::{Cell, NO_TEST_SCORE};
-use crate::stats::betabinom::{BetaBinomial, convolve, upper_tail};
+use crate::stats::betabinom::{BetaBinomial, MomentSums, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -177,9 +179,8 @@ impl Sign for CutoffBunching {
         for (rank, &c) in order.iter().enumerate() {
             fifth[c] = rank * 5 / order.len().max(1);
         }
-        let fit = |members: &[usize], i: usize| {
-            let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c][i]).collect();
-            BetaBinomial::fit(&cells)
+        let sums = |members: &[usize], i: usize| {
+            MomentSums::of(&members.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
         };
         // With the region's published distribution, each cut-off's fits are
         // put on the region's share at the cut-off among its window.
@@ -206,22 +207,18 @@ impl Sign for CutoffBunching {
                 })
             })
             .collect();
-        let fit = |members: &[usize], i: usize| {
-            let fitted = fit(members, i);
-            fitted.map(|b| b.on_level(level[i]))
-        };
-        let whole: Vec<Option<BetaBinomial>> = (0..k).map(|i| fit(&order, i)).collect();
-        let by_fifth: Vec<Vec<Option<BetaBinomial>>> = (0..5)
+        // Per fifth and cut-off: the fifth's sums (None below `min_cells`
+        // cells), then the whole test's; each cell is judged without itself
+        // where enough others remain.
+        let whole: Vec<MomentSums> = (0..k).map(|i| sums(&order, i)).collect();
+        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (0..5)
             .map(|f| {
                 let members: Vec<usize> =
                     order.iter().copied().filter(|&c| fifth[c] == f).collect();
                 (0..k)
                     .map(|i| {
-                        if members.len() >= cfg.min_cells {
-                            fit(&members, i).or(whole[i])
-                        } else {
-                            whole[i]
-                        }
+                        let own = (members.len() >= cfg.min_cells).then(|| sums(&members, i));
+                        [own, Some(whole[i])]
                     })
                     .collect()
             })
@@ -240,7 +237,12 @@ impl Sign for CutoffBunching {
                 if !usable(c) {
                     return Finding::too_small(n, "работ", cfg);
                 }
-                let ref_fits = &by_fifth[fifth[c]];
+                let ref_fits: Vec<Option<BetaBinomial>> = (0..k)
+                    .map(|i| {
+                        MomentSums::fit_without(&by_fifth[fifth[c]][i], counts[c][i])
+                            .map(|b| b.on_level(level[i]))
+                    })
+                    .collect();
                 let parts: Vec<(BetaBinomial, u64)> = (0..k)
                     .filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1)))
                     .filter(|&(_, m)| m > 0)

@@ -11,7 +11,8 @@
 //!   with in-depth study of the subject vs the others; the whole test when the
 //!   peer group has fewer than `min_cells` cells), fitted to the test's cells by
 //!   moments — so the ordinary school-to-school variation in marking is part of
-//!   the null (see [`crate::stats::betabinom`]).
+//!   the null (see [`crate::stats::betabinom`]); the cell is left out of its own
+//!   reference where enough others remain ([`crate::stats::betabinom::MomentSums`]).
 //! * **Rule**: one-sided p-value; enters the cell's evidence ([`crate::evidence`]) when the
 //!   effect ≥ `journal_min_effect`.
 //!   - S4a `exam above journal`: too many exam marks above the school mark —
@@ -47,7 +48,7 @@
 
 use crate::model::{Cell, NO_MARK};
 use crate::stats::agreement::quadratic_kappa;
-use crate::stats::betabinom::{BetaBinomial, convolve, upper_tail};
+use crate::stats::betabinom::{BetaBinomial, MomentSums, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -86,18 +87,17 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let all = &test.shared.cell_marks[test.index];
     let totals: Vec<u64> = all.iter().map(|c| c.iter().sum()).collect();
     let big = |c: usize| totals[c] as usize >= cfg.min_works;
-    let fit_group = |sel: Option<bool>| {
+    // Peer-group sums (None below `min_cells` cells); each cell is judged
+    // without itself where enough others remain (see `MomentSums`).
+    let sums = |sel: Option<bool>| {
         let cells: Vec<(u64, u64)> = (0..n_cells)
             .filter(|&c| big(c) && sel.is_none_or(|s| test.selective(c) == s))
             .map(|c| (all[c][k], totals[c]))
             .collect();
-        if cells.len() < cfg.min_cells {
-            None
-        } else {
-            BetaBinomial::fit(&cells)
-        }
+        (cells.len() >= cfg.min_cells).then(|| MomentSums::of(&cells))
     };
-    let whole = fit_group(None);
+    let whole = sums(None);
+    let groups = [[sums(Some(false)), whole], [sums(Some(true)), whole]];
     // With the region's published shares, the fits are put on its level.
     let level = test.reference.and_then(|r| r.journal).map(|j| {
         let (x, n) = (0..n_cells)
@@ -105,11 +105,6 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             .fold((0, 0), |(x, n), c| (x + all[c][k], n + totals[c]));
         (x as f64 / n.max(1) as f64, j[k])
     });
-    let on_level = |bb: Option<BetaBinomial>| bb.map(|b| b.on_level(level));
-    let groups = [
-        on_level(fit_group(Some(false)).or(whole)),
-        on_level(fit_group(Some(true)).or(whole)),
-    ];
     // The school's own other works of the year (other subjects and grades).
     let others: Vec<(u64, u64)> = (0..n_cells)
         .map(|c| {
@@ -140,7 +135,8 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
             let sel = usize::from(test.selective(c));
-            let Some(bb) = groups[sel] else {
+            let fitted = MomentSums::fit_without(&groups[sel], (all[c][k], n));
+            let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                 return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
             };
             let x = all[c][k];
@@ -219,21 +215,21 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
         .map(|c| fitted_counts(block.cell(c), &cuts, d))
         .collect();
-    let fit_group = |sel: Option<bool>| -> [Option<BetaBinomial>; 3] {
+    // Per journal mark, peer-group sums; each cell judged without itself
+    // where enough others remain.
+    let sums = |sel: Option<bool>| -> [Option<MomentSums>; 3] {
         let cells: Vec<usize> = (0..n_cells)
             .filter(|&c| big(c) && sel.is_none_or(|s| test.selective(c) == s))
             .collect();
         std::array::from_fn(|i| {
-            if cells.len() < cfg.min_cells {
-                return None;
-            }
-            BetaBinomial::fit(&cells.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
+            (cells.len() >= cfg.min_cells)
+                .then(|| MomentSums::of(&cells.iter().map(|&c| counts[c][i]).collect::<Vec<_>>()))
         })
     };
-    let whole = fit_group(None);
-    let groups: [[Option<BetaBinomial>; 3]; 2] = [false, true].map(|s| {
-        let g = fit_group(Some(s));
-        std::array::from_fn(|i| g[i].or(whole[i]))
+    let whole = sums(None);
+    let groups: [[[Option<MomentSums>; 2]; 3]; 2] = [false, true].map(|s| {
+        let g = sums(Some(s));
+        std::array::from_fn(|i| [g[i], whole[i]])
     });
     (0..n_cells)
         .map(|c| {
@@ -241,7 +237,9 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             if !big(c) {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
-            let fits = &groups[usize::from(test.selective(c))];
+            let own = &groups[usize::from(test.selective(c))];
+            let fits: [Option<BetaBinomial>; 3] =
+                std::array::from_fn(|i| MomentSums::fit_without(&own[i], counts[c][i]));
             let used: Vec<usize> = (0..3)
                 .filter(|&i| fits[i].is_some() && counts[c][i].1 > 0)
                 .collect();

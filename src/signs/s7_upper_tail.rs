@@ -15,9 +15,11 @@
 //!   compares a cut-off with the scores just below it: Kleven 2016).
 //! * **Null hypothesis**: x is beta-binomial with the share and
 //!   school-to-school spread of *comparable* cells — cells of the same test in
-//!   the same fifth of the distribution of cell medians (the whole test when that
-//!   fifth has fewer than `min_cells` cells) — so a strong school, whose works
-//!   reach the top more often, is compared with strong schools.
+//!   the same fifth of the distribution of cell medians (the whole test when
+//!   that fifth has fewer than `min_cells` cells) — so a strong school, whose
+//!   works reach the top more often, is compared with strong schools. The cell
+//!   is left out of its own reference where enough others remain
+//!   ([`crate::stats::betabinom::MomentSums`]).
 //! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`])
 //!   when the excess share x / m − p̂ ≥ `tail_min_effect`, in one family with
 //!   the task-profile sign S2 (both read inflated top results; with task scores
@@ -36,7 +38,7 @@
 //!   neighbouring scores).
 
 use crate::load::reference::TestReference;
-use crate::stats::betabinom::BetaBinomial;
+use crate::stats::betabinom::MomentSums;
 use crate::stats::median;
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
@@ -178,21 +180,20 @@ impl Sign for UpperTail {
                 )
             })
         });
-        let fit = |members: &[usize]| {
-            let cells: Vec<(u64, u64)> = members.iter().map(|&c| counts[c]).collect();
-            let fitted = BetaBinomial::fit(&cells);
-            fitted.map(|b| b.on_level(level))
+        // Per fifth: its sums (None below `min_cells` cells), then the whole
+        // test's; each cell is judged without itself where enough others remain.
+        let sums = |members: &[usize]| {
+            MomentSums::of(&members.iter().map(|&c| counts[c]).collect::<Vec<_>>())
         };
-        let whole = fit(&order);
-        let by_fifth: Vec<Option<BetaBinomial>> = (0..5)
+        let whole = sums(&order);
+        let by_fifth: Vec<[Option<MomentSums>; 2]> = (0..5)
             .map(|f| {
                 let members: Vec<usize> =
                     order.iter().copied().filter(|&c| fifth[c] == f).collect();
-                if members.len() >= cfg.min_cells {
-                    fit(&members).or(whole)
-                } else {
-                    whole
-                }
+                [
+                    (members.len() >= cfg.min_cells).then(|| sums(&members)),
+                    Some(whole),
+                ]
             })
             .collect();
         (0..n_cells)
@@ -207,7 +208,8 @@ impl Sign for UpperTail {
                         "работ с баллом {b} и выше (лучшая четверть региона): {m}, меньше 5"
                     ));
                 }
-                let Some(bb) = by_fifth[fifth[c]] else {
+                let fitted = MomentSums::fit_without(&by_fifth[fifth[c]], (x, m));
+                let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                     return Finding::skipped(
                         "в тесте слишком мало ячеек, чтобы найти обычную для региона долю лучших работ",
                     );

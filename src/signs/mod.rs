@@ -320,7 +320,43 @@ pub fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
 
+/// A number with `places` decimals and a decimal comma, for notes.
+pub use crate::report::html::num as dec;
+
+/// A p-value for notes: three decimals from 0,01 up, smaller ones as
+/// «2,4·10⁻³».
+pub fn sci(p: f64) -> String {
+    if p >= 0.01 || p == 0.0 {
+        return dec(p, 3);
+    }
+    let e = p.log10().floor() as i32;
+    let m = p / 10f64.powi(e);
+    let sup: String = e
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
+        })
+        .collect();
+    format!("{}·10{sup}", dec(m, 1))
+}
+
 /// Test data for the signs' unit tests.
+#[cfg(test)]
+mod format_tests {
+    use super::{dec, sci};
+
+    #[test]
+    fn numbers_for_notes() {
+        assert_eq!(dec(0.0691, 3), "0,069");
+        assert_eq!(sci(0.0347), "0,035");
+        assert_eq!(sci(2.365e-3), "2,4·10⁻³");
+        assert_eq!(sci(1.2e-5), "1,2·10⁻⁵");
+        assert_eq!(sci(3.9e-16), "3,9·10⁻¹⁶");
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::model::{CellSpan, Exam, NO_MARK, NO_TEST_SCORE, TestBlock, TestKey};

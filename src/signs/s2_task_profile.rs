@@ -29,7 +29,7 @@ use crate::stats::profile::{
     GuttmanReference, HardReference, hard_excess, hardest_third, misfit_excess,
 };
 
-use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec, pct, sci};
 
 pub struct TaskProfile;
 
@@ -98,9 +98,19 @@ impl Sign for TaskProfile {
                         pct(b.misfits as f64 / b.works.max(1) as f64), pct(b.expected_share)))
                 };
                 f.note = format!(
-                    "A: z = {:.2}, p = {:.3e}, effect {:.3}; B: {} of {} misfit (region {:.3}), p = {:.3e}{}",
-                    a.z, a.p_value, a.effect, b.misfits, b.works, b.expected_share, b.p_value,
-                    if levels_known { "" } else { "; hard tasks = hardest third (no levels in tasks.csv)" }
+                    "трудные задания: z = {}, p = {}, эффект {}; нетипичный профиль у {} из {} (в регионе {}), p = {}{}",
+                    dec(a.z, 2),
+                    sci(a.p_value),
+                    dec(a.effect, 3),
+                    b.misfits,
+                    b.works,
+                    pct(b.expected_share),
+                    sci(b.p_value),
+                    if levels_known {
+                        ""
+                    } else {
+                        "; трудные — треть заданий с наименьшим выполнением (уровни в tasks.csv не указаны)"
+                    }
                 );
                 f
             })

@@ -50,7 +50,7 @@ use crate::model::{Cell, NO_MARK};
 use crate::stats::agreement::quadratic_kappa;
 use crate::stats::betabinom::{BetaBinomial, MomentSums, convolve, upper_tail};
 
-use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec, pct, sci};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dir {
@@ -154,8 +154,14 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 None => (p_region, share - region, String::new()),
             };
             let note = match school {
-                Some((p_school, own)) => format!("p region {p_region:.3e}, p school {p_school:.3e} (school's other works {own:.3})"),
-                None => format!("p region {p_region:.3e}; too few other works of the school for the within-school test"),
+                Some((p_school, own)) => format!(
+                    "p-значение против региона {}, против других работ этой ОО за год {} (в них доля {})",
+                    sci(p_region), sci(p_school), pct(own)
+                ),
+                None => format!(
+                    "p-значение против региона {}; других работ этой ОО за год мало для сравнения с ними",
+                    sci(p_region)
+                ),
             };
             let with_note = |mut f: Finding| {
                 f.note = note.clone();
@@ -268,13 +274,17 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 effect,
                 format!(
                     "из {window} участников, чей балл близок к нижней границе их отметки по журналу, {x} набрали ровно пограничный балл (отметка за работу «дотянута» до отметки по журналу); по группе сравнения ожидалось {}",
-                    format!("{expected:.1}").replace('.', ",")
+                    dec(expected, 1)
                 ),
             );
             f.note = format!(
-                "at the cut-off of the journal mark {x} of {window} (expected {expected:.2}); share {}{}",
+                "ровно на границе отметки по журналу {x} из {window} (ожидалось {}), доля {}{}",
+                dec(expected, 2),
                 pct(x as f64 / window as f64),
-                kappa.map_or(String::new(), |k| format!("; quadratic-weighted kappa {k:.2}"))
+                kappa.map_or(String::new(), |k| format!(
+                    "; согласие отметок (каппа Коэна с квадратичными весами) {}",
+                    dec(k, 2)
+                ))
             );
             f
         })

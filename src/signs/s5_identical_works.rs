@@ -73,7 +73,12 @@ impl Sign for IdenticalWorks {
                 let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(
                     "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} работ)",
                     pct(r.share_in_groups), r.largest_group));
-                f.note = format!("identical pairs {} (expected {:.3}), largest group {}", r.observed_pairs, r.expected_pairs, r.largest_group);
+                f.note = format!(
+                    "пар совпадающих работ {} (ожидалось {}), самая большая группа совпадающих — {}",
+                    r.observed_pairs,
+                    super::dec(r.expected_pairs, 2),
+                    r.largest_group
+                );
                 f
             })
             .collect()

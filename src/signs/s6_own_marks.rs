@@ -300,12 +300,12 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             };
             let mut f = Finding::tested(z, normal_sf(z), effect, reason);
             f.note = format!(
-                "y = {:.3} SD, predicted {:.3} ± {:.3} (tau2 school {:.4}, cell {:.4}); n = {}",
-                cell.y,
-                m,
-                var.sqrt(),
-                fit.tau2_school,
-                fit.tau2_cell,
+                "средний остаток {} ст. откл. при ожидаемом {} ± {} (разброс между ОО {}, между ячейками одной ОО {}); работ {}",
+                super::dec(cell.y, 3),
+                super::dec(m, 3),
+                super::dec(var.sqrt(), 3),
+                super::dec(fit.tau2_school, 4),
+                super::dec(fit.tau2_cell, 4),
                 cell.n
             );
             f

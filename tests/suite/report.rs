@@ -65,6 +65,22 @@ fn report_outline_figures_and_wording() {
     // The re-check section and its charts are there.
     assert!(html.contains("id=\"recheck\""));
     assert!(tmp.path().join("r2/charts/recheck_schools.svg").exists());
+    // The notes and reasons of findings.csv are Russian: no Latin word
+    // (the ids of the signs are in their own column).
+    let mut r = csv::Reader::from_path(tmp.path().join("r2/findings.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let cols: Vec<usize> = ["note", "reason"]
+        .map(|c| h.iter().position(|x| x == c).unwrap())
+        .to_vec();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        for &c in &cols {
+            let latin = rec[c]
+                .split(|ch: char| !ch.is_ascii_alphabetic())
+                .find(|w| w.len() > 1);
+            assert!(latin.is_none(), "{:?} in «{}»", latin, &rec[c]);
+        }
+    }
     // Deterministic: the same run writes the same report.
     analyze(&job("r3")).unwrap();
     assert_eq!(

@@ -2,13 +2,15 @@
 //! self-contained Russian page (charts inline as SVG, the bundled font
 //! embedded), printable on A4, plus every chart as PNG and SVG in `charts/`.
 //!
-//! Sections: headline figures; signs by municipality and the risk map; the
+//! Sections: headline figures; signs by municipality and the risk map; with
+//! reference.csv, the comparison with the region and Russia; the
 //! risk list with its reasons; a section per listed school of the last year
 //! with the charts of its cells with signs; the cross-check sample (and the
 //! re-check results when present); the objective list; the methods, generated
 //! from the sign registry with the thresholds in force; data quality. The
 //! wording is «признаки», never «нарушение»: a sign calls for a look.
 
+mod comparison;
 mod figures;
 pub mod html;
 mod sections;

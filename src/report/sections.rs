@@ -50,17 +50,26 @@ pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
     );
     page.h1(&title);
     page.p_class("note", DISCLAIMER);
-    page.raw(
-        "<nav><ul><li><a href=\"#summary\">Основные показатели</a></li>\
+    let comparison = super::comparison::present(inputs);
+    page.raw(&format!(
+        "<nav><ul><li><a href=\"#summary\">Основные показатели</a></li>{}\
 <li><a href=\"#list\">Перечень ОО с признаками</a></li>\
 <li><a href=\"#schools\">ОО из перечня</a></li>\
 <li><a href=\"#sample\">Выборка для перепроверки</a></li>\
 <li><a href=\"#objective\">ОО с объективными результатами</a></li>\
 <li><a href=\"#methods\">Методика</a></li>\
 <li><a href=\"#quality\">Качество данных</a></li></ul></nav>\n",
-    );
+        if comparison {
+            "<li><a href=\"#comparison\">Сравнение с регионом и Россией</a></li>"
+        } else {
+            ""
+        }
+    ));
     summary(&mut page, inputs, &ys);
     place(&mut page, &mut figs, figures::overview(inputs));
+    if comparison {
+        super::comparison::section(&mut page, inputs);
+    }
     risk_list(&mut page, inputs);
     schools(&mut page, inputs, &mut figs);
     sample(&mut page, inputs, &mut figs);

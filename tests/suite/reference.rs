@@ -50,6 +50,15 @@ fn reference_written_from_a_folder_has_its_figures_and_reads_back() {
     );
     let notes = read(&out.join("notes.csv"));
     assert!(notes.contains("количествами работ: 2"), "{notes}");
+    // The report sets the folder beside the region: the same 9 works, mean
+    // primary 25 / 9 of a maximum of 5 = 55,6 % on both rows.
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("Сравнение с регионом и Россией"));
+    assert!(
+        html.contains("<td>регион</td><td class=\"n\">9</td>"),
+        "no region row"
+    );
+    assert_eq!(html.matches("55,6 %").count(), 2, "mean on both rows");
 }
 
 #[test]

@@ -1,0 +1,126 @@
+//! «Сравнение с регионом и Россией»: with reference.csv, the folder's results
+//! of the last year side by side with the region's and Russia's published
+//! figures, test by test, as the FIS OKO forms show them: participants, shares
+//! of marks «2»–«5» (VPR, OGE) and the mean primary score as a share of the
+//! maximum.
+
+use super::Inputs;
+use super::html::{Page, int, pct};
+use crate::load::reference::TestReference;
+use crate::model::{NO_MARK, TestBlock, subject_name};
+
+/// Whether the section has anything to show.
+pub fn present(inputs: &Inputs<'_>) -> bool {
+    !inputs.data.reference.region.is_empty() || !inputs.data.reference.russia.is_empty()
+}
+
+/// One row: level, participants, shares of marks 2..5, mean % of the maximum.
+fn row(level: &str, works: Option<f64>, marks: Option<[f64; 4]>, mean: Option<f64>) -> Vec<String> {
+    let dash = || "—".to_owned();
+    let mut r = vec![
+        level.to_owned(),
+        works.map_or_else(dash, |w| int(w.round() as u64)),
+    ];
+    r.extend((0..4).map(|i| marks.map_or_else(dash, |m| pct(m[i]))));
+    r.push(mean.map_or_else(dash, pct));
+    r
+}
+
+/// The folder's own figures of a test, labelled `level`.
+fn own(block: &TestBlock, level: &str) -> Vec<String> {
+    let marked: Vec<u8> = block
+        .mark
+        .iter()
+        .copied()
+        .filter(|&m| m != NO_MARK)
+        .collect();
+    let marks = (!marked.is_empty()).then(|| {
+        let n = marked.len() as f64;
+        std::array::from_fn(|i| {
+            marked.iter().filter(|&&m| usize::from(m) == i + 2).count() as f64 / n
+        })
+    });
+    let scores: Vec<f64> = (block.primary.iter())
+        .filter(|x| x.is_finite())
+        .map(|&x| f64::from(x))
+        .collect();
+    let mean = block
+        .max_primary()
+        .filter(|&m| m > 0.0 && !scores.is_empty())
+        .map(|m| scores.iter().sum::<f64>() / scores.len() as f64 / f64::from(m));
+    row(level, Some(block.primary.len() as f64), marks, mean)
+}
+
+fn published(level: &str, r: &TestReference, max: Option<f32>) -> Vec<String> {
+    let mean = TestReference::mean(&r.primary)
+        .zip(max.filter(|&m| m > 0.0))
+        .map(|(x, m)| x / f64::from(m));
+    row(level, r.works, r.marks, mean)
+}
+
+pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
+    let data = inputs.data;
+    let reference = &data.reference;
+    let Some(year) = (data.tests.iter())
+        .filter(|b| reference.region.contains_key(&b.key) || reference.russia.contains_key(&b.key))
+        .map(|b| b.key.year)
+        .max()
+    else {
+        return;
+    };
+    page.h2("comparison", "Сравнение с регионом и Россией", true);
+    page.p(&format!(
+        "Результаты {year} года по ОО в справке рядом с опубликованными показателями региона \
+         и России (reference.csv): число участников, доли отметок и средний первичный балл в \
+         процентах от максимального. Прочерк — показатель не опубликован или не применим \
+         (у ЕГЭ нет отметок)."
+    ));
+    // A folder of one municipality is named by it.
+    let municipalities: std::collections::BTreeSet<&str> = data
+        .schools
+        .iter()
+        .map(|s| s.municipality.as_str())
+        .collect();
+    let level = match municipalities.iter().next() {
+        Some(m) if municipalities.len() == 1 => (*m).to_owned(),
+        _ => "ОО в справке".to_owned(),
+    };
+    let mut rows = Vec::new();
+    for block in data.tests.iter().filter(|b| b.key.year == year) {
+        let (region, russia) = (
+            reference.region.get(&block.key),
+            reference.russia.get(&block.key),
+        );
+        if region.is_none() && russia.is_none() {
+            continue;
+        }
+        let test = format!(
+            "{}, {}, {} кл.",
+            block.key.exam.russian(),
+            subject_name(&block.key.subject),
+            block.key.grade
+        );
+        let max = block.max_primary();
+        let mut group = vec![own(block, &level)];
+        group.extend(region.map(|r| published("регион", r, max)));
+        group.extend(russia.map(|r| published("Россия", r, max)));
+        for (i, mut r) in group.into_iter().enumerate() {
+            r.insert(0, if i == 0 { test.clone() } else { String::new() });
+            rows.push(r);
+        }
+    }
+    page.table(
+        &[
+            "Тест",
+            "Уровень",
+            "Участников",
+            "«2»",
+            "«3»",
+            "«4»",
+            "«5»",
+            "Средний балл, % от максимума",
+        ],
+        &[false, false, true, true, true, true, true, true],
+        &rows,
+    );
+}

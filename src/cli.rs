@@ -189,6 +189,10 @@ recheck_unmatched.csv."
         /// допущения признаков, как simulate --misspecified).
         #[arg(long)]
         standard_only: bool,
+        /// Анализировать каждый муниципалитет отдельно, с reference.csv всего региона (как
+        /// муниципальный отдел); показатели — по всем муниципалитетам вместе.
+        #[arg(long)]
+        municipal: bool,
         /// В каком виде анализировать регионы: full — все столбцы, totals — без баллов за
         /// задания, noclass — без класса, nojournal — без отметок по журналу (по умолчанию full).
         #[arg(long, value_enum, hide_possible_values = true, default_value_t = ShapeArg::Full, value_name = "ВИД", hide_default_value = true)]

@@ -196,6 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             years,
             min_n,
             standard_only,
+            municipal,
             shape,
             config,
             out,
@@ -222,6 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 config,
                 work: out.join(".evaluate-work"),
+                municipal,
             };
             let ev = obektiv::evaluate::evaluate(&opts, progress)?;
             std::fs::remove_dir_all(&opts.work).ok();

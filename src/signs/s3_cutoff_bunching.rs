@@ -15,8 +15,9 @@
 //!   Annual Review of Economics 8, on locating the excess mass at the notch).
 //! * **Null hypothesis**: at each cut-off the at-count is beta-binomial with the
 //!   share and school-to-school spread of *comparable* cells — cells of the same
-//!   test in the same fifth of the distribution of cell mean scores (the whole
-//!   test when that fifth has fewer than `min_cells` cells) — so a share that the
+//!   test in the same fifth of the distribution of cell mean scores (fewer,
+//!   larger groups when the test has fewer than 5 · `min_cells` cells, down to
+//!   the whole test: [`super::level_groups`]) — so a share that the
 //!   scale itself produces everywhere, or that a school's level explains, is not
 //!   blamed on the school. The cut-offs are treated as independent; the null
 //!   distribution of X is the exact convolution of the three beta-binomials.
@@ -168,17 +169,14 @@ impl Sign for CutoffBunching {
             .map(|s| counts_of(s.iter().copied(), &cut.values, d))
             .collect();
         let usable = |c: usize| scores[c].len() >= cfg.min_works;
-        // Fifths of the cell mean among usable cells.
+        // Level groups (fifths, fewer in a small test) of the cell mean.
         let mean = |c: usize| {
             let p = &scores[c];
             p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
         };
         let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
         order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
-        let mut fifth = vec![usize::MAX; n_cells];
-        for (rank, &c) in order.iter().enumerate() {
-            fifth[c] = rank * 5 / order.len().max(1);
-        }
+        let (fifth, groups) = super::level_groups(&order, n_cells, cfg.min_cells);
         let sums = |members: &[usize], i: usize| {
             MomentSums::of(&members.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
         };
@@ -211,7 +209,7 @@ impl Sign for CutoffBunching {
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
         let whole: Vec<MomentSums> = (0..k).map(|i| sums(&order, i)).collect();
-        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (0..5)
+        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (0..groups)
             .map(|f| {
                 let members: Vec<usize> =
                     order.iter().copied().filter(|&c| fifth[c] == f).collect();

@@ -8,8 +8,11 @@
 //!   cell's share minus the peer group's share.
 //! * **Null hypothesis**: the cell's count is a draw from the beta-binomial
 //!   predictive distribution of its peer group (lyceums, gymnasiums and schools
-//!   with in-depth study of the subject vs the others; the whole test when the
-//!   peer group has fewer than `min_cells` cells), fitted to the test's cells by
+//!   with in-depth study of the subject vs the others; for the others the whole
+//!   test when their group has fewer than `min_cells` cells, while selective
+//!   schools with fewer than `min_cells` peers are not judged by S4a/S4b:
+//!   compared with ordinary schools, which mark differently, an honest lyceum
+//!   looks unusual), fitted to the test's cells by
 //!   moments — so the ordinary school-to-school variation in marking is part of
 //!   the null (see [`crate::stats::betabinom`]); the cell is left out of its own
 //!   reference where enough others remain ([`crate::stats::betabinom::MomentSums`]).
@@ -97,7 +100,10 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         (cells.len() >= cfg.min_cells).then(|| MomentSums::of(&cells))
     };
     let whole = sums(None);
-    let groups = [[sums(Some(false)), whole], [sums(Some(true)), whole]];
+    // Selective schools are compared with each other only: against the whole
+    // test (mostly ordinary schools, which mark differently) an honest lyceum
+    // looks unusual. Too few of them, and they are not judged here.
+    let groups = [[sums(Some(false)), whole], [sums(Some(true)), None]];
     // With the region's published shares, the fits are put on its level.
     let level = test.reference.and_then(|r| r.journal).map(|j| {
         let (x, n) = (0..n_cells)
@@ -135,6 +141,13 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
             let sel = usize::from(test.selective(c));
+            if sel == 1 && groups[1][0].is_none() {
+                return Finding::skipped(format!(
+                    "лицеев, гимназий и ОО с углублённым изучением предмета в тесте меньше {}: \
+                     их не с кем сравнить",
+                    cfg.min_cells
+                ));
+            }
             let fitted = MomentSums::fit_without(&groups[sel], (all[c][k], n));
             let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                 return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");

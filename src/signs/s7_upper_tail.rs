@@ -15,8 +15,9 @@
 //!   compares a cut-off with the scores just below it: Kleven 2016).
 //! * **Null hypothesis**: x is beta-binomial with the share and
 //!   school-to-school spread of *comparable* cells — cells of the same test in
-//!   the same fifth of the distribution of cell medians (the whole test when
-//!   that fifth has fewer than `min_cells` cells) — so a strong school, whose
+//!   the same fifth of the distribution of cell medians (fewer, larger groups
+//!   when the test has fewer than 5 · `min_cells` cells: [`super::level_groups`])
+//!   — so a strong school, whose
 //!   works reach the top more often, is compared with strong schools. The cell
 //!   is left out of its own reference where enough others remain
 //!   ([`crate::stats::betabinom::MomentSums`]).
@@ -159,15 +160,12 @@ impl Sign for UpperTail {
         let counts: Vec<(u64, u64)> = (scores.iter())
             .map(|s| (at_or_above(s, t), at_or_above(s, b)))
             .collect();
-        // Fifths of the cell median among usable cells.
+        // Level groups (fifths, fewer in a small test) of the cell median.
         let med: Vec<f64> = (scores.iter())
             .map(|s| median(s).unwrap_or(f64::NAN))
             .collect();
         order.sort_by(|&a, &c| med[a].total_cmp(&med[c]).then(a.cmp(&c)));
-        let mut fifth = vec![usize::MAX; n_cells];
-        for (rank, &c) in order.iter().enumerate() {
-            fifth[c] = rank * 5 / order.len().max(1);
-        }
+        let (fifth, groups) = super::level_groups(&order, n_cells, cfg.min_cells);
         // ... and the level of the fits: the region's top among its top quarter.
         let level = dist.and_then(|d| {
             let (x, m) =
@@ -186,7 +184,7 @@ impl Sign for UpperTail {
             MomentSums::of(&members.iter().map(|&c| counts[c]).collect::<Vec<_>>())
         };
         let whole = sums(&order);
-        let by_fifth: Vec<[Option<MomentSums>; 2]> = (0..5)
+        let by_fifth: Vec<[Option<MomentSums>; 2]> = (0..groups)
             .map(|f| {
                 let members: Vec<usize> =
                     order.iter().copied().filter(|&c| fifth[c] == f).collect();
@@ -270,10 +268,10 @@ mod tests {
     fn a_cell_with_a_top_heavier_than_its_middle_stands_out() {
         use crate::signs::{Shared, testing::block};
         use statrs::distribution::{ContinuousCDF, Normal};
-        // 40 ordinary cells of 24 works on a 0..30 scale: the normal quantiles
-        // at (i + 0.5) / 24 with SD 3, 3.5, 4 or 4.5 around medians 6..=19,
-        // rounded; cell 40: the lower 16 works of a median-13 cell, and 8 works
-        // at 28–30.
+        // 50 ordinary cells (five level groups of 10) of 24 works on a 0..30
+        // scale: the normal quantiles at (i + 0.5) / 24 with SD 3, 3.5, 4 or
+        // 4.5 around medians 6..=19, rounded; cell 50: the lower 16 works of a
+        // median-13 cell, and 8 works at 28–30.
         let z: Vec<f64> = (0..24)
             .map(|i| Normal::standard().inverse_cdf((f64::from(i) + 0.5) / 24.0))
             .collect();
@@ -282,7 +280,7 @@ mod tests {
                 .map(|z| (m + sd * z).round().clamp(0.0, 30.0) as f32)
                 .collect()
         };
-        let mut cells: Vec<(Vec<f32>, Vec<u8>)> = (0..40)
+        let mut cells: Vec<(Vec<f32>, Vec<u8>)> = (0..50)
             .map(|c| {
                 let m = 6.0 + f64::from(c % 14);
                 (cell(m, 3.0 + 0.5 * f64::from(c % 4)), vec![4; 24])
@@ -305,11 +303,11 @@ mod tests {
         let p: Vec<f64> = f.iter().map(|f| f.p_value.unwrap_or(1.0)).collect();
         // All 8 of its top-quarter works are in the top: about 0.46⁸ ≈ 0.002 at
         // its peers' share (a little more with their spread).
-        assert!(f[40].evaluated && p[40] < 0.01, "odd cell: {:?}", f[40]);
-        let judged = f[..40].iter().filter(|f| f.evaluated).count();
+        assert!(f[50].evaluated && p[50] < 0.01, "odd cell: {:?}", f[50]);
+        let judged = f[..50].iter().filter(|f| f.evaluated).count();
         assert!(judged >= 10, "{judged} ordinary cells judged");
-        let honest_min = p[..40].iter().copied().fold(1.0, f64::min);
+        let honest_min = p[..50].iter().copied().fold(1.0, f64::min);
         assert!(honest_min > 0.05, "an ordinary cell p = {honest_min}");
-        assert!(f[40].effect.expect("effect") > 0.2);
+        assert!(f[50].effect.expect("effect") > 0.2);
     }
 }

@@ -182,6 +182,7 @@ fn help_and_command_line_errors_are_russian() {
         "truth",
         "evaluation",
         "reference",
+        "municipal",
         "TOML",
         "UTF",
         "Windows",

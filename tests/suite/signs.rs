@@ -19,6 +19,7 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         misspecified: vec![false],
         config: Config::default(),
         work: tmp.path().to_owned(),
+        municipal: false,
     };
     let ev = evaluate(&opts, Progress::new(false)).unwrap();
 
@@ -72,4 +73,41 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         .map(|a| a.1)
         .unwrap();
     assert!(auc_all >= 0.94, "AUC {auc_all}");
+}
+
+#[test]
+fn municipal_evaluation_judges_the_same_cells_one_municipality_at_a_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = |municipal: bool| EvalOptions {
+        seeds: vec![3],
+        schools: 80,
+        years: 1,
+        min_n: 5,
+        shape: obektiv::evaluate::Shape::Full,
+        misspecified: vec![false],
+        config: Config::default(),
+        work: tmp.path().join(if municipal { "m" } else { "w" }),
+        municipal,
+    };
+    let whole = evaluate(&opts(false), Progress::new(false)).unwrap();
+    let municipal = evaluate(&opts(true), Progress::new(false)).unwrap();
+    // Cutting the region changes who a cell is compared with, never which
+    // cells and school-years there are (the last row counts the listed ones).
+    let counts = |ev: &obektiv::evaluate::Evaluation| -> Vec<(String, String, u64)> {
+        ev.rows
+            .iter()
+            .filter(|r| r.group != "schools: listed with distinct evidence")
+            .map(|r| (r.group.clone(), r.intensity.clone(), r.cells))
+            .collect()
+    };
+    assert_eq!(counts(&whole), counts(&municipal));
+    // Honest cells and school-years stay rare on the list when each
+    // municipality is judged alone.
+    for group in [
+        "honest (false positives)",
+        "schools: honest, listed (false positives)",
+    ] {
+        let r = municipal.rows.iter().find(|r| r.group == group).unwrap();
+        assert!(r.rate.unwrap() <= 0.01, "{group}: {r:?}");
+    }
 }

@@ -12,6 +12,10 @@
 //!
 //! The honest cells of all intensities are pooled for the false-positive rate.
 //!
+//! **Municipal** (`--municipal`): each simulated region is cut into its
+//! municipalities, each analysed alone with the region's reference.csv
+//! ([`municipal`]); the cells and school-years of all of them are pooled.
+//!
 //! **Calibration.** Per sign, the share of honest cells (evaluated, with a
 //! p-value) whose p-value is at most 0.05, 0.01 and 0.001: under a valid null
 //! these shares are at most the nominal levels (a small excess can come from
@@ -31,6 +35,11 @@ use crate::progress::Progress;
 use crate::signs::{REGISTRY, run};
 use crate::simulate::{Intensity, SimOptions, simulate};
 
+mod municipal;
+mod shape;
+
+pub use shape::Shape;
+
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
     pub seeds: Vec<u64>,
@@ -46,76 +55,9 @@ pub struct EvalOptions {
     pub config: Config,
     /// Scratch space for the simulated regions (removed afterwards).
     pub work: PathBuf,
-}
-
-/// The layout a region is analysed in: the simulator writes the full one; the
-/// others drop columns from every results file, as real exports do.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Shape {
-    #[default]
-    Full,
-    /// Totals and marks only: no task columns (tasks.csv stays).
-    Totals,
-    /// No class column.
-    NoClass,
-    /// No journal marks.
-    NoJournal,
-}
-
-impl Shape {
-    fn drops(self, header: &str) -> bool {
-        match self {
-            Shape::Full => false,
-            Shape::Totals => {
-                header.len() > 1
-                    && header.starts_with('t')
-                    && header[1..].bytes().all(|b| b.is_ascii_digit())
-            }
-            Shape::NoClass => header == "class",
-            Shape::NoJournal => header == "journal_mark",
-        }
-    }
-
-    /// Rewrites the results files of `dir` without the shape's columns.
-    fn apply(self, dir: &Path) -> Result<(), RunError> {
-        if self == Shape::Full {
-            return Ok(());
-        }
-        let err = |p: &Path, e: &dyn std::fmt::Display| {
-            RunError::Evaluation(format!("{}: {e}", p.display()))
-        };
-        let entries = std::fs::read_dir(dir).map_err(|e| err(dir, &e))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("results"))
-            })
-            .collect();
-        files.sort();
-        for path in files {
-            let mut r = csv::Reader::from_path(&path).map_err(|e| err(&path, &e))?;
-            let headers = r.headers().map_err(|e| err(&path, &e))?.clone();
-            let keep: Vec<usize> = (0..headers.len())
-                .filter(|&i| !self.drops(&headers[i]))
-                .collect();
-            let mut out = Vec::new();
-            {
-                let mut w = csv::Writer::from_writer(&mut out);
-                w.write_record(keep.iter().map(|&i| &headers[i]))
-                    .map_err(|e| err(&path, &e))?;
-                for rec in r.records() {
-                    let rec = rec.map_err(|e| err(&path, &e))?;
-                    w.write_record(keep.iter().map(|&i| &rec[i]))
-                        .map_err(|e| err(&path, &e))?;
-                }
-                w.flush().map_err(|e| err(&path, &e))?;
-            }
-            std::fs::write(&path, out).map_err(|e| err(&path, &e))?;
-        }
-        Ok(())
-    }
+    /// Analyse each municipality alone with the region's reference.csv (as a
+    /// municipal office does), the results pooled.
+    pub municipal: bool,
 }
 
 /// One row of evaluation.csv.
@@ -260,23 +202,172 @@ pub fn evaluate(opts: &EvalOptions, progress: Progress) -> Result<Evaluation, Ru
     Ok(out)
 }
 
+/// The tallies of one simulator variant, over every analysed folder.
+#[derive(Default)]
+struct Acc {
+    manipulated: BTreeMap<(String, String), Tally>,
+    honest: Tally,
+    honest_selective: Tally,
+    risks: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
+    // School-years: manipulating ones per intensity, honest ones pooled.
+    schools_manipulating: BTreeMap<String, Tally>,
+    schools_honest: Tally,
+    listed_total: u64,
+    listed_distinct: u64,
+    // Per sign: [cells with p, p <= .05, p <= .01, p <= .001, fired].
+    calib: Vec<[u64; 5]>,
+    detail: Vec<DetailRow>,
+}
+
+impl Acc {
+    /// Analyses the folder `dir` and adds its cells and school-years.
+    fn add_folder(
+        &mut self,
+        dir: &Path,
+        opts: &EvalOptions,
+        truth: &Truth,
+        intensity: Intensity,
+        seed: u64,
+    ) -> Result<(), RunError> {
+        let loaded = crate::load::load_folder(dir, &Progress::new(false))?;
+        let data = &loaded.dataset;
+        let mut results = run(data, &opts.config.signs);
+        let ev = assess(
+            data,
+            &mut results,
+            &opts.config.signs,
+            opts.config.lists.persistence_weight,
+        );
+        self.add(data, &results, &ev, opts, truth, intensity, seed);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        data: &crate::model::Dataset,
+        results: &crate::signs::SignResults,
+        ev: &crate::evidence::Evidence,
+        opts: &EvalOptions,
+        truth: &Truth,
+        intensity: Intensity,
+        seed: u64,
+    ) {
+        let verdicts = &ev.cells;
+        let manipulating: std::collections::BTreeSet<(u16, &str)> =
+            (truth.iter().filter(|(_, (kind, _))| kind != "none"))
+                .map(|(k, _)| (k.0, k.4.as_str()))
+                .collect();
+        // Every school-year with works counts, judged or not (a school whose
+        // cells are all too small is a manipulation missed).
+        let all_school_years: std::collections::BTreeSet<(u16, u32)> = (data.cell_index())
+            .iter()
+            .map(|&(t, c)| (data.tests[t].key.year, data.tests[t].cells[c].school))
+            .collect();
+        for (year, school) in all_school_years {
+            let id = data.schools[school as usize].id.as_str();
+            let listed = ev.school_year(year, school).is_some_and(|sy| sy.listed);
+            if manipulating.contains(&(year, id)) {
+                self.schools_manipulating
+                    .entry(intensity.code().to_owned())
+                    .or_default()
+                    .add(listed, &[]);
+            } else {
+                self.schools_honest.add(listed, &[]);
+            }
+        }
+        let mut listed: Vec<(u16, f64)> = (ev.school_years.values())
+            .filter(|sy| sy.listed)
+            .map(|sy| (sy.year, sy.evidence))
+            .collect();
+        self.listed_total += listed.len() as u64;
+        listed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        listed.dedup();
+        self.listed_distinct += listed.len() as u64;
+        self.calib.resize(REGISTRY.len(), [0; 5]);
+        for (i, &(t, c)) in data.cell_index().iter().enumerate() {
+            let block = &data.tests[t];
+            let span = block.cells[c];
+            if span.len() < opts.min_n {
+                continue;
+            }
+            let school = &data.schools[span.school as usize];
+            let key = (
+                block.key.year,
+                block.key.exam.code().to_owned(),
+                block.key.subject.clone(),
+                block.key.grade,
+                school.id.clone(),
+            );
+            let (kind, _) = truth
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| ("none".into(), "none".into()));
+            let fired: Vec<bool> = (0..REGISTRY.len())
+                .map(|s| results.findings[s][i].fired)
+                .collect();
+            let v = &verdicts[i];
+            let r = self.risks.entry(intensity.code().to_owned()).or_default();
+            if kind == "none" {
+                for (s, tally) in self.calib.iter_mut().enumerate() {
+                    let f = &results.findings[s][i];
+                    if let Some(p) = f.p_value.filter(|_| f.evaluated) {
+                        tally[0] += 1;
+                        tally[1] += u64::from(p <= 0.05);
+                        tally[2] += u64::from(p <= 0.01);
+                        tally[3] += u64::from(p <= 0.001);
+                    }
+                    tally[4] += u64::from(f.fired);
+                }
+                self.honest.add(v.marker, &fired);
+                if school.selective_for(&block.key.subject) {
+                    self.honest_selective.add(v.marker, &fired);
+                }
+                r.1.push(v.evidence);
+            } else {
+                let signs: Vec<String> = REGISTRY
+                    .iter()
+                    .enumerate()
+                    .map(|(s, sign)| {
+                        let f = &results.findings[s][i];
+                        match (f.evaluated, f.p_value, f.q_value) {
+                            (true, Some(p), Some(q)) => format!("{}:{p:.2e}/{q:.2e}", sign.id()),
+                            _ => format!("{}:", sign.id()),
+                        }
+                    })
+                    .collect();
+                self.detail.push(DetailRow {
+                    seed,
+                    intensity: intensity.code().to_owned(),
+                    kind: kind.clone(),
+                    year: key.0,
+                    exam: key.1.clone(),
+                    subject: key.2.clone(),
+                    grade: key.3,
+                    school: key.4.clone(),
+                    selective: school.selective_for(&block.key.subject),
+                    n: span.len(),
+                    marker: v.marker,
+                    evidence: v.evidence,
+                    signs: signs.join(";"),
+                });
+                self.manipulated
+                    .entry((kind, intensity.code().to_owned()))
+                    .or_default()
+                    .add(v.marker, &fired);
+                r.0.push(v.evidence);
+            }
+        }
+    }
+}
+
 fn evaluate_variant(
     opts: &EvalOptions,
     misspecified: bool,
     progress: Progress,
 ) -> Result<Evaluation, RunError> {
     let intensities = [Intensity::Mild, Intensity::Moderate, Intensity::Strong];
-    let mut manipulated: BTreeMap<(String, String), Tally> = BTreeMap::new();
-    let mut honest = Tally::default();
-    let mut honest_selective = Tally::default();
-    let mut risks: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    // School-years: manipulating ones per intensity, honest ones pooled.
-    let mut schools_manipulating: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut schools_honest = Tally::default();
-    let (mut listed_total, mut listed_distinct) = (0u64, 0u64);
-    // Per sign: [cells with p, p <= .05, p <= .01, p <= .001, fired].
-    let mut calib = vec![[0u64; 5]; REGISTRY.len()];
-    let mut detail = Vec::new();
+    let mut acc = Acc::default();
     let bar = progress.bar((opts.seeds.len() * intensities.len()) as u64, "evaluating");
     for &intensity in &intensities {
         for &seed in &opts.seeds {
@@ -297,126 +388,32 @@ fn evaluate_variant(
                 .map_err(|e| RunError::Evaluation(e.to_string()))?;
             opts.shape.apply(&dir)?;
             let truth = read_truth(&dir.join("truth.csv"))?;
-            let loaded = crate::load::load_folder(&dir, &Progress::new(false))?;
-            let data = &loaded.dataset;
-            let mut results = run(data, &opts.config.signs);
-            let ev = assess(
-                data,
-                &mut results,
-                &opts.config.signs,
-                opts.config.lists.persistence_weight,
-            );
-            let verdicts = &ev.cells;
-            let manipulating: std::collections::BTreeSet<(u16, &str)> =
-                (truth.iter().filter(|(_, (kind, _))| kind != "none"))
-                    .map(|(k, _)| (k.0, k.4.as_str()))
-                    .collect();
-            // Every school-year with works counts, judged or not (a school whose
-            // cells are all too small is a manipulation missed).
-            let all_school_years: std::collections::BTreeSet<(u16, u32)> = (data.cell_index())
-                .iter()
-                .map(|&(t, c)| (data.tests[t].key.year, data.tests[t].cells[c].school))
-                .collect();
-            for (year, school) in all_school_years {
-                let id = data.schools[school as usize].id.as_str();
-                let listed = ev.school_year(year, school).is_some_and(|sy| sy.listed);
-                if manipulating.contains(&(year, id)) {
-                    schools_manipulating
-                        .entry(intensity.code().to_owned())
-                        .or_default()
-                        .add(listed, &[]);
-                } else {
-                    schools_honest.add(listed, &[]);
+            if opts.municipal {
+                // Each municipality alone, with the region's reference.csv.
+                let region = crate::load::load_folder(&dir, &Progress::new(false))?;
+                for folder in municipal::split(&dir, &region.dataset)? {
+                    acc.add_folder(&folder, opts, &truth, intensity, seed)?;
                 }
-            }
-            let mut listed: Vec<(u16, f64)> = (ev.school_years.values())
-                .filter(|sy| sy.listed)
-                .map(|sy| (sy.year, sy.evidence))
-                .collect();
-            listed_total += listed.len() as u64;
-            listed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            listed.dedup();
-            listed_distinct += listed.len() as u64;
-            for (i, &(t, c)) in data.cell_index().iter().enumerate() {
-                let block = &data.tests[t];
-                let span = block.cells[c];
-                if span.len() < opts.min_n {
-                    continue;
-                }
-                let school = &data.schools[span.school as usize];
-                let key = (
-                    block.key.year,
-                    block.key.exam.code().to_owned(),
-                    block.key.subject.clone(),
-                    block.key.grade,
-                    school.id.clone(),
-                );
-                let (kind, _) = truth
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| ("none".into(), "none".into()));
-                let fired: Vec<bool> = (0..REGISTRY.len())
-                    .map(|s| results.findings[s][i].fired)
-                    .collect();
-                let v = &verdicts[i];
-                let r = risks.entry(intensity.code().to_owned()).or_default();
-                if kind == "none" {
-                    for (s, tally) in calib.iter_mut().enumerate() {
-                        let f = &results.findings[s][i];
-                        if let Some(p) = f.p_value.filter(|_| f.evaluated) {
-                            tally[0] += 1;
-                            tally[1] += u64::from(p <= 0.05);
-                            tally[2] += u64::from(p <= 0.01);
-                            tally[3] += u64::from(p <= 0.001);
-                        }
-                        tally[4] += u64::from(f.fired);
-                    }
-                    honest.add(v.marker, &fired);
-                    if school.selective_for(&block.key.subject) {
-                        honest_selective.add(v.marker, &fired);
-                    }
-                    r.1.push(v.evidence);
-                } else {
-                    let signs: Vec<String> = REGISTRY
-                        .iter()
-                        .enumerate()
-                        .map(|(s, sign)| {
-                            let f = &results.findings[s][i];
-                            match (f.evaluated, f.p_value, f.q_value) {
-                                (true, Some(p), Some(q)) => {
-                                    format!("{}:{p:.2e}/{q:.2e}", sign.id())
-                                }
-                                _ => format!("{}:", sign.id()),
-                            }
-                        })
-                        .collect();
-                    detail.push(DetailRow {
-                        seed,
-                        intensity: intensity.code().to_owned(),
-                        kind: kind.clone(),
-                        year: key.0,
-                        exam: key.1.clone(),
-                        subject: key.2.clone(),
-                        grade: key.3,
-                        school: key.4.clone(),
-                        selective: school.selective_for(&block.key.subject),
-                        n: span.len(),
-                        marker: v.marker,
-                        evidence: v.evidence,
-                        signs: signs.join(";"),
-                    });
-                    manipulated
-                        .entry((kind, intensity.code().to_owned()))
-                        .or_default()
-                        .add(v.marker, &fired);
-                    r.0.push(v.evidence);
-                }
+            } else {
+                acc.add_folder(&dir, opts, &truth, intensity, seed)?;
             }
             std::fs::remove_dir_all(&dir).ok();
             bar.inc(1);
         }
     }
     bar.finish_and_clear();
+    let Acc {
+        manipulated,
+        honest,
+        honest_selective,
+        risks,
+        schools_manipulating,
+        schools_honest,
+        listed_total,
+        listed_distinct,
+        calib,
+        detail,
+    } = acc;
     let row = |group: &str, intensity: &str, t: &Tally| EvalRow {
         group: group.to_owned(),
         intensity: intensity.to_owned(),

@@ -3,8 +3,11 @@
 //! text is read back and each column gets its kind from its values (all
 //! integers → whole numbers; all numbers → decimals with the places seen, at
 //! most 4; `true`/`false` → yes/no; anything else text), so the two files
-//! cannot disagree. Headers are given in Russian where a translation is
-//! known; text stays text ([`super::xlsx_out`] never writes formulas).
+//! cannot disagree. For people, not machines: headers in Russian, codes shown
+//! by name ([`shown`]: procedures ВПР/ОГЭ/ЕГЭ, subjects, signs by title), and
+//! the risk list without its one-column-per-cell-kind block (machine columns
+//! such as `VPR 4 MA`; the reasons say the same in words, the CSV keeps them).
+//! Text stays text ([`super::xlsx_out`] never writes formulas).
 
 use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
 use crate::error::OutputError;
@@ -48,7 +51,57 @@ const HEADERS: &[(&str, &str)] = &[
     ("mark", "Отметка"),
     ("journal_mark", "Отметка по журналу"),
     ("in_marked_cell", "Из ячейки с признаками"),
+    ("n_tasks", "Заданий"),
+    ("max_primary", "Максимальный первичный балл"),
+    ("sd_primary", "Стандартное отклонение первичного балла"),
+    ("mean_percent", "Средний балл, доля максимума"),
+    ("n_marked", "Работ с отметкой"),
+    ("share_2", "Доля «2»"),
+    ("share_3", "Доля «3»"),
+    ("share_4", "Доля «4»"),
+    ("share_5", "Доля «5»"),
+    ("n_journal", "Работ с отметкой по журналу"),
+    ("share_lowered", "Доля: отметка за работу ниже журнальной"),
+    ("share_confirmed", "Доля: отметка подтверждена"),
+    ("share_raised", "Доля: отметка за работу выше журнальной"),
+    ("n_test_score", "Работ с тестовым баллом"),
+    ("mean_test_score", "Средний тестовый балл"),
+    ("share_below_min", "Доля ниже минимального балла"),
+    ("not_done_share", "Доля невыполненных заданий"),
+    ("mark_scale_disagreements", "Отметок не по шкале"),
+    ("rows_rejected", "Отклонено строк"),
 ];
+
+/// A machine column of the risk list: a cell kind such as `VPR 4 MA`.
+fn is_cell_kind(name: &str) -> bool {
+    let mut parts = name.split(' ');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(e), Some(g), Some(_), None)
+            if crate::model::Exam::parse(e).is_some() && g.parse::<u8>().is_ok()
+    )
+}
+
+/// How a CSV value of `column` is shown to people: procedures and subjects by
+/// name, sign ids by title; anything else as it is.
+pub fn shown(column: &str, value: &str) -> String {
+    match column {
+        "exam" => crate::model::Exam::parse(value)
+            .map_or_else(|| value.to_owned(), |e| e.russian().to_owned()),
+        "subject" => crate::model::subject_name(value).to_owned(),
+        "signs" => value
+            .split(';')
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                (crate::signs::REGISTRY.iter())
+                    .find(|s| s.id() == id)
+                    .map_or(id, |s| s.title())
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => value.to_owned(),
+    }
+}
 
 fn header(name: &str) -> String {
     HEADERS
@@ -116,24 +169,27 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         .collect();
     let records: Vec<csv::StringRecord> =
         r.records().collect::<Result<_, _>>().map_err(|e| err(&e))?;
-    let kinds: Vec<Kind> = (0..names.len())
-        .map(|c| {
+    let keep: Vec<usize> = (0..names.len())
+        .filter(|&c| !is_cell_kind(&names[c]))
+        .collect();
+    let kinds: Vec<Kind> = keep
+        .iter()
+        .map(|&c| {
             let col: Vec<&str> = records.iter().map(|r| r.get(c).unwrap_or("")).collect();
             kind_of(&col)
         })
         .collect();
-    let columns = names
+    let columns = keep
         .iter()
         .zip(&kinds)
-        .map(|(n, &k)| Column::new(header(n), k))
+        .map(|(&c, &k)| Column::new(header(&names[c]), k))
         .collect();
     let rows = records
         .iter()
         .map(|r| {
-            kinds
-                .iter()
-                .enumerate()
-                .map(|(c, &k)| value(k, r.get(c).unwrap_or("")))
+            keep.iter()
+                .zip(&kinds)
+                .map(|(&c, &k)| value(k, &shown(&names[c], r.get(c).unwrap_or(""))))
                 .collect()
         })
         .collect();
@@ -183,6 +239,19 @@ mod tests {
         assert_eq!(kind_of(&["0012", "13"]), Kind::Text);
         assert_eq!(kind_of(&["0", "0.25"]), Kind::Decimal(2));
         assert_eq!(kind_of(&["", ""]), Kind::Text);
+    }
+
+    #[test]
+    fn codes_are_shown_by_name_and_cell_kind_columns_are_recognised() {
+        assert_eq!(shown("exam", "VPR"), "ВПР");
+        assert_eq!(shown("subject", "OK"), "окружающий мир");
+        assert_eq!(
+            shown("signs", "S3;S7"),
+            "Скопление работ на границах отметок; Избыток лучших работ над работами чуть ниже"
+        );
+        assert_eq!(shown("name", "VPR"), "VPR");
+        assert!(is_cell_kind("VPR 4 MA") && is_cell_kind("EGE 11 RU"));
+        assert!(!is_cell_kind("reasons") && !is_cell_kind("VPR 4") && !is_cell_kind("XX 4 MA"));
     }
 
     #[test]

@@ -81,9 +81,23 @@ fn xlsx_outputs_read_back_as_the_csvs() {
     assert_eq!(range.height(), rows.len() + 1);
     assert_eq!(range.width(), headers.len());
     assert_eq!(range.get((0, 4)), Some(&Data::String("Логин ОО".into())));
+    // Every header is Russian.
+    for j in 0..headers.len() {
+        let h = range.get((0, j)).unwrap().to_string();
+        assert!(
+            h.chars()
+                .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap())),
+            "{h}"
+        );
+    }
+    // Procedures and subjects by name.
+    assert!(rows.iter().any(|r| r[1] == *"VPR"));
+    assert!((1..range.height()).all(|i| *range.get((i, 1)).unwrap() != "VPR"));
+    assert!((1..range.height()).any(|i| *range.get((i, 2)).unwrap() == "математика"));
     for (i, r) in rows.iter().enumerate() {
         for (j, v) in r.iter().enumerate() {
             let cell = range.get((i + 1, j)).unwrap();
+            let v = &obektiv::output::excel::shown(&headers[j], v);
             let ok = match cell {
                 Data::Empty => v.is_empty(),
                 Data::String(s) => {
@@ -102,8 +116,21 @@ fn xlsx_outputs_read_back_as_the_csvs() {
     }
     let sample: Xlsx<_> = open_workbook(out.join("recheck_sample.xlsx")).unwrap();
     assert_eq!(sample.sheet_names(), ["Школы", "Работы"]);
+    // The risk list for people: Russian headers, no block of cell-kind columns.
     let mut list: Xlsx<_> = open_workbook(out.join("risk_list.xlsx")).unwrap();
-    assert!(list.worksheet_range("Перечень").is_ok());
+    let sheet = list.worksheet_range("Перечень").unwrap();
+    let list_csv = std::fs::read_to_string(out.join("risk_list.csv")).unwrap();
+    assert!(
+        list_csv.lines().next().unwrap().contains("VPR "),
+        "the CSV keeps them"
+    );
+    for j in 0..sheet.width() {
+        let h = sheet.get((0, j)).unwrap().to_string();
+        assert!(
+            !h.contains("VPR ") && !h.contains("OGE ") && !h.contains("EGE "),
+            "{h}"
+        );
+    }
 }
 
 #[test]

@@ -183,6 +183,18 @@ impl Emitter<'_> {
         }
     }
 
+    /// A table written to disk as it is built ([`output::stream_csv`]).
+    fn stream(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&std::path::Path, &str) -> Result<(), OutputError>,
+    ) {
+        match write(&self.job.out, name) {
+            Ok(()) => self.summary.written.push(name.to_owned()),
+            Err(e) => self.summary.failed.push(format!("{name}: {e}")),
+        }
+    }
+
     /// An Excel twin of CSV tables; long texts are cut (with a note).
     fn emit_xlsx(
         &mut self,
@@ -272,7 +284,8 @@ fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &Loa
     });
     if a.cells.len() < MAX_ROWS {
         e.emit_xlsx("cells.xlsx", || {
-            let rows = tables::cell_rows(data, &a.cells, &a.evidence.cells, report);
+            let rows: Vec<_> =
+                tables::cell_rows(data, &a.cells, &a.evidence.cells, report).collect();
             Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
         });
     } else {
@@ -376,21 +389,23 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         summary: &mut summary,
         notes: Vec::new(),
     };
-    e.emit("cells.csv", || {
-        csv_bytes(
-            &tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
+    e.stream("cells.csv", |dir, name| {
+        output::stream_csv(
+            dir,
+            name,
+            tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
             d,
-            "cells.csv",
         )
     });
     e.emit("region.csv", || {
         csv_bytes(&tables::region_rows(data), d, "region.csv")
     });
-    e.emit("findings.csv", || {
-        csv_bytes(
-            &lists::finding_rows(data, &a.results, &a.evidence.cells),
+    e.stream("findings.csv", |dir, name| {
+        output::stream_csv(
+            dir,
+            name,
+            lists::finding_rows(data, &a.results, &a.evidence.cells),
             d,
-            "findings.csv",
         )
     });
     e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));

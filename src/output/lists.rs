@@ -33,42 +33,44 @@ pub struct FindingRow {
     pub reason: String,
 }
 
-pub fn finding_rows(
-    data: &Dataset,
-    results: &SignResults,
-    cells: &[crate::evidence::CellVerdict],
-) -> Vec<FindingRow> {
-    let index = data.cell_index();
-    let mut rows = Vec::with_capacity(index.len() * REGISTRY.len());
-    for (i, &(t, c)) in index.iter().enumerate() {
-        let block = &data.tests[t];
-        let school = &data.schools[block.cells[c].school as usize];
-        for (s, sign) in REGISTRY.iter().enumerate() {
-            let f = &results.findings[s][i];
-            rows.push(FindingRow {
-                year: block.key.year,
-                exam: block.key.exam.code(),
-                subject: block.key.subject.clone(),
-                grade: block.key.grade,
-                school: safe_text(&school.id),
-                sign: sign.id(),
-                evaluated: f.evaluated,
-                statistic: round(f.statistic, 4),
-                p_value: f.p_value.map(sig6),
-                p_calibrated: cells[i].calibrated[s].map(sig6),
-                q_value: f.q_value.map(sig6),
-                effect: round(f.effect, 4),
-                fired: f.fired,
-                note: safe_text(&f.note),
-                reason: if f.evaluated {
-                    safe_text(&f.reason)
-                } else {
-                    String::new()
-                },
-            });
-        }
-    }
-    rows
+/// The rows of findings.csv, cell by cell (an iterator: the table of a
+/// national year is written without being held, see [`super::stream_csv`]).
+pub fn finding_rows<'a>(
+    data: &'a Dataset,
+    results: &'a SignResults,
+    cells: &'a [crate::evidence::CellVerdict],
+) -> impl Iterator<Item = FindingRow> + 'a {
+    data.cell_index()
+        .into_iter()
+        .enumerate()
+        .flat_map(move |(i, (t, c))| {
+            let block = &data.tests[t];
+            let school = &data.schools[block.cells[c].school as usize];
+            REGISTRY.iter().enumerate().map(move |(s, sign)| {
+                let f = &results.findings[s][i];
+                FindingRow {
+                    year: block.key.year,
+                    exam: block.key.exam.code(),
+                    subject: block.key.subject.clone(),
+                    grade: block.key.grade,
+                    school: safe_text(&school.id),
+                    sign: sign.id(),
+                    evaluated: f.evaluated,
+                    statistic: round(f.statistic, 4),
+                    p_value: f.p_value.map(sig6),
+                    p_calibrated: cells[i].calibrated[s].map(sig6),
+                    q_value: f.q_value.map(sig6),
+                    effect: round(f.effect, 4),
+                    fired: f.fired,
+                    note: safe_text(&f.note),
+                    reason: if f.evaluated {
+                        safe_text(&f.reason)
+                    } else {
+                        String::new()
+                    },
+                }
+            })
+        })
 }
 
 /// Six significant digits (p-values span many orders of magnitude).

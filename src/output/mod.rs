@@ -94,17 +94,78 @@ fn build_error(what: &str) -> impl Fn(&dyn std::fmt::Display) -> OutputError + '
 fn in_dialect(plain: Vec<u8>, dialect: CsvDialect) -> Result<Vec<u8>, csv::Error> {
     match dialect {
         CsvDialect::Plain => Ok(plain),
-        CsvDialect::ExcelRu => to_excel_ru(&plain),
+        CsvDialect::ExcelRu => to_excel_ru(&plain, true),
     }
 }
 
-/// `;`-separated, decimal comma, UTF-8 BOM: what Excel with Russian regional
-/// settings opens directly.
-fn to_excel_ru(plain: &[u8]) -> Result<Vec<u8>, csv::Error> {
+/// Rows serialized between two writes to disk when streaming.
+const STREAM_CHUNK: usize = 1 << 22;
+
+/// Writes `rows` as CSV to `dir/name` in the configured dialect, a chunk of
+/// a few MB at a time: a table of millions of rows (findings.csv of a
+/// national year) is never held whole, neither as rows nor as bytes.
+pub fn stream_csv<T: Serialize + Default>(
+    dir: &Path,
+    name: &str,
+    rows: impl Iterator<Item = T>,
+    dialect: CsvDialect,
+) -> Result<(), OutputError> {
+    use std::io::Write;
+    let path = dir.join(name);
+    let io = |source| OutputError::Io {
+        path: path.clone(),
+        source,
+    };
+    let err = build_error(name);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+    // Each chunk's writer; only the first one writes the header.
+    let writer = |header: bool| {
+        csv::WriterBuilder::new()
+            .has_headers(header)
+            .from_writer(Vec::new())
+    };
+    let mut w = writer(true);
+    let mut first = true;
+    let mut flush = |w: &mut csv::Writer<Vec<u8>>, first: &mut bool| -> Result<(), OutputError> {
+        let plain = std::mem::replace(w, writer(false))
+            .into_inner()
+            .map_err(|e| err(&e))?;
+        let bytes = match dialect {
+            CsvDialect::Plain => plain,
+            CsvDialect::ExcelRu => to_excel_ru(&plain, *first).map_err(|e| err(&e))?,
+        };
+        *first = false;
+        file.write_all(&bytes).map_err(io)
+    };
+    let mut any = false;
+    for r in rows {
+        w.serialize(&r).map_err(|e| err(&e))?;
+        any = true;
+        if w.get_ref().len() >= STREAM_CHUNK {
+            flush(&mut w, &mut first)?;
+        }
+    }
+    if any {
+        flush(&mut w, &mut first)?;
+    } else {
+        let bytes = csv_bytes::<T>(&[], dialect, name)?;
+        file.write_all(&bytes).map_err(io)?;
+    }
+    file.flush().map_err(io)
+}
+
+/// `;`-separated, decimal comma, UTF-8 BOM (when `bom`, at the start of a
+/// file): what Excel with Russian regional settings opens directly.
+fn to_excel_ru(plain: &[u8], bom: bool) -> Result<Vec<u8>, csv::Error> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(plain);
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut out = if bom {
+        b"\xEF\xBB\xBF".to_vec()
+    } else {
+        Vec::new()
+    };
     {
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
@@ -138,6 +199,31 @@ mod tests {
     struct R {
         name: String,
         x: Option<f64>,
+    }
+
+    #[test]
+    fn streamed_csv_is_the_same_bytes_in_both_dialects_and_when_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        // ~6 MB of rows: more than one chunk, so the header and the BOM must
+        // be written once and the chunks join exactly.
+        let rows = || {
+            (0..400_000).map(|i| R {
+                name: format!("школа {i}"),
+                x: (i % 3 != 0).then(|| f64::from(i) / 7.0),
+            })
+        };
+        for d in [CsvDialect::Plain, CsvDialect::ExcelRu] {
+            stream_csv(tmp.path(), "t.csv", rows(), d).unwrap();
+            let whole = csv_bytes(&rows().collect::<Vec<_>>(), d, "t").unwrap();
+            assert!(whole.len() > 2 * STREAM_CHUNK);
+            assert!(
+                std::fs::read(tmp.path().join("t.csv")).unwrap() == whole,
+                "{d:?}"
+            );
+            stream_csv(tmp.path(), "e.csv", std::iter::empty::<R>(), d).unwrap();
+            let empty = csv_bytes::<R>(&[], d, "e").unwrap();
+            assert_eq!(std::fs::read(tmp.path().join("e.csv")).unwrap(), empty);
+        }
     }
 
     #[test]

@@ -82,73 +82,71 @@ fn shares<const N: usize>(x: Option<[f64; N]>) -> [Option<f64>; N] {
     std::array::from_fn(|i| round(x.map(|a| a[i]), 4))
 }
 
-pub fn cell_rows(
-    data: &Dataset,
-    cells: &[(usize, usize, Descriptives)],
-    verdicts: &[crate::risk::CellVerdict],
-    report: &LoadReport,
-) -> Vec<CellRow> {
+/// The rows of cells.csv (an iterator, written as it is built: see
+/// [`super::stream_csv`]).
+pub fn cell_rows<'a>(
+    data: &'a Dataset,
+    cells: &'a [(usize, usize, Descriptives)],
+    verdicts: &'a [crate::risk::CellVerdict],
+    report: &'a LoadReport,
+) -> impl Iterator<Item = CellRow> + 'a {
     let mut rejected: BTreeMap<(&TestKey, u32), usize> = BTreeMap::new();
     for r in &report.rejected {
         if let Some((k, s)) = &r.cell {
             *rejected.entry((k, *s)).or_default() += 1;
         }
     }
-    cells
-        .iter()
-        .zip(verdicts)
-        .map(|((t, c, d), v)| {
-            let block = &data.tests[*t];
-            let span = block.cells[*c];
-            let school = &data.schools[span.school as usize];
-            let [s2, s3, s4, s5] = shares(d.mark_shares);
-            let [lo, eq, hi] = shares(d.vs_journal);
-            CellRow {
-                year: block.key.year,
-                exam: block.key.exam.code(),
-                subject: block.key.subject.clone(),
-                grade: block.key.grade,
-                school: safe_text(&school.id),
-                name: safe_text(&school.name),
-                municipality: safe_text(&school.municipality),
-                kind: safe_text(&school.kind),
-                n: d.n,
-                n_tasks: block.tasks.len(),
-                max_primary: block.max_primary().map(f64::from),
-                mean_primary: round(d.mean_primary, 3),
-                sd_primary: round(d.sd_primary, 3),
-                mean_percent: round(d.mean_percent, 4),
-                n_marked: d.n_marked,
-                share_2: s2,
-                share_3: s3,
-                share_4: s4,
-                share_5: s5,
-                n_journal: d.n_journal,
-                share_lowered: lo,
-                share_confirmed: eq,
-                share_raised: hi,
-                n_test_score: d.n_test_score,
-                mean_test_score: round(d.mean_test_score, 3),
-                share_below_min: round(d.share_below_min, 4),
-                not_done_share: round(d.not_done_share, 4),
-                mark_scale_disagreements: d.mark_scale_disagreements,
-                rows_rejected: rejected
-                    .get(&(&block.key, span.school))
-                    .copied()
-                    .unwrap_or(0),
-                risk: round(Some(v.risk), 4),
-                evidence: round(Some(v.evidence), 3),
-                p_value: v.p_value.map(super::lists::sig6),
-                marker: Some(v.marker),
-                signs: v
-                    .signs
-                    .iter()
-                    .map(|&s| crate::signs::REGISTRY[s].id())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            }
-        })
-        .collect()
+    cells.iter().zip(verdicts).map(move |((t, c, d), v)| {
+        let block = &data.tests[*t];
+        let span = block.cells[*c];
+        let school = &data.schools[span.school as usize];
+        let [s2, s3, s4, s5] = shares(d.mark_shares);
+        let [lo, eq, hi] = shares(d.vs_journal);
+        CellRow {
+            year: block.key.year,
+            exam: block.key.exam.code(),
+            subject: block.key.subject.clone(),
+            grade: block.key.grade,
+            school: safe_text(&school.id),
+            name: safe_text(&school.name),
+            municipality: safe_text(&school.municipality),
+            kind: safe_text(&school.kind),
+            n: d.n,
+            n_tasks: block.tasks.len(),
+            max_primary: block.max_primary().map(f64::from),
+            mean_primary: round(d.mean_primary, 3),
+            sd_primary: round(d.sd_primary, 3),
+            mean_percent: round(d.mean_percent, 4),
+            n_marked: d.n_marked,
+            share_2: s2,
+            share_3: s3,
+            share_4: s4,
+            share_5: s5,
+            n_journal: d.n_journal,
+            share_lowered: lo,
+            share_confirmed: eq,
+            share_raised: hi,
+            n_test_score: d.n_test_score,
+            mean_test_score: round(d.mean_test_score, 3),
+            share_below_min: round(d.share_below_min, 4),
+            not_done_share: round(d.not_done_share, 4),
+            mark_scale_disagreements: d.mark_scale_disagreements,
+            rows_rejected: rejected
+                .get(&(&block.key, span.school))
+                .copied()
+                .unwrap_or(0),
+            risk: round(Some(v.risk), 4),
+            evidence: round(Some(v.evidence), 3),
+            p_value: v.p_value.map(super::lists::sig6),
+            marker: Some(v.marker),
+            signs: v
+                .signs
+                .iter()
+                .map(|&s| crate::signs::REGISTRY[s].id())
+                .collect::<Vec<_>>()
+                .join(";"),
+        }
+    })
 }
 
 pub fn region_rows(data: &Dataset) -> Vec<RegionRow> {

@@ -11,7 +11,8 @@
 //!   error count exceeds the region's 95th percentile for their total-score
 //!   band, against Binomial(n, p0).
 //!
-//! * **Rule**: p = min(1, 2 · min(p_A, p_B)) (Bonferroni over the two); effect =
+//! * **Rule**: p = 1 − (1 − min(p_A, p_B))² (Šidák over the two, see
+//!   [`crate::stats::sidak_min`]); effect =
 //!   the effect of the test with the smaller p (A: excess hard-task score per
 //!   pupil as a share of the hard maximum; B: share of misfitting pupils minus
 //!   the regional share); enters the cell's evidence ([`crate::evidence`]) when the effect ≥
@@ -28,6 +29,7 @@ use crate::model::TaskLevel;
 use crate::stats::profile::{
     GuttmanReference, HardReference, hard_excess, hardest_third, misfit_excess,
 };
+use crate::stats::sidak_min;
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec, pct, sci};
 
@@ -44,7 +46,7 @@ impl Sign for TaskProfile {
         SignDoc {
             statistic: "A: hard-task score against region pupils with the same total (standardized conditional residual); B: pupils with normed Guttman errors above the region's 95th percentile for their score band",
             null: "the school's pupils answer like the region's pupils with the same total score",
-            rule: "p = min(1, 2 min(pA, pB)); enters the cell's evidence (see evidence) when the effect of that test >= task_profile_min_effect",
+            rule: "p = 1 − (1 − min(pA, pB))^2 (Šidák); enters the cell's evidence (see evidence) when the effect of that test >= task_profile_min_effect",
             min_sample: "min_works works; at least 3 tasks",
             compared: "как участники справились с трудными заданиями (повышенного и высокого уровня) и насколько их ответы идут «от лёгкого к трудному» — с участниками региона с тем же первичным баллом",
             unusual: "трудные задания решены заметно лучше, чем у участников региона с тем же баллом, или много участников решили трудные задания при нерешённых лёгких — так бывает при подсказках и списывании",
@@ -87,7 +89,7 @@ impl Sign for TaskProfile {
                 let rows = span.start as usize..span.end as usize;
                 let a = hard_excess(&hard_ref, scores, &hard, rows.clone());
                 let b = misfit_excess(&gutt_ref, scores, rows);
-                let p = (2.0 * a.p_value.min(b.p_value)).min(1.0);
+                let p = sidak_min(&[a.p_value, b.p_value]);
                 let mut f = if a.p_value <= b.p_value {
                     Finding::tested(a.z, p, a.effect, format!(
                         "по заданиям повышенного и высокого уровня участники набрали в среднем на {} максимума этих заданий больше, чем участники региона с тем же первичным баллом",

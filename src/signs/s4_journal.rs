@@ -38,7 +38,7 @@
 //! * **Second reference, the school itself** (S4a, S4b): the same count against the school's
 //!   own other VPR/OGE works of the year (other subjects and grades), with the
 //!   within-school spread between cells estimated over the test; the sign's
-//!   p-value is min(1, 2 · min(p_region, p_school)) (Bonferroni over the two),
+//!   p-value is 1 − (1 − min(p_region, p_school))² (Šidák over the two, [`crate::stats::sidak_min`]),
 //!   and the effect the larger of the two excess shares. A school whose marking
 //!   habit differs from the region's is thus judged partly by its own habit.
 //! * **Minimum sample**: `min_works` works with both marks; EGE cells (no
@@ -160,7 +160,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let school = within.and_then(|w| w.test(x, n, others[c].0, others[c].1, cfg.min_works));
             let (p, effect, own) = match school {
                 Some((p_school, own)) => (
-                    (2.0 * p_region.min(p_school)).min(1.0),
+                    crate::stats::sidak_min(&[p_region, p_school]),
                     (share - region).max(share - own),
                     format!(" и {} в других работах этой школы за год", pct(own)),
                 ),

@@ -2,7 +2,8 @@
 //! of the last year side by side with the region's and Russia's published
 //! figures, test by test, as the FIS OKO forms show them: participants, shares
 //! of marks «2»–«5» (VPR, OGE) and the mean primary score as a share of the
-//! maximum.
+//! maximum; and exam marks against journal marks (lowered / confirmed /
+//! raised) where the folder and a published figure both have them.
 
 use super::Inputs;
 use super::html::{Page, int, pct};
@@ -51,6 +52,18 @@ fn own(block: &TestBlock, level: &str) -> Vec<String> {
     row(level, Some(block.primary.len() as f64), marks, mean)
 }
 
+/// The folder's shares of exam marks below / equal to / above the journal mark.
+fn own_journal(block: &TestBlock) -> Option<[f64; 3]> {
+    let mut c = [0u64; 3];
+    for (&m, &j) in block.mark.iter().zip(&block.journal) {
+        if m != NO_MARK && j != NO_MARK {
+            c[usize::from(m >= j) + usize::from(m > j)] += 1;
+        }
+    }
+    let n: u64 = c.iter().sum();
+    (n > 0).then(|| c.map(|x| x as f64 / n as f64))
+}
+
 fn published(level: &str, r: &TestReference, max: Option<f32>) -> Vec<String> {
     let mean = TestReference::mean(&r.primary)
         .zip(max.filter(|&m| m > 0.0))
@@ -86,6 +99,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         _ => "ОО в справке".to_owned(),
     };
     let mut rows = Vec::new();
+    let mut journal_rows = Vec::new();
     for block in data.tests.iter().filter(|b| b.key.year == year) {
         let (region, russia) = (
             reference.region.get(&block.key),
@@ -108,6 +122,21 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
             r.insert(0, if i == 0 { test.clone() } else { String::new() });
             rows.push(r);
         }
+        // Exam marks against journal marks, where both sides have them.
+        let mut journal: Vec<(&str, [f64; 3])> = Vec::new();
+        journal.extend(own_journal(block).map(|j| (level.as_str(), j)));
+        journal.extend(region.and_then(|r| r.journal).map(|j| ("регион", j)));
+        journal.extend(russia.and_then(|r| r.journal).map(|j| ("Россия", j)));
+        if journal.len() > 1 {
+            for (i, (who, j)) in journal.into_iter().enumerate() {
+                let mut r = vec![
+                    if i == 0 { test.clone() } else { String::new() },
+                    who.to_owned(),
+                ];
+                r.extend(j.iter().map(|&x| pct(x)));
+                journal_rows.push(r);
+            }
+        }
     }
     page.table(
         &[
@@ -123,4 +152,16 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         &[false, false, true, true, true, true, true, true],
         &rows,
     );
+    if !journal_rows.is_empty() {
+        page.p(
+            "Сравнение отметок за работу с отметками по журналу (как в форме ФИС ОКО): доли \
+             работ, где отметка за работу ниже журнальной («понизили»), равна ей \
+             («подтвердили») и выше («повысили»).",
+        );
+        page.table(
+            &["Тест", "Уровень", "Понизили", "Подтвердили", "Повысили"],
+            &[false, false, true, true, true],
+            &journal_rows,
+        );
+    }
 }

@@ -248,14 +248,12 @@ fn systematic(n: usize, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
         .collect()
 }
 
-fn method_text(cfg: &SampleConfig, year: u16) -> String {
+fn method_text(cfg: &SampleConfig) -> String {
     format!(
-        "ChaCha8 (rand_chacha), seed {}; год {}; школы с числом работ не менее {}; \
+        "школы с числом работ не менее {}; \
 страты: группа риска — первые {} по риску из перечня; высокие результаты без признаков — \
 простая случайная выборка ({}); контрольная — систематическая выборка с неявной \
 стратификацией по муниципалитету и размеру ОО ({}); работ на школу {}, из них случайных {:.0} %",
-        cfg.seed,
-        year,
         cfg.min_works,
         cfg.risk,
         cfg.high_without_signs,
@@ -430,7 +428,7 @@ pub fn draw(
     Some(Sample {
         year,
         seed: cfg.seed,
-        method: method_text(cfg, year),
+        method: method_text(cfg),
         schools: chosen,
         works,
     })

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{RESULTS, analyze, folder, read, table};
+use crate::common::{RESULTS, analyze, excel_ru, folder, read, table};
 
 fn written(data: &Path) -> String {
     let (loaded, _) =
@@ -117,4 +117,49 @@ VPR,2025,MA,4,region,task,1,-3
         (f["rows_read"].as_str(), f["rows_rejected"].as_str()),
         ("14", "2")
     );
+}
+
+#[test]
+fn a_reference_saved_by_russian_excel_with_russian_names_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    // Windows-1251, `;`, decimal comma, CRLF; Russian headers and values.
+    let text = "экзамен,год,предмет,класс,уровень,показатель,ключ,значение
+ВПР,2025,MA,4,регион,участники,,1000
+ВПР,2025,MA,4,регион,отметка,2,12.5
+ВПР,2025,MA,4,регион,отметка,3,37.5
+ВПР,2025,MA,4,регион,отметка,4,35
+ВПР,2025,MA,4,регион,отметка,5,15
+ВПР,2025,MA,4,РФ,журнал,понизили,10.2
+ВПР,2025,MA,4,РФ,журнал,подтвердили,80.3
+ВПР,2025,MA,4,РФ,журнал,повысили,9.5
+";
+    std::fs::write(data.join("reference.csv"), excel_ru(text)).unwrap();
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let files = table(&out.join("files.csv"));
+    let f = files.iter().find(|f| f["file"] == "reference.csv").unwrap();
+    assert_eq!(
+        (
+            f["encoding"].as_str(),
+            f["rows_used"].as_str(),
+            f["rows_rejected"].as_str()
+        ),
+        ("windows-1251", "8", "0")
+    );
+    // The region's shares, as given, in the comparison table.
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("<td>регион</td><td class=\"n\">1\u{202F}000</td><td class=\"n\">12,5 %</td><td class=\"n\">37,5 %</td>"),
+        "region row"
+    );
+    // Russia's journal shares beside the folder's own: 4 of 9 lowered, 4
+    // confirmed, 1 raised (see the first test).
+    assert!(html.contains("<td>Россия</td><td class=\"n\">10,2 %</td><td class=\"n\">80,3 %</td><td class=\"n\">9,5 %</td>"));
+    assert!(html.contains(
+        "<td class=\"n\">44,4 %</td><td class=\"n\">44,4 %</td><td class=\"n\">11,1 %</td>"
+    ));
 }

@@ -68,15 +68,16 @@ pub struct TestKey {
     pub grade: u8,
 }
 
+/// As a methodist names a test in messages: «ВПР 2025, математика, 4 кл.».
 impl std::fmt::Display for TestKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} {} {} {}",
-            self.exam.code(),
+            "{} {}, {}, {} кл.",
+            self.exam.russian(),
             self.year,
-            self.grade,
-            self.subject
+            subject_name(&self.subject),
+            self.grade
         )
     }
 }

@@ -335,7 +335,7 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                 format!(
                     "{} ({}, {}): {}; не используется — сравнение идёт с ячейками самой папки",
                     measure.russian(),
-                    key_ru(key),
+                    key,
                     scope.russian(),
                     why
                 ),
@@ -442,14 +442,4 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
     out.region.retain(|_, r| *r != TestReference::default());
     out.russia.retain(|_, r| *r != TestReference::default());
     out
-}
-
-fn key_ru(key: &TestKey) -> String {
-    format!(
-        "{} {}, {}, {} кл.",
-        key.exam.russian(),
-        key.year,
-        crate::model::subject_name(&key.subject),
-        key.grade
-    )
 }

@@ -270,7 +270,9 @@ mod tests {
         assert_eq!(s.and_then(|s| s.cuts), Some([15.0, 26.0, 33.0]));
         let note = note.unwrap();
         assert!(
-            note.starts_with("нет шкалы для OGE 2026 9 RU: взята шкала 2025 года ("),
+            note.starts_with(
+                "нет шкалы для ОГЭ 2026, русский язык, 9 кл.: взята шкала 2025 года ("
+            ),
             "{note}"
         );
         assert_eq!(resolve(&k, &Scales::new(), &b, Some(33.0)).0, None);

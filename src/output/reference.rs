@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::model::{Dataset, NO_MARK, NO_TEST_SCORE, TestBlock};
+use crate::stats::histogram;
 
 #[derive(Serialize, Default)]
 struct Row {
@@ -18,20 +19,6 @@ struct Row {
     measure: &'static str,
     key: String,
     value: String,
-}
-
-/// Counts of each distinct value, sorted.
-fn histogram(values: impl Iterator<Item = f32>) -> Vec<(f32, u64)> {
-    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
-    v.sort_by(f32::total_cmp);
-    let mut out: Vec<(f32, u64)> = Vec::new();
-    for x in v {
-        match out.last_mut() {
-            Some((y, n)) if *y == x => *n += 1,
-            _ => out.push((x, 1)),
-        }
-    }
-    out
 }
 
 fn rows_of(block: &TestBlock) -> Vec<Row> {
@@ -74,17 +61,9 @@ fn rows_of(block: &TestBlock) -> Vec<Row> {
         let pct = 100.0 * mean / f64::from(task.max);
         out.push(row("task", task.index.to_string(), format!("{pct:.2}")));
     }
-    let mut agree = [0u64; 3];
-    for (&m, &j) in block.mark.iter().zip(&block.journal) {
-        if m != NO_MARK && j != NO_MARK {
-            agree[usize::from(m >= j) + usize::from(m > j)] += 1;
-        }
-    }
-    let both: u64 = agree.iter().sum();
-    if both > 0 {
-        for (name, n) in ["lowered", "confirmed", "raised"].into_iter().zip(agree) {
-            let pct = 100.0 * n as f64 / both as f64;
-            out.push(row("journal", name.to_owned(), format!("{pct:.2}")));
+    if let Some(shares) = crate::describe::region(block).vs_journal {
+        for (name, x) in ["lowered", "confirmed", "raised"].into_iter().zip(shares) {
+            out.push(row("journal", name.to_owned(), format!("{:.2}", 100.0 * x)));
         }
     }
     out
@@ -94,15 +73,4 @@ fn rows_of(block: &TestBlock) -> Vec<Row> {
 pub fn bytes(data: &Dataset) -> Result<Vec<u8>, crate::error::OutputError> {
     let rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
     super::csv_bytes(&rows, crate::config::CsvDialect::default(), "reference.csv")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn histogram_counts_distinct_values() {
-        let h = histogram([3.0, 1.0, f32::NAN, 3.0, 2.0, 3.0].into_iter());
-        assert_eq!(h, [(1.0, 1), (2.0, 1), (3.0, 3)]);
-    }
 }

@@ -7,8 +7,9 @@
 
 use super::Inputs;
 use super::html::{Page, int, pct};
+use crate::describe::{self, Descriptives};
 use crate::load::reference::TestReference;
-use crate::model::{NO_MARK, TestBlock, subject_name};
+use crate::model::subject_name;
 
 /// Whether the section has anything to show.
 pub fn present(inputs: &Inputs<'_>) -> bool {
@@ -28,40 +29,8 @@ fn row(level: &str, works: Option<f64>, marks: Option<[f64; 4]>, mean: Option<f6
 }
 
 /// The folder's own figures of a test, labelled `level`.
-fn own(block: &TestBlock, level: &str) -> Vec<String> {
-    let marked: Vec<u8> = block
-        .mark
-        .iter()
-        .copied()
-        .filter(|&m| m != NO_MARK)
-        .collect();
-    let marks = (!marked.is_empty()).then(|| {
-        let n = marked.len() as f64;
-        std::array::from_fn(|i| {
-            marked.iter().filter(|&&m| usize::from(m) == i + 2).count() as f64 / n
-        })
-    });
-    let scores: Vec<f64> = (block.primary.iter())
-        .filter(|x| x.is_finite())
-        .map(|&x| f64::from(x))
-        .collect();
-    let mean = block
-        .max_primary()
-        .filter(|&m| m > 0.0 && !scores.is_empty())
-        .map(|m| scores.iter().sum::<f64>() / scores.len() as f64 / f64::from(m));
-    row(level, Some(block.primary.len() as f64), marks, mean)
-}
-
-/// The folder's shares of exam marks below / equal to / above the journal mark.
-fn own_journal(block: &TestBlock) -> Option<[f64; 3]> {
-    let mut c = [0u64; 3];
-    for (&m, &j) in block.mark.iter().zip(&block.journal) {
-        if m != NO_MARK && j != NO_MARK {
-            c[usize::from(m >= j) + usize::from(m > j)] += 1;
-        }
-    }
-    let n: u64 = c.iter().sum();
-    (n > 0).then(|| c.map(|x| x as f64 / n as f64))
+fn own(d: &Descriptives, level: &str) -> Vec<String> {
+    row(level, Some(d.n as f64), d.mark_shares, d.mean_percent)
 }
 
 fn published(level: &str, r: &TestReference, max: Option<f32>) -> Vec<String> {
@@ -115,7 +84,8 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
             block.key.grade
         );
         let max = block.max_primary();
-        let mut group = vec![own(block, &level)];
+        let d = describe::region(block);
+        let mut group = vec![own(&d, &level)];
         group.extend(region.map(|r| published("регион", r, max)));
         group.extend(russia.map(|r| published("Россия", r, max)));
         for (i, mut r) in group.into_iter().enumerate() {
@@ -124,7 +94,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         }
         // Exam marks against journal marks, where both sides have them.
         let mut journal: Vec<(&str, [f64; 3])> = Vec::new();
-        journal.extend(own_journal(block).map(|j| (level.as_str(), j)));
+        journal.extend(d.vs_journal.map(|j| (level.as_str(), j)));
         journal.extend(region.and_then(|r| r.journal).map(|j| ("регион", j)));
         journal.extend(russia.and_then(|r| r.journal).map(|j| ("Россия", j)));
         if journal.len() > 1 {

@@ -153,15 +153,21 @@ impl TestInput<'_> {
 /// there are at least 5 · `min_cells` cells, fewer equal groups otherwise (down
 /// to the whole test), so that every group holds about `min_cells` cells or
 /// more and a cell is compared with cells of its level rather than with the
-/// whole test. Returns (group of each cell, usize::MAX for unusable ones;
-/// number of groups).
-pub fn level_groups(order: &[usize], n_cells: usize, min_cells: usize) -> (Vec<usize>, usize) {
+/// whole test. Returns the group of each cell (usize::MAX for unusable ones)
+/// and the members of each group, in `order`.
+pub fn level_groups(
+    order: &[usize],
+    n_cells: usize,
+    min_cells: usize,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     let groups = (order.len() / min_cells.max(1)).clamp(1, 5);
     let mut group = vec![usize::MAX; n_cells];
+    let mut members = vec![Vec::new(); groups];
     for (rank, &c) in order.iter().enumerate() {
         group[c] = rank * groups / order.len();
+        members[group[c]].push(c);
     }
-    (group, groups)
+    (group, members)
 }
 
 /// A sign's result in one cell.

@@ -176,7 +176,7 @@ impl Sign for CutoffBunching {
         };
         let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
         order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
-        let (fifth, groups) = super::level_groups(&order, n_cells, cfg.min_cells);
+        let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
         let sums = |members: &[usize], i: usize| {
             MomentSums::of(&members.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
         };
@@ -197,7 +197,7 @@ impl Sign for CutoffBunching {
                 let (a, w) = order.iter().fold((0, 0), |(a, w), &cell| {
                     (a + counts[cell][i].0, w + counts[cell][i].1)
                 });
-                (window > 0.0 && a > 0).then(|| {
+                (window > 0.0).then(|| {
                     (
                         a as f64 / w as f64,
                         TestReference::share_at(dist, c) / window,
@@ -209,14 +209,14 @@ impl Sign for CutoffBunching {
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
         let whole: Vec<MomentSums> = (0..k).map(|i| sums(&order, i)).collect();
-        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (0..groups)
-            .map(|f| {
-                let members: Vec<usize> =
-                    order.iter().copied().filter(|&c| fifth[c] == f).collect();
+        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (members.iter())
+            .map(|m| {
                 (0..k)
                     .map(|i| {
-                        let own = (members.len() >= cfg.min_cells).then(|| sums(&members, i));
-                        [own, Some(whole[i])]
+                        [
+                            (m.len() >= cfg.min_cells).then(|| sums(m, i)),
+                            Some(whole[i]),
+                        ]
                     })
                     .collect()
             })

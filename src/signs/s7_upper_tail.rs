@@ -40,7 +40,7 @@
 
 use crate::load::reference::TestReference;
 use crate::stats::betabinom::MomentSums;
-use crate::stats::median;
+use crate::stats::{histogram, median};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -50,23 +50,10 @@ pub struct UpperTail;
 const TOP_SHARE: f64 = 0.10;
 const BAND_SHARE: f64 = 0.25;
 
-/// The lowest score at or above which at most `share` of `pooled` (sorted)
-/// lie; the top score when it alone holds more.
-fn threshold(pooled: &[f64], share: f64) -> Option<f64> {
-    let n = pooled.len();
-    let top = *pooled.last()?;
-    let allowed = (share * n as f64).floor() as usize;
-    // The value at position n − allowed starts an at-most-`allowed` tail only
-    // where the value just below it differs.
-    Some(
-        (n - allowed.min(n)..n)
-            .find(|&i| i == 0 || pooled[i - 1] < pooled[i])
-            .map_or(top, |i| pooled[i]),
-    )
-}
-
-/// [`threshold`] on a published distribution of (score, share).
-fn published_threshold(dist: &[(f32, f64)], share: f64) -> Option<f64> {
+/// The lowest score at or above which at most `share` of a distribution of
+/// (score, share), sorted by score, lies; the top score when it alone holds
+/// more.
+fn threshold(dist: &[(f32, f64)], share: f64) -> Option<f64> {
     let mut t = f64::from(dist.last()?.0);
     let mut above = 0.0;
     // From the top down: the lowest score whose tail is still within `share`.
@@ -78,6 +65,15 @@ fn published_threshold(dist: &[(f32, f64)], share: f64) -> Option<f64> {
         t = f64::from(s);
     }
     Some(t)
+}
+
+/// The distribution of `scores` as (score, share), sorted by score.
+fn distribution(scores: impl Iterator<Item = f32>) -> Vec<(f32, f64)> {
+    let h = histogram(scores);
+    let n: u64 = h.iter().map(|x| x.1).sum();
+    h.into_iter()
+        .map(|(s, k)| (s, k as f64 / n as f64))
+        .collect()
 }
 
 /// Works of sorted `scores` at or above `v`.
@@ -129,20 +125,16 @@ impl Sign for UpperTail {
         let mut order: Vec<usize> = (0..n_cells)
             .filter(|&c| scores[c].len() >= cfg.min_works)
             .collect();
-        let mut pooled: Vec<f64> = order.iter().flat_map(|&c| scores[c].clone()).collect();
-        pooled.sort_by(f64::total_cmp);
-        // The region's published distribution, when given, sets the thresholds.
+        // The region's published distribution sets the thresholds when given,
+        // else the pooled works of the test's usable cells.
         let dist = test.reference.map(|r| &r.primary).filter(|d| !d.is_empty());
-        let thresholds = match dist {
-            Some(d) => (
-                published_threshold(d, TOP_SHARE),
-                published_threshold(d, BAND_SHARE),
-            ),
-            None => (
-                threshold(&pooled, TOP_SHARE),
-                threshold(&pooled, BAND_SHARE),
-            ),
-        };
+        let pooled = distribution(
+            order
+                .iter()
+                .flat_map(|&c| scores[c].iter().map(|&x| x as f32)),
+        );
+        let of = dist.map_or(pooled.as_slice(), Vec::as_slice);
+        let thresholds = (threshold(of, TOP_SHARE), threshold(of, BAND_SHARE));
         let (Some(t), Some(b)) = thresholds else {
             return vec![
                 Finding::skipped("в тесте нет ячеек с первичными баллами");
@@ -165,13 +157,13 @@ impl Sign for UpperTail {
             .map(|s| median(s).unwrap_or(f64::NAN))
             .collect();
         order.sort_by(|&a, &c| med[a].total_cmp(&med[c]).then(a.cmp(&c)));
-        let (fifth, groups) = super::level_groups(&order, n_cells, cfg.min_cells);
+        let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
         // ... and the level of the fits: the region's top among its top quarter.
         let level = dist.and_then(|d| {
             let (x, m) =
                 (order.iter()).fold((0, 0), |(x, m), &c| (x + counts[c].0, m + counts[c].1));
             let quarter = TestReference::share_at_or_above(d, b as f32);
-            (x > 0 && quarter > 0.0).then(|| {
+            (quarter > 0.0).then(|| {
                 (
                     x as f64 / m as f64,
                     TestReference::share_at_or_above(d, t as f32) / quarter,
@@ -184,15 +176,8 @@ impl Sign for UpperTail {
             MomentSums::of(&members.iter().map(|&c| counts[c]).collect::<Vec<_>>())
         };
         let whole = sums(&order);
-        let by_fifth: Vec<[Option<MomentSums>; 2]> = (0..groups)
-            .map(|f| {
-                let members: Vec<usize> =
-                    order.iter().copied().filter(|&c| fifth[c] == f).collect();
-                [
-                    (members.len() >= cfg.min_cells).then(|| sums(&members)),
-                    Some(whole),
-                ]
-            })
+        let by_fifth: Vec<[Option<MomentSums>; 2]> = (members.iter())
+            .map(|m| [(m.len() >= cfg.min_cells).then(|| sums(m)), Some(whole)])
             .collect();
         (0..n_cells)
             .map(|c| {
@@ -228,33 +213,38 @@ impl Sign for UpperTail {
 mod tests {
     use super::*;
 
+    /// The distribution of pooled works.
+    fn of(v: &[f64]) -> Vec<(f32, f64)> {
+        distribution(v.iter().map(|&x| x as f32))
+    }
+
     #[test]
     fn threshold_is_the_lowest_score_with_at_most_a_tenth_above() {
         // Scores 0..=19 once each: at most 2 of 20 at or above T, so T = 18.
         let v: Vec<f64> = (0..20).map(f64::from).collect();
-        assert_eq!(threshold(&v, TOP_SHARE), Some(18.0));
+        assert_eq!(threshold(&of(&v), TOP_SHARE), Some(18.0));
         // A tie at the boundary moves T up: 0..17, then 18, 18, 18 (3 of 21
         // at 18 > 2 allowed): nothing above 18, so T is the top score, 18.
         let mut w: Vec<f64> = (0..18).map(f64::from).collect();
         w.extend([18.0, 18.0, 18.0]);
-        assert_eq!(threshold(&w, TOP_SHARE), Some(18.0));
+        assert_eq!(threshold(&of(&w), TOP_SHARE), Some(18.0));
         // 0..=9, then 9, 9, 10, 10 (14 scores, 1 allowed): the top score 10
         // alone holds two, so T = 10.
         let mut z: Vec<f64> = (0..10).map(f64::from).collect();
         z.extend([9.0, 9.0, 10.0, 10.0]);
-        assert_eq!(threshold(&z, TOP_SHARE), Some(10.0));
+        assert_eq!(threshold(&of(&z), TOP_SHARE), Some(10.0));
     }
 
     #[test]
-    fn published_threshold_matches_the_pooled_one() {
+    fn threshold_on_a_published_distribution() {
         // Scores 0..=19 each 5 %: the lowest score with at most 10 % at or
         // above is 18, as for the pooled works; 25 %: 15.
         let d: Vec<(f32, f64)> = (0..20).map(|s| (s as f32, 0.05)).collect();
-        assert_eq!(published_threshold(&d, TOP_SHARE), Some(18.0));
-        assert_eq!(published_threshold(&d, BAND_SHARE), Some(15.0));
+        assert_eq!(threshold(&d, TOP_SHARE), Some(18.0));
+        assert_eq!(threshold(&d, BAND_SHARE), Some(15.0));
         // The top score alone holds 30 %: it is the threshold.
         let e = [(1.0, 0.7), (2.0, 0.3)];
-        assert_eq!(published_threshold(&e, TOP_SHARE), Some(2.0));
+        assert_eq!(threshold(&e, TOP_SHARE), Some(2.0));
     }
 
     #[test]

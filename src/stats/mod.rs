@@ -45,6 +45,20 @@ pub fn sidak_min(p: &[f64]) -> f64 {
     -((p.len() as f64) * (-m).ln_1p()).exp_m1()
 }
 
+/// Counts of each distinct finite value, sorted by value.
+pub fn histogram(values: impl Iterator<Item = f32>) -> Vec<(f32, u64)> {
+    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
+    v.sort_by(f32::total_cmp);
+    let mut out: Vec<(f32, u64)> = Vec::new();
+    for x in v {
+        match out.last_mut() {
+            Some((y, n)) if *y == x => *n += 1,
+            _ => out.push((x, 1)),
+        }
+    }
+    out
+}
+
 /// Median of the finite values (None when there are none).
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
@@ -82,6 +96,12 @@ mod tests {
         assert!((sidak_min(&[0.5, 0.9]) - 0.75).abs() < 1e-15);
         assert!((sidak_min(&[1e-12, 0.4]) - (2e-12 - 1e-24)).abs() < 1e-27);
         assert_eq!(sidak_min(&[1.0, 1.0]), 1.0);
+    }
+
+    #[test]
+    fn histogram_counts_distinct_values() {
+        let h = histogram([3.0, 1.0, f32::NAN, 3.0, 2.0, 3.0].into_iter());
+        assert_eq!(h, [(1.0, 1), (2.0, 1), (3.0, 3)]);
     }
 
     #[test]

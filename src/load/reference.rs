@@ -388,11 +388,17 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
             }
             Measure::Journal => {
                 let mut v = [0.0; 3];
+                let mut filled = [false; 3];
                 for r in rows {
-                    v[journal_slot(&r.0).unwrap_or(0)] = r.1;
+                    let slot = journal_slot(&r.0).unwrap_or(0);
+                    v[slot] = r.1;
+                    filled[slot] = true;
                 }
+                // Each part once: «lowered» and «понизили» are the same part.
                 match given(&v, None) {
-                    Ok(Given::Shares(s) | Given::Counts(s)) if rows.len() == 3 => {
+                    Ok(Given::Shares(s) | Given::Counts(s))
+                        if rows.len() == 3 && filled.iter().all(|&f| f) =>
+                    {
                         target.journal = Some([s[0], s[1], s[2]]);
                     }
                     Ok(_) => fail(

@@ -163,3 +163,30 @@ fn a_reference_saved_by_russian_excel_with_russian_names_is_read() {
         "<td class=\"n\">44,4 %</td><td class=\"n\">44,4 %</td><td class=\"n\">11,1 %</td>"
     ));
 }
+
+#[test]
+fn journal_shares_need_each_part_once_whatever_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    // «lowered» and «понизили» are one part: «confirmed» is missing.
+    std::fs::write(
+        data.join("reference.csv"),
+        "exam,year,subject,grade,scope,measure,key,value
+VPR,2025,MA,4,region,journal,lowered,20
+VPR,2025,MA,4,region,journal,понизили,70
+VPR,2025,MA,4,region,journal,raised,10
+",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let notes = read(&out.join("notes.csv"));
+    assert!(
+        notes.contains("нужны все три доли: понизили, подтвердили, повысили"),
+        "{notes}"
+    );
+    assert!(!read(&out.join("report.html")).contains("Сравнение с регионом и Россией"));
+}

@@ -6,7 +6,8 @@
 //! raised) where the folder and a published figure both have them.
 
 use super::Inputs;
-use super::html::{Page, int, pct};
+use super::doc::Page;
+use super::html::{int, pct};
 use crate::describe::{self, Descriptives};
 use crate::load::reference::TestReference;
 use crate::model::subject_name;

@@ -108,14 +108,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             (s, (n, z, e))
         })
         .collect();
-    let mut munis: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
-    for &s in per.keys() {
-        let m = munis
-            .entry(data.schools[s as usize].municipality.as_str())
-            .or_default();
-        m.1 += 1;
-        m.0 += u32::from(listed.contains(&s));
-    }
+    let munis = super::overview::by_municipality(inputs, year);
     vec![
         Figure {
             stem: format!("{year}_municipalities"),
@@ -126,10 +119,10 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                 title: format!("ОО с признаками по муниципалитетам, {year}"),
                 rows: munis
                     .into_iter()
-                    .map(|(name, (flagged, schools))| MunicipalitySigns {
+                    .map(|(name, c)| MunicipalitySigns {
                         name: name.to_owned(),
-                        flagged,
-                        schools,
+                        flagged: c.listed,
+                        schools: c.schools,
                     })
                     .collect(),
             }),

@@ -1,8 +1,10 @@
-//! A small HTML writer: escaping, headings, paragraphs and tables, and the
-//! page frame with print styles (A4, tables that break between rows, sections
-//! that start on a new page).
+//! report.html: the document's blocks as HTML with print styles (A4, tables
+//! that break between rows, sections that start on a new page); escaping and
+//! the Russian number formats shared by every output a person reads.
 
 use std::fmt::Write;
+
+use super::doc::{Block, Page, Tone};
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -30,6 +32,30 @@ pub fn pct(x: f64) -> String {
     format!("{} %", num(x * 100.0, 1))
 }
 
+/// The form of a Russian noun after the number `n`: `plural(4, ["работа",
+/// "работы", "работ"])` → «работы» (1, 21 — the first; 2–4, 22–24 — the
+/// second; 0, 5–20, 25–30 — the third).
+pub fn plural(n: u64, forms: [&str; 3]) -> &str {
+    match (n % 10, n % 100) {
+        (_, 11..=14) => forms[2],
+        (1, _) => forms[0],
+        (2..=4, _) => forms[1],
+        _ => forms[2],
+    }
+}
+
+/// A signed number with a decimal comma and a true minus: `signed(0.37, 2)` → `+0,37`.
+pub fn signed(x: f64, places: usize) -> String {
+    let s = num(x.abs(), places);
+    if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("−{s}")
+    } else if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
 /// Thousands separated by a thin space: 483207 → `483 207`.
 pub fn int(n: u64) -> String {
     let s = n.to_string();
@@ -43,149 +69,125 @@ pub fn int(n: u64) -> String {
     out
 }
 
-/// The page being written.
-#[derive(Default)]
-pub struct Page {
-    body: String,
-    /// (byte position in `body`, figure index): figures filled in at the end.
-    slots: Vec<(usize, usize)>,
+fn row_cells(out: &mut String, cells: &[String], numeric: &[bool]) {
+    for (i, v) in cells.iter().enumerate() {
+        let class = if numeric.get(i).copied().unwrap_or(false) {
+            " class=\"n\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<td{class}>{}</td>", esc(v));
+    }
 }
 
-impl Page {
-    pub fn h1(&mut self, text: &str) {
-        let _ = writeln!(self.body, "<h1>{}</h1>", esc(text));
+fn header(out: &mut String, class: &str, headers: &[String]) {
+    let _ = write!(out, "<table{class}>\n<thead><tr>");
+    for h in headers {
+        let _ = write!(out, "<th>{}</th>", esc(h));
     }
+    out.push_str("</tr></thead>\n");
+}
 
-    /// A section heading with an anchor; `new_page` starts it on a new sheet when printed.
-    pub fn h2(&mut self, id: &str, text: &str, new_page: bool) {
-        let class = if new_page { " class=\"page\"" } else { "" };
-        let _ = writeln!(
-            self.body,
-            "<h2 id=\"{}\"{class}>{}</h2>",
-            esc(id),
-            esc(text)
-        );
-    }
-
-    pub fn h3(&mut self, id: &str, text: &str) {
-        let _ = writeln!(self.body, "<h3 id=\"{}\">{}</h3>", esc(id), esc(text));
-    }
-
-    pub fn p(&mut self, text: &str) {
-        let _ = writeln!(self.body, "<p>{}</p>", esc(text));
-    }
-
-    /// A paragraph with a CSS class (e.g. `note`).
-    pub fn p_class(&mut self, class: &str, text: &str) {
-        let _ = writeln!(self.body, "<p class=\"{}\">{}</p>", esc(class), esc(text));
-    }
-
-    pub fn list(&mut self, items: &[String]) {
-        self.body.push_str("<ul>\n");
-        for i in items {
-            let _ = writeln!(self.body, "<li>{}</li>", esc(i));
+/// One block as HTML; `figures[i]` is the HTML of figure `i`.
+fn block(out: &mut String, b: &Block, contents: &[(&str, &str)], figures: &[String]) {
+    match b {
+        Block::Title(t) => {
+            let _ = writeln!(out, "<h1>{}</h1>", esc(t));
         }
-        self.body.push_str("</ul>\n");
-    }
-
-    /// Key figures as a two-column table.
-    pub fn figures(&mut self, rows: &[(String, String)]) {
-        self.body.push_str("<table class=\"figures\">\n");
-        for (k, v) in rows {
-            let _ = writeln!(self.body, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+        Block::Section { id, text, new_page } => {
+            let class = if *new_page { " class=\"page\"" } else { "" };
+            let _ = writeln!(out, "<h2 id=\"{}\"{class}>{}</h2>", esc(id), esc(text));
         }
-        self.body.push_str("</table>\n");
-    }
-
-    /// A table; `numeric[i]` right-aligns column i.
-    pub fn table(&mut self, headers: &[&str], numeric: &[bool], rows: &[Vec<String>]) {
-        self.body.push_str("<table>\n<thead><tr>");
-        for h in headers {
-            let _ = write!(self.body, "<th>{}</th>", esc(h));
+        Block::Subsection { id, text } => {
+            let _ = writeln!(out, "<h3 id=\"{}\">{}</h3>", esc(id), esc(text));
         }
-        self.body.push_str("</tr></thead>\n<tbody>\n");
-        for r in rows {
-            self.body.push_str("<tr>");
-            for (i, v) in r.iter().enumerate() {
-                let class = if numeric.get(i).copied().unwrap_or(false) {
-                    " class=\"n\""
-                } else {
-                    ""
-                };
-                let _ = write!(self.body, "<td{class}>{}</td>", esc(v));
-            }
-            self.body.push_str("</tr>\n");
+        Block::Paragraph { tone, text } => {
+            let class = match tone {
+                Tone::Plain => "",
+                Tone::Note => " class=\"note\"",
+                Tone::Small => " class=\"small\"",
+            };
+            let _ = writeln!(out, "<p{class}>{}</p>", esc(text));
         }
-        self.body.push_str("</tbody>\n</table>\n");
-    }
-
-    /// A table whose rows each carry a list printed under them across the
-    /// full width (e.g. the reasons of a listed school).
-    pub fn table_with_lists(
-        &mut self,
-        headers: &[&str],
-        numeric: &[bool],
-        rows: &[(Vec<String>, Vec<String>)],
-    ) {
-        self.body.push_str("<table class=\"listed\">\n<thead><tr>");
-        for h in headers {
-            let _ = write!(self.body, "<th>{}</th>", esc(h));
-        }
-        self.body.push_str("</tr></thead>\n");
-        for (cells, items) in rows {
-            self.body.push_str("<tbody class=\"entry\"><tr>");
-            for (i, v) in cells.iter().enumerate() {
-                let class = if numeric.get(i).copied().unwrap_or(false) {
-                    " class=\"n\""
-                } else {
-                    ""
-                };
-                let _ = write!(self.body, "<td{class}>{}</td>", esc(v));
-            }
-            let _ = write!(
-                self.body,
-                "</tr>\n<tr><td class=\"items\" colspan=\"{}\"><ul>",
-                headers.len()
-            );
+        Block::List(items) => {
+            out.push_str("<ul>\n");
             for i in items {
-                let _ = write!(self.body, "<li>{}</li>", esc(i));
+                let _ = writeln!(out, "<li>{}</li>", esc(i));
             }
-            self.body.push_str("</ul></td></tr></tbody>\n");
+            out.push_str("</ul>\n");
         }
-        self.body.push_str("</table>\n");
-    }
-
-    /// Marks where figure `index` goes (filled in by [`Page::finish`]).
-    pub fn figure_slot(&mut self, index: usize) {
-        self.slots.push((self.body.len(), index));
-    }
-
-    /// Raw trusted HTML.
-    pub fn raw(&mut self, html: &str) {
-        self.body.push_str(html);
-    }
-
-    /// The whole document; `font_face` is an `@font-face` rule (may be
-    /// empty); `figures[i]` is the HTML of figure `i`.
-    pub fn finish(self, title: &str, font_face: &str, figures: &[String]) -> String {
-        let mut body =
-            String::with_capacity(self.body.len() + figures.iter().map(String::len).sum::<usize>());
-        let mut at = 0;
-        for (pos, i) in &self.slots {
-            body.push_str(&self.body[at..*pos]);
+        Block::Figures(rows) => {
+            out.push_str("<table class=\"figures\">\n");
+            for (k, v) in rows {
+                let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+            }
+            out.push_str("</table>\n");
+        }
+        Block::Table {
+            headers,
+            numeric,
+            rows,
+        } => {
+            header(out, "", headers);
+            out.push_str("<tbody>\n");
+            for r in rows {
+                out.push_str("<tr>");
+                row_cells(out, r, numeric);
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        Block::Listed {
+            headers,
+            numeric,
+            rows,
+        } => {
+            header(out, " class=\"listed\"", headers);
+            for (cells, items) in rows {
+                out.push_str("<tbody class=\"entry\"><tr>");
+                row_cells(out, cells, numeric);
+                let _ = write!(
+                    out,
+                    "</tr>\n<tr><td class=\"items\" colspan=\"{}\"><ul>",
+                    headers.len()
+                );
+                for i in items {
+                    let _ = write!(out, "<li>{}</li>", esc(i));
+                }
+                out.push_str("</ul></td></tr></tbody>\n");
+            }
+            out.push_str("</table>\n");
+        }
+        Block::Figure(i) => {
             if let Some(f) = figures.get(*i) {
-                body.push_str(f);
+                out.push_str(f);
             }
-            at = *pos;
         }
-        body.push_str(&self.body[at..]);
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n\
+        Block::Contents => {
+            out.push_str("<nav><ul>");
+            for (id, text) in contents {
+                let _ = write!(out, "<li><a href=\"#{}\">{}</a></li>", esc(id), esc(text));
+            }
+            out.push_str("</ul></nav>\n");
+        }
+    }
+}
+
+/// The whole HTML document; `font_face` is an `@font-face` rule (may be
+/// empty); `figures[i]` is the HTML of figure `i`.
+pub fn render(page: &Page, title: &str, font_face: &str, figures: &[String]) -> String {
+    let contents = page.sections();
+    let mut body =
+        String::with_capacity(figures.iter().map(String::len).sum::<usize>() + (1 << 16));
+    for b in &page.blocks {
+        block(&mut body, b, &contents, figures);
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>{}</title>\n<style>\n{font_face}\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-            esc(title)
-        )
-    }
+        esc(title)
+    )
 }
 
 /// A figure: inline SVG (trusted, made by the chart module) and a caption.
@@ -241,6 +243,32 @@ mod tests {
         assert_eq!(pct(0.314), "31,4 %");
         assert_eq!(int(483207), "483\u{202F}207");
         assert_eq!(int(12), "12");
+        let w = ["работа", "работы", "работ"];
+        let forms: Vec<&str> = [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111, 0]
+            .iter()
+            .map(|&n| plural(n, w))
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                "работа",
+                "работы",
+                "работы",
+                "работ",
+                "работ",
+                "работ",
+                "работ",
+                "работа",
+                "работы",
+                "работ",
+                "работа",
+                "работ",
+                "работ"
+            ]
+        );
+        assert_eq!(signed(0.374, 2), "+0,37");
+        assert_eq!(signed(-1.5, 1), "−1,5");
+        assert_eq!(signed(-0.001, 2), "0,00");
         assert_eq!(int(1000), "1\u{202F}000");
     }
 }

@@ -11,8 +11,11 @@
 //! wording is «признаки», never «нарушение»: a sign calls for a look.
 
 mod comparison;
+pub mod doc;
+mod docx;
 mod figures;
 pub mod html;
+mod overview;
 mod sections;
 
 use std::path::Path;
@@ -42,17 +45,35 @@ pub struct Inputs<'a> {
 /// Schools of the last year given their own section (highest risk first).
 pub const SCHOOL_SECTIONS: usize = 30;
 
-/// Writes `report.html` and `charts/*.png|svg` into `out`; returns the names written.
+/// Writes `report.html`, `spravka.docx` and `charts/*.png|svg` into `out`;
+/// returns the names written.
 pub fn write(out: &Path, inputs: &Inputs<'_>) -> Result<Vec<String>, RunError> {
-    let (html, charts) = sections::build(inputs);
+    let built = sections::build(inputs);
     let dir = out.join("charts");
-    for c in &charts {
+    let mut charts = 0;
+    for c in built.figures.iter().filter_map(|f| f.chart.as_ref().ok()) {
         write_file(&dir, &format!("{}.svg", c.stem), c.svg.as_bytes())?;
         write_file(&dir, &format!("{}.png", c.stem), &c.png)?;
+        charts += 1;
     }
-    write_file(out, "report.html", html.as_bytes()).map_err(|e: OutputError| RunError::from(e))?;
+    let figures: Vec<String> = (built.figures.iter())
+        .map(|f| match &f.chart {
+            Ok(c) => html::figure(&c.svg, &f.caption),
+            Err(e) => html::figure("", &format!("график не построен: {e}")),
+        })
+        .collect();
+    let page = html::render(&built.page, &built.title, &figures::font_face(), &figures);
+    write_file(out, "report.html", page.as_bytes()).map_err(|e: OutputError| RunError::from(e))?;
+    let docx = docx::render(&built.page, &built.figures).map_err(|message| {
+        RunError::from(OutputError::Build {
+            what: "spravka.docx".to_owned(),
+            message,
+        })
+    })?;
+    write_file(out, "spravka.docx", &docx)?;
     Ok(vec![
         "report.html".to_owned(),
-        format!("charts/ (графиков: {})", charts.len()),
+        "spravka.docx".to_owned(),
+        format!("charts/ (графиков: {charts})"),
     ])
 }

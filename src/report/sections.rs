@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
+use super::doc::{Page, Tone};
 use super::figures::{self, Figure};
-use super::html::{Page, figure, int, num, pct};
+use super::html::{int, num, pct};
 use super::{Chart, Inputs, SCHOOL_SECTIONS};
 use crate::risk::ListEntry;
 use crate::sample::Stratum;
@@ -35,8 +36,21 @@ fn place(page: &mut Page, figs: &mut Vec<Figure>, new: Vec<Figure>) {
     }
 }
 
-/// The page and its charts (rendered in parallel; the order is the page's).
-pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
+/// A figure of the document: its chart (or why it could not be drawn) and caption.
+pub struct Rendered {
+    pub caption: String,
+    pub chart: Result<Chart, String>,
+}
+
+/// The document and its figures.
+pub struct Built {
+    pub title: String,
+    pub page: Page,
+    pub figures: Vec<Rendered>,
+}
+
+/// The document and its charts (rendered in parallel; the order is the page's).
+pub fn build(inputs: &Inputs<'_>) -> Built {
     let mut page = Page::default();
     let mut figs: Vec<Figure> = Vec::new();
     let ys = years(inputs);
@@ -49,23 +63,10 @@ pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
         "Аналитическая справка: признаки необъективности результатов оценочных процедур, {span}"
     );
     page.h1(&title);
-    page.p_class("note", DISCLAIMER);
+    page.p_tone(Tone::Note, DISCLAIMER);
     let comparison = super::comparison::present(inputs);
-    page.raw(&format!(
-        "<nav><ul><li><a href=\"#summary\">Основные показатели</a></li>{}\
-<li><a href=\"#list\">Перечень ОО с признаками</a></li>\
-<li><a href=\"#schools\">ОО из перечня</a></li>\
-<li><a href=\"#sample\">Выборка для перепроверки</a></li>\
-<li><a href=\"#objective\">ОО с объективными результатами</a></li>\
-<li><a href=\"#methods\">Методика</a></li>\
-<li><a href=\"#quality\">Качество данных</a></li></ul></nav>\n",
-        if comparison {
-            "<li><a href=\"#comparison\">Сравнение с регионом и Россией</a></li>"
-        } else {
-            ""
-        }
-    ));
-    summary(&mut page, inputs, &ys);
+    page.contents();
+    super::overview::section(&mut page, inputs, &ys);
     place(&mut page, &mut figs, figures::overview(inputs));
     if comparison {
         super::comparison::section(&mut page, inputs);
@@ -80,59 +81,19 @@ pub fn build(inputs: &Inputs<'_>) -> (String, Vec<Chart>) {
         .par_iter()
         .map(|f| f.render().map_err(|e| e.to_string()))
         .collect();
-    let html: Vec<String> = figs
-        .iter()
-        .zip(&rendered)
-        .map(|(f, r)| match r {
-            Ok(c) => figure(&c.svg, &f.caption),
-            Err(e) => figure("", &format!("график не построен: {e}")),
+    let figures = figs
+        .into_iter()
+        .zip(rendered)
+        .map(|(f, chart)| Rendered {
+            caption: f.caption,
+            chart,
         })
         .collect();
-    let charts = rendered.into_iter().filter_map(Result::ok).collect();
-    (page.finish(&title, &figures::font_face(), &html), charts)
-}
-
-fn summary(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
-    let (data, a) = (inputs.data, inputs.analysis);
-    page.h2("summary", "Основные показатели", false);
-    let (read, used, rejected) = inputs.load.totals();
-    let marked = a.evidence.cells.iter().filter(|v| v.marker).count();
-    let cells = data.n_cells();
-    let per_year: Vec<String> = ys
-        .iter()
-        .map(|y| {
-            let n = a.list.iter().filter(|e| e.year == *y).count();
-            format!("{y}: {n}")
-        })
-        .collect();
-    page.figures(&[
-        (
-            "Годы".into(),
-            ys.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
-        ),
-        (
-            "Образовательных организаций".into(),
-            int(data.schools.len() as u64),
-        ),
-        ("Работ участников".into(), int(data.n_works() as u64)),
-        (
-            "Ячеек (год × процедура × предмет × класс × ОО)".into(),
-            int(cells as u64),
-        ),
-        (
-            "Ячеек с признаками".into(),
-            format!(
-                "{} ({})",
-                int(marked as u64),
-                pct(marked as f64 / cells.max(1) as f64)
-            ),
-        ),
-        ("ОО в перечне по годам".into(), per_year.join("; ")),
-        (
-            "Строк прочитано / использовано / отклонено".into(),
-            format!("{} / {} / {}", int(read), int(used), int(rejected)),
-        ),
-    ]);
+    Built {
+        title,
+        page,
+        figures,
+    }
 }
 
 fn school_name(inputs: &Inputs<'_>, s: u32) -> (String, String, String) {
@@ -364,34 +325,57 @@ fn objective(page: &mut Page, inputs: &Inputs<'_>) {
         c.objective_min_cells,
         num(c.objective_p_min, 2)
     ));
-    let rows: Vec<Vec<String>> = inputs
-        .analysis
-        .objective
+    // One row per school, the years as columns (cells evaluated that year).
+    let ys: Vec<u16> = (inputs.analysis.objective.iter())
+        .map(|e| e.year)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut by_school: BTreeMap<u32, BTreeMap<u16, usize>> = BTreeMap::new();
+    for e in &inputs.analysis.objective {
+        by_school
+            .entry(e.school)
+            .or_default()
+            .insert(e.year, e.cells_evaluated);
+    }
+    let mut order: Vec<u32> = by_school.keys().copied().collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (
+            &inputs.data.schools[*a as usize],
+            &inputs.data.schools[*b as usize],
+        );
+        (x.municipality.cmp(&y.municipality)).then(x.id.cmp(&y.id))
+    });
+    let rows: Vec<Vec<String>> = order
         .iter()
-        .map(|e| {
-            let (id, name, muni) = school_name(inputs, e.school);
-            vec![
-                e.year.to_string(),
-                id,
-                name,
-                muni,
-                e.cells_evaluated.to_string(),
-                e.works.to_string(),
-            ]
+        .map(|s| {
+            let (id, name, muni) = school_name(inputs, *s);
+            let mut r = vec![muni, id, name];
+            r.extend(ys.iter().map(|y| {
+                by_school[s]
+                    .get(y)
+                    .map_or("—".to_owned(), |n| n.to_string())
+            }));
+            r
         })
         .collect();
-    page.table(
-        &[
-            "Год",
-            "Логин",
-            "ОО",
-            "Муниципалитет",
-            "Ячеек оценено",
-            "Работ",
-        ],
-        &[true, false, false, false, true, true],
-        &rows,
+    if rows.is_empty() {
+        page.p("Таких ОО нет.");
+        return;
+    }
+    page.p_tone(
+        Tone::Small,
+        "В столбце года — число ячеек ОО, проверенных в этом году; прочерк — в этом году ОО \
+не вошла в список.",
     );
+    let headers: Vec<String> = ["Муниципалитет", "Логин", "ОО"]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .chain(ys.iter().map(|y| format!("{y}: ячеек")))
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let numeric: Vec<bool> = (0..headers.len()).map(|i| i >= 3).collect();
+    page.table(&headers, &numeric, &rows);
 }
 
 /// The empirical nulls in force, beside the theoretical one.
@@ -544,6 +528,32 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     text
 }
 
+/// A file's role in words (files.csv keeps the machine name).
+fn file_kind(kind: &str) -> &str {
+    match kind {
+        "schools" => "ОО",
+        "results" => "результаты",
+        "tasks" => "задания",
+        "scales" => "шкалы",
+        "medals" => "медали",
+        "recheck" => "перепроверка",
+        "reference" => "итоги региона",
+        other => other,
+    }
+}
+
+/// A file's encoding or format in words.
+fn encoding(e: &str) -> &str {
+    match e {
+        "UTF-8" => "Юникод",
+        "windows-1251" => "кириллица (1251)",
+        "UTF-16LE" | "UTF-16BE" => "Юникод (16 бит)",
+        "parquet" => "—",
+        "xlsx (ФИС ОКО)" => "Эксель (ФИС ОКО)",
+        other => other,
+    }
+}
+
 fn quality(page: &mut Page, inputs: &Inputs<'_>) {
     page.h2("quality", "Качество данных", true);
     let rows: Vec<Vec<String>> = inputs
@@ -553,8 +563,8 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
         .map(|f| {
             vec![
                 f.file.clone(),
-                f.kind.clone(),
-                f.encoding.clone(),
+                file_kind(&f.kind).to_owned(),
+                encoding(&f.encoding).to_owned(),
                 int(f.rows_read),
                 int(f.rows_used),
                 int(f.rows_rejected),

@@ -326,8 +326,9 @@ pub fn draw(
             Stratum::Risk,
             i + 1,
             format!(
-                "в перечне {year} года: ячеек с признаками {}, сила признаков {:.1}",
-                e.markers, e.evidence
+                "в перечне {year} года: ячеек с признаками {}, сила признаков {}",
+                e.markers,
+                crate::report::html::num(e.evidence, 1)
             ),
         ));
     }
@@ -378,7 +379,10 @@ pub fn draw(
             s,
             Stratum::HighNoSigns,
             i + 1,
-            format!("{why} (стандартизованный результат {:+.2})", result(s)),
+            format!(
+                "{why} (стандартизованный результат {})",
+                crate::report::html::signed(result(s), 2)
+            ),
         ));
     }
 

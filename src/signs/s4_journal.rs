@@ -368,7 +368,7 @@ impl WithinSchool {
     }
 }
 
-const REFERENCE: &str = "ФИОКО, методические рекомендации по использованию результатов ВПР (соответствие отметок); beta-binomial predictive test (Skellam 1948), BH q-values";
+const REFERENCE: &str = "ФИОКО, методические рекомендации по использованию результатов ВПР (соответствие отметок); бета-биномиальное распределение (Skellam 1948); поправка Бенджамини — Хохберга (Benjamini & Hochberg 1995)";
 
 /// One of the three directions, as a sign.
 pub struct JournalSign {

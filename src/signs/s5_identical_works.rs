@@ -22,6 +22,7 @@
 use crate::stats::identical::{CollisionReference, identical_test};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+use crate::report::html::plural;
 
 pub struct IdenticalWorks;
 
@@ -71,8 +72,8 @@ impl Sign for IdenticalWorks {
                 }
                 let r = identical_test(&reference, scores, &max, &block.variant, span.start as usize..span.end as usize);
                 let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(
-                    "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} работ)",
-                    pct(r.share_in_groups), r.largest_group));
+                    "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} {})",
+                    pct(r.share_in_groups), r.largest_group, plural(r.largest_group as u64, ["работа", "работы", "работ"])));
                 f.note = format!(
                     "пар совпадающих работ {} (ожидалось {}), самая большая группа совпадающих — {}",
                     r.observed_pairs,

@@ -81,10 +81,143 @@ fn report_outline_figures_and_wording() {
             assert!(latin.is_none(), "{:?} in «{}»", latin, &rec[c]);
         }
     }
-    // Deterministic: the same run writes the same report.
+    // The visible text of the report is Russian.
+    latin_words_only_allowed(&html, &data);
+    // spravka.docx opens as a zip with word/document.xml holding the
+    // headings and every school of the list, with its reasons.
+    let docx_bytes = std::fs::read(tmp.path().join("r2/spravka.docx")).unwrap();
+    let text = docx_text(&docx_bytes);
+    for h in ["Перечень ОО с признаками", "Методика", "Качество данных"]
+    {
+        assert!(text.contains(h), "«{h}» not in spravka.docx");
+    }
+    let mut r = csv::Reader::from_path(tmp.path().join("r2/risk_list.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |c: &str| h.iter().position(|x| x == c).unwrap();
+    let (name, school) = (col("name"), col("school"));
+    let mut listed = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        assert!(
+            text.contains(&rec[name]),
+            "{} not in spravka.docx",
+            &rec[name]
+        );
+        assert!(text.contains(&rec[school]));
+        listed += 1;
+    }
+    assert!(listed > 0, "the simulated region lists no school");
+    // Every figure of the report is an image of the docx.
+    assert_eq!(docx_images(&docx_bytes), figures, "images in spravka.docx");
+    // Deterministic: the same run writes the same report and document.
     analyze(&job("r3")).unwrap();
     assert_eq!(
         html,
         std::fs::read_to_string(tmp.path().join("r3/report.html")).unwrap()
     );
+    assert!(docx_bytes == std::fs::read(tmp.path().join("r3/spravka.docx")).unwrap());
+}
+
+/// The text of a docx's word/document.xml: tags dropped, entities decoded.
+fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    (zip.by_name("word/document.xml").unwrap())
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("<w:body>"));
+    unescape(&strip_tags(&xml, ""))
+}
+
+fn docx_images(bytes: &[u8]) -> usize {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .filter(|&i| zip.by_index(i).unwrap().name().unwrap().ends_with(".png"))
+        .count()
+}
+
+/// Text without tags (each tag replaced by `sep`) and without the contents
+/// of `<style>`.
+fn strip_tags(s: &str, sep: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with("<style") {
+            let end = after.find("</style>").unwrap() + "</style>".len();
+            rest = &after[end..];
+            continue;
+        }
+        let end = after.find('>').unwrap() + 1;
+        out.push_str(sep);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// No Latin word (two letters or more) in the visible text of report.html,
+/// chart labels included, except: school logins (from schools.csv), the
+/// authors cited as sources, file names (the files the methodist opens),
+/// and «lg», the decimal logarithm of Russian mathematical notation.
+fn latin_words_only_allowed(html: &str, data: &std::path::Path) {
+    const AUTHORS: &[&str] = &[
+        "Efron",
+        "Morris",
+        "DerSimonian",
+        "Laird",
+        "Holland",
+        "Thayer",
+        "Jacob",
+        "Levitt",
+        "Emons",
+        "McCrary",
+        "Dee",
+        "Dobbie",
+        "Rockoff",
+        "Skellam",
+        "Angoff",
+        "Wollack",
+        "Goldstein",
+        "Kleven",
+        "Benjamini",
+        "Hochberg",
+        "Simes",
+    ];
+    let mut logins = std::collections::BTreeSet::new();
+    let mut r = csv::Reader::from_path(data.join("schools.csv")).unwrap();
+    for rec in r.records() {
+        logins.insert(rec.unwrap()[0].to_owned());
+    }
+    let text = unescape(&strip_tags(html, " "));
+    let mut bad = std::collections::BTreeSet::new();
+    for token in text.split(char::is_whitespace) {
+        let token = token.trim_matches(|c: char| ",.;:()«»—\"'".contains(c));
+        if logins.contains(token)
+            || [
+                ".csv", ".xlsx", ".docx", ".html", ".md", ".parquet", ".toml",
+            ]
+            .iter()
+            .any(|ext| token.ends_with(ext))
+        {
+            continue;
+        }
+        for w in token.split(|c: char| !c.is_ascii_alphabetic()) {
+            if w.len() > 1 && w != "lg" && !AUTHORS.contains(&w) {
+                bad.insert(w.to_owned());
+            }
+        }
+    }
+    assert!(bad.is_empty(), "Latin words in the report: {bad:?}");
 }

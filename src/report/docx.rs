@@ -1,0 +1,346 @@
+//! spravka.docx: the same document as report.html, as an editable Word file
+//! (docx-rs): A4 portrait with the margins of Russian office papers (30 mm
+//! left, 15 mm right, 20 mm top and bottom), Times New Roman 12 pt, the page
+//! number in the footer, and named paragraph styles — «Заголовок», «Заголовок 1»,
+//! «Заголовок 2», «Пояснение», «Мелкий текст», «Подпись рисунка», «Текст
+//! таблицы» — so an office restyles the whole document by editing a style.
+//! Charts are placed as the PNG images of `charts/`, scaled to the text width.
+//!
+//! Deterministic: paragraph and image ids are numbered here in document
+//! order (docx-rs would draw them from process-wide counters), and the zip
+//! entries carry docx-rs's fixed timestamps.
+
+use std::io::Cursor;
+
+use docx_rs::{
+    AlignmentType, Docx, Footer, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts, Shading,
+    SpecialIndentType, Style, StyleType, Table, TableCell, TableLayoutType, TableRow, WidthType,
+};
+
+use super::doc::{Block, Page, Tone};
+use super::sections::Rendered;
+
+/// A4 in twentieths of a point.
+const PAGE_W: u32 = 11_906;
+const PAGE_H: u32 = 16_838;
+const MARGIN_LEFT: i32 = 1_701;
+const MARGIN_RIGHT: i32 = 850;
+const MARGIN_TB: i32 = 1_134;
+/// The text width in twips and in EMU (1 twip = 635 EMU).
+const TEXT_W: u32 = PAGE_W - (MARGIN_LEFT + MARGIN_RIGHT) as u32;
+const TEXT_W_EMU: u64 = TEXT_W as u64 * 635;
+/// The tallest a chart may be: 12 cm.
+const FIG_MAX_H_EMU: u64 = 4_320_000;
+
+const FONT: &str = "Times New Roman";
+
+/// Numbers paragraphs and images in document order.
+#[derive(Default)]
+struct Ids {
+    paragraph: u32,
+    image: u32,
+}
+
+impl Ids {
+    fn p(&mut self) -> Paragraph {
+        self.paragraph += 1;
+        // w14:paraId must stay below 0x80000000.
+        Paragraph::new().id(format!("{:08X}", self.paragraph))
+    }
+
+    fn text(&mut self, style: &str, text: &str) -> Paragraph {
+        self.p()
+            .style(style)
+            .add_run(Run::new().add_text(text.to_owned()))
+    }
+}
+
+fn fonts() -> RunFonts {
+    RunFonts::new()
+        .ascii(FONT)
+        .hi_ansi(FONT)
+        .cs(FONT)
+        .east_asia(FONT)
+}
+
+fn styles(docx: Docx) -> Docx {
+    let para = |id: &str, name: &str| {
+        Style::new(id, StyleType::Paragraph)
+            .name(name)
+            .based_on("Normal")
+            .q_format(true)
+    };
+    docx.add_style(
+        Style::new("Normal", StyleType::Paragraph)
+            .name("Normal")
+            .fonts(fonts())
+            .size(24)
+            .q_format(true),
+    )
+    .add_style(
+        para("Title", "Title")
+            .size(32)
+            .bold()
+            .align(AlignmentType::Center),
+    )
+    .add_style(para("Heading1", "heading 1").size(28).bold().outline_lvl(0))
+    .add_style(para("Heading2", "heading 2").size(24).bold().outline_lvl(1))
+    .add_style(para("Note", "Пояснение").italic())
+    .add_style(para("Small", "Мелкий текст").size(20))
+    .add_style(para("Caption", "caption").size(20).italic())
+    .add_style(para("TableText", "Текст таблицы").size(18))
+    .add_style(para("ListItem", "Пункт списка").indent(
+        Some(567),
+        Some(SpecialIndentType::Hanging(283)),
+        None,
+        None,
+    ))
+}
+
+/// Column widths (twips): each column at least as wide as its longest word
+/// (a header or a value is never broken inside a word, up to 16 letters), the
+/// rest of the text width shared in proportion to the columns' longest texts.
+fn grid(headers: &[String], rows: &[&[String]]) -> Vec<usize> {
+    // At 9 pt: about 100 twips a letter, 230 twips of cell margins.
+    const LETTER: f64 = 100.0;
+    const PAD: f64 = 230.0;
+    let n = headers.len().max(1);
+    let longest_word = |s: &str| s.split_whitespace().map(|w| w.chars().count()).max();
+    let mut word: Vec<usize> = (headers.iter())
+        .map(|h| longest_word(h).unwrap_or(0))
+        .collect();
+    word.resize(n, 0);
+    let mut longest: Vec<usize> = vec![0; n];
+    for r in rows {
+        for (i, v) in r.iter().enumerate().take(n) {
+            longest[i] = longest[i].max(v.chars().count());
+            word[i] = word[i].max(longest_word(v).unwrap_or(0).min(16));
+        }
+    }
+    let min: Vec<f64> = word
+        .iter()
+        .map(|&w| PAD + LETTER * w.max(2) as f64)
+        .collect();
+    let total = f64::from(TEXT_W);
+    let floor: f64 = min.iter().sum();
+    if floor >= total {
+        return min.iter().map(|m| (m * total / floor) as usize).collect();
+    }
+    let extra: Vec<f64> = (longest.iter().zip(&word))
+        .map(|(&l, &w)| l.min(60).saturating_sub(w) as f64)
+        .collect();
+    let extra_sum: f64 = extra.iter().sum::<f64>().max(1.0);
+    (min.iter().zip(&extra))
+        .map(|(m, e)| (m + (total - floor) * e / extra_sum) as usize)
+        .collect()
+}
+
+fn cell(ids: &mut Ids, text: &str, right: bool, head: bool, width: usize) -> TableCell {
+    let mut run = Run::new().add_text(text.to_owned());
+    if head {
+        run = run.bold();
+    }
+    let mut p = ids.p().style("TableText").add_run(run);
+    if right {
+        p = p.align(AlignmentType::Right);
+    }
+    let c = (TableCell::new().add_paragraph(p)).width(width, WidthType::Dxa);
+    if head {
+        c.shading(Shading::new().fill("E6E6E6"))
+    } else {
+        c
+    }
+}
+
+fn header_row(ids: &mut Ids, headers: &[String], widths: &[usize]) -> TableRow {
+    let cells = (headers.iter().zip(widths))
+        .map(|(h, &w)| cell(ids, h, false, true, w))
+        .collect();
+    TableRow::new(cells).cant_split()
+}
+
+fn body_row(ids: &mut Ids, cells: &[String], numeric: &[bool], widths: &[usize]) -> TableRow {
+    let cells = (cells.iter().zip(widths).enumerate())
+        .map(|(i, (v, &w))| cell(ids, v, numeric.get(i).copied().unwrap_or(false), false, w))
+        .collect();
+    TableRow::new(cells).cant_split()
+}
+
+fn table(rows: Vec<TableRow>, grid: Vec<usize>) -> Table {
+    Table::new(rows)
+        .set_grid(grid)
+        .layout(TableLayoutType::Fixed)
+        .width(TEXT_W as usize, WidthType::Dxa)
+}
+
+/// Width and height of a PNG from its header, if it is one.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (png.len() >= 24 && png.starts_with(b"\x89PNG") && &png[12..16] == b"IHDR")
+        .then(|| (be(&png[16..20]), be(&png[20..24])))
+        .filter(|&(w, h)| w > 0 && h > 0)
+}
+
+fn figure(docx: Docx, ids: &mut Ids, f: &Rendered) -> Docx {
+    let image = f
+        .chart
+        .as_ref()
+        .ok()
+        .and_then(|c| png_size(&c.png).map(|s| (c, s)));
+    let docx = match image {
+        Some((chart, (w, h))) => {
+            let mut width = TEXT_W_EMU;
+            let mut height = width * u64::from(h) / u64::from(w);
+            if height > FIG_MAX_H_EMU {
+                width = width * FIG_MAX_H_EMU / height;
+                height = FIG_MAX_H_EMU;
+            }
+            ids.image += 1;
+            let pic = Pic::new_with_dimensions(chart.png.clone(), w, h)
+                .id(format!("rIdImage{}", ids.image))
+                .size(width as u32, height as u32);
+            docx.add_paragraph(
+                ids.p()
+                    .align(AlignmentType::Center)
+                    .keep_next(true)
+                    .add_run(Run::new().add_image(pic)),
+            )
+        }
+        None => docx,
+    };
+    let caption = match &f.chart {
+        Ok(_) => f.caption.clone(),
+        Err(e) => format!("график не построен: {e}"),
+    };
+    docx.add_paragraph(ids.text("Caption", &caption))
+}
+
+fn block(docx: Docx, ids: &mut Ids, b: &Block, page: &Page, figures: &[Rendered]) -> Docx {
+    match b {
+        Block::Title(t) => docx.add_paragraph(ids.text("Title", t)),
+        Block::Section { text, new_page, .. } => docx.add_paragraph(
+            ids.text("Heading1", text)
+                .keep_next(true)
+                .page_break_before(*new_page),
+        ),
+        Block::Subsection { text, .. } => {
+            docx.add_paragraph(ids.text("Heading2", text).keep_next(true))
+        }
+        Block::Paragraph { tone, text } => {
+            let style = match tone {
+                Tone::Plain => "Normal",
+                Tone::Note => "Note",
+                Tone::Small => "Small",
+            };
+            docx.add_paragraph(ids.text(style, text))
+        }
+        Block::List(items) => items.iter().fold(docx, |d, i| {
+            d.add_paragraph(ids.text("ListItem", &format!("–\u{00A0}{i}")))
+        }),
+        Block::Figures(rows) => {
+            let w = TEXT_W as usize;
+            let widths = vec![w * 3 / 5, w - w * 3 / 5];
+            let body: Vec<TableRow> = (rows.iter())
+                .map(|(k, v)| body_row(ids, &[k.clone(), v.clone()], &[false, false], &widths))
+                .collect();
+            docx.add_table(table(body, widths))
+        }
+        Block::Table {
+            headers,
+            numeric,
+            rows,
+        } => {
+            let widths = grid(headers, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            let mut body = vec![header_row(ids, headers, &widths)];
+            body.extend(rows.iter().map(|r| body_row(ids, r, numeric, &widths)));
+            docx.add_table(table(body, widths))
+        }
+        Block::Listed {
+            headers,
+            numeric,
+            rows,
+        } => {
+            let widths = grid(
+                headers,
+                &rows.iter().map(|(c, _)| c.as_slice()).collect::<Vec<_>>(),
+            );
+            let mut body = vec![header_row(ids, headers, &widths)];
+            for (cells, items) in rows {
+                body.push(body_row(ids, cells, numeric, &widths));
+                let mut c = (TableCell::new().grid_span(headers.len()))
+                    .width(TEXT_W as usize, WidthType::Dxa);
+                for i in items {
+                    c = c.add_paragraph(ids.text("TableText", &format!("–\u{00A0}{i}")));
+                }
+                if items.is_empty() {
+                    c = c.add_paragraph(ids.p());
+                }
+                body.push(TableRow::new(vec![c]));
+            }
+            docx.add_table(table(body, widths))
+        }
+        Block::Figure(i) => match figures.get(*i) {
+            Some(f) => figure(docx, ids, f),
+            None => docx,
+        },
+        Block::Contents => {
+            let docx = docx.add_paragraph(ids.text("Heading2", "Содержание"));
+            page.sections().into_iter().fold(docx, |d, (_, text)| {
+                d.add_paragraph(ids.text("ListItem", text))
+            })
+        }
+    }
+}
+
+/// The document as the bytes of a .docx file.
+pub fn render(page: &Page, figures: &[Rendered]) -> Result<Vec<u8>, String> {
+    let mut ids = Ids::default();
+    let footer = Footer::new().add_paragraph(
+        ids.p()
+            .align(AlignmentType::Center)
+            .add_page_num(PageNum::new()),
+    );
+    let mut docx = styles(Docx::new())
+        .page_size(PAGE_W, PAGE_H)
+        .page_margin(
+            PageMargin::new()
+                .top(MARGIN_TB)
+                .bottom(MARGIN_TB)
+                .left(MARGIN_LEFT)
+                .right(MARGIN_RIGHT),
+        )
+        .footer(footer);
+    for b in &page.blocks {
+        docx = block(docx, &mut ids, b, page, figures);
+    }
+    let mut out = Cursor::new(Vec::new());
+    docx.build().pack(&mut out).map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_size_reads_the_header() {
+        // The first 24 bytes of a 3 × 2 PNG: signature, IHDR length, "IHDR", width, height.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&3u32.to_be_bytes());
+        png.extend_from_slice(&2u32.to_be_bytes());
+        assert_eq!(png_size(&png), Some((3, 2)));
+        assert_eq!(png_size(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn column_widths_fill_the_text_width() {
+        let h = vec!["№".to_owned(), "ОО".to_owned()];
+        let r = vec!["1".to_owned(), "МБОУ \"СОШ № 1\"".to_owned()];
+        let g = grid(&h, &[r.as_slice()]);
+        let sum: usize = g.iter().sum();
+        assert!((sum as i64 - i64::from(TEXT_W)).abs() <= 2, "{g:?}");
+        // «МБОУ "СОШ № 1"»: its longest word, «"СОШ», fits: 230 + 4 · 100.
+        assert!(g[1] >= 630);
+        assert!(g[1] > g[0]);
+    }
+}

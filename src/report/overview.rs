@@ -1,0 +1,243 @@
+//! The first pages of the справка, for the head of department: the year in
+//! numbers beside the year before, the municipalities most affected, what the
+//! cross-check will look at, and the table by municipality (schools with
+//! results, on the list, share, change from the year before).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Inputs;
+use super::doc::Page;
+use super::html::{int, pct, plural};
+use crate::sample::Stratum;
+
+/// One municipality in one year: schools with results, schools on the list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub schools: u32,
+    pub listed: u32,
+}
+
+/// Schools with results in `year`.
+fn schools_of(inputs: &Inputs<'_>, year: u16) -> BTreeSet<u32> {
+    (inputs.data.tests.iter())
+        .filter(|t| t.key.year == year)
+        .flat_map(|t| t.cells.iter().map(|c| c.school))
+        .collect()
+}
+
+/// Per municipality (by name), its count in `year`.
+pub fn by_municipality<'a>(inputs: &Inputs<'a>, year: u16) -> BTreeMap<&'a str, Count> {
+    let listed: BTreeSet<u32> = (inputs.analysis.list.iter())
+        .filter(|e| e.year == year)
+        .map(|e| e.school)
+        .collect();
+    let mut out: BTreeMap<&str, Count> = BTreeMap::new();
+    for s in schools_of(inputs, year) {
+        let m = (out.entry(inputs.data.schools[s as usize].municipality.as_str())).or_default();
+        m.schools += 1;
+        m.listed += u32::from(listed.contains(&s));
+    }
+    out
+}
+
+/// «3 (в 2024 году — 5)».
+fn with_before(now: u64, before: Option<(u16, u64)>) -> String {
+    match before {
+        Some((y, b)) => format!("{} (в {y} году — {})", int(now), int(b)),
+        None => int(now),
+    }
+}
+
+/// Section «Итоги года».
+pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
+    page.h2("summary", "Итоги года", false);
+    let Some(&year) = ys.last() else {
+        page.p("В папке нет результатов.");
+        return;
+    };
+    let prev = ys.iter().rev().nth(1).copied();
+    let a = inputs.analysis;
+    let listed = |y: u16| a.list.iter().filter(|e| e.year == y).count() as u64;
+    let schools = |y: u16| schools_of(inputs, y).len() as u64;
+    let index = inputs.data.cell_index();
+    let marked = |y: u16| {
+        (a.evidence.cells.iter().zip(&index))
+            .filter(|(v, (t, _))| v.marker && inputs.data.tests[*t].key.year == y)
+            .count() as u64
+    };
+    let works = |y: u16| -> u64 {
+        (inputs.data.tests.iter())
+            .filter(|t| t.key.year == y)
+            .map(|t| t.n_works() as u64)
+            .sum()
+    };
+    let before = |f: &dyn Fn(u16) -> u64| prev.map(|p| (p, f(p)));
+    let now_listed = listed(year);
+    let first_time = (a.list.iter())
+        .filter(|e| e.year == year && e.consecutive_years == 1)
+        .count() as u64;
+    let (read, used, rejected) = inputs.load.totals();
+    let mut rows = vec![
+        (
+            format!("ОО с результатами за {year} год"),
+            with_before(schools(year), before(&schools)),
+        ),
+        (
+            "Работ участников".to_owned(),
+            with_before(works(year), before(&works)),
+        ),
+        (
+            "Ячеек с признаками (процедура × предмет × класс в одной ОО)".to_owned(),
+            with_before(marked(year), before(&marked)),
+        ),
+        (
+            "ОО в перечне с признаками необъективности".to_owned(),
+            with_before(now_listed, before(&listed)),
+        ),
+    ];
+    if prev.is_some() {
+        rows.push((
+            "из них в перечне впервые / не первый год подряд".to_owned(),
+            format!("{} / {}", int(first_time), int(now_listed - first_time)),
+        ));
+    }
+    if let Some(s) = &a.sample {
+        rows.push((
+            format!("Выборка для перепроверки ({} год)", s.year),
+            format!(
+                "{} ОО, {} {}",
+                int(s.schools.iter().filter(|x| x.order > 0).count() as u64),
+                int(s.works.len() as u64),
+                plural(s.works.len() as u64, ["работа", "работы", "работ"])
+            ),
+        ));
+    }
+    rows.push((
+        "Строк данных прочитано / использовано / отклонено".to_owned(),
+        format!("{} / {} / {}", int(read), int(used), int(rejected)),
+    ));
+    page.figures(&rows);
+
+    let now = by_municipality(inputs, year);
+    let mut most: Vec<(&str, Count)> = (now.iter())
+        .filter(|(_, c)| c.listed > 0)
+        .map(|(m, c)| (*m, *c))
+        .collect();
+    most.sort_by(|x, y| {
+        let share = |c: &Count| f64::from(c.listed) / f64::from(c.schools.max(1));
+        (y.1.listed.cmp(&x.1.listed))
+            .then(share(&y.1).total_cmp(&share(&x.1)))
+            .then(x.0.cmp(y.0))
+    });
+    if most.is_empty() {
+        page.p(&format!("В {year} году в перечне нет ни одной ОО."));
+    } else if now.len() > 1 {
+        let names: Vec<String> = (most.iter().take(3))
+            .map(|(m, c)| format!("{m} ({} из {})", c.listed, c.schools))
+            .collect();
+        page.p(&format!(
+            "Больше всего ОО с признаками в {year} году: {}.",
+            names.join("; ")
+        ));
+    }
+    if let Some(s) = &a.sample {
+        let n = |st: Stratum| {
+            s.schools
+                .iter()
+                .filter(|x| x.order > 0 && x.stratum == st)
+                .count()
+        };
+        let (risk, high, control) = (
+            n(Stratum::Risk),
+            n(Stratum::HighNoSigns),
+            n(Stratum::Random),
+        );
+        page.p(&format!(
+            "Перепроверка {} года охватит {} ОО: {risk} из группы риска (первые по силе признаков в \
+             перечне), {high} с высокими результатами без признаков и {control} по жребию — \
+             контрольную группу, по которой видно, как проверяют в остальных ОО. В каждой ОО \
+             перепроверяются прежде всего работы на границе отметки, работы, отметка за которые \
+             расходится с журнальной, и совпадающие работы, а также случайные работы.",
+            s.year,
+            risk + high + control
+        ));
+    }
+    municipalities(page, inputs, year, prev);
+}
+
+/// The table by municipality.
+fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<u16>) {
+    let now = by_municipality(inputs, year);
+    if now.len() < 2 {
+        return;
+    }
+    let before = prev.map(|p| by_municipality(inputs, p)).unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut total = Count::default();
+    let mut total_before = Count::default();
+    for (m, c) in &now {
+        total.schools += c.schools;
+        total.listed += c.listed;
+        let mut r = vec![
+            (*m).to_owned(),
+            c.schools.to_string(),
+            c.listed.to_string(),
+            pct(f64::from(c.listed) / f64::from(c.schools.max(1))),
+        ];
+        if prev.is_some() {
+            let b = before.get(m).copied();
+            if let Some(b) = b {
+                total_before.listed += b.listed;
+            }
+            r.push(b.map_or("—".to_owned(), |b| b.listed.to_string()));
+            r.push(b.map_or("—".to_owned(), |b| change(c.listed, b.listed)));
+        }
+        rows.push(r);
+    }
+    let mut r = vec![
+        "Всего".to_owned(),
+        total.schools.to_string(),
+        total.listed.to_string(),
+        pct(f64::from(total.listed) / f64::from(total.schools.max(1))),
+    ];
+    let mut headers = vec![
+        "Муниципалитет".to_owned(),
+        format!("ОО с результатами, {year}"),
+        format!("В перечне, {year}"),
+        "Доля".to_owned(),
+    ];
+    if let Some(p) = prev {
+        r.push(total_before.listed.to_string());
+        r.push(change(total.listed, total_before.listed));
+        headers.push(format!("В перечне, {p}"));
+        headers.push("Изменение".to_owned());
+    }
+    rows.push(r);
+    page.h3("municipalities", "ОО с признаками по муниципалитетам");
+    let numeric = [false, true, true, true, true, true];
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    page.table(&headers, &numeric[..headers.len()], &rows);
+}
+
+/// «+2», «−1», «0».
+fn change(now: u32, before: u32) -> String {
+    match now.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("+{}", now - before),
+        std::cmp::Ordering::Less => format!("−{}", before - now),
+        std::cmp::Ordering::Equal => "0".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_is_signed_with_a_true_minus() {
+        assert_eq!(change(3, 1), "+2");
+        assert_eq!(change(1, 3), "−2");
+        assert_eq!(change(2, 2), "0");
+        assert_eq!(with_before(3, Some((2024, 5))), "3 (в 2024 году — 5)");
+        assert_eq!(with_before(3, None), "3");
+    }
+}

@@ -59,8 +59,10 @@ pub enum Command {
         override_usage = "obektiv analyze ПАПКА [ПАРАМЕТРЫ]",
         help_template = HELP,
         next_help_heading = "Параметры",
-        after_help = "Пример:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n\n\
-Записывает report.html (аналитическая справка), перечень ОО (risk_list.csv, .xlsx), ячейки\n\
+        after_help = "Примеры:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n  \
+obektiv analyze data/sample --out reports_m --municipality \"Красногорский муниципальный район\"\n\n\
+Записывает аналитическую справку (report.html и spravka.docx для правки в Word), перечень ОО\n\
+(risk_list.csv, .xlsx), ячейки\n\
 (cells.csv, .xlsx), выборку для перепроверки и файлы качества данных.\n\
 Код завершения: 0 — использованы все строки; 3 — готово, но часть строк или файлов не\n\
 использована (см. rejected_rows.csv, files.csv); 1 — ошибка (в сообщении — файл и причина)."
@@ -80,6 +82,11 @@ pub enum Command {
         /// Файл настроек TOML (см. obektiv config --default).
         #[arg(long, value_name = "ФАЙЛ")]
         config: Option<PathBuf>,
+        /// Справка одного муниципалитета на фоне региона: перечень, ОО, выборка и
+        /// сравнение — по его ОО, признаки оцениваются по всему региону. Название — как
+        /// в schools.csv.
+        #[arg(long, value_name = "НАЗВАНИЕ")]
+        municipality: Option<String>,
     },
     /// Отобрать ОО и работы для перекрёстной перепроверки (это делает и analyze) и
     /// прочитать её результаты, если в папке есть recheck.csv.

@@ -15,6 +15,9 @@ pub const DEFAULT_TOML: &str = r#"# Настройки obektiv. Любую ст�
 # "excel-ru": UTF-8 с BOM, разделитель «;», десятичная запятая (открывается
 # двойным щелчком в Excel с русскими настройками).
 csv_dialect = "plain"
+# Справка одного муниципалитета на фоне региона (то же, что analyze
+# --municipality): название как в schools.csv, например
+# municipality = "Красногорский муниципальный район"
 
 [signs]
 # Как составляется перечень (единица перечня — ОО за год; см. раздел «Методика»
@@ -106,6 +109,8 @@ pub enum CsvDialect {
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
     pub csv_dialect: CsvDialect,
+    /// The справка of one municipality against its region (`--municipality`).
+    pub municipality: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]

@@ -126,6 +126,35 @@ pub fn region(block: &TestBlock) -> Descriptives {
     })
 }
 
+/// Several cells of one test as one: participants added, the mean % of the
+/// maximum weighted by participants, mark shares by works with a mark,
+/// journal agreement by works with both marks (the pooled shares are exact;
+/// the pooled mean is exact when every work has a primary score).
+pub fn pooled<'a>(cells: impl IntoIterator<Item = &'a Descriptives>) -> Descriptives {
+    let mut d = Descriptives::default();
+    let (mut pct_sum, mut pct_n) = (0.0, 0usize);
+    let (mut marks, mut vs) = ([0.0; 4], [0.0; 3]);
+    for c in cells {
+        d.n += c.n;
+        if let Some(p) = c.mean_percent {
+            pct_sum += p * c.n as f64;
+            pct_n += c.n;
+        }
+        if let Some(m) = c.mark_shares {
+            d.n_marked += c.n_marked;
+            (0..4).for_each(|i| marks[i] += m[i] * c.n_marked as f64);
+        }
+        if let Some(j) = c.vs_journal {
+            d.n_journal += c.n_journal;
+            (0..3).for_each(|i| vs[i] += j[i] * c.n_journal as f64);
+        }
+    }
+    d.mean_percent = (pct_n > 0).then(|| pct_sum / pct_n as f64);
+    d.mark_shares = (d.n_marked > 0).then(|| marks.map(|x| x / d.n_marked as f64));
+    d.vs_journal = (d.n_journal > 0).then(|| vs.map(|x| x / d.n_journal as f64));
+    d
+}
+
 /// Descriptives of every cell, in dataset order (tests by key, then school),
 /// computed in parallel.
 pub fn all_cells(data: &Dataset) -> Vec<(usize, usize, Descriptives)> {

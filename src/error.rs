@@ -91,6 +91,8 @@ pub enum RunError {
     Config(#[from] ConfigError),
     #[error("проверка признаков на смоделированных данных: {0}")]
     Evaluation(String),
+    #[error("муниципалитета «{name}» нет в schools.csv; есть: {known}")]
+    UnknownMunicipality { name: String, known: String },
 }
 
 /// Writing an output file failed.

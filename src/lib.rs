@@ -358,6 +358,10 @@ fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunE
             why: nothing_usable(&loaded.report),
         });
     }
+    // An unknown municipality is refused before the long part of the run.
+    if let Some(m) = &job.config.output.municipality {
+        report::Scope::find(&loaded.dataset, m)?;
+    }
     let a = run_analysis(&loaded.dataset, &job.config, job.progress);
     count_sample(&mut summary, &a);
     Ok((loaded, summary, a))
@@ -383,6 +387,9 @@ pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
+    let scope = (job.config.output.municipality.as_deref())
+        .map(|m| report::Scope::find(data, m))
+        .transpose()?;
     let d = job.config.output.csv_dialect;
     let mut e = Emitter {
         job,
@@ -424,6 +431,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         analysis: &a,
         load: report,
         config: &job.config,
+        scope,
     };
     match report::write(&job.out, &inputs) {
         Ok(written) => e.summary.written.extend(written),

@@ -82,11 +82,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let progress = Progress::new(!cli.quiet && std::io::stderr().is_terminal());
     match cli.command {
-        Command::Analyze { data, out, config } => {
-            let config = match config {
+        Command::Analyze {
+            data,
+            out,
+            config,
+            municipality,
+        } => {
+            let mut config = match config {
                 Some(p) => Config::from_file(&p)?,
                 None => Config::default(),
             };
+            if municipality.is_some() {
+                config.output.municipality = municipality;
+            }
             let job = Job {
                 data,
                 out,

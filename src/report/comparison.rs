@@ -12,9 +12,12 @@ use crate::describe::{self, Descriptives};
 use crate::load::reference::TestReference;
 use crate::model::subject_name;
 
-/// Whether the section has anything to show.
+/// Whether the section has anything to show: published figures, or a
+/// municipality's справка (compared with the folder's whole region).
 pub fn present(inputs: &Inputs<'_>) -> bool {
-    !inputs.data.reference.region.is_empty() || !inputs.data.reference.russia.is_empty()
+    !inputs.data.reference.region.is_empty()
+        || !inputs.data.reference.russia.is_empty()
+        || inputs.scope.is_some()
 }
 
 /// One row: level, participants, shares of marks 2..5, mean % of the maximum.
@@ -41,22 +44,40 @@ fn published(level: &str, r: &TestReference, max: Option<f32>) -> Vec<String> {
     row(level, r.works, r.marks, mean)
 }
 
+/// The справка's schools' works of test `t` (its municipality's cells pooled).
+fn own_cells(inputs: &Inputs<'_>, t: usize) -> Descriptives {
+    let block = &inputs.data.tests[t];
+    describe::pooled(
+        (inputs.analysis.cells.iter())
+            .filter(|(bt, c, _)| *bt == t && inputs.in_scope(block.cells[*c].school))
+            .map(|(_, _, d)| d),
+    )
+}
+
 pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
     let data = inputs.data;
     let reference = &data.reference;
+    let scoped = inputs.scope.is_some();
     let Some(year) = (data.tests.iter())
-        .filter(|b| reference.region.contains_key(&b.key) || reference.russia.contains_key(&b.key))
+        .filter(|b| {
+            scoped || reference.region.contains_key(&b.key) || reference.russia.contains_key(&b.key)
+        })
         .map(|b| b.key.year)
         .max()
     else {
         return;
     };
     page.h2("comparison", "Сравнение с регионом и Россией", true);
+    let whence = if scoped {
+        "с показателями всего региона (по данным папки или, где есть, опубликованными в \
+         reference.csv) и России (reference.csv)"
+    } else {
+        "с опубликованными показателями региона и России (reference.csv)"
+    };
     page.p(&format!(
-        "Результаты {year} года по ОО в справке рядом с опубликованными показателями региона \
-         и России (reference.csv): число участников, доли отметок и средний первичный балл в \
-         процентах от максимального. Прочерк — показатель не опубликован или не применим \
-         (у ЕГЭ нет отметок)."
+        "Результаты {year} года по ОО в справке рядом {whence}: число участников, доли отметок и \
+         средний первичный балл в процентах от максимального. Прочерк — показатель не \
+         опубликован или не применим (у ЕГЭ нет отметок)."
     ));
     // A folder of one municipality is named by it.
     let municipalities: std::collections::BTreeSet<&str> = data
@@ -64,18 +85,19 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         .iter()
         .map(|s| s.municipality.as_str())
         .collect();
-    let level = match municipalities.iter().next() {
-        Some(m) if municipalities.len() == 1 => (*m).to_owned(),
+    let level = match (&inputs.scope, municipalities.iter().next()) {
+        (Some(sc), _) => sc.name.clone(),
+        (None, Some(m)) if municipalities.len() == 1 => (*m).to_owned(),
         _ => "ОО в справке".to_owned(),
     };
     let mut rows = Vec::new();
     let mut journal_rows = Vec::new();
-    for block in data.tests.iter().filter(|b| b.key.year == year) {
+    for (t, block) in (data.tests.iter().enumerate()).filter(|(_, b)| b.key.year == year) {
         let (region, russia) = (
             reference.region.get(&block.key),
             reference.russia.get(&block.key),
         );
-        if region.is_none() && russia.is_none() {
+        if region.is_none() && russia.is_none() && !scoped {
             continue;
         }
         let test = format!(
@@ -85,9 +107,22 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
             block.key.grade
         );
         let max = block.max_primary();
-        let d = describe::region(block);
+        let whole = describe::region(block);
+        let d = if scoped {
+            own_cells(inputs, t)
+        } else {
+            whole.clone()
+        };
+        if d.n == 0 {
+            continue;
+        }
         let mut group = vec![own(&d, &level)];
-        group.extend(region.map(|r| published("регион", r, max)));
+        match region {
+            Some(r) => group.push(published("регион", r, max)),
+            // A municipality against the folder's whole region.
+            None if scoped => group.push(own(&whole, "регион")),
+            None => {}
+        }
         group.extend(russia.map(|r| published("Россия", r, max)));
         for (i, mut r) in group.into_iter().enumerate() {
             r.insert(0, if i == 0 { test.clone() } else { String::new() });
@@ -96,7 +131,12 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         // Exam marks against journal marks, where both sides have them.
         let mut journal: Vec<(&str, [f64; 3])> = Vec::new();
         journal.extend(d.vs_journal.map(|j| (level.as_str(), j)));
-        journal.extend(region.and_then(|r| r.journal).map(|j| ("регион", j)));
+        let region_journal = match region {
+            Some(r) => r.journal,
+            None if scoped => whole.vs_journal,
+            None => None,
+        };
+        journal.extend(region_journal.map(|j| ("регион", j)));
         journal.extend(russia.and_then(|r| r.journal).map(|j| ("Россия", j)));
         if journal.len() > 1 {
             for (i, (who, j)) in journal.into_iter().enumerate() {

@@ -103,6 +103,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
     let ev = &inputs.analysis.evidence;
     let per: BTreeMap<u32, (usize, f64, f64)> = crate::sample::standardized_results(data, year)
         .into_iter()
+        .filter(|(s, _)| inputs.in_scope(*s))
         .map(|(s, (n, z))| {
             let e = ev.school_year(year, s).map_or(0.0, |sy| sy.evidence);
             (s, (n, z, e))

@@ -18,6 +18,7 @@ pub mod html;
 mod overview;
 mod sections;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::Analysis;
@@ -40,6 +41,57 @@ pub struct Inputs<'a> {
     pub analysis: &'a Analysis,
     pub load: &'a LoadReport,
     pub config: &'a Config,
+    /// The справка of one municipality (`--municipality`): its schools' list,
+    /// sections, sample and comparison, against the region's analysis.
+    pub scope: Option<Scope>,
+}
+
+/// One municipality of the folder.
+pub struct Scope {
+    pub name: String,
+    pub schools: BTreeSet<u32>,
+}
+
+impl Scope {
+    /// The municipality named `wanted` (case, «ё» and spaces aside), or the
+    /// error listing the municipalities there are.
+    pub fn find(data: &Dataset, wanted: &str) -> Result<Scope, RunError> {
+        let fold = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+                .replace('ё', "е")
+        };
+        let key = fold(wanted);
+        let names: BTreeSet<&str> = (data.schools.iter())
+            .map(|s| s.municipality.as_str())
+            .collect();
+        let Some(name) = names.iter().find(|n| fold(n) == key) else {
+            return Err(RunError::UnknownMunicipality {
+                name: wanted.to_owned(),
+                known: names
+                    .iter()
+                    .map(|n| format!("«{n}»"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        Ok(Scope {
+            name: (*name).to_owned(),
+            schools: (data.schools.iter().enumerate())
+                .filter(|(_, s)| s.municipality == *name)
+                .map(|(i, _)| i as u32)
+                .collect(),
+        })
+    }
+}
+
+impl Inputs<'_> {
+    /// Whether school `s` belongs to the справка (always, without a scope).
+    pub fn in_scope(&self, s: u32) -> bool {
+        self.scope.as_ref().is_none_or(|sc| sc.schools.contains(&s))
+    }
 }
 
 /// Schools of the last year given their own section (highest risk first).

@@ -17,6 +17,37 @@ pub struct Count {
     pub listed: u32,
 }
 
+/// The year's figures of the справка's schools (all, or the municipality's).
+struct Year {
+    schools: u64,
+    works: u64,
+    marked: u64,
+    listed: u64,
+}
+
+fn year_of(inputs: &Inputs<'_>, y: u16, in_scope: &dyn Fn(u32) -> bool) -> Year {
+    let data = inputs.data;
+    let index = data.cell_index();
+    let (mut works, mut marked) = (0u64, 0u64);
+    for (v, (t, c)) in inputs.analysis.evidence.cells.iter().zip(&index) {
+        let cell = &data.tests[*t].cells[*c];
+        if data.tests[*t].key.year == y && in_scope(cell.school) {
+            works += cell.len() as u64;
+            marked += u64::from(v.marker);
+        }
+    }
+    Year {
+        schools: (schools_of(inputs, y).into_iter())
+            .filter(|&s| in_scope(s))
+            .count() as u64,
+        works,
+        marked,
+        listed: (inputs.analysis.list.iter())
+            .filter(|e| e.year == y && in_scope(e.school))
+            .count() as u64,
+    }
+}
+
 /// Schools with results in `year`.
 fn schools_of(inputs: &Inputs<'_>, year: u16) -> BTreeSet<u32> {
     (inputs.data.tests.iter())
@@ -57,42 +88,31 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
     };
     let prev = ys.iter().rev().nth(1).copied();
     let a = inputs.analysis;
-    let listed = |y: u16| a.list.iter().filter(|e| e.year == y).count() as u64;
-    let schools = |y: u16| schools_of(inputs, y).len() as u64;
-    let index = inputs.data.cell_index();
-    let marked = |y: u16| {
-        (a.evidence.cells.iter().zip(&index))
-            .filter(|(v, (t, _))| v.marker && inputs.data.tests[*t].key.year == y)
-            .count() as u64
-    };
-    let works = |y: u16| -> u64 {
-        (inputs.data.tests.iter())
-            .filter(|t| t.key.year == y)
-            .map(|t| t.n_works() as u64)
-            .sum()
-    };
-    let before = |f: &dyn Fn(u16) -> u64| prev.map(|p| (p, f(p)));
-    let now_listed = listed(year);
+    let scoped = |s: u32| inputs.in_scope(s);
+    let now = year_of(inputs, year, &scoped);
+    let before = prev.map(|p| (p, year_of(inputs, p, &scoped)));
+    let was = |f: fn(&Year) -> u64| before.as_ref().map(|(p, b)| (*p, f(b)));
+    let now_listed = now.listed;
     let first_time = (a.list.iter())
-        .filter(|e| e.year == year && e.consecutive_years == 1)
+        .filter(|e| e.year == year && e.consecutive_years == 1 && inputs.in_scope(e.school))
         .count() as u64;
     let (read, used, rejected) = inputs.load.totals();
     let mut rows = vec![
         (
             format!("ОО с результатами за {year} год"),
-            with_before(schools(year), before(&schools)),
+            with_before(now.schools, was(|y| y.schools)),
         ),
         (
             "Работ участников".to_owned(),
-            with_before(works(year), before(&works)),
+            with_before(now.works, was(|y| y.works)),
         ),
         (
             "Ячеек с признаками (процедура × предмет × класс в одной ОО)".to_owned(),
-            with_before(marked(year), before(&marked)),
+            with_before(now.marked, was(|y| y.marked)),
         ),
         (
             "ОО в перечне с признаками необъективности".to_owned(),
-            with_before(now_listed, before(&listed)),
+            with_before(now_listed, was(|y| y.listed)),
         ),
     ];
     if prev.is_some() {
@@ -101,14 +121,32 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
             format!("{} / {}", int(first_time), int(now_listed - first_time)),
         ));
     }
+    if inputs.scope.is_some() {
+        let region = year_of(inputs, year, &|_| true);
+        rows.push((
+            format!("По всему региону: ОО в перечне / ОО с результатами, {year}"),
+            format!(
+                "{} из {} ({})",
+                int(region.listed),
+                int(region.schools),
+                pct(region.listed as f64 / region.schools.max(1) as f64)
+            ),
+        ));
+    }
     if let Some(s) = &a.sample {
+        let works = (s.works.iter())
+            .filter(|w| inputs.in_scope(w.school))
+            .count() as u64;
+        let schools = (s.schools.iter())
+            .filter(|x| x.order > 0 && inputs.in_scope(x.school))
+            .count() as u64;
         rows.push((
             format!("Выборка для перепроверки ({} год)", s.year),
             format!(
                 "{} ОО, {} {}",
-                int(s.schools.iter().filter(|x| x.order > 0).count() as u64),
-                int(s.works.len() as u64),
-                plural(s.works.len() as u64, ["работа", "работы", "работ"])
+                int(schools),
+                int(works),
+                plural(works, ["работа", "работы", "работ"])
             ),
         ));
     }
@@ -118,8 +156,8 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
     ));
     page.figures(&rows);
 
-    let now = by_municipality(inputs, year);
-    let mut most: Vec<(&str, Count)> = (now.iter())
+    let munis = by_municipality(inputs, year);
+    let mut most: Vec<(&str, Count)> = (munis.iter())
         .filter(|(_, c)| c.listed > 0)
         .map(|(m, c)| (*m, *c))
         .collect();
@@ -129,9 +167,9 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
             .then(share(&y.1).total_cmp(&share(&x.1)))
             .then(x.0.cmp(y.0))
     });
-    if most.is_empty() {
+    if now_listed == 0 {
         page.p(&format!("В {year} году в перечне нет ни одной ОО."));
-    } else if now.len() > 1 {
+    } else if munis.len() > 1 && inputs.scope.is_none() {
         let names: Vec<String> = (most.iter().take(3))
             .map(|(m, c)| format!("{m} ({} из {})", c.listed, c.schools))
             .collect();
@@ -144,7 +182,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
         let n = |st: Stratum| {
             s.schools
                 .iter()
-                .filter(|x| x.order > 0 && x.stratum == st)
+                .filter(|x| x.order > 0 && x.stratum == st && inputs.in_scope(x.school))
                 .count()
         };
         let (risk, high, control) = (
@@ -152,8 +190,13 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
             n(Stratum::HighNoSigns),
             n(Stratum::Random),
         );
+        let whose = if inputs.scope.is_some() {
+            " муниципалитета"
+        } else {
+            ""
+        };
         page.p(&format!(
-            "Перепроверка {} года охватит {} ОО: {risk} из группы риска (первые по силе признаков в \
+            "Перепроверка {} года охватит {} ОО{whose}: {risk} из группы риска (первые по силе признаков в \
              перечне), {high} с высокими результатами без признаков и {control} по жребию — \
              контрольную группу, по которой видно, как проверяют в остальных ОО. В каждой ОО \
              перепроверяются прежде всего работы на границе отметки, работы, отметка за которые \

@@ -59,11 +59,26 @@ pub fn build(inputs: &Inputs<'_>) -> Built {
         (Some(a), _) => a.to_string(),
         _ => String::new(),
     };
-    let title = format!(
-        "Аналитическая справка: признаки необъективности результатов оценочных процедур, {span}"
-    );
+    let title = match &inputs.scope {
+        Some(sc) => format!(
+            "Аналитическая справка: признаки необъективности результатов оценочных процедур, {span}. {}",
+            sc.name
+        ),
+        None => format!(
+            "Аналитическая справка: признаки необъективности результатов оценочных процедур, {span}"
+        ),
+    };
     page.h1(&title);
     page.p_tone(Tone::Note, DISCLAIMER);
+    if let Some(sc) = &inputs.scope {
+        page.p(&format!(
+            "Справка по ОО муниципалитета «{}» ({} ОО в данных). Признаки оценены по данным всего \
+региона, и перечень составлен по всем ОО региона с тем же контролем доли ошибочных включений; \
+здесь показаны ОО муниципалитета. Таблицы (risk_list.xlsx и другие) — по всему региону.",
+            sc.name,
+            sc.schools.len()
+        ));
+    }
     let comparison = super::comparison::present(inputs);
     page.contents();
     super::overview::section(&mut page, inputs, &ys);
@@ -115,7 +130,10 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
 «Ячеек с признаками» — число ячеек, на которых держится вывод; «лет подряд» — сколько лет \
 подряд, включая этот, ОО была в перечне. У каждой ячейки указана её доля в силе признаков.",
     );
-    let mut ys: Vec<u16> = inputs.analysis.list.iter().map(|e| e.year).collect();
+    let mut ys: Vec<u16> = (inputs.analysis.list.iter())
+        .filter(|e| inputs.in_scope(e.school))
+        .map(|e| e.year)
+        .collect();
     ys.dedup();
     if ys.is_empty() {
         page.p("Признаков не выявлено ни в одной ячейке.");
@@ -126,7 +144,7 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
             .analysis
             .list
             .iter()
-            .filter(|e| e.year == y)
+            .filter(|e| e.year == y && inputs.in_scope(e.school))
             .enumerate()
             .map(|(i, e)| {
                 let (id, name, muni) = school_name(inputs, e.school);
@@ -168,7 +186,7 @@ fn schools(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
         .analysis
         .list
         .iter()
-        .filter(|e| e.year == last)
+        .filter(|e| e.year == last && inputs.in_scope(e.school))
         .collect();
     page.h2("schools", &format!("ОО из перечня {last} года"), true);
     if listed.is_empty() {
@@ -205,9 +223,16 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
 зерне выборка повторяется на любом компьютере. Как отбирались ОО и работы: {}.",
         s.year, s.seed, s.method
     ));
+    if let Some(sc) = &inputs.scope {
+        page.p(&format!(
+            "Выборка отобрана по всему региону; ниже — ОО муниципалитета «{}» из неё.",
+            sc.name
+        ));
+    }
     let rows: Vec<Vec<String>> = s
         .schools
         .iter()
+        .filter(|x| inputs.in_scope(x.school))
         .map(|x| {
             let (id, name, muni) = school_name(inputs, x.school);
             vec![
@@ -241,7 +266,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
         &rows,
     );
     let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
-    for w in &s.works {
+    for w in s.works.iter().filter(|w| inputs.in_scope(w.school)) {
         *by_reason.entry(w.reason.code()).or_default() += 1;
     }
     let names = [
@@ -255,7 +280,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
     ];
     page.p(&format!(
         "Работ для перепроверки: {} (список — recheck_works.csv): {}.",
-        s.works.len(),
+        by_reason.values().sum::<usize>(),
         names
             .iter()
             .map(|(k, v)| format!("{v} — {}", by_reason.get(k).copied().unwrap_or(0)))
@@ -332,7 +357,7 @@ fn objective(page: &mut Page, inputs: &Inputs<'_>) {
         .into_iter()
         .collect();
     let mut by_school: BTreeMap<u32, BTreeMap<u16, usize>> = BTreeMap::new();
-    for e in &inputs.analysis.objective {
+    for e in (inputs.analysis.objective.iter()).filter(|e| inputs.in_scope(e.school)) {
         by_school
             .entry(e.school)
             .or_default()

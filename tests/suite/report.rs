@@ -221,3 +221,82 @@ fn latin_words_only_allowed(html: &str, data: &std::path::Path) {
     }
     assert!(bad.is_empty(), "Latin words in the report: {bad:?}");
 }
+
+/// `--municipality`: the справка of one municipality against its region —
+/// its title, list and sample hold the municipality's schools only, the
+/// comparison section sets it beside the whole region; an unknown name is
+/// refused with the names there are.
+#[test]
+fn municipality_report_shows_its_schools_against_the_region() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let opts = SimOptions {
+        schools: 120,
+        years: 2,
+        seed: 11,
+        manipulated_share: 0.3,
+        intensity: Some(Intensity::Strong),
+        ..SimOptions::default()
+    };
+    simulate(&opts, &data, &mut |_, _| {}).unwrap();
+    let job = |out: &str, m: Option<&str>| {
+        let mut config = Config::default();
+        config.output.municipality = m.map(str::to_owned);
+        Job {
+            data: data.clone(),
+            out: tmp.path().join(out),
+            config,
+            progress: Progress::new(false),
+        }
+    };
+    analyze(&job("all", None)).unwrap();
+    // The municipality with most listed schools, from the region's list.
+    let mut r = csv::Reader::from_path(tmp.path().join("all/risk_list.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |c: &str| h.iter().position(|x| x == c).unwrap();
+    let (school, muni) = (col("school"), col("municipality"));
+    let listed: Vec<(String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[school].to_owned(), x[muni].to_owned())
+        })
+        .collect();
+    let mut count = std::collections::BTreeMap::new();
+    for (_, m) in &listed {
+        *count.entry(m.as_str()).or_insert(0) += 1;
+    }
+    let (&target, _) = count.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(
+        listed.iter().any(|(_, m)| m != target),
+        "the test needs listed schools of another municipality"
+    );
+    // Named with other case and spacing.
+    let asked = format!("  {}  ", target.to_uppercase());
+    analyze(&job("one", Some(&asked))).unwrap();
+    let html = std::fs::read_to_string(tmp.path().join("one/report.html")).unwrap();
+    let title = &html[html.find("<h1>").unwrap()..html.find("</h1>").unwrap()];
+    assert!(title.contains(target), "{title}");
+    let list = &html[html.find("id=\"list\"").unwrap()..html.find("id=\"sample\"").unwrap()];
+    for (s, m) in &listed {
+        assert_eq!(list.contains(s.as_str()), m == target, "{s} of «{m}»");
+    }
+    assert!(html.contains("id=\"comparison\""));
+    let docx = std::fs::read(tmp.path().join("one/spravka.docx")).unwrap();
+    assert!(docx_text(&docx).contains(target));
+    // The tables stay the region's.
+    assert_eq!(
+        std::fs::read(tmp.path().join("all/risk_list.csv")).unwrap(),
+        std::fs::read(tmp.path().join("one/risk_list.csv")).unwrap()
+    );
+    match analyze(&job("none", Some("Нет такого района"))) {
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("Нет такого района") && msg.contains(target),
+                "{msg}"
+            );
+        }
+        Ok(_) => panic!("an unknown municipality was accepted"),
+    }
+}

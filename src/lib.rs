@@ -270,18 +270,49 @@ fn sample_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis) {
     }
 }
 
-/// risk_list.xlsx, cells.xlsx and recheck_sample.xlsx: the same rows as the
-/// CSVs. A table longer than Excel's row limit gets no xlsx (said in `skipped`).
+/// risk_list.xlsx (with the objective list), cells.xlsx, recheck_sample.xlsx
+/// and quality.xlsx: the same rows as the CSVs. A table longer than Excel's row limit gets no xlsx (said in `skipped`).
 fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &LoadReport) {
     use output::excel::MAX_ROWS;
     use output::recheck as rc;
     let plain = config::CsvDialect::Plain;
     e.emit_xlsx("risk_list.xlsx", || {
-        Ok(vec![(
-            "Перечень",
-            lists::risk_list_bytes(data, &a.list, plain)?,
-        )])
+        Ok(vec![
+            ("Перечень", lists::risk_list_bytes(data, &a.list, plain)?),
+            (
+                "Объективные результаты",
+                csv_bytes(
+                    &lists::objective_rows(data, &a.objective),
+                    plain,
+                    "objective_list.csv",
+                )?,
+            ),
+        ])
     });
+    if report.rejected.len() < MAX_ROWS {
+        e.emit_xlsx("quality.xlsx", || {
+            Ok(vec![
+                (
+                    "Файлы",
+                    csv_bytes(&tables::file_rows(report), plain, "files.csv")?,
+                ),
+                (
+                    "Отклонённые строки",
+                    csv_bytes(&tables::rejected_rows(report), plain, "rejected_rows.csv")?,
+                ),
+                (
+                    "Замечания",
+                    csv_bytes(&tables::note_rows(report), plain, "notes.csv")?,
+                ),
+            ])
+        });
+    } else {
+        e.summary.skipped.push(format!(
+            "quality.xlsx: отклонённых строк {} — больше предела Excel ({MAX_ROWS} строк); \
+             используйте rejected_rows.csv",
+            report.rejected.len()
+        ));
+    }
     if a.cells.len() < MAX_ROWS {
         e.emit_xlsx("cells.xlsx", || {
             let rows: Vec<_> =

@@ -1,5 +1,6 @@
-//! The xlsx twins of the main tables (risk_list.xlsx, cells.xlsx,
-//! recheck_sample.xlsx), built from the same rows as the CSVs: the plain CSV
+//! The xlsx twins of the main tables (risk_list.xlsx with the objective list,
+//! cells.xlsx, recheck_sample.xlsx with the works, quality.xlsx: files,
+//! rejected rows, notes), built from the same rows as the CSVs: the plain CSV
 //! text is read back and each column gets its kind from its values (all
 //! integers → whole numbers; all numbers → decimals with the places seen, at
 //! most 4; `true`/`false` → yes/no; anything else text), so the two files
@@ -70,6 +71,19 @@ const HEADERS: &[(&str, &str)] = &[
     ("not_done_share", "Доля невыполненных заданий"),
     ("mark_scale_disagreements", "Отметок не по шкале"),
     ("rows_rejected", "Отклонено строк"),
+    ("cells_evaluated", "Ячеек оценено"),
+    ("file", "Файл"),
+    ("encoding", "Кодировка"),
+    ("delimiter", "Разделитель"),
+    ("rows_read", "Прочитано строк"),
+    ("rows_used", "Использовано строк"),
+    ("error", "Ошибка"),
+    ("skipped", "Почему не прочитан"),
+    ("line", "Строка"),
+    ("column", "Столбец"),
+    ("value", "Значение"),
+    ("level", "Уровень"),
+    ("message", "Сообщение"),
 ];
 
 /// A machine column of the risk list: a cell kind such as `VPR 4 MA`.
@@ -99,6 +113,25 @@ pub fn shown(column: &str, value: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        // A note's level; a file's role (files.csv), school types pass as they are.
+        "level" => match value {
+            "error" => "ошибка",
+            "warning" => "предупреждение",
+            "info" => "сведения",
+            v => v,
+        }
+        .to_owned(),
+        "kind" => match value {
+            "schools" => "ОО",
+            "results" => "результаты",
+            "tasks" => "задания",
+            "scales" => "шкалы",
+            "medals" => "медали",
+            "recheck" => "перепроверка",
+            "reference" => "итоги региона",
+            v => v,
+        }
+        .to_owned(),
         _ => value.to_owned(),
     }
 }

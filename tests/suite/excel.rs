@@ -131,6 +131,38 @@ fn xlsx_outputs_read_back_as_the_csvs() {
             "{h}"
         );
     }
+    // Every sheet of every workbook a methodist opens has Cyrillic headers.
+    let cyrillic = |h: &str| {
+        h.chars()
+            .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap()))
+    };
+    for (book, sheets) in [
+        (
+            "risk_list.xlsx",
+            &["Перечень", "Объективные результаты"][..],
+        ),
+        ("cells.xlsx", &["Ячейки"][..]),
+        ("recheck_sample.xlsx", &["Школы", "Работы"][..]),
+        (
+            "quality.xlsx",
+            &["Файлы", "Отклонённые строки", "Замечания"][..],
+        ),
+    ] {
+        let mut wb: Xlsx<_> = open_workbook(out.join(book)).unwrap();
+        assert_eq!(wb.sheet_names(), sheets, "{book}");
+        for name in sheets {
+            let r = wb.worksheet_range(name).unwrap();
+            assert!(r.width() > 0, "{book} / {name}");
+            for j in 0..r.width() {
+                let h = r.get((0, j)).unwrap().to_string();
+                assert!(cyrillic(&h), "{book} / {name}: header «{h}»");
+            }
+        }
+    }
+    // The objective sheet holds the objective list's rows.
+    let objective = std::fs::read_to_string(out.join("objective_list.csv")).unwrap();
+    let r = list.worksheet_range("Объективные результаты").unwrap();
+    assert_eq!(r.height(), objective.lines().count());
 }
 
 #[test]

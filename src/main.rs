@@ -278,13 +278,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for s in obektiv::signs::REGISTRY {
                 let d = s.doc();
                 println!(
-                    "{} — {}\n  что сравнивается: {}\n  что считается необычным: {}\n  что нужно в данных: {}\n  входит в силу признаков ячейки: {}\n  источники: {}\n",
+                    "{} — {}\n  что сравнивается: {}\n  что считается необычным: {}\n  что нужно в данных: {}\n  входит в силу признаков ячейки: {}\n  формула: {}\n  источники: {}\n",
                     s.id(),
                     s.title(),
                     d.compared,
                     d.unusual,
                     d.needs,
                     if s.marks_cell() { "да" } else { "нет" },
+                    d.formula,
                     d.reference,
                 );
             }

@@ -44,6 +44,8 @@ pub struct SignDoc {
     pub unusual: &'static str,
     /// Какие данные нужны признаку (кроме `min_works` работ в ячейке).
     pub needs: &'static str,
+    /// Статистика и правило в математической записи, по-русски (приложение справки).
+    pub formula: &'static str,
 }
 
 /// One sign of non-objectivity.

@@ -59,6 +59,7 @@ impl Sign for HighResult {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
+            formula: "x̄ — средний первичный балл ячейки в долях максимума, n — число работ, s² — дисперсия баллов внутри ячеек теста. По ячейкам группы сравнения: среднее μ и разброс между ОО τ² (метод моментов ДерСимоняна — Лэрда). z = (x̄ − μ) / √(τ² + s²/n), p = P(Z ≥ z), Z ~ N(0, 1). Эффект: B·(x̄ − μ), B = τ² / (τ² + s²/n) — превышение, сжатое к среднему группы (эмпирический Байес).",
             statistic: "mean primary score as a share of the maximum; predictive z against the peer group's random-effects model; effect = empirical-Bayes shrunk excess",
             null: "the school is an ordinary member of its peer group (selective schools and in-depth study vs the others)",
             rule: "p = P(Z >= z); fires when q <= q_max and the shrunk excess >= high_result_min_effect; does not enter the cell's evidence (a high result is no sign of bias alone)",

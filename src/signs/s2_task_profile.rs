@@ -44,6 +44,7 @@ impl Sign for TaskProfile {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
+            formula: "A: h_i — балл участника i за трудные задания, t_i — его первичный балл, m(t) и v(t) — среднее и дисперсия балла за трудные задания у участников региона с первичным баллом t; z_A = Σ(h_i − m(t_i)) / √Σ v(t_i), p_A = P(Z ≥ z_A). B: k — число участников, у которых нормированное число ошибок Гуттмана выше 95-го процентиля региона для их полосы баллов; p_B = P(X ≥ k), X ~ Бин(n, p₀). p = 1 − (1 − наименьшее из p_A и p_B)² (поправка Шидака).",
             statistic: "A: hard-task score against region pupils with the same total (standardized conditional residual); B: pupils with normed Guttman errors above the region's 95th percentile for their score band",
             null: "the school's pupils answer like the region's pupils with the same total score",
             rule: "p = 1 − (1 − min(pA, pB))^2 (Šidák); enters the cell's evidence (see evidence) when the effect of that test >= task_profile_min_effect",

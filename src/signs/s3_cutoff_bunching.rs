@@ -138,6 +138,7 @@ impl Sign for CutoffBunching {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
+            formula: "Для границы c отметки «3», «4», «5» (для ЕГЭ — минимальных баллов) и окна d = наибольшее из 1 и [0,05 · максимум]: m_c — работ с баллом от c − d до c, x_c — ровно с баллом c. При объективной проверке x_c ~ БетаБин(m_c; α_c, β_c), параметры — по ячейкам того же теста с тем же уровнем (пятая часть по среднему баллу). x = Σ x_c; p = P(X ≥ x) по свёртке распределений границ.",
             statistic: "works scoring exactly the cut-off of marks 3, 4, 5 among the works from d = max(1, round(5 % of the maximum)) points below it up to it",
             null: "per cut-off, beta-binomial with the share and spread of cells of similar level (same fifth of cell means) in the same test",
             rule: "exact upper-tail p of the summed count (convolution); enters the cell's evidence (see evidence) when the excess share of the windows >= cutoff_min_effect",

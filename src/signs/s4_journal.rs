@@ -378,6 +378,7 @@ pub struct JournalSign {
     title: &'static str,
     statistic: &'static str,
     rule: &'static str,
+    formula: &'static str,
     compared: &'static str,
     unusual: &'static str,
 }
@@ -390,6 +391,7 @@ pub const EXAM_ABOVE_JOURNAL: JournalSign = JournalSign {
     title: "Отметки за работу выше отметок по журналу",
     statistic: "number of works whose exam mark is above the school (journal/annual) mark",
     rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
+    formula: "m — работ ячейки с отметкой за работу и отметкой по журналу, x — из них с отметкой за работу выше журнальной. x ~ БетаБин(m; α, β): доля и разброс между ОО — по сопоставимым ячейкам теста; p = P(X ≥ x). Эффект: x/m минус доля в сопоставимых ячейках.",
     compared: "доля участников, у которых отметка за работу выше отметки по журналу (для ОГЭ — годовой), — с сопоставимыми ячейками и с другими работами этой ОО за год",
     unusual: "таких участников заметно больше обычного: результат работы не подтверждается отметками школы",
 };
@@ -402,6 +404,7 @@ pub const JOURNAL_ABOVE_EXAM: JournalSign = JournalSign {
     title: "Отметки по журналу выше отметок за работу",
     statistic: "number of works whose exam mark is below the school (journal/annual) mark",
     rule: "upper-tail p; enters the cell's evidence (see evidence) when share minus the peer share >= journal_min_effect",
+    formula: "m — работ ячейки с обеими отметками, x — из них с отметкой по журналу выше отметки за работу. x ~ БетаБин(m; α, β) с долей и разбросом сопоставимых ячеек; p = P(X ≥ x).",
     compared: "доля участников, у которых отметка по журналу (для ОГЭ — годовая) выше отметки за работу, — с сопоставимыми ячейками и с другими работами этой ОО за год",
     unusual: "таких участников заметно больше обычного: отметки школы выше, чем подтверждает работа",
 };
@@ -414,6 +417,7 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     title: "Отметки за работу подогнаны под отметки по журналу",
     statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
     rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); enters the cell's evidence (see evidence) when the excess share of the windows >= journal_min_effect",
+    formula: "Для каждой отметки по журналу k с нижней границей c_k: m_k — работ участников с отметкой по журналу k и баллом от c_k − d до c_k, x_k — ровно с баллом c_k. x_k ~ БетаБин(m_k; α_k, β_k) по сопоставимым ячейкам; x = Σ x_k; p = P(X ≥ x) по свёртке.",
     compared: "среди участников, чей балл близок к нижней границе их отметки по журналу, — доля набравших ровно пограничный балл, с сопоставимыми ячейками",
     unusual: "ровно пограничных баллов заметно больше обычного: отметка за работу «дотянута» до отметки по журналу",
 };
@@ -433,6 +437,7 @@ impl Sign for JournalSign {
             statistic: self.statistic,
             null: "the count is beta-binomial with the peer group's share and school-to-school spread",
             rule: self.rule,
+            formula: self.formula,
             min_sample: "min_works works with both marks; VPR and OGE only",
             reference: REFERENCE,
             compared: self.compared,

@@ -35,6 +35,7 @@ impl Sign for IdenticalWorks {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
+            formula: "O — число пар работ ячейки с одинаковыми баллами по всем заданиям (первичный балл от 2 до максимума − 2); E = Σ по парам с равным первичным баллом (и вариантом) вероятности совпадения у участников региона с таким баллом, оцененной по парам работ разных ОО. При отсутствии списывания O ~ Пуассон(E); p = P(Пуассон(E) ≥ O).",
             statistic: "identical pairs of non-trivial task-score vectors in the cell vs the expected number from the region's collision probability per total score (pairs across schools)",
             null: "no copying: the number of identical pairs is Poisson(E)",
             rule: "p = P(Poisson(E) >= O); enters the cell's evidence (see evidence) when the share of works in identical groups >= identical_min_effect",

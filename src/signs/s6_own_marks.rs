@@ -320,6 +320,7 @@ pub struct OwnMarksSign {
     family: &'static str,
     title: &'static str,
     statistic: &'static str,
+    formula: &'static str,
     compared: &'static str,
     unusual: &'static str,
 }
@@ -331,6 +332,7 @@ pub const RESULT_ABOVE_OWN_MARKS: OwnMarksSign = OwnMarksSign {
     family: "exam_above_own_marks",
     title: "Результат работы выше, чем предсказывают отметки школы",
     statistic: "mean of (primary score − region's mean primary score at the same school mark) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+    formula: "r_i = (балл участника − средний балл участников региона с той же отметкой школы) / σ, σ — стандартное отклонение внутри ячеек теста; ȳ — среднее r_i по ячейке из n работ. Ожидаемое ȳ: μ̂ — привычка ОО к отметкам по её другим ячейкам года, сжатая к региону; τ² — разброс между ячейками одной ОО (метод моментов). z = (ȳ − μ̂) / √(τ² + 1/n + Dμ̂), p = P(Z ≥ z).",
     compared: "насколько первичные баллы участников выше, чем у участников региона с теми же отметками школы, — с тем, как обычно соотносятся результаты и отметки в других ячейках этой же ОО за год",
     unusual: "ячейка заметно выбивается вверх из обычного для ОО соотношения: результат выше, чем предсказывают её собственные отметки",
 };
@@ -342,6 +344,7 @@ pub const OWN_MARKS_ABOVE_RESULT: OwnMarksSign = OwnMarksSign {
     family: "own_marks_above_exam",
     title: "Отметки школы выше, чем предсказывает результат работы",
     statistic: "mean of (school mark − region's mean school mark at the same primary score) in within-cell SD; predictive z given the school's other cells of the year (two-level random effects)",
+    formula: "r_i = (отметка школы − средняя отметка школы у участников региона с тем же первичным баллом) / σ; далее как у признака «Результат работы выше, чем предсказывают отметки школы»: z = (ȳ − μ̂) / √(τ² + 1/n + Dμ̂), p = P(Z ≥ z).",
     compared: "насколько отметки школы выше, чем у участников региона с тем же первичным баллом, — с другими ячейками этой же ОО за год",
     unusual: "отметки школы в ячейке заметно выше, чем предсказывает результат работы, и выше обычного для этой ОО",
 };
@@ -359,6 +362,7 @@ impl Sign for OwnMarksSign {
     fn doc(&self) -> SignDoc {
         SignDoc {
             statistic: self.statistic,
+            formula: self.formula,
             null: "the cell departs from its school's usual relation between results and marks (school effect, from its other cells) no more than honest cells do (between-cell spread inside schools by moments)",
             rule: "p = P(Z >= z); enters the cell's evidence (see evidence) when the departure >= own_marks_min_effect (SD)",
             min_sample: "min_works works with a score and a school mark; min_cells such cells in the test",

@@ -90,6 +90,7 @@ impl Sign for UpperTail {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
+            formula: "T и B — баллы, выше которых лучшие 10 % и 25 % работ региона (по reference.csv, если он есть); m — работ ячейки с баллом ≥ B, x — из них с баллом ≥ T. x ~ БетаБин(m; α, β), параметры — по ячейкам того же теста из той же пятой части по медианному баллу; p = P(X ≥ x). Эффект: x/m − p̂.",
             statistic: "works in the region's top decile (score >= T) among the works in its top quarter (score >= B)",
             null: "beta-binomial with the share and spread of cells of the same test in the same fifth of cell medians",
             rule: "p = P(X >= x); enters the evidence when the excess share x / m − p̂ >= tail_min_effect",

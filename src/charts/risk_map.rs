@@ -4,7 +4,8 @@
 //! axis (the evidence score, −lg p, from 0 up). Schools on the risk list are
 //! filled dark triangles, the others hollow gray circles; the dashed line is the
 //! list's threshold when given. The `label_top` riskiest
-//! schools are named beside their points, labels pushed apart so they never overlap.
+//! schools (listed, or with evidence ≥ 2) are named beside their points, labels pushed
+//! apart so they never overlap.
 //!
 //! Points with a non-finite coordinate are skipped; none left gives «нет данных».
 
@@ -32,6 +33,9 @@ pub struct RiskMap {
 }
 
 /// One school.
+/// Unlisted schools are named only from this evidence up (p ≤ 0.01).
+const LABEL_MIN_RISK: f64 = 2.0;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskPoint {
     pub name: String,
@@ -143,7 +147,13 @@ impl Chart for RiskMap {
                 CUTOFF_INK.stroke_width(2),
             )))?;
         }
-        let mut top = points.clone();
+        // Named: the riskiest, but only listed schools or those whose signs are
+        // at least moderately strong (evidence ≥ 2, p ≤ 0.01): the crowd of
+        // schools without signs near 0 stays unnamed, so no label covers it.
+        let mut top: Vec<_> = (points.iter())
+            .filter(|p| p.listed || p.risk >= LABEL_MIN_RISK)
+            .cloned()
+            .collect();
         top.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.name.cmp(&b.name)));
         top.truncate(self.label_top);
         let (x_px, y_px) = chart.plotting_area().get_pixel_range();

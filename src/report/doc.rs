@@ -26,6 +26,7 @@ pub enum Block {
     Subsection {
         id: String,
         text: String,
+        new_page: bool,
     },
     Paragraph {
         tone: Tone,
@@ -78,9 +79,15 @@ impl Page {
     }
 
     pub fn h3(&mut self, id: &str, text: &str) {
+        self.h3_page(id, text, false);
+    }
+
+    /// A subsection that starts a new printed page when `new_page`.
+    pub fn h3_page(&mut self, id: &str, text: &str, new_page: bool) {
         self.blocks.push(Block::Subsection {
             id: id.to_owned(),
             text: text.to_owned(),
+            new_page,
         });
     }
 

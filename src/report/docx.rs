@@ -223,9 +223,11 @@ fn block(docx: Docx, ids: &mut Ids, b: &Block, page: &Page, figures: &[Rendered]
                 .keep_next(true)
                 .page_break_before(*new_page),
         ),
-        Block::Subsection { text, .. } => {
-            docx.add_paragraph(ids.text("Heading2", text).keep_next(true))
-        }
+        Block::Subsection { text, new_page, .. } => docx.add_paragraph(
+            ids.text("Heading2", text)
+                .keep_next(true)
+                .page_break_before(*new_page),
+        ),
         Block::Paragraph { tone, text } => {
             let style = match tone {
                 Tone::Plain => "Normal",

@@ -98,8 +98,9 @@ fn block(out: &mut String, b: &Block, contents: &[(&str, &str)], figures: &[Stri
             let class = if *new_page { " class=\"page\"" } else { "" };
             let _ = writeln!(out, "<h2 id=\"{}\"{class}>{}</h2>", esc(id), esc(text));
         }
-        Block::Subsection { id, text } => {
-            let _ = writeln!(out, "<h3 id=\"{}\">{}</h3>", esc(id), esc(text));
+        Block::Subsection { id, text, new_page } => {
+            let class = if *new_page { " class=\"page\"" } else { "" };
+            let _ = writeln!(out, "<h3 id=\"{}\"{class}>{}</h3>", esc(id), esc(text));
         }
         Block::Paragraph { tone, text } => {
             let class = match tone {
@@ -223,7 +224,7 @@ td.items ul { margin: 0; padding-left: 5mm; }
 figcaption { font-size: 9pt; color: #333; }
 nav ul { columns: 2; }
 @media print {
-  h2.page { break-before: page; }
+  h2.page, h3.page { break-before: page; }
   a { color: inherit; text-decoration: none; }
   nav { display: none; }
 }

@@ -201,9 +201,14 @@ fn schools(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
             listed.len()
         ));
     }
-    for e in listed.iter().take(SCHOOL_SECTIONS) {
+    // A page per school (the first follows the section's heading).
+    for (i, e) in listed.iter().take(SCHOOL_SECTIONS).enumerate() {
         let (id, name, muni) = school_name(inputs, e.school);
-        page.h3(&format!("school-{id}"), &format!("{name} ({id}), {muni}"));
+        page.h3_page(
+            &format!("school-{id}"),
+            &format!("{name} ({id}), {muni}"),
+            i > 0,
+        );
         page.list(&e.reasons);
         place(page, figs, figures::school(inputs, e));
     }

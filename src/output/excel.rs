@@ -6,8 +6,9 @@
 //! most 4; `true`/`false` → yes/no; anything else text), so the two files
 //! cannot disagree. For people, not machines: headers in Russian, codes shown
 //! by name ([`shown`]: procedures ВПР/ОГЭ/ЕГЭ, subjects, signs by title), and
-//! the risk list without its one-column-per-cell-kind block (machine columns
-//! such as `VPR 4 MA`; the reasons say the same in words, the CSV keeps them).
+//! the risk list without its machine columns (the one-column-per-cell-kind
+//! block such as `VPR 4 MA`, p, weight, q, risk: the reasons say the same in
+//! words, the CSV keeps them), its reasons one cell a line in a wide column.
 //! Text stays text ([`super::xlsx_out`] never writes formulas).
 
 use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
@@ -55,7 +56,7 @@ const HEADERS: &[(&str, &str)] = &[
     ("n_tasks", "Заданий"),
     ("max_primary", "Максимальный первичный балл"),
     ("sd_primary", "Стандартное отклонение первичного балла"),
-    ("mean_percent", "Средний балл, доля максимума"),
+    ("mean_percent", "Средний балл, % от максимума"),
     ("n_marked", "Работ с отметкой"),
     ("share_2", "Доля «2»"),
     ("share_3", "Доля «3»"),
@@ -121,6 +122,12 @@ pub fn shown(column: &str, value: &str) -> String {
             v => v,
         }
         .to_owned(),
+        // The risk list's reasons: one cell's reasons a line, without the
+        // prefix the header already says.
+        "reasons" => value
+            .strip_prefix(super::lists::REASONS_PREFIX)
+            .unwrap_or(value)
+            .replace(" | ", "\n"),
         "kind" => match value {
             "schools" => "ОО",
             "results" => "результаты",
@@ -134,6 +141,17 @@ pub fn shown(column: &str, value: &str) -> String {
         .to_owned(),
         _ => value.to_owned(),
     }
+}
+
+/// Columns of the risk list for programs, not for reading: in the CSV only.
+const RISK_LIST_MACHINE: &[&str] = &["p_value", "weight", "q_value", "risk"];
+
+/// The width of the risk list's reasons column, in characters.
+const REASONS_WIDTH: f64 = 100.0;
+
+/// A column of fractions of 1 (shares).
+fn is_share(name: &str) -> bool {
+    name.starts_with("share_") || name.ends_with("_share") || name == "mean_percent"
 }
 
 fn header(name: &str) -> String {
@@ -202,20 +220,40 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         .collect();
     let records: Vec<csv::StringRecord> =
         r.records().collect::<Result<_, _>>().map_err(|e| err(&e))?;
+    // The risk list (the table with the reasons) is for reading: its machine
+    // columns stay in the CSV.
+    let has = |n: &str| names.iter().any(|x| x == n);
+    let (reading, sample) = (has("reasons"), has("stratum_name"));
     let keep: Vec<usize> = (0..names.len())
         .filter(|&c| !is_cell_kind(&names[c]))
+        .filter(|&c| !(reading && RISK_LIST_MACHINE.contains(&names[c].as_str())))
+        // The sample's stratum by name only; its method (the same on every
+        // row) is told in the справка and kept in the CSV.
+        .filter(|&c| !(sample && ["stratum", "method"].contains(&names[c].as_str())))
         .collect();
     let kinds: Vec<Kind> = keep
         .iter()
         .map(|&c| {
             let col: Vec<&str> = records.iter().map(|r| r.get(c).unwrap_or("")).collect();
-            kind_of(&col)
+            match kind_of(&col) {
+                // Shares are shown as percentages: 0.0196 → 2,0 %.
+                Kind::Decimal(_) | Kind::Integer if is_share(&names[c]) => Kind::Percent(1),
+                k => k,
+            }
         })
         .collect();
     let columns = keep
         .iter()
         .zip(&kinds)
-        .map(|(&c, &k)| Column::new(header(&names[c]), k))
+        .map(|(&c, &k)| {
+            let col = Column::new(header(&names[c]), k);
+            // The reasons are the point of the risk list: a wide column.
+            if names[c] == "reasons" {
+                col.with_width(REASONS_WIDTH)
+            } else {
+                col
+            }
+        })
         .collect();
     let rows = records
         .iter()
@@ -261,6 +299,24 @@ pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<(Vec<u8>, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_are_percentages() {
+        let csv = b"school,share_2,mean_percent,n\nedu1,0.0196,0.5,3\nedu2,0,1,4\n";
+        let (cols, rows) = table(csv, "t").unwrap();
+        let kinds: Vec<Kind> = cols.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::Text,
+                Kind::Percent(1),
+                Kind::Percent(1),
+                Kind::Integer
+            ]
+        );
+        // The value stays the fraction; the format shows it as a percentage.
+        assert_eq!(rows[0][1], Value::Num(0.0196));
+    }
 
     #[test]
     fn kinds_from_values() {

@@ -2,6 +2,11 @@
 
 use std::collections::BTreeSet;
 
+/// How the reasons of a listed school begin in risk_list.csv (the xlsx drops
+/// it: its header says it); the cells' reasons are joined by « | ».
+pub const REASONS_PREFIX: &str =
+    "Признаки необъективности (требуют проверки, не являются выводом о нарушении): ";
+
 use serde::Serialize;
 
 use crate::config::CsvDialect;
@@ -154,7 +159,7 @@ pub fn risk_list_bytes(
             r.push(p_text(e.q_value));
             r.push(format!("{:.4}", e.risk));
             r.push(safe_text(&format!(
-                "Признаки необъективности (требуют проверки, не являются выводом о нарушении): {}",
+                "{REASONS_PREFIX}{}",
                 e.reasons.join(" | ")
             )));
             r

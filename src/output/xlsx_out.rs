@@ -236,6 +236,9 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
         .set_align(FormatAlign::Top)
         .set_border_bottom(FormatBorder::Thin);
     let mut formats = Vec::with_capacity(ncols);
+    // The width of each column whose text wraps.
+    let mut wrapped: Vec<Option<f64>> = Vec::with_capacity(ncols);
+    let mut header_lines = 1;
     for (c, col) in sheet.columns.iter().enumerate() {
         let (width, wrap) = column_width(col, sheet.rows.iter().map(|r| &r[c]));
         let c16 = c as u16;
@@ -243,9 +246,29 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
         ws.write_string_with_format(0, c16, &col.header, &header)
             .map_err(whole)?;
         formats.push(cell_format(col.kind, wrap));
+        wrapped.push(wrap.then_some(width));
+        header_lines = header_lines.max(wrapped_lines(&col.header, width));
+    }
+    if header_lines > 1 {
+        ws.set_row_height(0, (ROW_POINTS * header_lines as f64).min(MAX_ROW_POINTS))
+            .map_err(whole)?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let r32 = r as u32 + 1;
+        // Wrapped text gets the row height it needs: LibreOffice, and Excel for
+        // a file it did not write, keep the default height otherwise, and the
+        // lines of the cell overlap the next row.
+        let lines = (row.iter().zip(&wrapped))
+            .filter_map(|(v, w)| match (v, w) {
+                (Value::Text(s), Some(w)) => Some(wrapped_lines(s, *w)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r32, (ROW_POINTS * lines as f64).min(MAX_ROW_POINTS))
+                .map_err(whole)?;
+        }
         for (c, (value, format)) in row.iter().zip(&formats).enumerate() {
             let c16 = c as u16;
             let written = match value {
@@ -280,6 +303,21 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
     Ok(())
 }
 
+/// The height of a row of one line (Calibri 11), and the most Excel allows.
+const ROW_POINTS: f64 = 15.0;
+const MAX_ROW_POINTS: f64 = 409.0;
+
+/// How many lines `text` takes wrapped in a column `width` characters wide
+/// (each of its own lines broken at the width; text letters are narrower than
+/// the digit «0» the width counts, by about a fifth in the default font).
+fn wrapped_lines(text: &str, width: f64) -> usize {
+    let per_line = (width * 1.2 - 2.0).max(4.0);
+    text.lines()
+        .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0) as usize)
+        .sum::<usize>()
+        .max(1)
+}
+
 fn cell_format(kind: Kind, wrap: bool) -> Format {
     let base = Format::new().set_align(FormatAlign::Top);
     let places = |p: u8| {
@@ -299,13 +337,19 @@ fn cell_format(kind: Kind, wrap: bool) -> Format {
 }
 
 /// The column width and whether its text wraps: a fixed width wins; else the
-/// longest of the header (plus room for the filter button) and the values.
+/// longest of the header's longest word (headers wrap; plus room for the filter
+/// button) and the values.
 fn column_width<'a>(col: &Column, values: impl Iterator<Item = &'a Value>) -> (f64, bool) {
     let longest = values.map(|v| shown_len(v, col.kind)).max().unwrap_or(0);
     let content = longest as f64 + 1.0;
     let wrap = col.kind == Kind::Text && content > col.width.unwrap_or(MAX_WIDTH);
     let width = col.width.unwrap_or_else(|| {
-        let header = col.header.chars().count() as f64 + 3.0;
+        // The header wraps: its longest word must fit (with the filter button).
+        let word = (col.header.split_whitespace())
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
+        let header = word as f64 + 3.0;
         header.max(content).clamp(MIN_WIDTH, MAX_WIDTH)
     });
     (width, wrap)

@@ -41,6 +41,9 @@ pub struct Cli {
     /// Не показывать ход работы.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// В конце показать время каждого этапа (для замеров производительности).
+    #[arg(long, global = true)]
+    pub timings: bool,
     /// Показать эту справку.
     #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
     pub help: Option<bool>,

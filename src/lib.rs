@@ -22,6 +22,7 @@ pub mod sample;
 pub mod signs;
 pub mod simulate;
 pub mod stats;
+pub mod timings;
 
 use std::path::PathBuf;
 
@@ -90,7 +91,9 @@ pub fn validate(
     data: &std::path::Path,
     progress: Progress,
 ) -> Result<(load::Loaded, Summary), RunError> {
-    let loaded = load::load_folder(data, &progress)?;
+    let loaded = timings::stage("загрузка и проверка данных", || {
+        load::load_folder(data, &progress)
+    })?;
     let mut summary = Summary::new(&loaded.report);
     summary.tests = loaded.dataset.tests.len();
     summary.cells = loaded.dataset.n_cells();
@@ -139,20 +142,40 @@ pub struct Analysis {
 
 /// Cells → signs → risk → lists → sample → re-check.
 pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Analysis {
-    let cells = describe::all_cells(data);
+    use timings::stage;
+    let cells = stage(
+        "ячейки: описательные статистики",
+        || describe::all_cells(data),
+    );
     let spinner = progress.spinner("проверка признаков");
-    let mut results = signs::run(data, &config.signs);
-    let evidence = evidence::assess(
-        data,
-        &mut results,
-        &config.signs,
-        config.lists.persistence_weight,
+    let mut results = stage("признаки", || signs::run(data, &config.signs));
+    let evidence = stage(
+        "калибровка и p-значения ячеек и ОО",
+        || {
+            evidence::assess(
+                data,
+                &mut results,
+                &config.signs,
+                config.lists.persistence_weight,
+            )
+        },
     );
     spinner.finish_and_clear();
-    let list = risk::risk_list(data, &results, &evidence);
-    let objective = risk::objective_list(data, &evidence, &config.lists);
-    let sample = sample::draw(data, &results, &evidence, &list, &config.sample);
-    let recheck = recheck::analyze(data, &evidence.cells, sample.as_ref(), &config.sample);
+    let (list, objective) = stage(
+        "перечень и список объективных",
+        || {
+            (
+                risk::risk_list(data, &results, &evidence),
+                risk::objective_list(data, &evidence, &config.lists),
+            )
+        },
+    );
+    let sample = stage("выборка для перепроверки", || {
+        sample::draw(data, &results, &evidence, &list, &config.sample)
+    });
+    let recheck = stage("результаты перепроверки", || {
+        recheck::analyze(data, &evidence.cells, sample.as_ref(), &config.sample)
+    });
     Analysis {
         cells,
         results,
@@ -176,7 +199,9 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn emit(&mut self, name: &str, build: impl FnOnce() -> Result<Vec<u8>, OutputError>) {
-        let written = build().and_then(|bytes| write_file(&self.job.out, name, &bytes));
+        let written = timings::stage(name, || {
+            build().and_then(|bytes| write_file(&self.job.out, name, &bytes))
+        });
         match written {
             Ok(()) => self.summary.written.push(name.to_owned()),
             Err(e) => self.summary.failed.push(format!("{name}: {e}")),
@@ -189,7 +214,7 @@ impl Emitter<'_> {
         name: &str,
         write: impl FnOnce(&std::path::Path, &str) -> Result<(), OutputError>,
     ) {
-        match write(&self.job.out, name) {
+        match timings::stage(name, || write(&self.job.out, name)) {
             Ok(()) => self.summary.written.push(name.to_owned()),
             Err(e) => self.summary.failed.push(format!("{name}: {e}")),
         }
@@ -201,12 +226,15 @@ impl Emitter<'_> {
         name: &str,
         sheets: impl FnOnce() -> Result<Vec<(&'static str, Vec<u8>)>, OutputError>,
     ) {
+        let built = timings::stage(name, || xlsx(name, sheets));
+        self.record_xlsx(name, built);
+    }
+
+    /// Writes a built workbook (or records why it could not be built).
+    fn record_xlsx(&mut self, name: &str, built: Result<(Vec<u8>, usize), OutputError>) {
         let mut cut = 0;
         self.emit(name, || {
-            let sheets = sheets()?;
-            let named: Vec<(&str, &[u8])> =
-                sheets.iter().map(|(n, b)| (*n, b.as_slice())).collect();
-            let (bytes, n) = output::excel::xlsx_bytes(&named, name)?;
+            let (bytes, n) = built?;
             cut = n;
             Ok(bytes)
         });
@@ -270,8 +298,38 @@ fn sample_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis) {
     }
 }
 
-/// risk_list.xlsx (with the objective list), cells.xlsx, recheck_sample.xlsx
-/// and quality.xlsx: the same rows as the CSVs. A table longer than Excel's row limit gets no xlsx (said in `skipped`).
+/// An Excel twin of CSV tables: its bytes and the number of texts cut.
+fn xlsx(
+    name: &str,
+    sheets: impl FnOnce() -> Result<Vec<(&'static str, Vec<u8>)>, OutputError>,
+) -> Result<(Vec<u8>, usize), OutputError> {
+    let sheets = sheets()?;
+    let named: Vec<(&str, &[u8])> = sheets.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    output::excel::xlsx_bytes(&named, name)
+}
+
+/// cells.xlsx, the largest workbook, built apart (on another core while the
+/// other outputs are written); None when the cells pass Excel's row limit.
+fn cells_xlsx(
+    data: &Dataset,
+    a: &Analysis,
+    report: &LoadReport,
+) -> Option<Result<(Vec<u8>, usize), OutputError>> {
+    (a.cells.len() < output::excel::MAX_ROWS).then(|| {
+        timings::stage("cells.xlsx (сборка)", || {
+            xlsx("cells.xlsx", || {
+                let rows: Vec<_> =
+                    tables::cell_rows(data, &a.cells, &a.evidence.cells, report).collect();
+                let plain = config::CsvDialect::Plain;
+                Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
+            })
+        })
+    })
+}
+
+/// risk_list.xlsx (with the objective list), recheck_sample.xlsx and
+/// quality.xlsx: the same rows as the CSVs (cells.xlsx: [`cells_xlsx`]). A
+/// table longer than Excel's row limit gets no xlsx (said in `skipped`).
 fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &LoadReport) {
     use output::excel::MAX_ROWS;
     use output::recheck as rc;
@@ -313,13 +371,7 @@ fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &Loa
             report.rejected.len()
         ));
     }
-    if a.cells.len() < MAX_ROWS {
-        e.emit_xlsx("cells.xlsx", || {
-            let rows: Vec<_> =
-                tables::cell_rows(data, &a.cells, &a.evidence.cells, report).collect();
-            Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
-        });
-    } else {
+    if a.cells.len() >= MAX_ROWS {
         e.summary.skipped.push(format!(
             "cells.xlsx: ячеек {} — больше предела Excel ({MAX_ROWS} строк); используйте cells.csv",
             a.cells.len()
@@ -383,7 +435,9 @@ fn count_sample(summary: &mut Summary, a: &Analysis) {
 /// Loads, writes the data-quality files and runs the analysis.
 fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunError> {
     let (loaded, mut summary) = validate(&job.data, job.progress)?;
-    write_quality(job, &loaded.report, &mut summary)?;
+    timings::stage("файлы качества данных", || {
+        write_quality(job, &loaded.report, &mut summary)
+    })?;
     if loaded.dataset.n_works() == 0 {
         return Err(RunError::NothingUsable {
             why: nothing_usable(&loaded.report),
@@ -427,48 +481,59 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         summary: &mut summary,
         notes: Vec::new(),
     };
-    e.stream("cells.csv", |dir, name| {
-        output::stream_csv(
-            dir,
-            name,
-            tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
-            d,
-        )
-    });
-    e.emit("region.csv", || {
-        csv_bytes(&tables::region_rows(data), d, "region.csv")
-    });
-    e.stream("findings.csv", |dir, name| {
-        output::stream_csv(
-            dir,
-            name,
-            lists::finding_rows(data, &a.results, &a.evidence.cells),
-            d,
-        )
-    });
-    e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
-    e.emit("objective_list.csv", || {
-        csv_bytes(
-            &lists::objective_rows(data, &a.objective),
-            d,
-            "objective_list.csv",
-        )
-    });
-    sample_outputs(&mut e, data, &a);
-    excel_outputs(&mut e, data, &a, report);
-    let spinner = job.progress.spinner("аналитическая справка");
-    let inputs = report::Inputs {
-        data,
-        analysis: &a,
-        load: report,
-        config: &job.config,
-        scope,
-    };
-    match report::write(&job.out, &inputs) {
-        Ok(written) => e.summary.written.extend(written),
-        Err(err) => e.summary.failed.push(format!("report.html: {err}")),
+    // cells.xlsx is built on the other core while the rest is written.
+    let (cells_book, ()) = rayon::join(
+        || cells_xlsx(data, &a, report),
+        || {
+            e.stream("cells.csv", |dir, name| {
+                output::stream_csv(
+                    dir,
+                    name,
+                    tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
+                    d,
+                )
+            });
+            e.emit("region.csv", || {
+                csv_bytes(&tables::region_rows(data), d, "region.csv")
+            });
+            e.stream("findings.csv", |dir, name| {
+                output::stream_csv(
+                    dir,
+                    name,
+                    lists::finding_rows(data, &a.results, &a.evidence.cells),
+                    d,
+                )
+            });
+            e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
+            e.emit("objective_list.csv", || {
+                csv_bytes(
+                    &lists::objective_rows(data, &a.objective),
+                    d,
+                    "objective_list.csv",
+                )
+            });
+            sample_outputs(&mut e, data, &a);
+            excel_outputs(&mut e, data, &a, report);
+            let spinner = job.progress.spinner("аналитическая справка");
+            let inputs = report::Inputs {
+                data,
+                analysis: &a,
+                load: report,
+                config: &job.config,
+                scope,
+            };
+            match report::write(&job.out, &inputs) {
+                Ok(written) => e.summary.written.extend(written),
+                Err(err) => e.summary.failed.push(format!("report.html: {err}")),
+            }
+            spinner.finish_and_clear();
+        },
+    );
+    if let Some(built) = cells_book {
+        timings::stage("cells.xlsx (запись)", || {
+            e.record_xlsx("cells.xlsx", built)
+        });
     }
-    spinner.finish_and_clear();
     e.finish(report);
     Ok(summary)
 }

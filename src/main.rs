@@ -19,13 +19,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return cli_error(&e),
     };
-    match run(cli) {
+    let timings = cli.timings;
+    if timings {
+        obektiv::timings::enable();
+    }
+    let code = match obektiv::timings::stage("всего", || run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("obektiv: ошибка: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    if timings {
+        eprint!("{}", obektiv::timings::table(&obektiv::timings::take()));
     }
+    code
 }
 
 /// clap's own errors, in Russian (help and version are printed as they are).

@@ -398,7 +398,9 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                         wb.table
                     })
                 } else {
-                    open(folder, p, kind, report)
+                    crate::timings::stage(&format!("  чтение {f}"), || {
+                        open(folder, p, kind, report)
+                    })
                 };
                 let mut cx = results::Context {
                     schools: &schools,
@@ -407,7 +409,11 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                     report,
                 };
                 let loaded = table
-                    .and_then(|t| results::load(&t, &f, &mut cx))
+                    .and_then(|t| {
+                        crate::timings::stage(&format!("  разбор строк {f}"), || {
+                            results::load(&t, &f, &mut cx)
+                        })
+                    })
                     .map(|(raw, read)| (raw, read + extra_rejected));
                 match loaded {
                     Ok((raw, read)) => {
@@ -437,8 +443,10 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         codes: &codes,
     };
     let spinner = progress.spinner("группировка работ по ячейкам");
-    let results = assemble::assemble(&raws, &cx)?;
-    drop(raws);
+    let results = crate::timings::stage("  группировка по ячейкам", || {
+        assemble::assemble(&raws, &cx)
+    })?;
+    crate::timings::stage("  освобождение прочитанного", || drop(raws));
     let recheck = assemble::assemble(&recheck_raws, &cx)?;
     spinner.finish_and_clear();
     for part in [&results, &recheck] {

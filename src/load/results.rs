@@ -53,13 +53,20 @@ impl RawWorks {
 #[derive(Debug, Default)]
 pub struct TestIndex {
     pub keys: Vec<TestKey>,
+    /// The last test asked for: rows come grouped by test, so most lookups
+    /// end here instead of scanning every key.
+    last: usize,
 }
 
 impl TestIndex {
     pub fn id(&mut self, year: u16, exam: Exam, subject: &str, grade: u8) -> u32 {
-        let found = self.keys.iter().position(|k| {
+        let is = |k: &TestKey| {
             k.year == year && k.exam == exam && k.grade == grade && k.subject == subject
-        });
+        };
+        if self.keys.get(self.last).is_some_and(is) {
+            return self.last as u32;
+        }
+        let found = self.keys.iter().position(is);
         let i = found.unwrap_or_else(|| {
             self.keys.push(TestKey {
                 year,
@@ -69,6 +76,7 @@ impl TestIndex {
             });
             self.keys.len() - 1
         });
+        self.last = i;
         i as u32
     }
 }

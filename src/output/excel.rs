@@ -273,10 +273,13 @@ pub const MAX_ROWS: usize = 1_048_576;
 /// A workbook with one sheet per (sheet name, plain CSV bytes), and the number
 /// of texts cut to fit a cell.
 pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<(Vec<u8>, usize), OutputError> {
-    let tables: Vec<(Vec<Column>, Vec<Vec<Value>>)> = sheets
-        .iter()
-        .map(|(_, csv)| table(csv, what))
-        .collect::<Result<_, _>>()?;
+    let tables: Vec<(Vec<Column>, Vec<Vec<Value>>)> =
+        crate::timings::stage(&format!("  {what}: таблицы"), || {
+            sheets
+                .iter()
+                .map(|(_, csv)| table(csv, what))
+                .collect::<Result<_, _>>()
+        })?;
     let sheets: Vec<Sheet<'_>> = sheets
         .iter()
         .zip(&tables)
@@ -289,10 +292,11 @@ pub fn xlsx_bytes(sheets: &[(&str, &[u8])], what: &str) -> Result<(Vec<u8>, usiz
     let cut = (tables.iter().flat_map(|(_, rows)| rows.iter().flatten()))
         .filter(|v| matches!(v, Value::Text(s) if fit_cell(s).is_some()))
         .count();
-    let bytes = workbook_bytes(&sheets).map_err(|e| OutputError::Build {
-        what: what.to_owned(),
-        message: e.to_string(),
-    })?;
+    let bytes = crate::timings::stage(&format!("  {what}: книга"), || workbook_bytes(&sheets))
+        .map_err(|e| OutputError::Build {
+            what: what.to_owned(),
+            message: e.to_string(),
+        })?;
     Ok((bytes, cut))
 }
 

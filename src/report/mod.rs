@@ -100,7 +100,10 @@ pub const SCHOOL_SECTIONS: usize = 30;
 /// Writes `report.html`, `spravka.docx` and `charts/*.png|svg` into `out`;
 /// returns the names written.
 pub fn write(out: &Path, inputs: &Inputs<'_>) -> Result<Vec<String>, RunError> {
-    let built = sections::build(inputs);
+    use crate::timings::stage;
+    let built = stage("справка: разделы и графики", || {
+        sections::build(inputs)
+    });
     let dir = out.join("charts");
     let mut charts = 0;
     for c in built.figures.iter().filter_map(|f| f.chart.as_ref().ok()) {
@@ -114,14 +117,18 @@ pub fn write(out: &Path, inputs: &Inputs<'_>) -> Result<Vec<String>, RunError> {
             Err(e) => html::figure("", &format!("график не построен: {e}")),
         })
         .collect();
-    let page = html::render(&built.page, &built.title, &figures::font_face(), &figures);
-    write_file(out, "report.html", page.as_bytes()).map_err(|e: OutputError| RunError::from(e))?;
-    let docx = docx::render(&built.page, &built.figures).map_err(|message| {
-        RunError::from(OutputError::Build {
-            what: "spravka.docx".to_owned(),
-            message,
-        })
-    })?;
+    stage("report.html", || {
+        let page = html::render(&built.page, &built.title, &figures::font_face(), &figures);
+        write_file(out, "report.html", page.as_bytes())
+    })
+    .map_err(|e: OutputError| RunError::from(e))?;
+    let docx =
+        stage("spravka.docx", || docx::render(&built.page, &built.figures)).map_err(|message| {
+            RunError::from(OutputError::Build {
+                what: "spravka.docx".to_owned(),
+                message,
+            })
+        })?;
     write_file(out, "spravka.docx", &docx)?;
     Ok(vec![
         "report.html".to_owned(),

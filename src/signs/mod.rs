@@ -313,6 +313,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
     let parts: Vec<Vec<Finding>> = jobs
         .par_iter()
         .map(|&(s, t)| {
+            let started = crate::timings::enabled().then(std::time::Instant::now);
             let input = TestInput {
                 index: t,
                 block: &data.tests[t],
@@ -322,6 +323,9 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
             };
             let out = REGISTRY[s].evaluate(&input, cfg);
             debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
+            if let Some(t0) = started {
+                crate::timings::add(REGISTRY[s].id(), t0.elapsed());
+            }
             out
         })
         .collect();

@@ -153,6 +153,7 @@ fn help_and_command_line_errors_are_russian() {
         "seed",
         "seeds",
         "threads",
+        "timings",
         "quiet",
         "help",
         "version",
@@ -302,4 +303,50 @@ fn simulate_is_byte_reproducible_and_its_region_loads_without_rejections() {
     let truth_cells = read(&a.join("truth.csv")).lines().count();
     let cells = read(&tmp.path().join("out_a/cells.csv")).lines().count();
     assert_eq!(truth_cells, cells);
+}
+
+/// `--timings` prints the stage table on stderr: the loading, the signs (one
+/// summed line each) and the whole run; without it, no table.
+#[test]
+fn timings_print_the_stage_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    std::fs::create_dir_all(&data).unwrap();
+    let fixture = |n: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(n)
+    };
+    std::fs::copy(
+        fixture("vpr_2025_ru_4_schools.csv"),
+        data.join("schools.csv"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("vpr_2025_ru_4.csv"), data.join("results.csv")).unwrap();
+    let run = |timings: bool| {
+        let mut c = obektiv();
+        c.arg("--quiet");
+        if timings {
+            c.arg("--timings");
+        }
+        let out = c
+            .arg("analyze")
+            .arg(&data)
+            .arg("--out")
+            .arg(tmp.path().join("out"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let table = run(true);
+    for line in [
+        "загрузка и проверка данных",
+        "признаки",
+        "S3 (сумма заданий)",
+        "report.html",
+        "всего",
+    ] {
+        assert!(table.contains(line), "«{line}» not in:\n{table}");
+    }
+    assert!(!run(false).contains("всего"));
 }

@@ -226,7 +226,7 @@ impl Emitter<'_> {
         name: &str,
         sheets: impl FnOnce() -> Result<Vec<(&'static str, Vec<u8>)>, OutputError>,
     ) {
-        let built = timings::stage(name, || xlsx(name, sheets));
+        let built = timings::stage(&format!("{name} (сборка)"), || xlsx(name, sheets));
         self.record_xlsx(name, built);
     }
 
@@ -530,9 +530,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         },
     );
     if let Some(built) = cells_book {
-        timings::stage("cells.xlsx (запись)", || {
-            e.record_xlsx("cells.xlsx", built)
-        });
+        e.record_xlsx("cells.xlsx", built);
     }
     e.finish(report);
     Ok(summary)

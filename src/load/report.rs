@@ -137,3 +137,18 @@ impl LoadReport {
         })
     }
 }
+
+/// A file's role (the `kind` of files.csv) in words, for people: «результаты»
+/// for `results`; anything else (a school type in cells.csv) as it is.
+pub fn role_name(kind: &str) -> &str {
+    match kind {
+        "schools" => "ОО",
+        "results" => "результаты",
+        "tasks" => "задания",
+        "scales" => "шкалы",
+        "medals" => "медали",
+        "recheck" => "перепроверка",
+        "reference" => "итоги региона",
+        other => other,
+    }
+}

@@ -128,17 +128,7 @@ pub fn shown(column: &str, value: &str) -> String {
             .strip_prefix(super::lists::REASONS_PREFIX)
             .unwrap_or(value)
             .replace(" | ", "\n"),
-        "kind" => match value {
-            "schools" => "ОО",
-            "results" => "результаты",
-            "tasks" => "задания",
-            "scales" => "шкалы",
-            "medals" => "медали",
-            "recheck" => "перепроверка",
-            "reference" => "итоги региона",
-            v => v,
-        }
-        .to_owned(),
+        "kind" => crate::load::report::role_name(value).to_owned(),
         _ => value.to_owned(),
     }
 }

@@ -607,20 +607,6 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     text
 }
 
-/// A file's role in words (files.csv keeps the machine name).
-fn file_kind(kind: &str) -> &str {
-    match kind {
-        "schools" => "ОО",
-        "results" => "результаты",
-        "tasks" => "задания",
-        "scales" => "шкалы",
-        "medals" => "медали",
-        "recheck" => "перепроверка",
-        "reference" => "итоги региона",
-        other => other,
-    }
-}
-
 /// A file's encoding or format in words.
 fn encoding(e: &str) -> &str {
     match e {
@@ -642,7 +628,7 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
         .map(|f| {
             vec![
                 f.file.clone(),
-                file_kind(&f.kind).to_owned(),
+                crate::load::report::role_name(&f.kind).to_owned(),
                 encoding(&f.encoding).to_owned(),
                 int(f.rows_read),
                 int(f.rows_used),

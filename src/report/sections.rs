@@ -421,8 +421,19 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
 показаны рядом с теми, что применены: центр не ниже 0 и разброс не меньше 1, чтобы подбор мог \
 только повысить осторожность.",
     );
+    // Only where the sign was checked: a journal sign has no EGE row.
+    let index = inputs.data.cell_index();
+    let checked: BTreeSet<(usize, crate::model::Exam)> = (inputs.analysis.results.findings.iter())
+        .enumerate()
+        .flat_map(|(sign, fs)| {
+            (fs.iter().zip(&index))
+                .filter(|(f, _)| f.evaluated)
+                .map(move |(_, (t, _))| (sign, inputs.data.tests[*t].key.exam))
+        })
+        .collect();
     let rows: Vec<Vec<String>> = nulls
         .iter()
+        .filter(|n| checked.contains(&(n.sign, n.exam)))
         .map(|n| {
             let source = match n.source {
                 "exam" => "по ячейкам процедуры",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod evaluate;
 pub mod evidence;
 pub mod load;
+pub mod medals;
 pub mod model;
 pub mod output;
 pub mod progress;
@@ -138,6 +139,8 @@ pub struct Analysis {
     pub objective: Vec<risk::ObjectiveEntry>,
     pub sample: Option<sample::Sample>,
     pub recheck: Option<recheck::Recheck>,
+    /// Medal holders against the EGE rule (data quality, not evidence).
+    pub medals: Vec<medals::Check>,
 }
 
 /// Cells → signs → risk → lists → sample → re-check.
@@ -184,6 +187,7 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
         objective,
         sample,
         recheck,
+        medals: medals::check(data),
     }
 }
 
@@ -531,6 +535,23 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     );
     if let Some(built) = cells_book {
         e.record_xlsx("cells.xlsx", built);
+    }
+    // Medals whose holders' EGE results do not meet the rule: a note each.
+    for c in (a.medals.iter()).filter(|c| c.outcome == medals::Outcome::NotMet) {
+        let school = &data.schools[c.school as usize];
+        e.notes.push(load::report::Note {
+            level: load::report::Level::Warning,
+            file: "medals.csv".to_owned(),
+            line: 0,
+            message: format!(
+                "{} год, {} ({}), участник {}: {}",
+                c.year,
+                school.name,
+                school.id,
+                c.student,
+                medals::reason(c)
+            ),
+        });
     }
     e.finish(report);
     Ok(summary)

@@ -12,6 +12,8 @@ mod fuzz;
 mod hostile;
 #[path = "suite/loading.rs"]
 mod loading;
+#[path = "suite/medals.rs"]
+mod medals;
 #[path = "suite/recheck.rs"]
 mod recheck;
 #[path = "suite/reference.rs"]

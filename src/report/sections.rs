@@ -539,6 +539,61 @@ p-значение ячейки, ячейки ОО за год — в одно p
     }
 }
 
+/// Medal holders against the EGE rule of their year (crate::medals).
+fn medal_check(page: &mut Page, inputs: &Inputs<'_>) {
+    use crate::medals::{Outcome, medal_name, reason};
+    let checks: Vec<_> = (inputs.analysis.medals.iter())
+        .filter(|c| inputs.in_scope(c.school))
+        .collect();
+    if checks.is_empty() {
+        return;
+    }
+    let count = |o: Outcome| checks.iter().filter(|c| c.outcome == o).count();
+    page.h3("medals", "Медали и результаты ЕГЭ");
+    page.p(&format!(
+        "С 2024 года медаль «За особые успехи в учении» требует и результатов ЕГЭ (приказ \
+Минпросвещения России от 29.09.2023 № 730). Медалистов в medals.csv: {}; результаты ЕГЭ \
+соответствуют условиям — {}, не соответствуют — {}, результаты ЕГЭ не найдены (коды \
+участников не совпали) — {}, год до 2024 (условия по ЕГЭ не действовали) — {}. Это проверка \
+данных, а не признак: расхождение стоит выяснить у ОО.",
+        checks.len(),
+        count(Outcome::Met),
+        count(Outcome::NotMet),
+        count(Outcome::NoResults),
+        count(Outcome::NoRule)
+    ));
+    let rows: Vec<Vec<String>> = (checks.iter())
+        .filter(|c| c.outcome == Outcome::NotMet)
+        .map(|c| {
+            let (id, name, muni) = school_name(inputs, c.school);
+            vec![
+                c.year.to_string(),
+                muni,
+                format!("{name} ({id})"),
+                c.student.clone(),
+                medal_name(c.medal).to_owned(),
+                reason(c)
+                    .split_once("; у выпускника: ")
+                    .map_or(String::new(), |(_, had)| had.to_owned()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        page.table(
+            &[
+                "Год",
+                "Муниципалитет",
+                "ОО",
+                "Участник",
+                "Медаль",
+                "Результаты ЕГЭ",
+            ],
+            &[true, false, false, false, false, false],
+            &rows,
+        );
+    }
+}
+
 /// «Приложение. Формулы»: each sign's statistic and rule in mathematical
 /// notation, how the p-values are combined, and the empirical nulls in force.
 fn appendix(page: &mut Page, inputs: &Inputs<'_>) {
@@ -665,6 +720,7 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
         &[false, false, false, true, true, true, false],
         &rows,
     );
+    medal_check(page, inputs);
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &inputs.load.rejected {
         *reasons.entry(r.reason.as_str()).or_default() += 1;

@@ -501,10 +501,12 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                 csv_bytes(&tables::region_rows(data), d, "region.csv")
             });
             e.stream("findings.csv", |dir, name| {
-                output::stream_csv(
+                let index = data.cell_index();
+                output::stream_csv_par(
                     dir,
                     name,
-                    lists::finding_rows(data, &a.results, &a.evidence.cells),
+                    index.len(),
+                    |r| lists::finding_rows(data, &a.results, &a.evidence.cells, &index, r),
                     d,
                 )
             });

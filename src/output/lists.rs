@@ -44,11 +44,12 @@ pub fn finding_rows<'a>(
     data: &'a Dataset,
     results: &'a SignResults,
     cells: &'a [crate::evidence::CellVerdict],
+    index: &'a [(usize, usize)],
+    range: std::ops::Range<usize>,
 ) -> impl Iterator<Item = FindingRow> + 'a {
-    data.cell_index()
-        .into_iter()
-        .enumerate()
-        .flat_map(move |(i, (t, c))| {
+    (index[range.clone()].iter().copied())
+        .zip(range)
+        .flat_map(move |((t, c), i)| {
             let block = &data.tests[t];
             let school = &data.schools[block.cells[c].school as usize];
             REGISTRY.iter().enumerate().map(move |(s, sign)| {

@@ -155,6 +155,68 @@ pub fn stream_csv<T: Serialize + Default>(
     file.flush().map_err(io)
 }
 
+/// [`stream_csv`] with the rows made and serialized on every core: `rows(r)`
+/// gives, in order, the rows of items `r` of `0..n` (e.g. cells); blocks of
+/// [`PAR_BLOCK`] items are turned into bytes in parallel, a window of them at a
+/// time, and written in order — the same file as the serial writer, with
+/// memory bounded by the window.
+pub fn stream_csv_par<T, I>(
+    dir: &Path,
+    name: &str,
+    n: usize,
+    rows: impl Fn(std::ops::Range<usize>) -> I + Sync,
+    dialect: CsvDialect,
+) -> Result<(), OutputError>
+where
+    T: Serialize + Default,
+    I: Iterator<Item = T>,
+{
+    use rayon::prelude::*;
+    use std::io::Write;
+    if n == 0 {
+        return stream_csv(dir, name, std::iter::empty::<T>(), dialect);
+    }
+    let path = dir.join(name);
+    let io = |source| OutputError::Io {
+        path: path.clone(),
+        source,
+    };
+    let err = build_error(name);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+    let blocks: Vec<std::ops::Range<usize>> = (0..n)
+        .step_by(PAR_BLOCK)
+        .map(|a| a..(a + PAR_BLOCK).min(n))
+        .collect();
+    let window = 2 * rayon::current_num_threads().max(1);
+    for group in blocks.chunks(window) {
+        let bytes: Vec<Result<Vec<u8>, String>> = group
+            .par_iter()
+            .map(|r| {
+                let first = r.start == 0;
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(first)
+                    .from_writer(Vec::new());
+                for row in rows(r.clone()) {
+                    w.serialize(&row).map_err(|e| e.to_string())?;
+                }
+                let plain = w.into_inner().map_err(|e| e.to_string())?;
+                match dialect {
+                    CsvDialect::Plain => Ok(plain),
+                    CsvDialect::ExcelRu => to_excel_ru(&plain, first).map_err(|e| e.to_string()),
+                }
+            })
+            .collect();
+        for b in bytes {
+            file.write_all(&b.map_err(|e| err(&e))?).map_err(io)?;
+        }
+    }
+    file.flush().map_err(io)
+}
+
+/// Items (cells) per parallel block of [`stream_csv_par`].
+pub const PAR_BLOCK: usize = 2048;
+
 /// `;`-separated, decimal comma, UTF-8 BOM (when `bom`, at the start of a
 /// file): what Excel with Russian regional settings opens directly.
 fn to_excel_ru(plain: &[u8], bom: bool) -> Result<Vec<u8>, csv::Error> {
@@ -221,6 +283,34 @@ mod tests {
                 "{d:?}"
             );
             stream_csv(tmp.path(), "e.csv", std::iter::empty::<R>(), d).unwrap();
+            let empty = csv_bytes::<R>(&[], d, "e").unwrap();
+            assert_eq!(std::fs::read(tmp.path().join("e.csv")).unwrap(), empty);
+        }
+    }
+
+    #[test]
+    fn parallel_stream_writes_the_same_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Three rows an item over 5 000 items: several blocks and windows, the
+        // last block short.
+        let n = 2 * PAR_BLOCK + 904;
+        let rows = |r: std::ops::Range<usize>| {
+            r.flat_map(|i| {
+                (0..3).map(move |k| R {
+                    name: format!("школа {i}, {k}"),
+                    x: (k != 1).then(|| i as f64 / 7.0),
+                })
+            })
+        };
+        for d in [CsvDialect::Plain, CsvDialect::ExcelRu] {
+            stream_csv(tmp.path(), "s.csv", rows(0..n), d).unwrap();
+            stream_csv_par(tmp.path(), "p.csv", n, rows, d).unwrap();
+            assert!(
+                std::fs::read(tmp.path().join("s.csv")).unwrap()
+                    == std::fs::read(tmp.path().join("p.csv")).unwrap(),
+                "{d:?}"
+            );
+            stream_csv_par(tmp.path(), "e.csv", 0, rows, d).unwrap();
             let empty = csv_bytes::<R>(&[], d, "e").unwrap();
             assert_eq!(std::fs::read(tmp.path().join("e.csv")).unwrap(), empty);
         }

@@ -63,7 +63,7 @@ pub fn csv_bytes<T: Serialize + Default>(
             .map_or(plain.len(), |i| i + 1);
         plain.truncate(header_end);
     }
-    in_dialect(plain, dialect).map_err(|e| err(&e))
+    in_dialect(plain, dialect, true).map_err(|e| err(&e))
 }
 
 /// CSV bytes of a table whose columns are known only at run time.
@@ -80,7 +80,7 @@ pub fn records_bytes(
         w.write_record(r).map_err(|e| err(&e))?;
     }
     let plain = w.into_inner().map_err(|e| err(&e))?;
-    in_dialect(plain, dialect).map_err(|e| err(&e))
+    in_dialect(plain, dialect, true).map_err(|e| err(&e))
 }
 
 /// Maps a CSV error to an [`OutputError`] naming the table being built.
@@ -91,10 +91,48 @@ fn build_error(what: &str) -> impl Fn(&dyn std::fmt::Display) -> OutputError + '
     }
 }
 
-fn in_dialect(plain: Vec<u8>, dialect: CsvDialect) -> Result<Vec<u8>, csv::Error> {
+/// Plain CSV bytes in `dialect`; `first`: they start the file (the BOM of
+/// the Excel dialect goes there only).
+fn in_dialect(plain: Vec<u8>, dialect: CsvDialect, first: bool) -> Result<Vec<u8>, csv::Error> {
     match dialect {
         CsvDialect::Plain => Ok(plain),
-        CsvDialect::ExcelRu => to_excel_ru(&plain, true),
+        CsvDialect::ExcelRu => to_excel_ru(&plain, first),
+    }
+}
+
+/// An output file being streamed: its errors name it.
+struct Out {
+    path: std::path::PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+impl Out {
+    fn create(dir: &Path, name: &str) -> Result<Out, OutputError> {
+        let path = dir.join(name);
+        let io = |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+        Ok(Out { path, file })
+    }
+
+    fn io(&self, source: std::io::Error) -> OutputError {
+        OutputError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        use std::io::Write;
+        self.file.write_all(bytes).map_err(|e| self.io(e))
+    }
+
+    fn finish(mut self) -> Result<(), OutputError> {
+        use std::io::Write;
+        self.file.flush().map_err(|e| self.io(e))
     }
 }
 
@@ -110,15 +148,8 @@ pub fn stream_csv<T: Serialize + Default>(
     rows: impl Iterator<Item = T>,
     dialect: CsvDialect,
 ) -> Result<(), OutputError> {
-    use std::io::Write;
-    let path = dir.join(name);
-    let io = |source| OutputError::Io {
-        path: path.clone(),
-        source,
-    };
     let err = build_error(name);
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+    let mut out = Out::create(dir, name)?;
     // Each chunk's writer; only the first one writes the header.
     let writer = |header: bool| {
         csv::WriterBuilder::new()
@@ -131,12 +162,9 @@ pub fn stream_csv<T: Serialize + Default>(
         let plain = std::mem::replace(w, writer(false))
             .into_inner()
             .map_err(|e| err(&e))?;
-        let bytes = match dialect {
-            CsvDialect::Plain => plain,
-            CsvDialect::ExcelRu => to_excel_ru(&plain, *first).map_err(|e| err(&e))?,
-        };
+        let bytes = in_dialect(plain, dialect, *first).map_err(|e| err(&e))?;
         *first = false;
-        file.write_all(&bytes).map_err(io)
+        out.write(&bytes)
     };
     let mut any = false;
     for r in rows {
@@ -149,10 +177,9 @@ pub fn stream_csv<T: Serialize + Default>(
     if any {
         flush(&mut w, &mut first)?;
     } else {
-        let bytes = csv_bytes::<T>(&[], dialect, name)?;
-        file.write_all(&bytes).map_err(io)?;
+        out.write(&csv_bytes::<T>(&[], dialect, name)?)?;
     }
-    file.flush().map_err(io)
+    out.finish()
 }
 
 /// [`stream_csv`] with the rows made and serialized on every core: `rows(r)`
@@ -172,18 +199,11 @@ where
     I: Iterator<Item = T>,
 {
     use rayon::prelude::*;
-    use std::io::Write;
     if n == 0 {
         return stream_csv(dir, name, std::iter::empty::<T>(), dialect);
     }
-    let path = dir.join(name);
-    let io = |source| OutputError::Io {
-        path: path.clone(),
-        source,
-    };
     let err = build_error(name);
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+    let mut out = Out::create(dir, name)?;
     let blocks: Vec<std::ops::Range<usize>> = (0..n)
         .step_by(PAR_BLOCK)
         .map(|a| a..(a + PAR_BLOCK).min(n))
@@ -201,17 +221,14 @@ where
                     w.serialize(&row).map_err(|e| e.to_string())?;
                 }
                 let plain = w.into_inner().map_err(|e| e.to_string())?;
-                match dialect {
-                    CsvDialect::Plain => Ok(plain),
-                    CsvDialect::ExcelRu => to_excel_ru(&plain, first).map_err(|e| e.to_string()),
-                }
+                in_dialect(plain, dialect, first).map_err(|e| e.to_string())
             })
             .collect();
         for b in bytes {
-            file.write_all(&b.map_err(|e| err(&e))?).map_err(io)?;
+            out.write(&b.map_err(|e| err(&e))?)?;
         }
     }
-    file.flush().map_err(io)
+    out.finish()
 }
 
 /// Items (cells) per parallel block of [`stream_csv_par`].

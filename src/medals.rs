@@ -34,8 +34,13 @@ pub struct Rule {
 
 const BUNDLED: &str = include_str!("../data/rules/medals.csv");
 
-/// The bundled rules.
-pub fn rules() -> Vec<Rule> {
+/// The bundled rules (read once).
+pub fn rules() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(read_rules)
+}
+
+fn read_rules() -> Vec<Rule> {
     let mut r = csv::Reader::from_reader(BUNDLED.as_bytes());
     r.records()
         .filter_map(Result::ok)
@@ -126,7 +131,7 @@ pub fn check(data: &Dataset) -> Vec<Check> {
                 .filter(|r| r.0 == "MB" && r.2 != NO_MARK)
                 .map(|r| r.2)
                 .max();
-            let outcome = match (rule_for(&rules, m.medal, m.year), results) {
+            let outcome = match (rule_for(rules, m.medal, m.year), results) {
                 (None, _) => Outcome::NoRule,
                 (Some(_), None) => Outcome::NoResults,
                 (Some(r), Some(_)) => {
@@ -164,8 +169,7 @@ pub fn medal_name(m: Medal) -> &'static str {
 
 /// Why a holder's results do not meet the rule, in words with the numbers.
 pub fn reason(c: &Check) -> String {
-    let rules = rules();
-    let Some(r) = rule_for(&rules, c.medal, c.year) else {
+    let Some(r) = rule_for(rules(), c.medal, c.year) else {
         return String::new();
     };
     let shown =
@@ -196,14 +200,14 @@ mod tests {
     fn bundled_rules_read_and_apply_from_2024() {
         let r = rules();
         assert_eq!(r.len(), 2, "{r:?}");
-        let gold = rule_for(&r, Medal::Gold, 2025).unwrap();
+        let gold = rule_for(r, Medal::Gold, 2025).unwrap();
         assert_eq!(
             (gold.russian_min, gold.other_min, gold.base_math_mark_min),
             (70, 70, 5)
         );
-        let silver = rule_for(&r, Medal::Silver, 2024).unwrap();
+        let silver = rule_for(r, Medal::Silver, 2024).unwrap();
         assert_eq!((silver.russian_min, silver.other_min), (60, 60));
-        assert!(rule_for(&r, Medal::Gold, 2023).is_none());
+        assert!(rule_for(r, Medal::Gold, 2023).is_none());
         assert!(gold.source.contains("№ 730"));
     }
 }

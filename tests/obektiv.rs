@@ -22,5 +22,7 @@ mod reference;
 mod report;
 #[path = "suite/sample.rs"]
 mod sample;
+#[path = "suite/shapes.rs"]
+mod shapes;
 #[path = "suite/signs.rs"]
 mod signs;

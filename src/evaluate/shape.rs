@@ -33,7 +33,7 @@ impl Shape {
     }
 
     /// Rewrites the results files of `dir` without the shape's columns.
-    pub(super) fn apply(self, dir: &Path) -> Result<(), RunError> {
+    pub fn apply(self, dir: &Path) -> Result<(), RunError> {
         if self == Shape::Full {
             return Ok(());
         }

@@ -20,13 +20,20 @@ mod s4_journal;
 mod s5_identical_works;
 mod s6_own_marks;
 mod s7_upper_tail;
+mod s8_identical_totals;
+
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::load::reference::TestReference;
-use crate::model::{Dataset, School, TestBlock};
+use crate::model::{Dataset, Exam, School, TestBlock};
+use crate::stats::betabinom::{MomentSums, SpreadPool};
 use crate::stats::multiple::bh_qvalues;
+
+/// One sign's spread pools, per exam and slot.
+pub type SpreadPools = BTreeMap<(Exam, u8), SpreadPool>;
 
 /// What a sign's documentation must state: the statistics in English for
 /// developers, and in plain Russian for the report's methods section and
@@ -70,6 +77,13 @@ pub trait Sign: Sync {
     fn min_effect(&self, cfg: &SignsConfig) -> f64;
     /// One finding per cell of `test.block`, in cell order.
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding>;
+    /// Beta-binomial signs: the groups of cells their fits are made on, each
+    /// with the slot it belongs to (a cut-off, a peer group), so that [`run`]
+    /// can pool the school-to-school spread over the exam's tests before the
+    /// evaluation ([`SpreadPool`]; read back with [`TestInput::pooled`]).
+    fn spread(&self, _test: &TestInput<'_>, _cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
+        Vec::new()
+    }
 }
 
 /// The signs, in report order.
@@ -84,6 +98,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s6_own_marks::RESULT_ABOVE_OWN_MARKS,
     &s6_own_marks::OWN_MARKS_ABOVE_RESULT,
     &s7_upper_tail::UpperTail,
+    &s8_identical_totals::IdenticalTotals,
 ];
 
 /// What a sign sees of one test.
@@ -98,6 +113,9 @@ pub struct TestInput<'a> {
     /// their fit on the region's level
     /// ([`crate::stats::betabinom::BetaBinomial::on_level`]).
     pub reference: Option<&'a TestReference>,
+    /// The sign's spread pooled over the exam's tests (empty while the pools
+    /// are being gathered).
+    pub spreads: &'a SpreadPools,
 }
 
 /// Aggregates across tests, computed once per run.
@@ -114,7 +132,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
+    pub fn new(data: &Dataset) -> Shared {
         let cell_marks: Vec<Vec<[u64; 3]>> = data
             .tests
             .iter()
@@ -138,17 +156,47 @@ impl Shared {
         Shared {
             cell_marks,
             school_marks,
-            own_marks: s6_own_marks::OwnMarks::new(data, cfg.min_cells),
+            own_marks: s6_own_marks::OwnMarks::new(data),
         }
     }
 }
 
-impl TestInput<'_> {
+impl<'a> TestInput<'a> {
+    /// What a sign sees of test `t`.
+    fn of(
+        data: &'a Dataset,
+        shared: &'a Shared,
+        t: usize,
+        spreads: &'a SpreadPools,
+    ) -> TestInput<'a> {
+        TestInput {
+            index: t,
+            block: &data.tests[t],
+            schools: &data.schools,
+            shared,
+            reference: data.reference.region.get(&data.tests[t].key),
+            spreads,
+        }
+    }
+
+    /// The school-to-school spread of `slot` pooled over the tests of this
+    /// test's exam, where the pool is large enough.
+    pub fn pooled(&self, slot: u8) -> Option<f64> {
+        (self.spreads.get(&(self.block.key.exam, slot))).and_then(SpreadPool::rho)
+    }
+
     /// Whether a cell's school belongs to the selective peer group for this
     /// subject: lyceums, gymnasiums, and schools with in-depth study of it.
     pub fn selective(&self, cell: usize) -> bool {
         self.schools[self.block.cells[cell].school as usize].selective_for(&self.block.key.subject)
     }
+}
+
+/// The window below a mark cut-off that the cut-off sign reads: d =
+/// max(1, round(0.05 · maximum)) points (also the region-wide bunching
+/// estimate's excluded window).
+pub fn cutoff_window(max: f32) -> f32 {
+    s3_cutoff_bunching::window_width(max)
 }
 
 /// Level groups of the usable cells `order` (sorted by level): fifths where
@@ -306,22 +354,28 @@ pub struct SignResults {
 
 /// Evaluates every sign on every test, then sets q-values and `fired`.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
-    let shared = Shared::new(data, cfg);
+    let shared = Shared::new(data);
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();
+    // First the spread pools (summed in job order: the same at any thread count).
+    let empty = SpreadPools::new();
+    let groups: Vec<Vec<(u8, MomentSums)>> = jobs
+        .par_iter()
+        .map(|&(s, t)| REGISTRY[s].spread(&TestInput::of(data, &shared, t, &empty), cfg))
+        .collect();
+    let mut pools = vec![SpreadPools::new(); REGISTRY.len()];
+    for (&(s, t), groups) in jobs.iter().zip(&groups) {
+        for (slot, sums) in groups {
+            let key = (data.tests[t].key.exam, *slot);
+            pools[s].entry(key).or_default().add(sums);
+        }
+    }
     let parts: Vec<Vec<Finding>> = jobs
         .par_iter()
         .map(|&(s, t)| {
             let started = crate::timings::enabled().then(std::time::Instant::now);
-            let input = TestInput {
-                index: t,
-                block: &data.tests[t],
-                schools: &data.schools,
-                shared: &shared,
-                reference: data.reference.region.get(&data.tests[t].key),
-            };
-            let out = REGISTRY[s].evaluate(&input, cfg);
+            let out = REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
             debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
             if let Some(t0) = started {
                 crate::timings::add(REGISTRY[s].id(), t0.elapsed());

@@ -126,6 +126,97 @@ fn counts_of(scores: impl Iterator<Item = f32>, cuts: &[f32], d: f32) -> Vec<(u6
     out
 }
 
+/// What the fits of a test are made from.
+struct Prepared {
+    cut: Cutoffs,
+    /// Per cell: its scores on the cut-offs' scale.
+    scores: Vec<Vec<f32>>,
+    /// Per cell, per cut-off: (works at it, works in its window).
+    counts: Vec<Vec<(u64, u64)>>,
+    /// Usable cells by mean; the level group of each cell and the groups.
+    order: Vec<usize>,
+    fifth: Vec<usize>,
+    members: Vec<Vec<usize>>,
+    /// Per cut-off, the region's level of the fits, from reference.csv.
+    level: Vec<Option<(f64, f64)>>,
+}
+
+impl Prepared {
+    /// The sums of cut-off `i` over `members`.
+    fn sums(&self, members: &[usize], i: usize) -> MomentSums {
+        MomentSums::of(
+            &members
+                .iter()
+                .map(|&c| self.counts[c][i])
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// The counts and level groups of a test, or the findings of a test that
+/// cannot be judged.
+fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Finding>> {
+    let block = test.block;
+    let n_cells = block.cells.len();
+    let Some(cut) = Cutoffs::of(block) else {
+        return Err(vec![
+            Finding::skipped(
+                "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
+            );
+            n_cells
+        ]);
+    };
+    let k = cut.values.len();
+    let d = window_width(cut.max);
+    let scores: Vec<Vec<f32>> = (0..n_cells).map(|c| cut.scores(block.cell(c))).collect();
+    let counts: Vec<Vec<(u64, u64)>> = (scores.iter())
+        .map(|s| counts_of(s.iter().copied(), &cut.values, d))
+        .collect();
+    let usable = |c: usize| scores[c].len() >= cfg.min_works;
+    // Level groups (fifths, fewer in a small test) of the cell mean.
+    let mean = |c: usize| {
+        let p = &scores[c];
+        p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
+    };
+    let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
+    order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
+    let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
+    // With the region's published distribution, each cut-off's fits are
+    // put on the region's share at the cut-off among its window.
+    let dist = test.reference.map(|r| {
+        if cut.test_scores {
+            &r.test_score
+        } else {
+            &r.primary
+        }
+    });
+    let level: Vec<Option<(f64, f64)>> = (0..k)
+        .map(|i| {
+            let dist = dist.filter(|d| !d.is_empty())?;
+            let c = cut.values[i];
+            let window = TestReference::share_between(dist, c - d, c);
+            let (a, w) = order.iter().fold((0, 0), |(a, w), &cell| {
+                (a + counts[cell][i].0, w + counts[cell][i].1)
+            });
+            (window > 0.0).then(|| {
+                (
+                    a as f64 / w as f64,
+                    TestReference::share_at(dist, c) / window,
+                )
+            })
+        })
+        .collect();
+    Ok(Prepared {
+        cut,
+        scores,
+        counts,
+        order,
+        fifth,
+        members,
+        level,
+    })
+}
+
 impl Sign for CutoffBunching {
     fn id(&self) -> &'static str {
         "S3"
@@ -152,70 +243,41 @@ impl Sign for CutoffBunching {
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.cutoff_min_effect
     }
+    fn spread(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
+        let Ok(p) = prepare(test, cfg) else {
+            return Vec::new();
+        };
+        (p.members.iter())
+            .flat_map(|m| (0..p.cut.values.len()).map(|i| (i as u8, p.sums(m, i))))
+            .collect()
+    }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
-        let block = test.block;
-        let n_cells = block.cells.len();
-        let Some(cut) = Cutoffs::of(block) else {
-            return vec![
-                Finding::skipped(
-                    "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
-                );
-                n_cells
-            ];
+        let n_cells = test.block.cells.len();
+        let p = match prepare(test, cfg) {
+            Ok(p) => p,
+            Err(findings) => return findings,
         };
+        let Prepared {
+            cut,
+            scores,
+            counts,
+            order,
+            fifth,
+            members,
+            level,
+        } = &p;
         let k = cut.values.len();
-        let d = window_width(cut.max);
-        let scores: Vec<Vec<f32>> = (0..n_cells).map(|c| cut.scores(block.cell(c))).collect();
-        let counts: Vec<Vec<(u64, u64)>> = (scores.iter())
-            .map(|s| counts_of(s.iter().copied(), &cut.values, d))
-            .collect();
         let usable = |c: usize| scores[c].len() >= cfg.min_works;
-        // Level groups (fifths, fewer in a small test) of the cell mean.
-        let mean = |c: usize| {
-            let p = &scores[c];
-            p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
-        };
-        let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
-        order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
-        let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
-        let sums = |members: &[usize], i: usize| {
-            MomentSums::of(&members.iter().map(|&c| counts[c][i]).collect::<Vec<_>>())
-        };
-        // With the region's published distribution, each cut-off's fits are
-        // put on the region's share at the cut-off among its window.
-        let dist = test.reference.map(|r| {
-            if cut.test_scores {
-                &r.test_score
-            } else {
-                &r.primary
-            }
-        });
-        let level: Vec<Option<(f64, f64)>> = (0..k)
-            .map(|i| {
-                let dist = dist.filter(|d| !d.is_empty())?;
-                let c = cut.values[i];
-                let window = TestReference::share_between(dist, c - d, c);
-                let (a, w) = order.iter().fold((0, 0), |(a, w), &cell| {
-                    (a + counts[cell][i].0, w + counts[cell][i].1)
-                });
-                (window > 0.0).then(|| {
-                    (
-                        a as f64 / w as f64,
-                        TestReference::share_at(dist, c) / window,
-                    )
-                })
-            })
-            .collect();
         // Per fifth and cut-off: the fifth's sums (None below `min_cells`
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
-        let whole: Vec<MomentSums> = (0..k).map(|i| sums(&order, i)).collect();
+        let whole: Vec<MomentSums> = (0..k).map(|i| p.sums(order, i)).collect();
         let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (members.iter())
             .map(|m| {
                 (0..k)
                     .map(|i| {
                         [
-                            (m.len() >= cfg.min_cells).then(|| sums(m, i)),
+                            (m.len() >= cfg.min_cells).then(|| p.sums(m, i)),
                             Some(whole[i]),
                         ]
                     })
@@ -238,8 +300,12 @@ impl Sign for CutoffBunching {
                 }
                 let ref_fits: Vec<Option<BetaBinomial>> = (0..k)
                     .map(|i| {
-                        MomentSums::fit_without(&by_fifth[fifth[c]][i], counts[c][i])
-                            .map(|b| b.on_level(level[i]))
+                        MomentSums::fit_without(
+                            &by_fifth[fifth[c]][i],
+                            counts[c][i],
+                            test.pooled(i as u8),
+                        )
+                        .map(|b| b.on_level(level[i]))
                     })
                     .collect();
                 let parts: Vec<(BetaBinomial, u64)> = (0..k)

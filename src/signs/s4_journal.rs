@@ -73,6 +73,60 @@ pub(super) fn counts(cell: Cell<'_>) -> [u64; 3] {
     c
 }
 
+/// The (count in direction `k`, works with both marks) of the cells with
+/// at least `min_works` such works, in the peer group `sel` (all with None).
+fn peer_cells(
+    test: &TestInput<'_>,
+    cfg: &SignsConfig,
+    k: usize,
+    sel: Option<bool>,
+) -> Vec<(u64, u64)> {
+    let all = &test.shared.cell_marks[test.index];
+    (0..all.len())
+        .map(|c| (c, all[c].iter().sum::<u64>()))
+        .filter(|&(c, n)| n as usize >= cfg.min_works && sel.is_none_or(|s| test.selective(c) == s))
+        .map(|(c, n)| (all[c][k], n))
+        .collect()
+}
+
+/// The peer groups a sign's fits are made on, per slot (see
+/// [`super::Sign::spread`]): S4a/S4b the ordinary (0) and the selective (1)
+/// schools; S4c the same per journal mark j (slot 3 · group + j − 3).
+fn spread(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
+    if !test.block.key.exam.has_marks() {
+        return Vec::new();
+    }
+    let k = match dir {
+        Dir::Lowered => 0,
+        Dir::Raised => 2,
+        Dir::Fitted => {
+            let Some(counts) = fitted_counts_of(test) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for sel in [false, true] {
+                let cells: Vec<usize> = (0..counts.len())
+                    .filter(|&c| fitted_usable(test, cfg, c) && test.selective(c) == sel)
+                    .collect();
+                for i in 0..3u8 {
+                    let group: Vec<(u64, u64)> =
+                        cells.iter().map(|&c| counts[c][usize::from(i)]).collect();
+                    out.push((3 * u8::from(sel) + i, MomentSums::of(&group)));
+                }
+            }
+            return out;
+        }
+    };
+    [false, true]
+        .map(|sel| {
+            (
+                u8::from(sel),
+                MomentSums::of(&peer_cells(test, cfg, k, Some(sel))),
+            )
+        })
+        .to_vec()
+}
+
 fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
@@ -93,10 +147,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     // Peer-group sums (None below `min_cells` cells); each cell is judged
     // without itself where enough others remain (see `MomentSums`).
     let sums = |sel: Option<bool>| {
-        let cells: Vec<(u64, u64)> = (0..n_cells)
-            .filter(|&c| big(c) && sel.is_none_or(|s| test.selective(c) == s))
-            .map(|c| (all[c][k], totals[c]))
-            .collect();
+        let cells = peer_cells(test, cfg, k, sel);
         (cells.len() >= cfg.min_cells).then(|| MomentSums::of(&cells))
     };
     let whole = sums(None);
@@ -148,7 +199,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                     cfg.min_cells
                 ));
             }
-            let fitted = MomentSums::fit_without(&groups[sel], (all[c][k], n));
+            let fitted = MomentSums::fit_without(&groups[sel], (all[c][k], n), test.pooled(sel as u8));
             let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                 return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
             };
@@ -213,14 +264,28 @@ fn fitted_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
     out
 }
 
+/// S4c counts of every cell of a test; None without cut-offs or a maximum.
+fn fitted_counts_of(test: &TestInput<'_>) -> Option<Vec<[(u64, u64); 3]>> {
+    let block = test.block;
+    let cuts = block.scale.as_ref().and_then(|s| s.cuts)?;
+    let d = super::s3_cutoff_bunching::window_width(block.max_primary()?);
+    Some(
+        (0..block.cells.len())
+            .map(|c| fitted_counts(block.cell(c), &cuts, d))
+            .collect(),
+    )
+}
+
+/// Whether S4c judges a cell: at least `min_works` works with both marks.
+fn fitted_usable(test: &TestInput<'_>, cfg: &SignsConfig, c: usize) -> bool {
+    test.shared.cell_marks[test.index][c].iter().sum::<u64>() as usize >= cfg.min_works
+}
+
 /// S4c: bunching on the cut-off of each pupil's own journal mark.
 fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
-    let (Some(cuts), Some(max)) = (
-        block.scale.as_ref().and_then(|s| s.cuts),
-        block.max_primary(),
-    ) else {
+    let Some(counts) = fitted_counts_of(test) else {
         return vec![
             Finding::skipped(
                 "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
@@ -228,12 +293,8 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             n_cells
         ];
     };
-    let d = super::s3_cutoff_bunching::window_width(max);
     let all = &test.shared.cell_marks[test.index];
-    let big = |c: usize| all[c].iter().sum::<u64>() as usize >= cfg.min_works;
-    let counts: Vec<[(u64, u64); 3]> = (0..n_cells)
-        .map(|c| fitted_counts(block.cell(c), &cuts, d))
-        .collect();
+    let big = |c: usize| fitted_usable(test, cfg, c);
     // Per journal mark, peer-group sums; each cell judged without itself
     // where enough others remain.
     let sums = |sel: Option<bool>| -> [Option<MomentSums>; 3] {
@@ -256,9 +317,11 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             if !big(c) {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
-            let own = &groups[usize::from(test.selective(c))];
-            let fits: [Option<BetaBinomial>; 3] =
-                std::array::from_fn(|i| MomentSums::fit_without(&own[i], counts[c][i]));
+            let sel = usize::from(test.selective(c));
+            let fits: [Option<BetaBinomial>; 3] = std::array::from_fn(|i| {
+                let slot = (3 * sel + i) as u8;
+                MomentSums::fit_without(&groups[sel][i], counts[c][i], test.pooled(slot))
+            });
             let used: Vec<usize> = (0..3)
                 .filter(|&i| fits[i].is_some() && counts[c][i].1 > 0)
                 .collect();
@@ -450,6 +513,9 @@ impl Sign for JournalSign {
     }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         evaluate(self.dir, test, cfg)
+    }
+    fn spread(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
+        spread(self.dir, test, cfg)
     }
 }
 

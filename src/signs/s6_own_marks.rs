@@ -11,9 +11,11 @@
 //!   it leaves alone, which is the more powerful of the two comparisons).
 //!
 //! Regional means by [`ConditionalMean`] (sparse marks or scores pooled with
-//! their neighbours, at least 30 works per bin). Residuals are divided by the
-//! test's pooled within-cell SD, so a cell's mean residual y has sampling
-//! variance 1/n in every test.
+//! their neighbours, at least 30 works per bin), each cell against the other
+//! cells' works (leave-one-out). Residuals are divided by the test's pooled
+//! within-cell SD, so a cell's mean residual y has sampling variance 1/n plus
+//! the variance of its reference, which matters only where the reference is a
+//! handful of schools ([`test_residuals`]).
 //!
 //! * **Statistic**: the predictive z of the cell's mean residual in the
 //!   two-level random-effects model of the year's cells within schools
@@ -35,8 +37,10 @@
 //! * **Rule**: p = P(Z ≥ z); enters the cell's evidence ([`crate::evidence`]) when the effect
 //!   ≥ `own_marks_min_effect`.
 //! * **Minimum sample**: `min_works` works with both a primary score and a
-//!   school mark; tests where at least `min_cells` cells have such works and
-//!   the region's mark or score takes at least two bins.
+//!   school mark; tests where at least 5 cells have such works (each cell's
+//!   reference, its own works left out, is then at least four other cells:
+//!   see [`test_residuals`]) and the region's mark or score takes at least
+//!   two bins.
 //! * **Edge cases**: works without a school mark are left out; a test whose
 //!   residuals have no spread within cells is not evaluated; a school with no
 //!   other cells that year is judged against the region (wider null).
@@ -65,6 +69,9 @@ const TRIM_Z: f64 = 3.0;
 pub struct CellResidual {
     pub y: f64,
     pub n: usize,
+    /// Sampling variance of y: 1/n from the cell's works, plus the
+    /// uncertainty of its leave-one-out reference.
+    pub v: f64,
     /// Whether the cell is part of its school's reference for the other
     /// cells (false when its own first-pass |z| exceeds [`TRIM_Z`]).
     pub in_reference: bool,
@@ -90,19 +97,39 @@ pub struct OwnMarks {
 }
 
 impl OwnMarks {
-    pub fn new(data: &Dataset, min_cells: usize) -> OwnMarks {
+    pub fn new(data: &Dataset) -> OwnMarks {
         OwnMarks {
-            dirs: [0, 1].map(|d| Direction::new(data, d, min_cells)),
+            dirs: [0, 1].map(|d| Direction::new(data, d)),
         }
     }
 }
 
+/// Fewest cells with school marks for a test to be judged: each cell's
+/// reference is then the pupils of at least four other cells.
+const MIN_REFERENCE_CELLS: usize = 5;
+
 /// Per cell, the residuals of direction `d` in one test, divided by the pooled
 /// within-cell SD; Err with the reason when the test has none.
+///
+/// Each cell's residuals are taken against the region's conditional means
+/// *without its own works* (leave-one-out), so that in a small folder (a
+/// municipality: 5–30 cells per test) a cell does not lift its own
+/// reference. The reference then carries its own uncertainty, added to the
+/// cell's sampling variance: the cell's mean residual is y − Σ_b w_b m_b with
+/// w_b its share of works in bin b and m_b the others' bin means, whose
+/// variance is estimated with the cells as clusters (so the school-to-school
+/// spread of the few schools behind a small reference counts, not only the
+/// number of pupils): with u_cb = (S_cb − n_cb m_b) / N_b, Var = wᵀ (Σ_c u_c u_cᵀ)
+/// w · K / (K − 1) over the K other cells (the sandwich estimator with the
+/// usual small-sample factor: Liang K.-Y., Zeger S.L. (1986) Longitudinal data
+/// analysis using generalized linear models. Biometrika 73(1); Cameron A.C.,
+/// Miller D.L. (2015) A practitioner's guide to cluster-robust inference. J.
+/// Human Resources 50(2)). In a region of hundreds of cells this adds next
+/// to nothing; in a municipality it is what keeps an honest cell's residual
+/// against four or five other schools from looking unusual.
 fn test_residuals(
     block: &crate::model::TestBlock,
     d: usize,
-    min_cells: usize,
 ) -> Result<Vec<Option<CellResidual>>, &'static str> {
     let pair = |i: usize| {
         let (p, j) = (block.primary[i], block.journal[i]);
@@ -115,13 +142,60 @@ fn test_residuals(
     let reference = ConditionalMean::build(&pairs, MIN_PER_BIN)
         .filter(|c| c.n_bins() >= 2)
         .ok_or("в регионе слишком мало работ с отметкой школы для сравнения")?;
-    let raw: Vec<Option<(f64, f64, usize)>> = block
-        .cells
-        .iter()
+    let k = reference.n_bins();
+    let works =
+        |span: &crate::model::CellSpan| (span.start as usize..span.end as usize).filter_map(pair);
+    // Per cell, per bin: (works, sum of responses); and the test's totals.
+    let bins: Vec<Vec<(f64, f64)>> = (block.cells.iter())
         .map(|span| {
-            let r: Vec<f64> = (span.start as usize..span.end as usize)
-                .filter_map(pair)
-                .map(|(x, y)| y - reference.mean(x))
+            let mut v = vec![(0.0, 0.0); k];
+            for (x, y) in works(span) {
+                let b = &mut v[reference.bin(x)];
+                *b = (b.0 + 1.0, b.1 + y);
+            }
+            v
+        })
+        .collect();
+    let with_pairs = bins.iter().filter(|v| v.iter().any(|b| b.0 > 0.0)).count();
+    if with_pairs < MIN_REFERENCE_CELLS {
+        return Err("в тесте слишком мало ячеек с отметками школы");
+    }
+    let total: Vec<(f64, f64)> = (0..k)
+        .map(|b| {
+            bins.iter()
+                .fold((0.0, 0.0), |(n, s), v| (n + v[b].0, s + v[b].1))
+        })
+        .collect();
+    // Cross-products over the cells of e_cb = S_cb − n_cb m_b (m_b the bin's
+    // mean over all cells) and n_cb, from which each cell's leave-one-out
+    // sums follow by subtraction.
+    let mean: Vec<f64> = total.iter().map(|&(n, s)| s / n).collect();
+    let e: Vec<Vec<f64>> = (bins.iter())
+        .map(|v| (0..k).map(|b| v[b].1 - v[b].0 * mean[b]).collect())
+        .collect();
+    let (mut ee, mut en, mut nn) = (vec![0.0; k * k], vec![0.0; k * k], vec![0.0; k * k]);
+    for (ec, v) in e.iter().zip(&bins) {
+        for a in 0..k {
+            for b in 0..k {
+                ee[a * k + b] += ec[a] * ec[b];
+                en[a * k + b] += ec[a] * v[b].0;
+                nn[a * k + b] += v[a].0 * v[b].0;
+            }
+        }
+    }
+    let others = (with_pairs - 1) as f64;
+    let raw: Vec<Option<(f64, f64, usize, f64)>> = (block.cells.iter().enumerate())
+        .map(|(c, span)| {
+            let own = &bins[c];
+            // The others' mean of each bin (None where only this cell has works).
+            let loo: Vec<Option<f64>> = (0..k)
+                .map(|b| {
+                    let n = total[b].0 - own[b].0;
+                    (n > 0.0).then(|| (total[b].1 - own[b].1) / n)
+                })
+                .collect();
+            let r: Vec<f64> = works(span)
+                .filter_map(|(x, y)| loo[reference.bin(x)].map(|m| y - m))
                 .collect();
             if r.is_empty() {
                 return None;
@@ -129,16 +203,35 @@ fn test_residuals(
             let n = r.len() as f64;
             let m = r.iter().sum::<f64>() / n;
             let ss = r.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-            Some((m, ss, r.len()))
+            // Variance of the reference part over the other cells as
+            // clusters: Σ_{c′≠c} (Σ_b w_b (S_c′b − n_c′b m_b,−c) / N_b,−c)², with
+            // S − n m_−c = e + n δ, δ_b = m_b − m_b,−c.
+            let w: Vec<f64> = (0..k)
+                .map(|b| if loo[b].is_some() { own[b].0 / n } else { 0.0 })
+                .collect();
+            let delta: Vec<f64> = (0..k)
+                .map(|b| loo[b].map_or(0.0, |m| mean[b] - m))
+                .collect();
+            let ec = &e[c];
+            let mut var = 0.0;
+            for a in (0..k).filter(|&a| w[a] > 0.0) {
+                for b in (0..k).filter(|&b| w[b] > 0.0) {
+                    let i = a * k + b;
+                    let ee = ee[i] - ec[a] * ec[b];
+                    let en_ab = en[i] - ec[a] * own[b].0;
+                    let en_ba = en[b * k + a] - ec[b] * own[a].0;
+                    let nn = nn[i] - own[a].0 * own[b].0;
+                    let sum = ee + delta[b] * en_ab + delta[a] * en_ba + delta[a] * delta[b] * nn;
+                    var += w[a] * w[b] * sum / ((total[a].0 - own[a].0) * (total[b].0 - own[b].0));
+                }
+            }
+            Some((m, ss, r.len(), var.max(0.0) * others / (others - 1.0)))
         })
         .collect();
-    if raw.iter().flatten().count() < min_cells {
-        return Err("в тесте слишком мало ячеек с отметками школы");
-    }
     let (ss, df) = raw
         .iter()
         .flatten()
-        .fold((0.0, 0.0), |(a, b), &(_, ss, n)| {
+        .fold((0.0, 0.0), |(a, b), &(_, ss, n, _)| {
             (a + ss, b + n as f64 - 1.0)
         });
     if !(df > 0.0 && ss > 0.0) {
@@ -150,9 +243,10 @@ fn test_residuals(
     Ok(raw
         .into_iter()
         .map(|c| {
-            c.map(|(m, _, n)| CellResidual {
+            c.map(|(m, _, n, var)| CellResidual {
                 y: m / sd,
                 n,
+                v: 1.0 / n as f64 + var / (sd * sd),
                 in_reference: true,
             })
         })
@@ -160,13 +254,13 @@ fn test_residuals(
 }
 
 impl Direction {
-    fn new(data: &Dataset, d: usize, min_cells: usize) -> Direction {
+    fn new(data: &Dataset, d: usize) -> Direction {
         let mut out = Direction::default();
         // Per year, per school: the cells (y, v, test, cell).
         type Group = Vec<(f64, f64, usize, usize)>;
         let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
         for (t, block) in data.tests.iter().enumerate() {
-            match test_residuals(block, d, min_cells) {
+            match test_residuals(block, d) {
                 Ok(cells) => {
                     for (i, (span, c)) in block.cells.iter().zip(&cells).enumerate() {
                         if let Some(c) = c.filter(|c| c.n >= 2) {
@@ -175,7 +269,7 @@ impl Direction {
                                 .or_default()
                                 .entry(span.school)
                                 .or_default()
-                                .push((c.y, 1.0 / c.n as f64, t, i));
+                                .push((c.y, c.v, t, i));
                         }
                     }
                     out.cells.push(cells);
@@ -260,7 +354,7 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             if cell.n < cfg.min_works {
                 return Finding::too_small(cell.n, "работ с отметкой школы", cfg);
             }
-            let v = 1.0 / cell.n as f64;
+            let v = cell.v;
             let (sw, swy, k) = dir
                 .sums
                 .get(&(year, block.cells[c].school))
@@ -365,7 +459,7 @@ impl Sign for OwnMarksSign {
             formula: self.formula,
             null: "the cell departs from its school's usual relation between results and marks (school effect, from its other cells) no more than honest cells do (between-cell spread inside schools by moments)",
             rule: "p = P(Z >= z); enters the cell's evidence (see evidence) when the departure >= own_marks_min_effect (SD)",
-            min_sample: "min_works works with a score and a school mark; min_cells such cells in the test",
+            min_sample: "min_works works with a score and a school mark; 5 such cells in the test",
             compared: self.compared,
             unusual: self.unusual,
             needs: "балл за работу и отметка школы (по журналу или годовая); несколько ОО в году",
@@ -401,38 +495,63 @@ mod tests {
 
     #[test]
     fn residuals_by_hand() {
-        // Region: journal 3 -> mean 5, journal 4 -> mean 9. Residuals: cell 0
-        // +-1 around 0, cell 1 around +1, cell 2 around -1; within-cell SS 20
-        // each, pooled SD sqrt(60 / 57); y = 0, +-sqrt(57 / 60) = 0.9746794344808963.
+        // Five cells; journal 3 scores a, b and journal 4 scores c, d. Each
+        // cell against the other four cells' means of its journal mark, the
+        // residuals divided by the pooled within-cell SD, and the variance of
+        // the cell's mean: 1/n plus the cluster-robust variance of the others'
+        // means (K/(K−1) Σ over the other cells of (Σ_b w_b (S − n m_b,−c) /
+        // N_b,−c)²). Worked in Python from these definitions:
+        //   y = [-0.4873397172404483, 0.7310095758606724, -1.705689010341569,
+        //        -0.4873397172404483, 1.9493588689617931]
+        //   v = [0.44583333333333347, 0.42604166666666676, 0.2677083333333334,
+        //        0.44583333333333347, 0.20833333333333337]
         let b = block(&[
             cell(4.0, 6.0, 8.0, 10.0),
             cell(5.0, 7.0, 9.0, 11.0),
             cell(3.0, 5.0, 7.0, 9.0),
+            cell(4.0, 6.0, 8.0, 10.0),
+            cell(6.0, 8.0, 10.0, 12.0),
             (vec![5.0; 3], vec![NO_MARK; 3]),
         ]);
-        let r = test_residuals(&b, 0, 3).unwrap();
-        let y: Vec<f64> = r.iter().flatten().map(|c| c.y).collect();
-        assert_eq!(y.len(), 3);
-        assert!(y[0].abs() < 1e-12);
-        assert!((y[1] - 0.9746794344808963).abs() < 1e-12);
-        assert!((y[2] + 0.9746794344808963).abs() < 1e-12);
-        assert_eq!(r[3], None); // no journal marks
-        assert!(r[0].is_some_and(|c| c.n == 20 && c.in_reference));
-        // Too few cells with journal marks for a test.
-        assert!(test_residuals(&b, 0, 4).is_err());
+        let r = test_residuals(&b, 0).unwrap();
+        let want_y = [
+            -0.4873397172404483,
+            0.7310095758606724,
+            -1.705689010341569,
+            -0.4873397172404483,
+            1.9493588689617931,
+        ];
+        let want_v = [
+            0.44583333333333347,
+            0.42604166666666676,
+            0.2677083333333334,
+            0.44583333333333347,
+            0.20833333333333337,
+        ];
+        for (c, (y, v)) in want_y.iter().zip(want_v).enumerate() {
+            let got = r[c].expect("cell with journal marks");
+            assert!((got.y - y).abs() < 1e-12, "cell {c}: y {} vs {y}", got.y);
+            assert!((got.v - v).abs() < 1e-12, "cell {c}: v {} vs {v}", got.v);
+            assert!(got.n == 20 && got.in_reference);
+        }
+        assert_eq!(r[5], None); // no journal marks
+        // Four cells with journal marks are too few for a test.
+        let four = block(&[
+            cell(4.0, 6.0, 8.0, 10.0),
+            cell(5.0, 7.0, 9.0, 11.0),
+            cell(3.0, 5.0, 7.0, 9.0),
+            cell(4.0, 6.0, 8.0, 10.0),
+        ]);
+        assert!(test_residuals(&four, 0).is_err());
     }
 
     #[test]
     fn zero_spread_is_not_evaluated() {
         // Every pupil with journal 3 scores 5 and with 4 scores 9: the
         // residuals have no spread within cells.
-        let b = block(&[
-            cell(5.0, 5.0, 9.0, 9.0),
-            cell(5.0, 5.0, 9.0, 9.0),
-            cell(5.0, 5.0, 9.0, 9.0),
-        ]);
+        let b = block(&vec![cell(5.0, 5.0, 9.0, 9.0); 5]);
         assert_eq!(
-            test_residuals(&b, 0, 3),
+            test_residuals(&b, 0),
             Err("при одной и той же отметке школы результаты не различаются: не с чем сравнивать")
         );
     }

@@ -81,6 +81,103 @@ fn at_or_above(sorted: &[f64], v: f64) -> u64 {
     (sorted.len() - sorted.partition_point(|&x| x < v)) as u64
 }
 
+/// What the fits of a test are made from.
+struct Prepared {
+    /// Per cell: its primary scores, sorted.
+    scores: Vec<Vec<f64>>,
+    /// Per cell: (works in the top, works at or above the upper band).
+    counts: Vec<(u64, u64)>,
+    /// Usable cells by median; the level group of each cell and the groups.
+    order: Vec<usize>,
+    fifth: Vec<usize>,
+    members: Vec<Vec<usize>>,
+    /// The top and the band's lower end (scores).
+    t: f64,
+    b: f64,
+    /// The region's level of the fits, from reference.csv.
+    level: Option<(f64, f64)>,
+}
+
+/// The counts and level groups of a test, or the findings of a test that
+/// cannot be judged.
+fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Finding>> {
+    let block = test.block;
+    let n_cells = block.cells.len();
+    let scores: Vec<Vec<f64>> = (0..n_cells)
+        .map(|c| {
+            let mut v: Vec<f64> = (block.cell(c).primary().iter())
+                .filter(|x| !x.is_nan())
+                .map(|&x| f64::from(x))
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n_cells)
+        .filter(|&c| scores[c].len() >= cfg.min_works)
+        .collect();
+    // The region's published distribution sets the thresholds when given,
+    // else the pooled works of the test's usable cells.
+    let dist = test.reference.map(|r| &r.primary).filter(|d| !d.is_empty());
+    let pooled = distribution(
+        order
+            .iter()
+            .flat_map(|&c| scores[c].iter().map(|&x| x as f32)),
+    );
+    let of = dist.map_or(pooled.as_slice(), Vec::as_slice);
+    let thresholds = (threshold(of, TOP_SHARE), threshold(of, BAND_SHARE));
+    let (Some(t), Some(b)) = thresholds else {
+        return Err(vec![
+            Finding::skipped(
+                "в тесте нет ячеек с первичными баллами"
+            );
+            n_cells
+        ]);
+    };
+    if b >= t {
+        return Err(vec![
+            Finding::skipped(
+                "у теста слишком мало разных баллов: лучшие 10 % и лучшая четверть работ региона совпадают"
+            );
+            n_cells
+        ]);
+    }
+    let counts: Vec<(u64, u64)> = (scores.iter())
+        .map(|s| (at_or_above(s, t), at_or_above(s, b)))
+        .collect();
+    // Level groups (fifths, fewer in a small test) of the cell median.
+    let med: Vec<f64> = (scores.iter())
+        .map(|s| median(s).unwrap_or(f64::NAN))
+        .collect();
+    order.sort_by(|&a, &c| med[a].total_cmp(&med[c]).then(a.cmp(&c)));
+    let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
+    // ... and the level of the fits: the region's top among its top quarter.
+    let level = dist.and_then(|d| {
+        let (x, m) = (order.iter()).fold((0, 0), |(x, m), &c| (x + counts[c].0, m + counts[c].1));
+        let quarter = TestReference::share_at_or_above(d, b as f32);
+        (quarter > 0.0).then(|| {
+            (
+                x as f64 / m as f64,
+                TestReference::share_at_or_above(d, t as f32) / quarter,
+            )
+        })
+    });
+    Ok(Prepared {
+        scores,
+        counts,
+        order,
+        fifth,
+        members,
+        t,
+        b,
+        level,
+    })
+}
+
+fn sums(p: &Prepared, members: &[usize]) -> MomentSums {
+    MomentSums::of(&members.iter().map(|&c| p.counts[c]).collect::<Vec<_>>())
+}
+
 impl Sign for UpperTail {
     fn id(&self) -> &'static str {
         "S7"
@@ -110,75 +207,34 @@ impl Sign for UpperTail {
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.tail_min_effect
     }
+    fn spread(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
+        prepare(test, cfg).map_or_else(
+            |_| Vec::new(),
+            |p| p.members.iter().map(|m| (0, sums(&p, m))).collect(),
+        )
+    }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
-        let block = test.block;
-        let n_cells = block.cells.len();
-        let scores: Vec<Vec<f64>> = (0..n_cells)
-            .map(|c| {
-                let mut v: Vec<f64> = (block.cell(c).primary().iter())
-                    .filter(|x| !x.is_nan())
-                    .map(|&x| f64::from(x))
-                    .collect();
-                v.sort_by(f64::total_cmp);
-                v
-            })
-            .collect();
-        let mut order: Vec<usize> = (0..n_cells)
-            .filter(|&c| scores[c].len() >= cfg.min_works)
-            .collect();
-        // The region's published distribution sets the thresholds when given,
-        // else the pooled works of the test's usable cells.
-        let dist = test.reference.map(|r| &r.primary).filter(|d| !d.is_empty());
-        let pooled = distribution(
-            order
-                .iter()
-                .flat_map(|&c| scores[c].iter().map(|&x| x as f32)),
-        );
-        let of = dist.map_or(pooled.as_slice(), Vec::as_slice);
-        let thresholds = (threshold(of, TOP_SHARE), threshold(of, BAND_SHARE));
-        let (Some(t), Some(b)) = thresholds else {
-            return vec![
-                Finding::skipped("в тесте нет ячеек с первичными баллами");
-                n_cells
-            ];
+        let n_cells = test.block.cells.len();
+        let p = match prepare(test, cfg) {
+            Ok(p) => p,
+            Err(findings) => return findings,
         };
-        if b >= t {
-            return vec![
-                Finding::skipped(
-                    "у теста слишком мало разных баллов: лучшие 10 % и лучшая четверть работ региона совпадают"
-                );
-                n_cells
-            ];
-        }
-        let counts: Vec<(u64, u64)> = (scores.iter())
-            .map(|s| (at_or_above(s, t), at_or_above(s, b)))
-            .collect();
-        // Level groups (fifths, fewer in a small test) of the cell median.
-        let med: Vec<f64> = (scores.iter())
-            .map(|s| median(s).unwrap_or(f64::NAN))
-            .collect();
-        order.sort_by(|&a, &c| med[a].total_cmp(&med[c]).then(a.cmp(&c)));
-        let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
-        // ... and the level of the fits: the region's top among its top quarter.
-        let level = dist.and_then(|d| {
-            let (x, m) =
-                (order.iter()).fold((0, 0), |(x, m), &c| (x + counts[c].0, m + counts[c].1));
-            let quarter = TestReference::share_at_or_above(d, b as f32);
-            (quarter > 0.0).then(|| {
-                (
-                    x as f64 / m as f64,
-                    TestReference::share_at_or_above(d, t as f32) / quarter,
-                )
-            })
-        });
+        let Prepared {
+            scores,
+            counts,
+            order,
+            fifth,
+            members,
+            t,
+            b,
+            level,
+        } = &p;
+        let (t, b, level) = (*t, *b, *level);
         // Per fifth: its sums (None below `min_cells` cells), then the whole
         // test's; each cell is judged without itself where enough others remain.
-        let sums = |members: &[usize]| {
-            MomentSums::of(&members.iter().map(|&c| counts[c]).collect::<Vec<_>>())
-        };
-        let whole = sums(&order);
+        let whole = sums(&p, order);
         let by_fifth: Vec<[Option<MomentSums>; 2]> = (members.iter())
-            .map(|m| [(m.len() >= cfg.min_cells).then(|| sums(m)), Some(whole)])
+            .map(|m| [(m.len() >= cfg.min_cells).then(|| sums(&p, m)), Some(whole)])
             .collect();
         (0..n_cells)
             .map(|c| {
@@ -192,7 +248,7 @@ impl Sign for UpperTail {
                         "работ с баллом {b} и выше (лучшая четверть региона): {m}, меньше 5"
                     ));
                 }
-                let fitted = MomentSums::fit_without(&by_fifth[fifth[c]], (x, m));
+                let fitted = MomentSums::fit_without(&by_fifth[fifth[c]], (x, m), test.pooled(0));
                 let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                     return Finding::skipped(
                         "в тесте слишком мало ячеек, чтобы найти обычную для региона долю лучших работ",
@@ -288,6 +344,7 @@ mod tests {
             schools: &[],
             shared: &shared,
             reference: None,
+            spreads: &Default::default(),
         };
         let f = UpperTail.evaluate(&input, &SignsConfig::default());
         // Low cells have fewer than 5 works in the top quarter and are skipped.

@@ -12,8 +12,9 @@
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConditionalMean {
-    /// (largest predictor value of the bin, mean response), by predictor.
-    bins: Vec<(f64, f64)>,
+    /// (largest predictor value of the bin, mean response, number of pairs),
+    /// by predictor.
+    bins: Vec<(f64, f64, usize)>,
 }
 
 impl ConditionalMean {
@@ -49,7 +50,7 @@ impl ConditionalMean {
         Some(ConditionalMean {
             bins: bins
                 .into_iter()
-                .map(|(x, s, n)| (x, s / n as f64))
+                .map(|(x, s, n)| (x, s / n as f64, n))
                 .collect(),
         })
     }
@@ -57,8 +58,20 @@ impl ConditionalMean {
     /// The conditional mean at predictor value `x` (the bin holding it; beyond
     /// the largest value seen, the last bin).
     pub fn mean(&self, x: f64) -> f64 {
-        let i = self.bins.partition_point(|b| b.0 < x);
-        self.bins[i.min(self.bins.len() - 1)].1
+        self.bins[self.bin(x)].1
+    }
+
+    /// The bin holding predictor value `x` (0..n_bins; beyond the largest
+    /// value seen, the last).
+    pub fn bin(&self, x: f64) -> usize {
+        self.bins
+            .partition_point(|b| b.0 < x)
+            .min(self.bins.len() - 1)
+    }
+
+    /// The mean response of bin `b` and its number of pairs.
+    pub fn bin_mean(&self, b: usize) -> (f64, usize) {
+        (self.bins[b].1, self.bins[b].2)
     }
 
     pub fn n_bins(&self) -> usize {

@@ -191,6 +191,7 @@ fn latin_words_only_allowed(html: &str, data: &std::path::Path) {
         "Wollack",
         "Goldstein",
         "Kleven",
+        "Levin",
         "Benjamini",
         "Hochberg",
         "Simes",

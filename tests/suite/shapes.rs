@@ -1,0 +1,104 @@
+//! The poorer folders offices really have, analysed end to end: totals and
+//! marks without task columns, no class column, no journal marks. Each is a
+//! simulated region written in full and then stripped as `evaluate --shape`
+//! strips it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use obektiv::evaluate::Shape;
+
+use crate::common::{analyze, read, table};
+
+/// Findings of one sign, by cell key.
+fn findings(out: &Path, sign: &str) -> Vec<BTreeMap<String, String>> {
+    table(&out.join("findings.csv"))
+        .into_iter()
+        .filter(|r| r["sign"] == sign)
+        .collect()
+}
+
+/// The share of the cells of at least 5 works that some sign judged.
+fn judged_share(out: &Path) -> f64 {
+    let cells = table(&out.join("cells.csv"));
+    let big: Vec<_> = (cells.iter())
+        .filter(|c| c["n"].parse::<usize>().unwrap() >= 5)
+        .collect();
+    let judged = big.iter().filter(|c| !c["p_value"].is_empty()).count();
+    judged as f64 / big.len() as f64
+}
+
+#[test]
+fn every_shape_is_judged_with_what_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 40,
+            years: 1,
+            seed: 5,
+            ..Default::default()
+        },
+        &full,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    std::fs::remove_file(full.join("truth.csv")).unwrap();
+    for shape in [Shape::Totals, Shape::NoClass, Shape::NoJournal] {
+        let name = format!("{shape:?}");
+        let data = tmp.path().join(&name);
+        std::fs::create_dir_all(&data).unwrap();
+        for entry in std::fs::read_dir(&full).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, data.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        shape.apply(&data).unwrap();
+        let out = tmp.path().join(format!("{name}_out"));
+        analyze(&data, &out);
+        // Nothing rejected: a poorer layout is not bad input.
+        let rejected = read(&out.join("rejected_rows.csv"));
+        assert_eq!(rejected.lines().count(), 1, "{name}: {rejected}");
+        let share = judged_share(&out);
+        assert!(share >= 0.9, "{name}: {share} of the cells judged");
+        let evaluated = |sign: &str| {
+            let f = findings(&out, sign);
+            let n = f.iter().filter(|r| r["evaluated"] == "true").count();
+            (n, f)
+        };
+        match shape {
+            Shape::Totals => {
+                // Without task scores the identical-works and task-profile
+                // signs say why; the totals carry the high-result, cut-off,
+                // upper-tail and one-score signs.
+                for sign in ["S2", "S5"] {
+                    let (n, f) = evaluated(sign);
+                    assert_eq!(n, 0, "{name}: {sign} evaluated");
+                    assert!(f.iter().all(|r| r["note"].contains("баллов за задания")));
+                }
+                for sign in ["S1", "S3", "S7", "S8"] {
+                    assert!(evaluated(sign).0 > 0, "{name}: {sign} never evaluated");
+                }
+            }
+            Shape::NoJournal => {
+                for sign in ["S4a", "S4b", "S4c", "S6a", "S6b"] {
+                    assert_eq!(evaluated(sign).0, 0, "{name}: {sign} evaluated");
+                }
+                for sign in ["S1", "S2", "S3", "S5"] {
+                    assert!(evaluated(sign).0 > 0, "{name}: {sign} never evaluated");
+                }
+            }
+            _ => {
+                // The class column is used for descriptions only: every sign
+                // still runs, and the one-score sign leaves it to S5.
+                for sign in ["S2", "S4a", "S5", "S6a"] {
+                    assert!(evaluated(sign).0 > 0, "{name}: {sign} never evaluated");
+                }
+                assert_eq!(evaluated("S8").0, 0);
+            }
+        }
+        // The справка is written whatever the shape.
+        assert!(read(&out.join("report.html")).contains("Итоги года"));
+    }
+}

@@ -3,13 +3,15 @@
 //! embedded), printable on A4, plus every chart as PNG and SVG in `charts/`.
 //!
 //! Sections: headline figures; signs by municipality and the risk map; with
-//! reference.csv, the comparison with the region and Russia; the
+//! reference.csv, the comparison with the region and Russia; the region-wide
+//! excess of works on the mark cut-offs ([`crate::stats::bunching`]); the
 //! risk list with its reasons; a section per listed school of the last year
 //! with the charts of its cells with signs; the cross-check sample (and the
 //! re-check results when present); the objective list; the methods, generated
 //! from the sign registry with the thresholds in force; data quality. The
 //! wording is «признаки», never «нарушение»: a sign calls for a look.
 
+mod bunching;
 mod comparison;
 pub mod doc;
 mod docx;

@@ -86,6 +86,7 @@ pub fn build(inputs: &Inputs<'_>) -> Built {
     if comparison {
         super::comparison::section(&mut page, inputs);
     }
+    super::bunching::section(&mut page, inputs, ys.last().copied());
     risk_list(&mut page, inputs);
     schools(&mut page, inputs, &mut figs);
     sample(&mut page, inputs, &mut figs);

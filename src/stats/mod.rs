@@ -4,6 +4,7 @@
 
 pub mod agreement;
 pub mod betabinom;
+pub mod bunching;
 pub mod conditional;
 pub mod empirical_null;
 pub mod identical;

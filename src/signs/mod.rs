@@ -21,6 +21,7 @@ mod s5_identical_works;
 mod s6_own_marks;
 mod s7_upper_tail;
 mod s8_identical_totals;
+mod s9_cohort;
 
 use std::collections::BTreeMap;
 
@@ -99,6 +100,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s6_own_marks::OWN_MARKS_ABOVE_RESULT,
     &s7_upper_tail::UpperTail,
     &s8_identical_totals::IdenticalTotals,
+    &s9_cohort::CohortNotKept,
 ];
 
 /// What a sign sees of one test.
@@ -129,10 +131,12 @@ pub struct Shared {
     pub school_marks: std::collections::BTreeMap<(u16, u32), [u64; 3]>,
     /// S6: residuals against the school's own marks and their two-level model.
     pub own_marks: s6_own_marks::OwnMarks,
+    /// S9: every cell's cohort a year later and the folder's relation.
+    pub cohorts: s9_cohort::Cohorts,
 }
 
 impl Shared {
-    pub fn new(data: &Dataset) -> Shared {
+    pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
         let cell_marks: Vec<Vec<[u64; 3]>> = data
             .tests
             .iter()
@@ -157,6 +161,7 @@ impl Shared {
             cell_marks,
             school_marks,
             own_marks: s6_own_marks::OwnMarks::new(data),
+            cohorts: s9_cohort::Cohorts::new(data, cfg.min_works),
         }
     }
 }
@@ -295,6 +300,7 @@ pub struct SignsConfig {
     pub identical_min_effect: f64,
     pub own_marks_min_effect: f64,
     pub tail_min_effect: f64,
+    pub cohort_min_effect: f64,
     /// Fewest evaluated cells to fit a sign's empirical null ([`crate::evidence`]).
     pub null_min_cells: usize,
 }
@@ -314,6 +320,7 @@ impl Default for SignsConfig {
             identical_min_effect: 0.10,
             own_marks_min_effect: 0.20,
             tail_min_effect: 0.10,
+            cohort_min_effect: 0.20,
             null_min_cells: 100,
         }
     }
@@ -354,7 +361,7 @@ pub struct SignResults {
 
 /// Evaluates every sign on every test, then sets q-values and `fired`.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
-    let shared = Shared::new(data);
+    let shared = Shared::new(data, cfg);
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();

@@ -13,6 +13,7 @@
 //! Tests run in parallel (rayon) on the plain arrays of the model; results are
 //! collected in cell order, so they do not depend on the number of threads.
 
+mod s10_vpr_vs_gia;
 mod s1_high_result;
 mod s2_task_profile;
 mod s3_cutoff_bunching;
@@ -101,6 +102,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s7_upper_tail::UpperTail,
     &s8_identical_totals::IdenticalTotals,
     &s9_cohort::CohortNotKept,
+    &s10_vpr_vs_gia::VprNotConfirmed,
 ];
 
 /// What a sign sees of one test.
@@ -133,6 +135,8 @@ pub struct Shared {
     pub own_marks: s6_own_marks::OwnMarks,
     /// S9: every cell's cohort a year later and the folder's relation.
     pub cohorts: s9_cohort::Cohorts,
+    /// S10: every VPR cell's GIA partner and the relations.
+    pub confirmations: s10_vpr_vs_gia::Confirmations,
 }
 
 impl Shared {
@@ -162,6 +166,7 @@ impl Shared {
             school_marks,
             own_marks: s6_own_marks::OwnMarks::new(data),
             cohorts: s9_cohort::Cohorts::new(data, cfg.min_works),
+            confirmations: s10_vpr_vs_gia::Confirmations::new(data, cfg.min_works),
         }
     }
 }

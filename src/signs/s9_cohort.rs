@@ -20,7 +20,7 @@
 //!   cohort fell short of what its result predicted. p = 1 − Φ(Z); effect = a
 //!   + b z − z′ (in SD of the test's works).
 //! * **Rule**: enters the cell's evidence when the effect ≥
-//!   `cohort_min_effect`. It judges the *earlier* cell of the pair: the last
+//!   `cohort_min_effect`, in one family with S10 (the same year's GIA). It judges the *earlier* cell of the pair: the last
 //!   year of the folder has no next year and is judged once its next year's
 //!   results are added (the lists of past years are then revised).
 //! * **Minimum sample**: `min_works` works in both cells; 10 pairs in the folder.
@@ -74,44 +74,57 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
     }
 }
 
-impl Cohorts {
-    pub fn new(data: &Dataset, min_works: usize) -> Cohorts {
-        // Per cell: (z, n) on its test's scale.
-        let z: Vec<Vec<Option<(f64, usize)>>> = (data.tests.iter())
-            .map(|block| {
-                let all: Vec<f64> = (block.primary.iter())
-                    .filter(|p| !p.is_nan())
-                    .map(|&p| f64::from(p))
-                    .collect();
-                let n = all.len() as f64;
-                let mean = all.iter().sum::<f64>() / n;
-                let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-                (0..block.cells.len())
-                    .map(|c| {
-                        let own: Vec<f64> = (block.cell(c).primary().iter())
-                            .filter(|p| !p.is_nan())
-                            .map(|&p| f64::from(p))
-                            .collect();
-                        (!own.is_empty() && sd > 0.0 && sd.is_finite()).then(|| {
-                            let m = own.iter().sum::<f64>() / own.len() as f64;
-                            ((m - mean) / sd, own.len())
-                        })
+/// Per test, per cell: (z, n) — the cell's mean primary score minus its
+/// test's mean over all works, in SD of the test's works, and its works.
+pub(super) fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
+    (data.tests.iter())
+        .map(|block| {
+            let all: Vec<f64> = (block.primary.iter())
+                .filter(|p| !p.is_nan())
+                .map(|&p| f64::from(p))
+                .collect();
+            let n = all.len() as f64;
+            let mean = all.iter().sum::<f64>() / n;
+            let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            (0..block.cells.len())
+                .map(|c| {
+                    let own: Vec<f64> = (block.cell(c).primary().iter())
+                        .filter(|p| !p.is_nan())
+                        .map(|&p| f64::from(p))
+                        .collect();
+                    (!own.is_empty() && sd > 0.0 && sd.is_finite()).then(|| {
+                        let m = own.iter().sum::<f64>() / own.len() as f64;
+                        ((m - mean) / sd, own.len())
                     })
-                    .collect()
-            })
-            .collect();
-        let mut index = BTreeMap::new();
-        for (t, block) in data.tests.iter().enumerate() {
-            for (c, span) in block.cells.iter().enumerate() {
-                if let Some(v) = z[t][c] {
-                    let k = &block.key;
-                    index.insert(
-                        (k.year, k.exam, k.subject.as_str(), k.grade, span.school),
-                        v,
-                    );
-                }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every cell of the folder by (year, exam, subject, grade, school), with its (z, n).
+pub(super) type Index<'a> = BTreeMap<(u16, Exam, &'a str, u8, u32), (f64, usize)>;
+
+pub(super) fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> Index<'a> {
+    let mut index = BTreeMap::new();
+    for (t, block) in data.tests.iter().enumerate() {
+        for (c, span) in block.cells.iter().enumerate() {
+            if let Some(v) = z[t][c] {
+                let k = &block.key;
+                index.insert(
+                    (k.year, k.exam, k.subject.as_str(), k.grade, span.school),
+                    v,
+                );
             }
         }
+    }
+    index
+}
+
+impl Cohorts {
+    pub fn new(data: &Dataset, min_works: usize) -> Cohorts {
+        let z = standardized(data);
+        let index = index(data, &z);
         let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
             .map(|(t, block)| {
                 let k = &block.key;
@@ -146,7 +159,7 @@ impl Cohorts {
 }
 
 /// The least-squares line and the spread around it (see the module docs).
-fn fit(pairs: &[Pair]) -> Option<Fit> {
+pub(super) fn fit(pairs: &[Pair]) -> Option<Fit> {
     if pairs.len() < MIN_PAIRS {
         return None;
     }
@@ -180,8 +193,17 @@ fn fit(pairs: &[Pair]) -> Option<Fit> {
 
 pub struct CohortNotKept;
 
+/// (the prediction a + b z, its shortfall a + b z − z′, and Z = shortfall /
+/// √(τ² + b²/n + 1/n′)) of a pair.
+pub(super) fn shortfall(fit: &Fit, p: &Pair) -> (f64, f64, f64) {
+    let predicted = fit.a + fit.b * p.z;
+    let short = predicted - p.z_next;
+    let var = fit.tau2 + fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64;
+    (predicted, short, short / var.sqrt())
+}
+
 /// "0,8", "−0,4": one decimal, a comma and a true minus.
-fn dec(x: f64) -> String {
+pub(super) fn dec(x: f64) -> String {
     let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
     format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
@@ -205,6 +227,11 @@ impl Sign for CohortNotKept {
             needs: "первичные баллы за два года подряд; для ячеек последнего года в данных признак появится, когда добавятся результаты следующего года",
             reference: "Jacob & Levitt (2003)",
         }
+    }
+    /// A result the school's other results do not confirm; with S10 (the
+    /// same year's GIA) it counts once.
+    fn family(&self) -> &'static str {
+        "S9"
     }
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.cohort_min_effect
@@ -244,10 +271,7 @@ impl Sign for CohortNotKept {
                 if p.n_next < cfg.min_works {
                     return Finding::too_small(p.n_next, "работ того же потока через год", cfg);
                 }
-                let predicted = fit.a + fit.b * p.z;
-                let short = predicted - p.z_next;
-                let var = fit.tau2 + fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64;
-                let z = short / var.sqrt();
+                let (predicted, short, z) = shortfall(&fit, &p);
                 let reason = format!(
                     "результат на {} стандартного отклонения от среднего по региону, а у того же потока через год ({}, {} класс) — {} при ожидаемом {}",
                     dec(p.z),
@@ -309,6 +333,26 @@ mod tests {
             "{f:?}"
         );
         assert_eq!(fit(&pairs[..9]), None);
+    }
+
+    #[test]
+    fn shortfall_by_hand() {
+        // a = 0.1, b = 0.6, τ² = 0.05; z = 1.0 (n = 20), z′ = 0.2 (n′ = 25):
+        // predicted 0.7, shortfall 0.5, variance 0.05 + 0.36/20 + 1/25 =
+        // 0.108, Z = 0.5 / √0.108 = 1.5214515486254614.
+        let fit = Fit {
+            a: 0.1,
+            b: 0.6,
+            tau2: 0.05,
+            pairs: 10,
+        };
+        let p = Pair {
+            n: 20,
+            ..pair(1.0, 0.2)
+        };
+        let (predicted, short, z) = shortfall(&fit, &p);
+        assert!((predicted - 0.7).abs() < 1e-12 && (short - 0.5).abs() < 1e-12);
+        assert!((z - 1.5214515486254614).abs() < 1e-12, "{z}");
     }
 
     #[test]

@@ -96,6 +96,16 @@ fn every_shape_is_judged_with_what_it_has() {
                     assert!(evaluated(sign).0 > 0, "{name}: {sign} never evaluated");
                 }
                 assert_eq!(evaluated("S8").0, 0);
+                // One year: no cohort has a next year (S9 says so); the VPR in
+                // Russian and mathematics meets the same year's OGE or EGE (S10).
+                let (n9, f9) = evaluated("S9");
+                assert_eq!(n9, 0);
+                assert!(f9.iter().any(|r| r["note"].contains("через год")));
+                let (n10, f10) = evaluated("S10");
+                assert!(n10 > 0, "{name}: S10 never evaluated");
+                assert!(f10.iter().filter(|r| r["evaluated"] == "true").all(|r| {
+                    r["exam"] == "VPR" && (r["subject"] == "RU" || r["subject"] == "MA")
+                }));
             }
         }
         // The справка is written whatever the shape.

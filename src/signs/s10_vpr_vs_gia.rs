@@ -31,9 +31,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{Dataset, Exam};
-use crate::stats::normal_sf;
 
-use super::s9_cohort::{Fit, Pair, dec, fit, index, shortfall, standardized};
+use super::s9_cohort::{Fit, Later, Pair, fit, index, judge, standardized};
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 
 /// Every VPR cell's GIA partner (per test, per cell) and the relation per GIA.
@@ -146,36 +145,20 @@ impl Sign for VprNotConfirmed {
                         p.next_exam.russian()
                     ));
                 };
-                if p.n < cfg.min_works {
-                    return Finding::too_small(p.n, "работ", cfg);
-                }
-                if p.n_next < cfg.min_works {
-                    return Finding::too_small(
-                        p.n_next,
-                        &format!("работ {} этой ОО по предмету", p.next_exam.russian()),
-                        cfg,
-                    );
-                }
-                let (predicted, short, z) = shortfall(fit, &p);
-                let reason = format!(
-                    "отклонение от среднего по региону: у ВПР {} стандартного отклонения, у {} этой ОО по тому же предмету в том же году {} (по ВПР ожидалось {})",
-                    dec(p.z),
-                    p.next_exam.russian(),
-                    dec(p.z_next),
-                    dec(predicted)
-                );
-                let mut f = Finding::tested(z, normal_sf(z), short, reason);
-                f.note = format!(
-                    "прямая по {} парам «ВПР — {}»: z′ = {} + {}·z, разброс пар {}; работ {} и {}",
-                    fit.pairs,
-                    p.next_exam.russian(),
-                    super::dec(fit.a, 3),
-                    super::dec(fit.b, 3),
-                    super::dec(fit.tau2, 4),
-                    p.n,
-                    p.n_next
-                );
-                f
+                let exam = p.next_exam.russian();
+                let reason = |z: &str, z_next: &str, predicted: &str| {
+                    format!(
+                        "отклонение от среднего по региону: у ВПР {z} стандартного отклонения, у {exam} этой ОО по тому же предмету в том же году {z_next} (по ВПР ожидалось {predicted})"
+                    )
+                };
+                let works = format!("работ {exam} этой ОО по предмету");
+                let line = format!(" «ВПР — {exam}»");
+                let later = Later {
+                    works: &works,
+                    reason: &reason,
+                    line: &line,
+                };
+                judge(&p, fit, cfg, &later)
             })
             .collect()
     }

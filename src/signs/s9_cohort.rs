@@ -202,8 +202,43 @@ pub(super) fn shortfall(fit: &Fit, p: &Pair) -> (f64, f64, f64) {
     (predicted, short, short / var.sqrt())
 }
 
+/// How a sign of pairs names the later result of a pair.
+pub(super) struct Later<'a> {
+    /// What too few works of it are («работ того же потока через год»).
+    pub works: &'a str,
+    /// The reason from z, z′ and the prediction, written with [`dec`].
+    pub reason: &'a dyn Fn(&str, &str, &str) -> String,
+    /// Named after «прямая по N парам» (« «ВПР — ОГЭ»», or nothing).
+    pub line: &'a str,
+}
+
+/// The finding of a pair: both cells' minimum, the shortfall and its Z, the
+/// reason and the note with the line it was judged against.
+pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -> Finding {
+    if p.n < cfg.min_works {
+        return Finding::too_small(p.n, "работ", cfg);
+    }
+    if p.n_next < cfg.min_works {
+        return Finding::too_small(p.n_next, later.works, cfg);
+    }
+    let (predicted, short, z) = shortfall(fit, p);
+    let reason = (later.reason)(&dec(p.z), &dec(p.z_next), &dec(predicted));
+    let mut f = Finding::tested(z, normal_sf(z), short, reason);
+    f.note = format!(
+        "прямая по {} парам{}: z′ = {} + {}·z, разброс пар {}; работ {} и {}",
+        fit.pairs,
+        later.line,
+        super::dec(fit.a, 3),
+        super::dec(fit.b, 3),
+        super::dec(fit.tau2, 4),
+        p.n,
+        p.n_next
+    );
+    f
+}
+
 /// "0,8", "−0,4": one decimal, a comma and a true minus.
-pub(super) fn dec(x: f64) -> String {
+fn dec(x: f64) -> String {
     let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
     format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
@@ -265,32 +300,19 @@ impl Sign for CohortNotKept {
                         year + 1
                     ));
                 };
-                if p.n < cfg.min_works {
-                    return Finding::too_small(p.n, "работ", cfg);
-                }
-                if p.n_next < cfg.min_works {
-                    return Finding::too_small(p.n_next, "работ того же потока через год", cfg);
-                }
-                let (predicted, short, z) = shortfall(&fit, &p);
-                let reason = format!(
-                    "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока через год ({}, {} класс) {} (ожидалось {})",
-                    dec(p.z),
-                    p.next_exam.russian(),
-                    p.next_grade,
-                    dec(p.z_next),
-                    dec(predicted)
-                );
-                let mut f = Finding::tested(z, normal_sf(z), short, reason);
-                f.note = format!(
-                    "прямая по {} парам: z′ = {} + {}·z, разброс пар {}; работ {} и {}",
-                    fit.pairs,
-                    super::dec(fit.a, 3),
-                    super::dec(fit.b, 3),
-                    super::dec(fit.tau2, 4),
-                    p.n,
-                    p.n_next
-                );
-                f
+                let reason = |z: &str, z_next: &str, predicted: &str| {
+                    format!(
+                        "отклонение от среднего по региону: здесь {z} стандартного отклонения, у того же потока через год ({}, {} класс) {z_next} (ожидалось {predicted})",
+                        p.next_exam.russian(),
+                        p.next_grade
+                    )
+                };
+                let later = Later {
+                    works: "работ того же потока через год",
+                    reason: &reason,
+                    line: "",
+                };
+                judge(&p, &fit, cfg, &later)
             })
             .collect()
     }

@@ -1,6 +1,7 @@
-//! «Скопление работ на границах отметок по региону»: per VPR and OGE test of
-//! the last year and per mark cut-off, the works the whole region piles on the
-//! cut-off beyond a smooth distribution ([`crate::stats::bunching`]), with the
+//! «Скопление работ на границах отметок по региону»: per test of the last year
+//! and per cut-off (VPR and OGE: the marks'; EGE: the certificate and
+//! university minimums, on the primary scale), the works the whole region
+//! piles on the cut-off beyond a smooth distribution ([`crate::stats::bunching`]), with the
 //! interval of resampling schools. A figure of the region's policy: it names
 //! no school, and the cut-off sign compares each school with the region, so a
 //! pile the whole region makes is shown here and not blamed on a school.
@@ -8,7 +9,7 @@
 use super::Inputs;
 use super::doc::Page;
 use super::html::{int, pct};
-use crate::model::{Exam, TestBlock, subject_name};
+use crate::model::{Exam, NO_TEST_SCORE, TestBlock, subject_name};
 use crate::stats::bunching::{Excess, estimate};
 
 /// Fewest works of a test for its region-wide estimate.
@@ -16,22 +17,72 @@ const MIN_WORKS: usize = 300;
 /// Rows shown at most.
 const MAX_ROWS: usize = 20;
 
+/// Largest score scale estimated (bins), so that no maximum read from the
+/// data decides the memory.
+const MAX_BINS: usize = 1000;
+
 /// One cut-off of one test with an excess above its interval's noise.
 struct Row<'a> {
     block: &'a TestBlock,
-    mark: usize,
+    /// How the table names the cut-off.
+    label: String,
     excess: Excess,
     works: usize,
 }
 
-/// The estimates of one test: per cut-off (mark 3, 4, 5), its excess.
-fn of_test(block: &TestBlock) -> Option<Vec<(usize, Excess)>> {
-    if block.key.exam == Exam::Ege || block.n_works() < MIN_WORKS {
+/// The cut-offs of a test on the primary scale, each with its name: VPR and
+/// OGE the marks' cut-offs; EGE the certificate and university minimums of
+/// the test-score scale, carried to the primary score where the folder's works
+/// reach them (the lowest primary score of a work at or above the minimum,
+/// provided no work above it falls below: the scale is monotone).
+fn cut_offs(block: &TestBlock) -> Option<Vec<(String, usize)>> {
+    let scale = block.scale.as_ref()?;
+    if block.key.exam != Exam::Ege {
+        let cuts = scale.cuts?;
+        return Some(
+            (cuts.iter().enumerate())
+                .map(|(i, &c)| (format!("«{}» ({} перв. б.)", i + 3, c), c.round() as usize))
+                .collect(),
+        );
+    }
+    let works: Vec<(f32, u8)> = (block.primary.iter().zip(block.test_score.iter()))
+        .filter(|(p, t)| !p.is_nan() && **t != NO_TEST_SCORE)
+        .map(|(&p, &t)| (p, t))
+        .collect();
+    let out: Vec<(String, usize)> = [
+        (scale.pass, "минимальный для аттестата"),
+        (scale.university, "минимальный для вуза"),
+    ]
+    .into_iter()
+    .filter_map(|(min, name)| {
+        let min = min?;
+        let c = (works.iter())
+            .filter(|w| w.1 >= min)
+            .map(|w| w.0)
+            .min_by(f32::total_cmp)?;
+        let monotone = works.iter().all(|w| w.0 < c || w.1 >= min);
+        monotone.then(|| {
+            (
+                format!("{name}: {min} т. б. = {c} перв. б."),
+                c.round() as usize,
+            )
+        })
+    })
+    .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// The estimates of one test: per cut-off, its name and excess.
+fn of_test(block: &TestBlock) -> Option<Vec<(String, Excess)>> {
+    if block.n_works() < MIN_WORKS {
         return None;
     }
-    let cuts = block.scale.as_ref()?.cuts?;
+    let cuts = cut_offs(block)?;
     let max = block.max_primary()?;
     let bins = max.ceil() as usize + 1;
+    if bins > MAX_BINS {
+        return None;
+    }
     // Integer scores only (a test scored in halves has no single cut-off bin).
     let scores = block.primary.iter().filter(|p| !p.is_nan());
     if scores
@@ -54,12 +105,12 @@ fn of_test(block: &TestBlock) -> Option<Vec<(usize, Excess)>> {
             h
         })
         .collect();
-    let cut_bins: Vec<usize> = cuts.iter().map(|&c| c.round() as usize).collect();
+    let cut_bins: Vec<usize> = cuts.iter().map(|c| c.1).collect();
     let d = crate::signs::cutoff_window(max) as usize;
     let est = estimate(&cells, &cut_bins, d)?;
     Some(
-        (cut_bins.iter().enumerate())
-            .filter_map(|(i, &c)| est.iter().find(|e| e.cut == c).map(|e| (i + 3, *e)))
+        (cuts.into_iter())
+            .filter_map(|(label, c)| est.iter().find(|e| e.cut == c).map(|e| (label, *e)))
             .collect(),
     )
 }
@@ -78,11 +129,11 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
             continue;
         };
         judged += 1;
-        for (mark, excess) in est {
+        for (label, excess) in est {
             if excess.interval().0 > 0.0 {
                 rows.push(Row {
                     block,
-                    mark,
+                    label,
                     excess,
                     works: block.n_works(),
                 });
@@ -103,8 +154,9 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
         ""
     };
     page.p(&format!(
-        "Для каждого теста ВПР и ОГЭ, где работ не меньше {MIN_WORKS}, число работ региона с баллом, \
-ровно равным нижней границе отметки, сравнивается с тем, сколько их было бы при плавном \
+        "Для каждого теста, где работ не меньше {MIN_WORKS}, число работ региона с баллом, ровно \
+равным нижней границе отметки (для ЕГЭ — первичному баллу, с которого начинается минимальный \
+тестовый балл для аттестата или для поступления в вуз), сравнивается с тем, сколько их было бы при плавном \
 распределении баллов (оно подобрано по всем остальным баллам теста, кроме баллов на границе и \
 чуть ниже). «Лишние работы» — превышение над плавным распределением; в скобках — границы, в \
 которых оно лежит с вероятностью 95 % при другом наборе ОО. Это оценка для региона в целом: \
@@ -123,7 +175,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
         share(b)
             .total_cmp(&share(a))
             .then(a.block.key.cmp(&b.block.key))
-            .then(a.mark.cmp(&b.mark))
+            .then(a.excess.cut.cmp(&b.excess.cut))
     });
     let total: f64 = rows.iter().map(|r| r.excess.excess).sum();
     page.p(&format!(
@@ -145,7 +197,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
                 r.block.key.exam.russian().to_owned(),
                 subject_name(&r.block.key.subject).to_owned(),
                 r.block.key.grade.to_string(),
-                format!("«{}» ({} перв. б.)", r.mark, r.excess.cut),
+                r.label.clone(),
                 int(r.excess.at.round() as u64),
                 int(r.excess.expected.max(0.0).round() as u64),
                 format!(
@@ -163,7 +215,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
             "Процедура",
             "Предмет",
             "Класс",
-            "Граница отметки",
+            "Граница",
             "Работ на границе",
             "При плавном распределении",
             "Лишних работ (95 %)",
@@ -172,4 +224,39 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
         &[false, false, true, false, true, true, true, true],
         &table,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scale;
+
+    #[test]
+    fn ege_minimums_are_carried_to_the_primary_scale() {
+        // Primary 5, 6, 7, 8, 12 with test scores 20, 22, 24, 27, 40: the
+        // certificate minimum 24 starts at primary 7, the university
+        // minimum 40 at 12 (by hand from the pairs); a work without a test
+        // score is left out.
+        let mut block = crate::signs::testing::block(&[(
+            vec![5.0, 6.0, 7.0, 8.0, 12.0, 3.0],
+            vec![4; 6],
+        )]);
+        block.key.exam = Exam::Ege;
+        block.test_score = ndarray::Array1::from(vec![20, 22, 24, 27, 40, NO_TEST_SCORE]);
+        block.scale = Some(Scale {
+            cuts: None,
+            pass: Some(24),
+            university: Some(40),
+            max_score: None,
+            origin: String::new(),
+        });
+        let cuts = cut_offs(&block).unwrap();
+        assert_eq!(cuts.iter().map(|c| c.1).collect::<Vec<_>>(), [7, 12]);
+        assert!(cuts[0].0.contains("24 т. б. = 7 перв. б."), "{cuts:?}");
+        // A work above the mapped score but below the minimum breaks the
+        // monotone scale: that minimum is not estimated.
+        block.test_score[3] = 23;
+        let cuts = cut_offs(&block).unwrap();
+        assert_eq!(cuts.iter().map(|c| c.1).collect::<Vec<_>>(), [12]);
+    }
 }

@@ -237,10 +237,8 @@ mod tests {
         // certificate minimum 24 starts at primary 7, the university
         // minimum 40 at 12 (by hand from the pairs); a work without a test
         // score is left out.
-        let mut block = crate::signs::testing::block(&[(
-            vec![5.0, 6.0, 7.0, 8.0, 12.0, 3.0],
-            vec![4; 6],
-        )]);
+        let mut block =
+            crate::signs::testing::block(&[(vec![5.0, 6.0, 7.0, 8.0, 12.0, 3.0], vec![4; 6])]);
         block.key.exam = Exam::Ege;
         block.test_score = ndarray::Array1::from(vec![20, 22, 24, 27, 40, NO_TEST_SCORE]);
         block.scale = Some(Scale {

@@ -260,6 +260,21 @@ impl Finding {
         Finding::skipped(format!("{what}: {n}, меньше {}", cfg.min_works))
     }
 
+    /// A computed finding of a cell below the sign's minimum: not evaluated
+    /// (it enters no evidence and no q-value), but its statistic, p-value and
+    /// effect stay in findings.csv, so that a small school's cells carry
+    /// their numbers; the note says why it does not count.
+    pub fn below_minimum(self, n: usize, what: &str, cfg: &SignsConfig) -> Finding {
+        Finding {
+            evaluated: false,
+            note: format!(
+                "{what}: {n}, меньше {}: в доказательность не входит, числа — для сведения; {}",
+                cfg.min_works, self.note
+            ),
+            ..self
+        }
+    }
+
     pub fn tested(statistic: f64, p_value: f64, effect: f64, reason: String) -> Finding {
         Finding {
             evaluated: true,
@@ -400,7 +415,9 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         findings[s].extend(part);
     }
     for list in &mut findings {
-        let p: Vec<Option<f64>> = list.iter().map(|f| f.p_value).collect();
+        let p: Vec<Option<f64>> = (list.iter())
+            .map(|f| f.p_value.filter(|_| f.evaluated))
+            .collect();
         for (f, q) in list.iter_mut().zip(bh_qvalues(&p)) {
             f.q_value = q;
         }

@@ -37,7 +37,8 @@
 //! * **Rule**: p = P(Z ≥ z); enters the cell's evidence ([`crate::evidence`]) when the effect
 //!   ≥ `own_marks_min_effect`.
 //! * **Minimum sample**: `min_works` works with both a primary score and a
-//!   school mark; tests where at least 5 cells have such works (each cell's
+//!   school mark (a smaller cell is computed all the same and reported with
+//!   its numbers, not evaluated: [`super::Finding::below_minimum`]); tests where at least 5 cells have such works (each cell's
 //!   reference, its own works left out, is then at least four other cells:
 //!   see [`test_residuals`]) and the region's mark or score takes at least
 //!   two bins.
@@ -351,9 +352,6 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let Some(cell) = dir.cells[test.index][c] else {
                 return Finding::skipped("нет работ, у которых есть и балл, и отметка школы");
             };
-            if cell.n < cfg.min_works {
-                return Finding::too_small(cell.n, "работ с отметкой школы", cfg);
-            }
             let v = cell.v;
             let (sw, swy, k) = dir
                 .sums
@@ -363,7 +361,8 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             // The school's other cells in its reference: its sums without this
             // cell when the cell is in them.
             let w = fit.weight(v);
-            let (sw_o, swy_o, k_o) = if cell.in_reference {
+            // (A cell of one work is in no school's sums.)
+            let (sw_o, swy_o, k_o) = if cell.in_reference && cell.n >= 2 {
                 (sw - w, swy - w * cell.y, k.saturating_sub(1))
             } else {
                 (sw, swy, k)
@@ -402,6 +401,9 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 super::dec(fit.tau2_cell, 4),
                 cell.n
             );
+            if cell.n < cfg.min_works {
+                return f.below_minimum(cell.n, "работ с отметкой школы", cfg);
+            }
             f
         })
         .collect()

@@ -215,12 +215,6 @@ pub(super) struct Later<'a> {
 /// The finding of a pair: both cells' minimum, the shortfall and its Z, the
 /// reason and the note with the line it was judged against.
 pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -> Finding {
-    if p.n < cfg.min_works {
-        return Finding::too_small(p.n, "работ", cfg);
-    }
-    if p.n_next < cfg.min_works {
-        return Finding::too_small(p.n_next, later.works, cfg);
-    }
     let (predicted, short, z) = shortfall(fit, p);
     let reason = (later.reason)(&dec(p.z), &dec(p.z_next), &dec(predicted));
     let mut f = Finding::tested(z, normal_sf(z), short, reason);
@@ -234,6 +228,12 @@ pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -
         p.n,
         p.n_next
     );
+    if p.n < cfg.min_works {
+        return f.below_minimum(p.n, "работ", cfg);
+    }
+    if p.n_next < cfg.min_works {
+        return f.below_minimum(p.n_next, later.works, cfg);
+    }
     f
 }
 

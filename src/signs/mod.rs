@@ -161,12 +161,13 @@ impl Shared {
                 }
             }
         }
+        let standardized = s9_cohort::Standardized::new(data);
         Shared {
             cell_marks,
             school_marks,
             own_marks: s6_own_marks::OwnMarks::new(data),
-            cohorts: s9_cohort::Cohorts::new(data, cfg.min_works),
-            confirmations: s10_vpr_vs_gia::Confirmations::new(data, cfg.min_works),
+            cohorts: s9_cohort::Cohorts::new(data, &standardized, cfg.min_works),
+            confirmations: s10_vpr_vs_gia::Confirmations::new(data, &standardized, cfg.min_works),
         }
     }
 }

@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Dataset, Exam};
 
-use super::s9_cohort::{Fit, Later, Pair, fit, index, judge, standardized};
+use super::s9_cohort::{Fit, Later, Pair, Standardized, fit, judge};
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 
 /// Every VPR cell's GIA partner (per test, per cell) and the relation per GIA.
@@ -43,9 +43,8 @@ pub struct Confirmations {
 }
 
 impl Confirmations {
-    pub fn new(data: &Dataset, min_works: usize) -> Confirmations {
-        let z = standardized(data);
-        let index = index(data, &z);
+    pub fn new(data: &Dataset, st: &Standardized<'_>, min_works: usize) -> Confirmations {
+        let (z, index) = (st.z(), st.index());
         let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
             .map(|(t, block)| {
                 let k = &block.key;

@@ -76,7 +76,7 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 
 /// Per test, per cell: (z, n) — the cell's mean primary score minus its
 /// test's mean over all works, in SD of the test's works, and its works.
-pub(super) fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
+fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
     (data.tests.iter())
         .map(|block| {
             let all: Vec<f64> = (block.primary.iter())
@@ -105,7 +105,30 @@ pub(super) fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
 /// Every cell of the folder by (year, exam, subject, grade, school), with its (z, n).
 pub(super) type Index<'a> = BTreeMap<(u16, Exam, &'a str, u8, u32), (f64, usize)>;
 
-pub(super) fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> Index<'a> {
+/// The standardized results of every cell, computed once for S9 and S10.
+pub struct Standardized<'a> {
+    z: Vec<Vec<Option<(f64, usize)>>>,
+    index: Index<'a>,
+}
+
+impl<'a> Standardized<'a> {
+    pub fn new(data: &'a Dataset) -> Standardized<'a> {
+        let z = standardized(data);
+        let index = index(data, &z);
+        Standardized { z, index }
+    }
+
+    /// Per test, per cell: (z, n).
+    pub(super) fn z(&self) -> &[Vec<Option<(f64, usize)>>] {
+        &self.z
+    }
+
+    pub(super) fn index(&self) -> &Index<'a> {
+        &self.index
+    }
+}
+
+fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> Index<'a> {
     let mut index = BTreeMap::new();
     for (t, block) in data.tests.iter().enumerate() {
         for (c, span) in block.cells.iter().enumerate() {
@@ -122,9 +145,8 @@ pub(super) fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> I
 }
 
 impl Cohorts {
-    pub fn new(data: &Dataset, min_works: usize) -> Cohorts {
-        let z = standardized(data);
-        let index = index(data, &z);
+    pub fn new(data: &Dataset, st: &Standardized<'_>, min_works: usize) -> Cohorts {
+        let (z, index) = (&st.z, &st.index);
         let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
             .map(|(t, block)| {
                 let k = &block.key;

@@ -188,7 +188,10 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     (0..n_cells)
         .map(|c| {
             let n = totals[c];
-            if !big(c) {
+            // Below the minimum: computed against the peers all the same
+            // (the cell is in none of their sums), reported, not evaluated.
+            let small = !big(c);
+            if n == 0 {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
             let sel = usize::from(test.selective(c));
@@ -199,7 +202,11 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                     cfg.min_cells
                 ));
             }
-            let fitted = MomentSums::fit_without(&groups[sel], (all[c][k], n), test.pooled(sel as u8));
+            let fitted = if small {
+                MomentSums::fit_new(&groups[sel], n, test.pooled(sel as u8))
+            } else {
+                MomentSums::fit_without(&groups[sel], (all[c][k], n), test.pooled(sel as u8))
+            };
             let Some(bb) = fitted.map(|b| b.on_level(level)) else {
                 return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
             };
@@ -208,7 +215,10 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let region = bb.share();
             let p_region = bb.sf(x, n);
             // Against the school's own other works, where it has enough of them.
-            let school = within.and_then(|w| w.test(x, n, others[c].0, others[c].1, cfg.min_works));
+            let school = (!small)
+                .then_some(within)
+                .flatten()
+                .and_then(|w| w.test(x, n, others[c].0, others[c].1, cfg.min_works));
             let (p, effect, own) = match school {
                 Some((p_school, own)) => (
                     crate::stats::sidak_min(&[p_region, p_school]),
@@ -229,7 +239,11 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             };
             let with_note = |mut f: Finding| {
                 f.note = note.clone();
-                f
+                if small {
+                    f.below_minimum(n as usize, "работ с обеими отметками", cfg)
+                } else {
+                    f
+                }
             };
             if dir == Dir::Raised {
                 with_note(Finding::tested(x as f64, p, effect, format!(

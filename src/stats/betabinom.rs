@@ -159,6 +159,26 @@ impl MomentSums {
         })
     }
 
+    /// The fit for a cell of `n` trials that is in none of `sums` (a cell
+    /// below a sign's minimum): as [`MomentSums::fit_without`] with nothing to
+    /// leave out — the group's own fit where it has at least
+    /// [`LOO_MIN_CELLS`] cells, else the pooled spread's, else its own.
+    pub fn fit_new(
+        sums: &[Option<MomentSums>],
+        n: u64,
+        pooled: Option<f64>,
+    ) -> Option<BetaBinomial> {
+        sums.iter().flatten().find_map(|s| {
+            if s.cells() >= LOO_MIN_CELLS {
+                s.fit()
+            } else {
+                pooled
+                    .and_then(|rho| s.fit_pooled(rho, n))
+                    .or_else(|| s.fit())
+            }
+        })
+    }
+
     /// The predictive distribution of a new cell of `n` trials given these
     /// cells, with the school-to-school spread `rho` known from elsewhere: the
     /// share p̂ = Σx / Σn, and the spread widened so that the variance is that
@@ -475,6 +495,12 @@ mod tests {
         assert_eq!(
             MomentSums::fit_without(&[Some(with)], odd, None),
             BetaBinomial::fit(&few)
+        );
+        // A cell in none of the sums: nothing is left out.
+        assert_eq!(MomentSums::fit_new(&[Some(sums)], n, Some(rho)), Some(bb));
+        assert_eq!(
+            MomentSums::fit_new(&[None, Some(sums)], n, None),
+            sums.fit()
         );
     }
 

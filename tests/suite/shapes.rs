@@ -97,18 +97,23 @@ fn every_shape_is_judged_with_what_it_has() {
                 }
                 assert_eq!(evaluated("S8").0, 0);
                 // Cells below the minimum carry their numbers without counting.
-                let (_, f6) = evaluated("S6a");
-                let small: Vec<_> = (f6.iter())
-                    .filter(|r| r["note"].contains("для сведения"))
-                    .collect();
-                assert!(!small.is_empty(), "{name}: no small cell with its numbers");
-                assert!(small.iter().all(|r| {
-                    r["evaluated"] == "false"
-                        && !r["statistic"].is_empty()
-                        && !r["p_value"].is_empty()
-                        && r["q_value"].is_empty()
-                        && r["fired"] == "false"
-                }));
+                for sign in ["S6a", "S4a"] {
+                    let (_, found) = evaluated(sign);
+                    let small: Vec<_> = (found.iter())
+                        .filter(|r| r["note"].contains("для сведения"))
+                        .collect();
+                    assert!(
+                        !small.is_empty(),
+                        "{name}: {sign}: no small cell with its numbers"
+                    );
+                    assert!(small.iter().all(|r| {
+                        r["evaluated"] == "false"
+                            && !r["statistic"].is_empty()
+                            && !r["p_value"].is_empty()
+                            && r["q_value"].is_empty()
+                            && r["fired"] == "false"
+                    }));
+                }
                 // One year: no cohort has a next year (S9 says so); the VPR in
                 // Russian and mathematics meets the same year's OGE or EGE (S10).
                 let (n9, f9) = evaluated("S9");

@@ -27,7 +27,6 @@ struct Row<'a> {
     /// How the table names the cut-off.
     label: String,
     excess: Excess,
-    works: usize,
 }
 
 /// The cut-offs of a test on the primary scale, each with its name: VPR and
@@ -135,7 +134,6 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
                     block,
                     label,
                     excess,
-                    works: block.n_works(),
                 });
             }
         }
@@ -171,7 +169,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
         return;
     }
     rows.sort_by(|a, b| {
-        let share = |r: &Row<'_>| r.excess.excess / r.works as f64;
+        let share = |r: &Row<'_>| r.excess.excess / r.block.n_works() as f64;
         share(b)
             .total_cmp(&share(a))
             .then(a.block.key.cmp(&b.block.key))
@@ -206,7 +204,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
                     int(lo.max(0.0).round() as u64),
                     int(hi.max(0.0).round() as u64)
                 ),
-                pct(r.excess.excess / r.works as f64),
+                pct(r.excess.excess / r.block.n_works() as f64),
             ]
         })
         .collect();

@@ -147,16 +147,22 @@ impl MomentSums {
         cell: (u64, u64),
         pooled: Option<f64>,
     ) -> Option<BetaBinomial> {
-        sums.iter().flatten().find_map(|s| {
-            let others = s.without(cell);
-            if others.cells() >= LOO_MIN_CELLS {
-                others.fit()
-            } else {
-                pooled
-                    .and_then(|rho| others.fit_pooled(rho, cell.1))
-                    .or_else(|| s.fit())
-            }
-        })
+        (sums.iter().flatten()).find_map(|s| s.without(cell).fit_given(s, cell.1, pooled))
+    }
+
+    /// The fit of a cell of `n` trials from `self`, the other cells of its
+    /// group (`with` holds the cell too, or is `self` when the cell is in no
+    /// sum): `self`'s own where it has at least [`LOO_MIN_CELLS`] cells, else
+    /// with the `pooled` spread, else `with`'s (the cell kept in: the
+    /// conservative choice).
+    fn fit_given(&self, with: &MomentSums, n: u64, pooled: Option<f64>) -> Option<BetaBinomial> {
+        if self.cells() >= LOO_MIN_CELLS {
+            self.fit()
+        } else {
+            pooled
+                .and_then(|rho| self.fit_pooled(rho, n))
+                .or_else(|| with.fit())
+        }
     }
 
     /// The fit for a cell of `n` trials that is in none of `sums` (a cell
@@ -168,15 +174,7 @@ impl MomentSums {
         n: u64,
         pooled: Option<f64>,
     ) -> Option<BetaBinomial> {
-        sums.iter().flatten().find_map(|s| {
-            if s.cells() >= LOO_MIN_CELLS {
-                s.fit()
-            } else {
-                pooled
-                    .and_then(|rho| s.fit_pooled(rho, n))
-                    .or_else(|| s.fit())
-            }
-        })
+        (sums.iter().flatten()).find_map(|s| s.fit_given(s, n, pooled))
     }
 
     /// The predictive distribution of a new cell of `n` trials given these

@@ -111,7 +111,7 @@ pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<Li
             let sentences: Vec<String> = (v.signs.iter())
                 .map(|&s| {
                     let title = REGISTRY[s].title();
-                    format!("«{title}»: {}", results.findings[s][i].reason)
+                    format!("«{title}»: {}", results.reason(s, i))
                 })
                 .collect();
             e.reasons.push(format!(

@@ -6,9 +6,13 @@
 //! Signs run in parallel over (sign, test) jobs, so a sign's line is the sum of
 //! its jobs' times (CPU seconds spent on it), shown without a wall time.
 //!
+//! Memory: the resident set at the end of each stage and the process's peak so
+//! far (`VmRSS`, `VmHWM` of `/proc/self/status`), so that the stage that raised
+//! the peak is the first whose peak column grows.
+//!
 //! Off unless switched on ([`enable`]): then [`stage`] costs one relaxed atomic
-//! load. CPU time is read from `/proc/self/stat` (Linux); elsewhere only wall
-//! time is shown.
+//! load. CPU time and memory are read from `/proc/self` (Linux); elsewhere only
+//! wall time is shown.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +28,8 @@ pub struct Stage {
     /// None for a sum of parallel jobs.
     pub wall: Option<Duration>,
     pub cpu: Option<Duration>,
+    /// Resident set and peak resident set at the stage's end, bytes.
+    pub memory: Option<(u64, u64)>,
 }
 
 /// Switches recording on for the rest of the process.
@@ -47,6 +53,22 @@ fn cpu_now() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// (VmRSS, VmHWM) of the process, bytes.
+fn memory_now() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
 fn record(s: Stage) {
     if let Ok(mut v) = STAGES.lock() {
         v.push(s);
@@ -65,6 +87,7 @@ pub fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
         name: name.to_owned(),
         wall: Some(t0.elapsed()),
         cpu,
+        memory: memory_now(),
     });
     out
 }
@@ -81,6 +104,7 @@ pub fn add(name: &str, spent: Duration) {
                 name: name.to_owned(),
                 wall: None,
                 cpu: Some(spent),
+                memory: None,
             }),
         }
     }
@@ -94,7 +118,7 @@ pub fn take() -> Vec<Stage> {
         .unwrap_or_default()
 }
 
-/// The table as text: stage, wall s, CPU s, CPU / wall.
+/// The table as text: stage, wall s, CPU s, CPU / wall, resident and peak MB.
 pub fn table(stages: &[Stage]) -> String {
     let secs =
         |d: Option<Duration>| d.map_or("—".to_owned(), |d| format!("{:.2}", d.as_secs_f64()));
@@ -110,12 +134,15 @@ pub fn table(stages: &[Stage]) -> String {
         .unwrap_or(4);
     let pad = |n: &str| format!("{n}{}", " ".repeat(width - n.chars().count()));
     let mut out = format!(
-        "{}  {:>9}  {:>9}  {:>8}\n",
+        "{}  {:>9}  {:>9}  {:>8}  {:>9}  {:>9}\n",
         pad("этап"),
         "время, с",
         "ЦП, с",
-        "ЦП/время"
+        "ЦП/время",
+        "память, МБ",
+        "пик, МБ"
     );
+    let mb = |b: u64| format!("{:.0}", b as f64 / 1048576.0);
     for (s, name) in stages.iter().zip(&names) {
         let ratio = match (s.wall, s.cpu) {
             (Some(w), Some(c)) if w.as_secs_f64() > 0.0 => {
@@ -123,8 +150,11 @@ pub fn table(stages: &[Stage]) -> String {
             }
             _ => String::new(),
         };
+        let (rss, peak) = s
+            .memory
+            .map_or((String::new(), String::new()), |(r, p)| (mb(r), mb(p)));
         out.push_str(&format!(
-            "{}  {:>9}  {:>9}  {ratio:>8}\n",
+            "{}  {:>9}  {:>9}  {ratio:>8}  {rss:>10}  {peak:>9}\n",
             pad(name),
             secs(s.wall),
             secs(s.cpu)
@@ -148,11 +178,13 @@ mod tests {
                 name: "загрузка".into(),
                 wall: Some(Duration::from_millis(1500)),
                 cpu: Some(Duration::from_millis(3000)),
+                memory: Some((300 << 20, 512 << 20)),
             },
             Stage {
                 name: "S1".into(),
                 wall: None,
                 cpu: Some(Duration::from_millis(250)),
+                memory: None,
             },
         ]);
         assert!(
@@ -160,6 +192,8 @@ mod tests {
                 && t.contains("1.50")
                 && t.contains("3.00")
                 && t.contains("2.00")
+                && t.contains("300")
+                && t.contains("512")
         );
         assert!(t.contains("S1 (сумма заданий)") && t.contains("0.25"));
     }

@@ -40,6 +40,8 @@ pub struct FindingRow {
 
 /// The rows of findings.csv, cell by cell (an iterator: the table of a
 /// national year is written without being held, see [`super::stream_csv`]).
+/// The cells of `range` are taken test by test, each test's texts read back
+/// for those cells only.
 pub fn finding_rows<'a>(
     data: &'a Dataset,
     results: &'a SignResults,
@@ -47,14 +49,31 @@ pub fn finding_rows<'a>(
     index: &'a [(usize, usize)],
     range: std::ops::Range<usize>,
 ) -> impl Iterator<Item = FindingRow> + 'a {
-    (index[range.clone()].iter().copied())
-        .zip(range)
-        .flat_map(move |((t, c), i)| {
-            let block = &data.tests[t];
+    // The range cut at the tests' boundaries: (test, first cell, end cell).
+    let mut pieces = Vec::new();
+    let mut at = range.start;
+    while at < range.end {
+        let (t, _) = index[at];
+        let end = (results.first_cell.get(t + 1).copied())
+            .unwrap_or(usize::MAX)
+            .min(range.end);
+        pieces.push((t, at, end));
+        at = end;
+    }
+    pieces.into_iter().flat_map(move |(t, lo, hi)| {
+        let first = results.first_cell[t];
+        let texts: Vec<_> = (results.texts.iter())
+            .map(|by_test| by_test[t].unpack(lo - first..hi - first))
+            .collect();
+        let block = &data.tests[t];
+        let mut rows = Vec::with_capacity((hi - lo) * REGISTRY.len());
+        for i in lo..hi {
+            let (_, c) = index[i];
             let school = &data.schools[block.cells[c].school as usize];
-            REGISTRY.iter().enumerate().map(move |(s, sign)| {
+            for (s, sign) in REGISTRY.iter().enumerate() {
                 let f = &results.findings[s][i];
-                FindingRow {
+                let j = i - first;
+                rows.push(FindingRow {
                     year: block.key.year,
                     exam: block.key.exam.code(),
                     subject: block.key.subject.clone(),
@@ -68,15 +87,17 @@ pub fn finding_rows<'a>(
                     q_value: f.q_value.map(sig6),
                     effect: round(f.effect, 4),
                     fired: f.fired,
-                    note: safe_text(&f.note),
+                    note: safe_text(texts[s].note(j)),
                     reason: if f.evaluated {
-                        safe_text(&f.reason)
+                        safe_text(texts[s].reason(j))
                     } else {
                         String::new()
                     },
-                }
-            })
-        })
+                });
+            }
+        }
+        rows
+    })
 }
 
 /// Six significant digits (p-values span many orders of magnitude).

@@ -645,18 +645,30 @@ p′ = 1 − Φ((z − c) / s)."
 /// Where a sign could run on this folder, and why not elsewhere (the three
 /// commonest reasons, with their cell counts).
 fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
-    let findings = &inputs.analysis.results.findings[sign];
+    let results = &inputs.analysis.results;
+    let findings = &results.findings[sign];
     let evaluated = findings.iter().filter(|f| f.evaluated).count();
     let mut why: BTreeMap<String, usize> = BTreeMap::new();
-    for f in findings.iter().filter(|f| !f.evaluated) {
-        // Counts in the reason («работ: 7, меньше 15») are folded together.
-        let general = match f.note.split_once(": ") {
-            Some((what, rest)) if rest.contains("меньше") => {
-                format!("{what}: меньше минимума")
+    for (t, block) in results.texts[sign].iter().enumerate() {
+        let cells = &findings[results.first_cell[t]..][..block.len()];
+        if cells.iter().all(|f| f.evaluated) {
+            continue;
+        }
+        let texts = block.unpack_all();
+        for (j, f) in cells.iter().enumerate() {
+            if f.evaluated {
+                continue;
             }
-            _ => f.note.clone(),
-        };
-        *why.entry(general).or_default() += 1;
+            let note = texts.note(j);
+            // Counts in the reason («работ: 7, меньше 15») are folded together.
+            let general = match note.split_once(": ") {
+                Some((what, rest)) if rest.contains("меньше") => {
+                    format!("{what}: меньше минимума")
+                }
+                _ => note.to_owned(),
+            };
+            *why.entry(general).or_default() += 1;
+        }
     }
     let mut why: Vec<(String, usize)> = why.into_iter().collect();
     why.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

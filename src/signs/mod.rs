@@ -23,6 +23,9 @@ mod s6_own_marks;
 mod s7_upper_tail;
 mod s8_identical_totals;
 mod s9_cohort;
+mod texts;
+
+pub use texts::{Texts, Unpacked};
 
 use std::collections::BTreeMap;
 
@@ -143,7 +146,7 @@ impl Shared {
     pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
         let cell_marks: Vec<Vec<[u64; 3]>> = data
             .tests
-            .iter()
+            .par_iter()
             .map(|b| {
                 (0..b.cells.len())
                     .map(|c| s4_journal::counts(b.cell(c)))
@@ -161,13 +164,22 @@ impl Shared {
                 }
             }
         }
-        let standardized = s9_cohort::Standardized::new(data);
+        let (own_marks, (cohorts, confirmations)) = rayon::join(
+            || s6_own_marks::OwnMarks::new(data),
+            || {
+                let standardized = s9_cohort::Standardized::new(data);
+                rayon::join(
+                    || s9_cohort::Cohorts::new(data, &standardized, cfg.min_works),
+                    || s10_vpr_vs_gia::Confirmations::new(data, &standardized, cfg.min_works),
+                )
+            },
+        );
         Shared {
             cell_marks,
             school_marks,
-            own_marks: s6_own_marks::OwnMarks::new(data),
-            cohorts: s9_cohort::Cohorts::new(data, &standardized, cfg.min_works),
-            confirmations: s10_vpr_vs_gia::Confirmations::new(data, &standardized, cfg.min_works),
+            own_marks,
+            cohorts,
+            confirmations,
         }
     }
 }
@@ -229,6 +241,33 @@ pub fn level_groups(
         members[group[c]].push(c);
     }
     (group, members)
+}
+
+/// What is kept of a [`Finding`] once every sign has run: its numbers. Its
+/// note and reason are in [`SignResults::texts`], compressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub evaluated: bool,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub effect: Option<f64>,
+    /// Benjamini–Hochberg q-value across all cells for this sign (set by [`run`]).
+    pub q_value: Option<f64>,
+    /// Set by [`crate::evidence`].
+    pub fired: bool,
+}
+
+impl From<&Finding> for Outcome {
+    fn from(f: &Finding) -> Outcome {
+        Outcome {
+            evaluated: f.evaluated,
+            statistic: f.statistic,
+            p_value: f.p_value,
+            effect: f.effect,
+            q_value: f.q_value,
+            fired: f.fired,
+        }
+    }
 }
 
 /// A sign's result in one cell.
@@ -375,23 +414,69 @@ impl SignsConfig {
 }
 
 /// The findings of every sign in every cell: `findings[sign][cell]`, cells in
-/// dataset order (tests by key, then cells by school).
+/// dataset order (tests by key, then cells by school); their notes and
+/// reasons in `texts[sign][test]`.
+#[derive(Clone, Debug, Default)]
 pub struct SignResults {
-    pub findings: Vec<Vec<Finding>>,
+    pub findings: Vec<Vec<Outcome>>,
+    pub texts: Vec<Vec<Texts>>,
+    /// The index of each test's first cell in the cell order.
+    pub first_cell: Vec<usize>,
 }
 
-/// Evaluates every sign on every test, then sets q-values and `fired`.
+impl SignResults {
+    /// From each sign's findings on each test (`parts[sign][test]`).
+    pub fn pack(parts: Vec<Vec<Vec<Finding>>>) -> SignResults {
+        let mut out = SignResults::default();
+        for (s, tests) in parts.into_iter().enumerate() {
+            if s == 0 {
+                let mut at = 0;
+                for part in &tests {
+                    out.first_cell.push(at);
+                    at += part.len();
+                }
+            }
+            let (mut numbers, mut texts) = (Vec::new(), Vec::new());
+            for mut part in tests {
+                numbers.extend(part.iter().map(Outcome::from));
+                texts.push(Texts::pack(&mut part));
+            }
+            out.findings.push(numbers);
+            out.texts.push(texts);
+        }
+        out
+    }
+
+    /// The test of cell `i` and the cell's place in it.
+    pub fn locate(&self, i: usize) -> (usize, usize) {
+        let t = self.first_cell.partition_point(|&c| c <= i) - 1;
+        (t, i - self.first_cell[t])
+    }
+
+    /// The reason of `sign` in cell `i` (one chunk read back: for a few
+    /// cells, such as the marked ones; [`Texts::unpack`] for many).
+    pub fn reason(&self, sign: usize, i: usize) -> String {
+        let (t, j) = self.locate(i);
+        self.texts[sign][t].unpack(j..j + 1).reason(j).to_owned()
+    }
+}
+
+/// Evaluates every sign on every test, then sets q-values.
 pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
-    let shared = Shared::new(data, cfg);
+    let shared = crate::timings::stage("  общие данные признаков", || {
+        Shared::new(data, cfg)
+    });
     let jobs: Vec<(usize, usize)> = (0..REGISTRY.len())
         .flat_map(|s| (0..data.tests.len()).map(move |t| (s, t)))
         .collect();
     // First the spread pools (summed in job order: the same at any thread count).
     let empty = SpreadPools::new();
-    let groups: Vec<Vec<(u8, MomentSums)>> = jobs
-        .par_iter()
-        .map(|&(s, t)| REGISTRY[s].spread(&TestInput::of(data, &shared, t, &empty), cfg))
-        .collect();
+    let groups: Vec<Vec<(u8, MomentSums)>> =
+        crate::timings::stage("  разброс по группам", || {
+            jobs.par_iter()
+                .map(|&(s, t)| REGISTRY[s].spread(&TestInput::of(data, &shared, t, &empty), cfg))
+                .collect()
+        });
     let mut pools = vec![SpreadPools::new(); REGISTRY.len()];
     for (&(s, t), groups) in jobs.iter().zip(&groups) {
         for (slot, sums) in groups {
@@ -399,23 +484,44 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
             pools[s].entry(key).or_default().add(sums);
         }
     }
-    let parts: Vec<Vec<Finding>> = jobs
-        .par_iter()
-        .map(|&(s, t)| {
-            let started = crate::timings::enabled().then(std::time::Instant::now);
-            let out = REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
-            debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
-            if let Some(t0) = started {
-                crate::timings::add(REGISTRY[s].id(), t0.elapsed());
-            }
-            out
-        })
-        .collect();
-    let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); REGISTRY.len()];
-    for (&(s, _), part) in jobs.iter().zip(parts) {
-        findings[s].extend(part);
+    // Each job's texts are compressed as soon as it ends, so that the
+    // sentences of all findings are never held at once.
+    let parts: Vec<(Vec<Outcome>, Texts)> =
+        crate::timings::stage("  вычисление признаков", || {
+            jobs.par_iter()
+                .map(|&(s, t)| {
+                    let started = crate::timings::enabled().then(std::time::Instant::now);
+                    let mut out =
+                        REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
+                    debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
+                    let numbers: Vec<Outcome> = out.iter().map(Outcome::from).collect();
+                    let texts = Texts::pack(&mut out);
+                    if let Some(t0) = started {
+                        crate::timings::add(REGISTRY[s].id(), t0.elapsed());
+                    }
+                    (numbers, texts)
+                })
+                .collect()
+        });
+    let n_cells = data.n_cells();
+    let mut results = SignResults {
+        findings: (0..REGISTRY.len())
+            .map(|_| Vec::with_capacity(n_cells))
+            .collect(),
+        texts: vec![Vec::with_capacity(data.tests.len()); REGISTRY.len()],
+        first_cell: (data.tests.iter())
+            .scan(0, |at, b| {
+                let first = *at;
+                *at += b.cells.len();
+                Some(first)
+            })
+            .collect(),
+    };
+    for (&(s, _), (numbers, texts)) in jobs.iter().zip(parts) {
+        results.findings[s].extend(numbers);
+        results.texts[s].push(texts);
     }
-    for list in &mut findings {
+    for list in &mut results.findings {
         let p: Vec<Option<f64>> = (list.iter())
             .map(|f| f.p_value.filter(|_| f.evaluated))
             .collect();
@@ -423,7 +529,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
             f.q_value = q;
         }
     }
-    SignResults { findings }
+    results
 }
 
 /// Percent with no decimals for Russian sentences: 0.314 -> "31 %".

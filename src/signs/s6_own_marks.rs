@@ -99,9 +99,8 @@ pub struct OwnMarks {
 
 impl OwnMarks {
     pub fn new(data: &Dataset) -> OwnMarks {
-        OwnMarks {
-            dirs: [0, 1].map(|d| Direction::new(data, d)),
-        }
+        let (a, b) = rayon::join(|| Direction::new(data, 0), || Direction::new(data, 1));
+        OwnMarks { dirs: [a, b] }
     }
 }
 
@@ -260,8 +259,14 @@ impl Direction {
         // Per year, per school: the cells (y, v, test, cell).
         type Group = Vec<(f64, f64, usize, usize)>;
         let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
-        for (t, block) in data.tests.iter().enumerate() {
-            match test_residuals(block, d) {
+        let residuals: Vec<_> = {
+            use rayon::prelude::*;
+            (data.tests.par_iter())
+                .map(|block| test_residuals(block, d))
+                .collect()
+        };
+        for ((t, block), residuals) in data.tests.iter().enumerate().zip(residuals) {
+            match residuals {
                 Ok(cells) => {
                     for (i, (span, c)) in block.cells.iter().zip(&cells).enumerate() {
                         if let Some(c) = c.filter(|c| c.n >= 2) {

@@ -77,7 +77,8 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 /// Per test, per cell: (z, n) — the cell's mean primary score minus its
 /// test's mean over all works, in SD of the test's works, and its works.
 fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
-    (data.tests.iter())
+    use rayon::prelude::*;
+    (data.tests.par_iter())
         .map(|block| {
             let all: Vec<f64> = (block.primary.iter())
                 .filter(|p| !p.is_nan())

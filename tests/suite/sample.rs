@@ -38,9 +38,7 @@ fn entry(data: &Dataset, id: &str, evidence: f64) -> ListEntry {
 
 fn draw_with(data: &Dataset, cfg: &SampleConfig) -> Sample {
     let n = data.n_cells();
-    let results = SignResults {
-        findings: vec![vec![Finding::default(); n]; REGISTRY.len()],
-    };
+    let results = SignResults::pack(vec![vec![vec![Finding::default(); n]]; REGISTRY.len()]);
     let evidence = Evidence {
         cells: vec![CellVerdict::default(); n],
         ..Evidence::default()

@@ -176,6 +176,15 @@ impl StrPool {
         (self.ends.len() - 1) as u32
     }
 
+    /// Appends every code of `other`; its code `i` is then `offset + i` here.
+    /// Returns the offset.
+    pub fn append(&mut self, other: &StrPool) -> u32 {
+        let (offset, base) = (self.ends.len() as u32, self.buf.len());
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        offset
+    }
+
     pub fn get(&self, id: u32) -> &str {
         if id == Self::NONE {
             return "";
@@ -415,6 +424,12 @@ mod tests {
         let c = p.push("4А");
         assert_eq!((p.get(a), p.get(b), p.get(c)), ("10001", "", "4А"));
         assert_eq!(p.len(), 3);
+        let mut q = StrPool::default();
+        q.push("7Б");
+        let offset = q.append(&p);
+        assert_eq!(offset, 1);
+        let got: Vec<&str> = (0..4).map(|i| q.get(i)).collect();
+        assert_eq!(got, ["7Б", "10001", "", "4А"]);
     }
 
     #[test]

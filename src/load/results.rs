@@ -9,7 +9,7 @@ use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, StrPool, TestKey};
 use super::columns::{ColumnMap, RESULTS};
 use super::report::LoadReport;
 use super::schools::Schools;
-use super::table::{Row, Table};
+use super::table::{Malformed, Row, Table};
 use super::values::{self, Score};
 
 /// The parsed rows of one file, columnar.
@@ -146,25 +146,185 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
             ),
         );
     }
+    let task_ids: Vec<u16> = map.tasks.iter().map(|&(k, _)| k).collect();
     let mut raw = RawWorks {
         file: file.to_owned(),
-        task_ids: map.tasks.iter().map(|&(k, _)| k).collect(),
+        task_ids: task_ids.clone(),
         ..RawWorks::default()
     };
-    let mut read = 0u64;
-    let mut cache = Cache::default();
-    table.for_each_row(|row| {
-        read += 1;
-        cache.cell = None;
-        if let Err((column, value, reason)) = parse_row(&row, &cols, &map, cx, &mut cache, &mut raw)
-        {
-            cx.report.reject(file, row.line, &column, &value, reason);
-            if let (Some(r), Some((t, s))) = (cx.report.rejected.last_mut(), cache.cell) {
-                r.cell = Some((cx.tests.keys[t as usize].clone(), s));
-            }
+    let parse = Parse {
+        cols: &cols,
+        map: &map,
+        schools: cx.schools,
+        task_ids: &task_ids,
+    };
+    // Rows are copied into batches by a reader thread (the records are
+    // reused, nothing is allocated per row) while the batch before is parsed
+    // on every core in pieces and committed in file order: ids, codes,
+    // rejections and notes come out as from one pass.
+    let read = std::thread::scope(|scope| {
+        let (full, batches) = std::sync::mpsc::sync_channel::<Vec<BatchRow>>(1);
+        let (used, spare) = std::sync::mpsc::channel::<Vec<BatchRow>>();
+        let reader = scope.spawn(move || {
+            let mut read = 0u64;
+            let mut batch: Vec<BatchRow> = Vec::new();
+            let mut filled = 0usize;
+            table.for_each_row(|row| {
+                read += 1;
+                if filled == batch.len() {
+                    batch.push(BatchRow::default());
+                }
+                let slot = &mut batch[filled];
+                slot.line = row.line;
+                slot.malformed = row.malformed;
+                slot.fields.clear();
+                for field in row.fields.iter() {
+                    slot.fields.push_field(field);
+                }
+                filled += 1;
+                if filled == BATCH {
+                    let next = spare.try_recv().unwrap_or_default();
+                    // The receiver stops only when this function returns.
+                    let _ = full.send(std::mem::replace(&mut batch, next));
+                    filled = 0;
+                }
+            })?;
+            batch.truncate(filled);
+            let _ = full.send(batch);
+            Ok::<u64, LoadError>(read)
+        });
+        for batch in batches {
+            parse.batch(&batch, file, cx, &mut raw);
+            let _ = used.send(batch);
         }
+        reader.join().expect("the reader thread does not panic")
     })?;
     Ok((raw, read))
+}
+
+/// Rows per batch, and per piece of a batch parsed on one core.
+const BATCH: usize = 1 << 15;
+const PIECE: usize = 1 << 11;
+
+/// One row copied out of the table.
+#[derive(Default)]
+struct BatchRow {
+    line: u64,
+    malformed: Option<Malformed>,
+    fields: csv::StringRecord,
+}
+
+/// What parsing a file needs that does not change from row to row.
+struct Parse<'a> {
+    cols: &'a Cols,
+    map: &'a ColumnMap,
+    schools: &'a Schools,
+    task_ids: &'a [u16],
+}
+
+/// A rejection or a note, in row order.
+enum Event {
+    Reject {
+        line: u64,
+        problem: Problem,
+        /// The (piece's test, school) of the row, once its keys parsed.
+        cell: Option<(u32, u32)>,
+    },
+    Warn {
+        line: u64,
+        message: String,
+    },
+}
+
+/// The rows of a piece of a batch, parsed: tests and codes numbered within
+/// the piece until committed.
+#[derive(Default)]
+struct Piece {
+    raw: RawWorks,
+    tests: TestIndex,
+    codes: StrPool,
+    events: Vec<Event>,
+}
+
+impl Parse<'_> {
+    /// Parses `rows` on every core and appends them to `raw` in order.
+    fn batch(&self, rows: &[BatchRow], file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
+        use rayon::prelude::*;
+        let pieces: Vec<Piece> = rows
+            .par_chunks(PIECE)
+            .map(|rows| self.piece(rows))
+            .collect();
+        for piece in pieces {
+            commit(piece, file, cx, raw);
+        }
+    }
+
+    fn piece(&self, rows: &[BatchRow]) -> Piece {
+        let mut out = Piece {
+            raw: RawWorks {
+                task_ids: self.task_ids.to_vec(),
+                ..RawWorks::default()
+            },
+            ..Piece::default()
+        };
+        let mut cache = Cache::default();
+        for r in rows {
+            let row = Row {
+                line: r.line,
+                fields: &r.fields,
+                malformed: r.malformed,
+            };
+            cache.cell = None;
+            if let Err(problem) = parse_row(&row, self, &mut out, &mut cache) {
+                out.events.push(Event::Reject {
+                    line: row.line,
+                    problem,
+                    cell: cache.cell,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Appends a parsed piece to the file's works: its tests and codes take
+/// their numbers in the folder's index and pool, its rejections and notes go
+/// to the report.
+fn commit(piece: Piece, file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
+    let test_ids: Vec<u32> = (piece.tests.keys.iter())
+        .map(|k| cx.tests.id(k.year, k.exam, &k.subject, k.grade))
+        .collect();
+    let offset = cx.codes.append(&piece.codes);
+    let code = |id: u32| if id == StrPool::NONE { id } else { id + offset };
+    let p = piece.raw;
+    raw.line.extend_from_slice(&p.line);
+    raw.test
+        .extend(p.test.iter().map(|&t| test_ids[t as usize]));
+    raw.school.extend_from_slice(&p.school);
+    raw.class.extend(p.class.iter().map(|&c| code(c)));
+    raw.student.extend(p.student.iter().map(|&c| code(c)));
+    raw.variant.extend_from_slice(&p.variant);
+    raw.scores.extend_from_slice(&p.scores);
+    raw.not_done.extend_from_slice(&p.not_done);
+    raw.primary.extend_from_slice(&p.primary);
+    raw.mark.extend_from_slice(&p.mark);
+    raw.test_score.extend_from_slice(&p.test_score);
+    raw.journal.extend_from_slice(&p.journal);
+    for event in piece.events {
+        match event {
+            Event::Reject {
+                line,
+                problem: (column, value, reason),
+                cell,
+            } => {
+                cx.report.reject(file, line, &column, &value, reason);
+                if let (Some(r), Some((t, s))) = (cx.report.rejected.last_mut(), cell) {
+                    r.cell = Some((cx.tests.keys[test_ids[t as usize] as usize].clone(), s));
+                }
+            }
+            Event::Warn { line, message } => cx.report.warn(file, line, message),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -179,12 +339,11 @@ struct Cache {
 
 fn parse_row(
     row: &Row<'_>,
-    c: &Cols,
-    map: &ColumnMap,
-    cx: &mut Context<'_>,
+    p: &Parse<'_>,
+    out: &mut Piece,
     cache: &mut Cache,
-    raw: &mut RawWorks,
 ) -> Result<(), Problem> {
+    let (c, map, raw) = (p.cols, p.map, &mut out.raw);
     if let Some(why) = row.malformed_reason(c.width) {
         return Err(problem("", "", why));
     }
@@ -243,11 +402,11 @@ fn parse_row(
         ));
     }
     if school_s != cache.school_raw {
-        let idx = (cx.schools.find(school_s)).map_err(|why| problem("school", school_s, why))?;
+        let idx = (p.schools.find(school_s)).map_err(|why| problem("school", school_s, why))?;
         cache.school = idx as u32;
         cache.school_raw = school_s.to_owned();
     }
-    let test = cx.tests.id(year, exam, &cache.subject, grade);
+    let test = out.tests.id(year, exam, &cache.subject, grade);
     cache.cell = Some((test, cache.school));
     let student_s = row.get(c.student);
     if student_s.is_empty() {
@@ -301,15 +460,15 @@ fn parse_row(
         }
     };
     // Optional fields: a bad value costs the field (with a note), not the work.
+    let events = &mut out.events;
     let mut dropped = |(column, value, why): Problem| {
-        cx.report.warn(
-            &raw.file,
-            row.line,
-            format!(
+        events.push(Event::Warn {
+            line: row.line,
+            message: format!(
                 "столбец {column}: {why}; значение «{}» не учтено, работа использована",
                 values::visible(&value)
             ),
-        );
+        });
     };
     let variant = optional(c.variant, row, 0, variant).unwrap_or_else(|p| {
         dropped(p);
@@ -335,10 +494,10 @@ fn parse_row(
     raw.test.push(test);
     raw.school.push(cache.school);
     raw.class.push(match c.class.map(|v| row.get(v)) {
-        Some(s) if !s.is_empty() => cx.codes.push(s),
+        Some(s) if !s.is_empty() => out.codes.push(s),
         _ => StrPool::NONE,
     });
-    raw.student.push(cx.codes.push(student_s));
+    raw.student.push(out.codes.push(student_s));
     raw.variant.push(variant);
     raw.not_done.push(not_done);
     raw.primary.push(primary);

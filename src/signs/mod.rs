@@ -485,11 +485,17 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         }
     }
     // Each job's texts are compressed as soon as it ends, so that the
-    // sentences of all findings are never held at once.
-    let parts: Vec<(Vec<Outcome>, Texts)> =
+    // sentences of all findings are never held at once. The jobs are started
+    // largest test first, so that no long job is left alone at the end while
+    // the other cores wait; their results are put back in job order.
+    let mut by_size: Vec<usize> = (0..jobs.len()).collect();
+    by_size.sort_by_key(|&j| std::cmp::Reverse(data.tests[jobs[j].1].n_works()));
+    let done: Vec<(Vec<Outcome>, Texts)> =
         crate::timings::stage("  вычисление признаков", || {
-            jobs.par_iter()
-                .map(|&(s, t)| {
+            by_size
+                .par_iter()
+                .map(|&j| {
+                    let (s, t) = jobs[j];
                     let started = crate::timings::enabled().then(std::time::Instant::now);
                     let mut out =
                         REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
@@ -503,6 +509,10 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
                 })
                 .collect()
         });
+    let mut parts: Vec<Option<(Vec<Outcome>, Texts)>> = (0..jobs.len()).map(|_| None).collect();
+    for (&j, part) in by_size.iter().zip(done) {
+        parts[j] = Some(part);
+    }
     let n_cells = data.n_cells();
     let mut results = SignResults {
         findings: (0..REGISTRY.len())
@@ -517,7 +527,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
             })
             .collect(),
     };
-    for (&(s, _), (numbers, texts)) in jobs.iter().zip(parts) {
+    for (&(s, _), (numbers, texts)) in jobs.iter().zip(parts.into_iter().flatten()) {
         results.findings[s].extend(numbers);
         results.texts[s].push(texts);
     }

@@ -161,7 +161,7 @@ pub fn assess(
         };
         for (s, sign) in REGISTRY.iter().enumerate() {
             let f = &results.findings[s][i];
-            if let (true, Some(p)) = (f.evaluated, f.p_value) {
+            if let (true, Some(p)) = (f.evaluated, f.p_value()) {
                 let fit = if sign.marks_cell() {
                     null_of(s, exam)
                 } else {
@@ -181,7 +181,7 @@ pub fn assess(
                 let Some(p) = v.calibrated[s] else { continue };
                 members += 1;
                 let f = &results.findings[s][i];
-                let p = if f.effect.is_some_and(|e| e >= sign.min_effect(cfg)) {
+                let p = if f.effect().is_some_and(|e| e >= sign.min_effect(cfg)) {
                     p
                 } else {
                     1.0
@@ -305,8 +305,8 @@ pub fn assess(
             } else {
                 // S1 stands apart: its own BH rule, reported and used by the sample.
                 f.evaluated
-                    && f.q_value.is_some_and(|q| q <= cfg.q_max)
-                    && f.effect.is_some_and(|e| e >= sign.min_effect(cfg))
+                    && f.q_value().is_some_and(|q| q <= cfg.q_max)
+                    && f.effect().is_some_and(|e| e >= sign.min_effect(cfg))
             };
         }
     }
@@ -379,7 +379,7 @@ fn fit_nulls(results: &SignResults, exam_of: &[Exam], min_cells: usize) -> Vec<S
         let p_of = |exam: Option<Exam>| -> Vec<f64> {
             (results.findings[s].iter().zip(exam_of))
                 .filter(|(f, e)| f.evaluated && exam.is_none_or(|x| x == **e))
-                .filter_map(|(f, _)| f.p_value)
+                .filter_map(|(f, _)| f.p_value())
                 .collect()
         };
         let all = NullFit::fit(&p_of(None), min_cells);

@@ -15,6 +15,7 @@ use obektiv::{Job, Summary};
 const EXIT_INCOMPLETE: u8 = 3;
 
 fn main() -> ExitCode {
+    return_large_buffers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return cli_error(&e),
@@ -34,6 +35,23 @@ fn main() -> ExitCode {
         eprint!("{}", obektiv::timings::table(&obektiv::timings::take()));
     }
     code
+}
+
+/// With glibc, a buffer of 128 kB or more is mapped on its own and given back
+/// to the system when freed. By default glibc raises that threshold each time
+/// such a buffer is freed (up to 32 MB), so that the stages' large temporary
+/// buffers (the batches of rows, the signs' work arrays, the tables built for
+/// the workbooks) end up in its per-thread heaps and stay there after they
+/// are freed: a 4 000-school region peaked at 1.50–1.55 GB resident with
+/// 0.65 GB of live heap (heaptrack). A fixed threshold: 1.04–1.07 GB, about
+/// 1 s more system time for the mapping (measured in the note of this change).
+fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator; it is called
+    // first thing in main, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
 
 /// clap's own errors, in Russian (help and version are printed as they are).

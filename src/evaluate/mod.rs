@@ -311,7 +311,7 @@ impl Acc {
             if kind == "none" {
                 for (s, tally) in self.calib.iter_mut().enumerate() {
                     let f = &results.findings[s][i];
-                    if let Some(p) = f.p_value.filter(|_| f.evaluated) {
+                    if let Some(p) = f.p_value().filter(|_| f.evaluated) {
                         tally[0] += 1;
                         tally[1] += u64::from(p <= 0.05);
                         tally[2] += u64::from(p <= 0.01);
@@ -330,7 +330,7 @@ impl Acc {
                     .enumerate()
                     .map(|(s, sign)| {
                         let f = &results.findings[s][i];
-                        match (f.evaluated, f.p_value, f.q_value) {
+                        match (f.evaluated, f.p_value(), f.q_value()) {
                             (true, Some(p), Some(q)) => format!("{}:{p:.2e}/{q:.2e}", sign.id()),
                             _ => format!("{}:", sign.id()),
                         }

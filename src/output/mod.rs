@@ -209,8 +209,8 @@ where
         .map(|a| a..(a + PAR_BLOCK).min(n))
         .collect();
     let window = 2 * rayon::current_num_threads().max(1);
-    for group in blocks.chunks(window) {
-        let bytes: Vec<Result<Vec<u8>, String>> = group
+    let bytes_of = |group: &[std::ops::Range<usize>]| -> Vec<Result<Vec<u8>, String>> {
+        group
             .par_iter()
             .map(|r| {
                 let first = r.start == 0;
@@ -223,10 +223,26 @@ where
                 let plain = w.into_inner().map_err(|e| e.to_string())?;
                 in_dialect(plain, dialect, first).map_err(|e| e.to_string())
             })
-            .collect();
+            .collect()
+    };
+    let write_all = |out: &mut Out, bytes: Vec<Result<Vec<u8>, String>>| {
         for b in bytes {
             out.write(&b.map_err(|e| err(&e))?)?;
         }
+        Ok::<(), OutputError>(())
+    };
+    // Each window is written while the next one is made.
+    let mut pending: Option<Vec<Result<Vec<u8>, String>>> = None;
+    for group in blocks.chunks(window) {
+        let (written, bytes) = rayon::join(
+            || pending.take().map_or(Ok(()), |b| write_all(&mut out, b)),
+            || bytes_of(group),
+        );
+        written?;
+        pending = Some(bytes);
+    }
+    if let Some(b) = pending {
+        write_all(&mut out, b)?;
     }
     out.finish()
 }

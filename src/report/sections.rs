@@ -648,28 +648,35 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     let results = &inputs.analysis.results;
     let findings = &results.findings[sign];
     let evaluated = findings.iter().filter(|f| f.evaluated).count();
-    let mut why: BTreeMap<String, usize> = BTreeMap::new();
-    for (t, block) in results.texts[sign].iter().enumerate() {
-        let cells = &findings[results.first_cell[t]..][..block.len()];
-        if cells.iter().all(|f| f.evaluated) {
-            continue;
-        }
-        let texts = block.unpack_all();
-        for (j, f) in cells.iter().enumerate() {
-            if f.evaluated {
-                continue;
+    // Test by test on every core (the notes are read back from their
+    // compressed blocks), the counts summed.
+    let why: BTreeMap<String, usize> = (results.texts[sign].par_iter().enumerate())
+        .map(|(t, block)| {
+            let mut why: BTreeMap<String, usize> = BTreeMap::new();
+            let cells = &findings[results.first_cell[t]..][..block.len()];
+            if cells.iter().all(|f| f.evaluated) {
+                return why;
             }
-            let note = texts.note(j);
-            // Counts in the reason («работ: 7, меньше 15») are folded together.
-            let general = match note.split_once(": ") {
-                Some((what, rest)) if rest.contains("меньше") => {
-                    format!("{what}: меньше минимума")
-                }
-                _ => note.to_owned(),
-            };
-            *why.entry(general).or_default() += 1;
-        }
-    }
+            let texts = block.unpack_all();
+            for (j, _) in cells.iter().enumerate().filter(|(_, f)| !f.evaluated) {
+                let note = texts.note(j);
+                // Counts in the reason («работ: 7, меньше 15») are folded together.
+                let general = match note.split_once(": ") {
+                    Some((what, rest)) if rest.contains("меньше") => {
+                        format!("{what}: меньше минимума")
+                    }
+                    _ => note.to_owned(),
+                };
+                *why.entry(general).or_default() += 1;
+            }
+            why
+        })
+        .reduce(BTreeMap::new, |mut a, b| {
+            for (k, n) in b {
+                *a.entry(k).or_default() += n;
+            }
+            a
+        });
     let mut why: Vec<(String, usize)> = why.into_iter().collect();
     why.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let rest: Vec<String> = (why.iter().take(3))

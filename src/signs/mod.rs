@@ -247,7 +247,7 @@ pub fn level_groups(
 /// number not given is held as NaN: 40 bytes instead of 72, for the 20 M
 /// findings of a national year). Its note and reason are in
 /// [`SignResults::texts`], compressed.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Outcome {
     pub evaluated: bool,
     /// Set by [`crate::evidence`].
@@ -256,6 +256,23 @@ pub struct Outcome {
     p_value: f64,
     effect: f64,
     q_value: f64,
+}
+
+/// Equal when they hold the same numbers (a number not given equals itself).
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Outcome) -> bool {
+        let numbers = |o: &Outcome| {
+            (
+                o.evaluated,
+                o.fired,
+                o.statistic(),
+                o.p_value(),
+                o.effect(),
+                o.q_value(),
+            )
+        };
+        numbers(self) == numbers(other)
+    }
 }
 
 impl Default for Outcome {

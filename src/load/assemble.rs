@@ -130,7 +130,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     let value = |w: WorkRef, k: u16| -> f32 {
         let (r, i) = raw(w);
         match r.task_ids.binary_search(&k) {
-            Ok(j) => r.scores_of(i)[j],
+            Ok(j) => r.score(i, j),
             Err(_) => f32::NAN,
         }
     };
@@ -151,7 +151,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     for &w in works {
         let (r, i) = raw(w);
         for (j, &k) in r.task_ids.iter().enumerate() {
-            if !r.scores_of(i)[j].is_nan() {
+            if !r.score(i, j).is_nan() {
                 *filled.entry(k).or_default() += 1;
             }
         }

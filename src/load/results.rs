@@ -24,8 +24,14 @@ pub struct RawWorks {
     pub class: Vec<u32>,
     pub student: Vec<u32>,
     pub variant: Vec<u16>,
-    /// Row-major, `task_ids.len()` per row; NaN = the task is absent (empty field).
-    pub scores: Vec<f32>,
+    /// Row-major, `task_ids.len()` per row, coded (a byte instead of an f32:
+    /// the file's every task column is held for every row, filled or not):
+    /// whole and half points up to 125 as twice their value, [`ABSENT`] for an
+    /// empty field, [`EXACT`] for any other value, kept in `exact`. Read with
+    /// [`RawWorks::score`].
+    pub scores: Vec<u8>,
+    /// (position in `scores`, value) of the scores coded [`EXACT`], ascending.
+    pub exact: Vec<(usize, f32)>,
     pub not_done: Vec<u8>,
     /// NaN when not given.
     pub primary: Vec<f32>,
@@ -43,11 +49,46 @@ impl RawWorks {
         self.line.is_empty()
     }
 
-    pub fn scores_of(&self, row: usize) -> &[f32] {
-        let k = self.task_ids.len();
-        &self.scores[row * k..(row + 1) * k]
+    /// The score of task column `j` in `row`; NaN when the field is empty.
+    pub fn score(&self, row: usize, j: usize) -> f32 {
+        let at = row * self.task_ids.len() + j;
+        match self.scores[at] {
+            ABSENT => f32::NAN,
+            EXACT => (self.exact.binary_search_by_key(&at, |e| e.0))
+                .map_or(f32::NAN, |i| self.exact[i].1),
+            code => f32::from(code) / 2.0,
+        }
+    }
+
+    /// Appends a task score (NaN: the field is empty).
+    fn push_score(&mut self, v: f32) {
+        let twice = v * 2.0;
+        let code = if v.is_nan() {
+            ABSENT
+        } else if twice.fract() == 0.0 && (0.0..=f32::from(MAX_CODED)).contains(&twice) {
+            twice as u8
+        } else {
+            self.exact.push((self.scores.len(), v));
+            EXACT
+        };
+        self.scores.push(code);
+    }
+
+    /// Drops the scores from position `start` on (a row rejected half-read).
+    fn truncate_scores(&mut self, start: usize) {
+        self.scores.truncate(start);
+        while self.exact.last().is_some_and(|e| e.0 >= start) {
+            self.exact.pop();
+        }
     }
 }
+
+/// The largest code of a score held as twice its value (125 points).
+const MAX_CODED: u8 = 250;
+/// The code of an empty score field.
+pub const ABSENT: u8 = 255;
+/// The code of a score held in [`RawWorks::exact`].
+pub const EXACT: u8 = 254;
 
 /// The tests seen so far, by index.
 #[derive(Debug, Default)]
@@ -304,7 +345,10 @@ fn commit(piece: Piece, file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
     raw.class.extend(p.class.iter().map(|&c| code(c)));
     raw.student.extend(p.student.iter().map(|&c| code(c)));
     raw.variant.extend_from_slice(&p.variant);
+    let base = raw.scores.len();
     raw.scores.extend_from_slice(&p.scores);
+    raw.exact
+        .extend(p.exact.iter().map(|&(at, v)| (base + at, v)));
     raw.not_done.extend_from_slice(&p.not_done);
     raw.primary.extend_from_slice(&p.primary);
     raw.mark.extend_from_slice(&p.mark);
@@ -421,14 +465,14 @@ fn parse_row(
     for &(k, pos) in &map.tasks {
         let s = row.get(pos);
         match values::score(s) {
-            Ok(Score::Absent) => raw.scores.push(f32::NAN),
+            Ok(Score::Absent) => raw.push_score(f32::NAN),
             Ok(Score::NotDone) => {
                 not_done = not_done.saturating_add(1);
-                raw.scores.push(0.0);
+                raw.push_score(0.0);
             }
-            Ok(Score::Value(v)) if f64::from(v) <= values::MAX_TASK_SCORE => raw.scores.push(v),
+            Ok(Score::Value(v)) if f64::from(v) <= values::MAX_TASK_SCORE => raw.push_score(v),
             Ok(Score::Value(_)) => {
-                raw.scores.truncate(start);
+                raw.truncate_scores(start);
                 return Err(problem(
                     &format!("t{k}"),
                     s,
@@ -440,7 +484,7 @@ fn parse_row(
                 ));
             }
             Err(_) => {
-                raw.scores.truncate(start);
+                raw.truncate_scores(start);
                 return Err(problem(
                     &format!("t{k}"),
                     s,
@@ -455,7 +499,7 @@ fn parse_row(
     let primary = match primary(row, c) {
         Ok(v) => v,
         Err(p) => {
-            raw.scores.truncate(start);
+            raw.truncate_scores(start);
             return Err(p);
         }
     };
@@ -582,5 +626,40 @@ fn test_score(s: &str) -> Result<u8, Problem> {
                 values::visible(s)
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coded_scores_read_back_exactly() {
+        let mut raw = RawWorks {
+            task_ids: vec![1, 2, 3],
+            ..RawWorks::default()
+        };
+        let row0 = [0.0, 2.5, f32::NAN];
+        let row1 = [100.0, 0.25, 1.0 / 3.0];
+        for v in row0.iter().chain(&row1) {
+            raw.push_score(*v);
+        }
+        // Two values need more than half points: kept apart.
+        assert_eq!(raw.exact.len(), 2);
+        assert_eq!(raw.scores.len(), 6);
+        for (row, values) in [row0, row1].iter().enumerate() {
+            for (j, v) in values.iter().enumerate() {
+                let got = raw.score(row, j);
+                assert!(
+                    got == *v || (got.is_nan() && v.is_nan()),
+                    "{row} {j}: {got}"
+                );
+            }
+        }
+        // A row rejected half-read takes its exact values with it.
+        raw.truncate_scores(4);
+        assert_eq!((raw.scores.len(), raw.exact.len()), (4, 0));
+        raw.push_score(0.75);
+        assert_eq!(raw.score(1, 1), 0.75);
     }
 }

@@ -24,6 +24,9 @@ pub struct SignsByMunicipality {
     pub title: String,
     /// In any order: the chart sorts them.
     pub rows: Vec<MunicipalitySigns>,
+    /// The region's (flagged, schools) when `rows` are not all its
+    /// municipalities; `None`: the sums of the rows.
+    pub region: Option<(u64, u64)>,
 }
 
 /// One municipality's counts.
@@ -91,8 +94,12 @@ impl Chart for SignsByMunicipality {
                 .then(b.flagged.cmp(&a.flagged))
                 .then(a.name.cmp(&b.name))
         });
-        let flagged: u64 = rows.iter().map(|r| u64::from(r.flagged)).sum();
-        let schools: u64 = rows.iter().map(|r| u64::from(r.schools)).sum();
+        let (flagged, schools) = self.region.unwrap_or_else(|| {
+            (
+                rows.iter().map(|r| u64::from(r.flagged)).sum(),
+                rows.iter().map(|r| u64::from(r.schools)).sum(),
+            )
+        });
         let overall = (schools > 0).then(|| flagged as f64 * 100.0 / schools as f64);
 
         let area = common::title(root, &self.title)?;

@@ -109,12 +109,29 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             (s, (n, z, e))
         })
         .collect();
-    let munis = super::overview::by_municipality(inputs, year);
+    let mut munis = super::overview::by_municipality(inputs, year);
+    let region = munis.values().fold((0u64, 0u64), |(f, n), c| {
+        (f + u64::from(c.listed), n + u64::from(c.schools))
+    });
+    // A folder of the whole country: the chart keeps the municipalities with
+    // most listed schools, legible and of a bounded size.
+    let of_all = match super::overview::most_listed(&munis, super::overview::CHART_MUNICIPALITIES) {
+        Some(shown) => {
+            let all = munis.len();
+            munis.retain(|m, _| shown.contains(m));
+            format!(
+                " Показаны {} муниципалитетов из {} — с наибольшим числом ОО в перечне.",
+                munis.len(),
+                super::html::int(all as u64)
+            )
+        }
+        None => String::new(),
+    };
     vec![
         Figure {
             stem: format!("{year}_municipalities"),
             caption: format!(
-                "Доля ОО с признаками необъективности по муниципалитетам, {year} год (ОО в перечне / все ОО с результатами)."
+                "Доля ОО с признаками необъективности по муниципалитетам, {year} год (ОО в перечне / все ОО с результатами).{of_all}"
             ),
             spec: Spec::Municipalities(SignsByMunicipality {
                 title: format!("ОО с признаками по муниципалитетам, {year}"),
@@ -126,6 +143,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                         schools: c.schools,
                     })
                     .collect(),
+                region: Some(region),
             }),
         },
         Figure {

@@ -71,6 +71,29 @@ pub fn by_municipality<'a>(inputs: &Inputs<'a>, year: u16) -> BTreeMap<&'a str, 
     out
 }
 
+/// The most municipalities the справка shows one by one (in its table, and
+/// in its chart [`CHART_MUNICIPALITIES`]): a region has 15–70; a folder of
+/// the whole country (2 000) gets the ones with most listed schools, and the
+/// rest as one line.
+pub const TABLE_MUNICIPALITIES: usize = 60;
+pub const CHART_MUNICIPALITIES: usize = 40;
+
+/// The `k` municipalities with most listed schools (then the larger share,
+/// then by name), in name order; `None` when there are no more than `k`.
+pub fn most_listed<'a>(munis: &BTreeMap<&'a str, Count>, k: usize) -> Option<BTreeSet<&'a str>> {
+    if munis.len() <= k {
+        return None;
+    }
+    let share = |c: &Count| f64::from(c.listed) / f64::from(c.schools.max(1));
+    let mut order: Vec<(&str, &Count)> = munis.iter().map(|(m, c)| (*m, c)).collect();
+    order.sort_by(|x, y| {
+        (y.1.listed.cmp(&x.1.listed))
+            .then(share(y.1).total_cmp(&share(x.1)))
+            .then(x.0.cmp(y.0))
+    });
+    Some(order.into_iter().take(k).map(|(m, _)| m).collect())
+}
+
 /// «3 (в 2024 году — 5)».
 fn with_before(now: u64, before: Option<(u16, u64)>) -> String {
     match before {
@@ -215,12 +238,25 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
         return;
     }
     let before = prev.map(|p| by_municipality(inputs, p)).unwrap_or_default();
+    let shown = most_listed(&now, TABLE_MUNICIPALITIES);
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut total = Count::default();
     let mut total_before = Count::default();
+    // The municipalities not shown one by one: how many, and their counts.
+    let mut rest = (0u32, Count::default(), Count::default());
     for (m, c) in &now {
         total.schools += c.schools;
         total.listed += c.listed;
+        if shown.as_ref().is_some_and(|shown| !shown.contains(m)) {
+            rest.0 += 1;
+            rest.1.schools += c.schools;
+            rest.1.listed += c.listed;
+            if let Some(b) = before.get(m) {
+                total_before.listed += b.listed;
+                rest.2.listed += b.listed;
+            }
+            continue;
+        }
         let mut r = vec![
             (*m).to_owned(),
             c.schools.to_string(),
@@ -234,6 +270,20 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
             }
             r.push(b.map_or("—".to_owned(), |b| b.listed.to_string()));
             r.push(b.map_or("—".to_owned(), |b| change(c.listed, b.listed)));
+        }
+        rows.push(r);
+    }
+    if rest.0 > 0 {
+        let (n, c, b) = rest;
+        let mut r = vec![
+            format!("Остальные муниципалитеты ({n})"),
+            c.schools.to_string(),
+            c.listed.to_string(),
+            pct(f64::from(c.listed) / f64::from(c.schools.max(1))),
+        ];
+        if prev.is_some() {
+            r.push(b.listed.to_string());
+            r.push(change(c.listed, b.listed));
         }
         rows.push(r);
     }
@@ -257,6 +307,13 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
     }
     rows.push(r);
     page.h3("municipalities", "ОО с признаками по муниципалитетам");
+    if shown.is_some() {
+        page.p(&format!(
+            "Муниципалитетов в данных: {}; по отдельности показаны {TABLE_MUNICIPALITIES} с \
+наибольшим числом ОО в перечне, остальные — одной строкой.",
+            int(now.len() as u64)
+        ));
+    }
     let numeric = [false, true, true, true, true, true];
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     page.table(&headers, &numeric[..headers.len()], &rows);
@@ -274,6 +331,23 @@ fn change(now: u32, before: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn most_listed_keeps_the_municipalities_with_most_listed_schools() {
+        let c = |schools, listed| Count { schools, listed };
+        let munis: BTreeMap<&str, Count> = [
+            ("Б", c(10, 2)),
+            ("А", c(4, 2)),
+            ("В", c(30, 5)),
+            ("Г", c(8, 0)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(most_listed(&munis, 4), None);
+        // В has most listed; А and Б tie on 2, А has the larger share (2/4).
+        let top: Vec<&str> = most_listed(&munis, 2).unwrap().into_iter().collect();
+        assert_eq!(top, ["А", "В"]);
+    }
 
     #[test]
     fn change_is_signed_with_a_true_minus() {

@@ -71,6 +71,7 @@ pub(super) fn signs_by_municipality() -> SignsByMunicipality {
             row("Городской округ Верхнеуральск", 7, 42),
             row("Троицкий район", 0, 12),
         ],
+        region: None,
     }
 }
 

@@ -117,6 +117,17 @@ fn task_profile_orders_tasks_from_easiest_in_region() {
 }
 
 #[test]
+fn signs_by_municipality_shows_the_region_it_is_given() {
+    // Three municipalities of a larger region: the legend keeps the region's
+    // figure (40 of 400), not the sum of the rows shown (9 of 84).
+    let chart = charts::SignsByMunicipality {
+        region: Some((40, 400)),
+        ..fixtures::signs_by_municipality()
+    };
+    check(&chart, &["по региону: 40 из 400 · 10 %", "7 из 42 · 17 %"]);
+}
+
+#[test]
 fn signs_by_municipality_sorts_and_counts() {
     let svg = check(
         &fixtures::signs_by_municipality(),

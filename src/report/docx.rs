@@ -317,12 +317,65 @@ pub fn render(page: &Page, figures: &[Rendered]) -> Result<Vec<u8>, String> {
     }
     let mut out = Cursor::new(Vec::new());
     docx.build().pack(&mut out).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
+    deflated(&out.into_inner()).map_err(|e| e.to_string())
+}
+
+/// The same archive with its entries compressed: docx-rs stores them as
+/// they are (a regional справка's document.xml is tens of MB, and mostly
+/// repeated markup). Entries keep their order, names and fixed dates, so the
+/// bytes stay reproducible.
+fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
+    use zip::write::SimpleFileOptions;
+    let mut archive = zip::ZipArchive::new(Cursor::new(stored))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        let name = entry.name()?.into_owned();
+        if entry.is_dir() {
+            out.add_directory(name, SimpleFileOptions::default())?;
+        } else {
+            out.start_file(name, options)?;
+            std::io::copy(&mut entry, &mut out)?;
+        }
+    }
+    Ok(out.finish()?.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_archive_is_compressed_and_reads_back_the_same() {
+        use std::io::{Read, Write};
+        let text = "<w:p>абв</w:p>".repeat(2000);
+        let mut stored = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let plain = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        stored.add_directory("word/", plain).unwrap();
+        stored.start_file("word/document.xml", plain).unwrap();
+        stored.write_all(text.as_bytes()).unwrap();
+        let stored = stored.finish().unwrap().into_inner();
+        let packed = deflated(&stored).unwrap();
+        assert!(
+            packed.len() * 10 < stored.len(),
+            "{} of {}",
+            packed.len(),
+            stored.len()
+        );
+        assert_eq!(deflated(&stored).unwrap(), packed, "reproducible");
+        let mut archive = zip::ZipArchive::new(Cursor::new(packed)).unwrap();
+        let names: Vec<&str> = archive.file_names().collect();
+        assert_eq!(names, ["word/", "word/document.xml"]);
+        let mut back = String::new();
+        archive
+            .by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+    }
 
     #[test]
     fn png_size_reads_the_header() {

@@ -395,6 +395,10 @@ fn objective(page: &mut Page, inputs: &Inputs<'_>) {
         page.p("Таких ОО нет.");
         return;
     }
+    if rows.len() > OBJECTIVE_ROWS {
+        objective_by_municipality(page, inputs, &order);
+        return;
+    }
     page.p_tone(
         Tone::Small,
         "В столбце года — число ячеек ОО, проверенных в этом году; прочерк — в этом году ОО \
@@ -408,6 +412,49 @@ fn objective(page: &mut Page, inputs: &Inputs<'_>) {
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let numeric: Vec<bool> = (0..headers.len()).map(|i| i >= 3).collect();
     page.table(&headers, &numeric, &rows);
+}
+
+/// The most schools the objective list shows one by one; a longer list (a
+/// large region or the whole country) is counted by municipality, and the
+/// schools are in objective_list.xlsx.
+const OBJECTIVE_ROWS: usize = 300;
+
+/// The objective list as counts by municipality (the municipalities with the
+/// most such schools, the rest as one line).
+fn objective_by_municipality(page: &mut Page, inputs: &Inputs<'_>, schools: &[u32]) {
+    use super::overview::{Count, TABLE_MUNICIPALITIES, most_listed};
+    let mut by: BTreeMap<&str, Count> = BTreeMap::new();
+    for &s in schools {
+        let c = by
+            .entry(inputs.data.schools[s as usize].municipality.as_str())
+            .or_default();
+        c.schools += 1;
+        c.listed += 1;
+    }
+    page.p(&format!(
+        "ОО в списке: {}. По отдельности они перечислены в objective_list.xlsx; здесь — их \
+число по муниципалитетам.",
+        int(schools.len() as u64)
+    ));
+    let shown = most_listed(&by, TABLE_MUNICIPALITIES);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let (mut rest_munis, mut rest_schools) = (0u64, 0u64);
+    for (m, c) in &by {
+        if shown.as_ref().is_some_and(|shown| !shown.contains(m)) {
+            rest_munis += 1;
+            rest_schools += u64::from(c.listed);
+        } else {
+            rows.push(vec![(*m).to_owned(), int(u64::from(c.listed))]);
+        }
+    }
+    if rest_munis > 0 {
+        rows.push(vec![
+            format!("Остальные муниципалитеты ({})", int(rest_munis)),
+            int(rest_schools),
+        ]);
+    }
+    rows.push(vec!["Всего".to_owned(), int(schools.len() as u64)]);
+    page.table(&["Муниципалитет", "ОО в списке"], &[false, true], &rows);
 }
 
 /// The empirical nulls in force, beside the theoretical one.

@@ -8,6 +8,9 @@
 //! apart so they never overlap.
 //!
 //! Points with a non-finite coordinate are skipped; none left gives «нет данных».
+//! More than 3 000 unlisted schools (a large region, the country) are drawn as
+//! their density, squares shaded by how many fall in each, so the chart's
+//! size and legibility do not depend on the number of schools.
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -75,15 +78,26 @@ impl Chart for RiskMap {
             .collect();
         let area = common::title(root, &self.title)?;
         let listed = points.iter().filter(|p| p.listed).count();
+        let dense = points.len() - listed > DENSITY_FROM;
         let mut items = vec![
             (
                 Swatch::Marker(Marker::Triangle, SCHOOL),
                 format!("в списке риска ({listed})"),
             ),
-            (
-                Swatch::Marker(Marker::HollowCircle, MUTED),
-                format!("остальные школы ({})", points.len() - listed),
-            ),
+            if dense {
+                (
+                    Swatch::Bar(crowd_tone(0.5)),
+                    format!(
+                        "остальные школы ({}): чем темнее, тем их больше",
+                        format::fmt_int((points.len() - listed) as u64)
+                    ),
+                )
+            } else {
+                (
+                    Swatch::Marker(Marker::HollowCircle, MUTED),
+                    format!("остальные школы ({})", points.len() - listed),
+                )
+            },
         ];
         if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
             let text = format!("порог списка: {}", format::fmt_num(t, 2));
@@ -196,23 +210,38 @@ impl Chart for RiskMap {
                 (h, VPos::Center),
             )?;
         }
-        // Unlisted first, so listed schools are drawn on top.
-        for p in points
-            .iter()
-            .filter(|p| !p.listed)
-            .chain(points.iter().filter(|p| p.listed))
-        {
-            let (marker, color) = if p.listed {
-                (Marker::Triangle, SCHOOL)
-            } else {
-                (Marker::HollowCircle, MUTED)
-            };
-            legend::draw_marker(
-                root,
-                marker,
-                chart.backend_coord(&(p.result, p.risk.max(0.0))),
-                color,
-            )?;
+        // Unlisted first, so listed schools are drawn on top. A crowd of more
+        // than `DENSITY_FROM` is drawn as its density: the plot cut into
+        // squares of `CELL_PX` pixels, each shaded by how many schools fall in
+        // it (log scale), so the chart of 40 000 schools is as legible and
+        // about as small as that of 3 000 (one circle per school was 3.6 MB of
+        // SVG, a grey blot).
+        if dense {
+            let mut counts: std::collections::BTreeMap<(i32, i32), u32> = Default::default();
+            for p in points.iter().filter(|p| !p.listed) {
+                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                *counts
+                    .entry((at.0.div_euclid(CELL_PX), at.1.div_euclid(CELL_PX)))
+                    .or_default() += 1;
+            }
+            let most = f64::from(counts.values().copied().max().unwrap_or(1)).ln_1p();
+            for (&(cx, cy), &n) in &counts {
+                let (x, y) = (cx * CELL_PX, cy * CELL_PX);
+                let tone = crowd_tone(f64::from(n).ln_1p() / most);
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + CELL_PX, y + CELL_PX)],
+                    tone.filled(),
+                ))?;
+            }
+        } else {
+            for p in points.iter().filter(|p| !p.listed) {
+                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                legend::draw_marker(root, Marker::HollowCircle, at, MUTED)?;
+            }
+        }
+        for p in points.iter().filter(|p| p.listed) {
+            let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+            legend::draw_marker(root, Marker::Triangle, at, SCHOOL)?;
         }
 
         for l in &labels {
@@ -222,6 +251,18 @@ impl Chart for RiskMap {
         }
         Ok(())
     }
+}
+
+/// Above this many unlisted schools the chart shows their density.
+const DENSITY_FROM: usize = 3_000;
+/// The side of a density square, pixels.
+const CELL_PX: i32 = 8;
+
+/// The grey of a density square: `share` 0 (one school) light, 1 (the
+/// fullest square) dark.
+fn crowd_tone(share: f64) -> RGBColor {
+    let v = (215.0 - 125.0 * share.clamp(0.0, 1.0)).round() as u8;
+    RGBColor(v, v, v)
 }
 
 /// A school's name placed beside its point (`at`, pixels) at height `y`.

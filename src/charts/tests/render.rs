@@ -151,6 +151,54 @@ fn signs_by_municipality_sorts_and_counts() {
 }
 
 #[test]
+fn a_risk_map_of_a_whole_country_stays_small() {
+    // Unlisted schools scattered over the whole plot (deterministically, the
+    // worst case for the density squares), 30 listed: the SVG stops growing
+    // with the crowd, and every listed school is still drawn.
+    let crowd = |n: u32| -> Vec<charts::RiskPoint> {
+        (0..n)
+            .map(|i| {
+                let u = f64::from(i.wrapping_mul(2_654_435_761) % 10_007) / 10_007.0;
+                let v = f64::from(i.wrapping_mul(40_503) % 9_973) / 9_973.0;
+                charts::RiskPoint {
+                    name: format!("ОО {i}"),
+                    result: (u - 0.5) * 3.0,
+                    risk: v * v * 2.0,
+                    listed: i < 30,
+                }
+            })
+            .collect()
+    };
+    let size = |n: u32| {
+        let chart = charts::RiskMap {
+            points: crowd(n),
+            ..fixtures::risk_map()
+        };
+        charts::render(&chart).expect("renders").svg
+    };
+    let (few, all, twice) = (size(2_000), size(40_000), size(80_000));
+    // Up to 3 000 unlisted schools: one circle each.
+    assert!(few.matches("<circle").count() >= 1_970);
+    assert!(!few.contains("чем темнее"));
+    // Beyond: their density, at most one square per 8 × 8 pixels of the plot
+    // whatever their number.
+    assert!(all.contains("остальные школы (39 970): чем темнее, тем их больше"));
+    assert!(all.matches("<circle").count() < 10);
+    assert!(
+        10 * twice.len() < 12 * all.len(),
+        "{} vs {}",
+        twice.len(),
+        all.len()
+    );
+    assert!(all.len() < 1_500_000, "{}", all.len());
+    // The listed schools are drawn as triangles (polygons), all 30, in each.
+    assert_eq!(
+        all.matches("<polygon").count(),
+        few.matches("<polygon").count()
+    );
+}
+
+#[test]
 fn risk_map_names_the_riskiest_schools() {
     let svg = check(
         &fixtures::risk_map(),

@@ -301,3 +301,66 @@ fn municipality_report_shows_its_schools_against_the_region() {
         Ok(_) => panic!("an unknown municipality was accepted"),
     }
 }
+
+/// A region larger than the справка shows one by one (80 municipalities, more
+/// than 300 schools with objective results): the municipalities' table keeps
+/// 60 of them and one line for the rest, and the objective list is counted by
+/// municipality, the same way. The expected counts are taken from the tables
+/// (cells.csv, objective_list.csv), not from the report's code.
+#[test]
+fn a_large_region_is_summarized_in_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let opts = SimOptions {
+        schools: 1300,
+        years: 1,
+        seed: 3,
+        ..SimOptions::default()
+    };
+    simulate(&opts, &data, &mut |_, _| {}).unwrap();
+    let out = tmp.path().join("out");
+    analyze(&Job {
+        data,
+        out: out.clone(),
+        config: Config::default(),
+        progress: Progress::new(false),
+    })
+    .unwrap();
+    let column = |file: &str, name: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_path(out.join(file)).unwrap();
+        let c = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+        r.records().map(|x| x.unwrap()[c].to_owned()).collect()
+    };
+    let munis: std::collections::BTreeSet<String> =
+        column("cells.csv", "municipality").into_iter().collect();
+    let objective = column("objective_list.csv", "municipality");
+    let objective_munis: std::collections::BTreeSet<&String> = objective.iter().collect();
+    assert!(munis.len() > 60 && objective.len() > 300 && objective_munis.len() > 60);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Thousands apart with a narrow no-break space, as the report writes them.
+    let int = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push('\u{202f}');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let rest = |n: usize| format!("Остальные муниципалитеты ({})", int(n - 60));
+    assert!(html.contains(&rest(munis.len())), "{}", rest(munis.len()));
+    assert!(html.contains(&rest(objective_munis.len())));
+    assert!(html.contains(&format!("ОО в списке: {}.", int(objective.len()))));
+    // The objective schools are not listed one by one: the first of them by
+    // login is absent from the objective section.
+    let section = &html[html.find("<h2 id=\"objective\"").unwrap()..];
+    let section = &section[..section[4..].find("<h2").map_or(section.len(), |e| e + 4)];
+    assert!(section.contains("ОО в списке:") && section.contains("<table"));
+    let first = column("objective_list.csv", "school")
+        .into_iter()
+        .min()
+        .unwrap();
+    assert!(!section.contains(&first), "{first}");
+}

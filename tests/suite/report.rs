@@ -342,7 +342,7 @@ fn a_large_region_is_summarized_in_the_report() {
         let s = n.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push('\u{202f}');
             }
             out.push(c);

@@ -115,17 +115,18 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
     });
     // A folder of the whole country: the chart keeps the municipalities with
     // most listed schools, legible and of a bounded size.
-    let of_all = match super::overview::most_listed(&munis, super::overview::CHART_MUNICIPALITIES) {
-        Some(shown) => {
-            let all = munis.len();
-            munis.retain(|m, _| shown.contains(m));
-            format!(
-                " Показаны {} муниципалитетов из {} — с наибольшим числом ОО в перечне.",
-                munis.len(),
-                super::html::int(all as u64)
-            )
-        }
-        None => String::new(),
+    let (shown, rest) =
+        super::overview::shown_and_rest(&munis, super::overview::CHART_MUNICIPALITIES);
+    let of_all = if rest.is_empty() {
+        String::new()
+    } else {
+        let all = munis.len();
+        munis.retain(|m, _| shown.contains(m));
+        format!(
+            " Показаны {} муниципалитетов из {} — с наибольшим числом ОО в перечне.",
+            munis.len(),
+            super::html::int(all as u64)
+        )
     };
     vec![
         Figure {

@@ -78,20 +78,41 @@ pub fn by_municipality<'a>(inputs: &Inputs<'a>, year: u16) -> BTreeMap<&'a str, 
 pub const TABLE_MUNICIPALITIES: usize = 60;
 pub const CHART_MUNICIPALITIES: usize = 40;
 
-/// The `k` municipalities with most listed schools (then the larger share,
-/// then by name), in name order; `None` when there are no more than `k`.
-pub fn most_listed<'a>(munis: &BTreeMap<&'a str, Count>, k: usize) -> Option<BTreeSet<&'a str>> {
-    if munis.len() <= k {
-        return None;
-    }
+/// The municipalities with most listed schools first (then the larger share,
+/// then by name).
+pub fn most_listed_first<'a>(munis: &BTreeMap<&'a str, Count>) -> Vec<(&'a str, Count)> {
     let share = |c: &Count| f64::from(c.listed) / f64::from(c.schools.max(1));
-    let mut order: Vec<(&str, &Count)> = munis.iter().map(|(m, c)| (*m, c)).collect();
+    let mut order: Vec<(&str, Count)> = munis.iter().map(|(m, c)| (*m, *c)).collect();
     order.sort_by(|x, y| {
         (y.1.listed.cmp(&x.1.listed))
-            .then(share(y.1).total_cmp(&share(x.1)))
+            .then(share(&y.1).total_cmp(&share(&x.1)))
             .then(x.0.cmp(y.0))
     });
-    Some(order.into_iter().take(k).map(|(m, _)| m).collect())
+    order
+}
+
+/// The municipalities shown one by one — all of them, or the `k` with most
+/// listed schools ([`most_listed_first`]) — and the rest, each in name order.
+pub fn shown_and_rest<'a>(
+    munis: &BTreeMap<&'a str, Count>,
+    k: usize,
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let top: BTreeSet<&str> = (most_listed_first(munis).into_iter())
+        .take(k)
+        .map(|(m, _)| m)
+        .collect();
+    munis.keys().copied().partition(|m| top.contains(m))
+}
+
+/// The counts of `names` summed (those `counts` has).
+pub fn sum_of(names: &[&str], counts: &BTreeMap<&str, Count>) -> Count {
+    names
+        .iter()
+        .filter_map(|m| counts.get(m))
+        .fold(Count::default(), |a, c| Count {
+            schools: a.schools + c.schools,
+            listed: a.listed + c.listed,
+        })
 }
 
 /// «3 (в 2024 году — 5)».
@@ -180,16 +201,9 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
     page.figures(&rows);
 
     let munis = by_municipality(inputs, year);
-    let mut most: Vec<(&str, Count)> = (munis.iter())
+    let most: Vec<(&str, Count)> = (most_listed_first(&munis).into_iter())
         .filter(|(_, c)| c.listed > 0)
-        .map(|(m, c)| (*m, *c))
         .collect();
-    most.sort_by(|x, y| {
-        let share = |c: &Count| f64::from(c.listed) / f64::from(c.schools.max(1));
-        (y.1.listed.cmp(&x.1.listed))
-            .then(share(&y.1).total_cmp(&share(&x.1)))
-            .then(x.0.cmp(y.0))
-    });
     if now_listed == 0 {
         page.p(&format!("В {year} году в перечне нет ни одной ОО."));
     } else if munis.len() > 1 && inputs.scope.is_none() {
@@ -238,61 +252,38 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
         return;
     }
     let before = prev.map(|p| by_municipality(inputs, p)).unwrap_or_default();
-    let shown = most_listed(&now, TABLE_MUNICIPALITIES);
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut total = Count::default();
-    let mut total_before = Count::default();
-    // The municipalities not shown one by one: how many, and their counts.
-    let mut rest = (0u32, Count::default(), Count::default());
-    for (m, c) in &now {
-        total.schools += c.schools;
-        total.listed += c.listed;
-        if shown.as_ref().is_some_and(|shown| !shown.contains(m)) {
-            rest.0 += 1;
-            rest.1.schools += c.schools;
-            rest.1.listed += c.listed;
-            if let Some(b) = before.get(m) {
-                total_before.listed += b.listed;
-                rest.2.listed += b.listed;
-            }
-            continue;
-        }
+    let (shown, rest) = shown_and_rest(&now, TABLE_MUNICIPALITIES);
+    // A row: the municipality (or a group of them), its counts this year and,
+    // with an earlier year, its listed schools then and the change.
+    let row = |name: String, c: Count, b: Option<Count>| {
         let mut r = vec![
-            (*m).to_owned(),
+            name,
             c.schools.to_string(),
             c.listed.to_string(),
             pct(f64::from(c.listed) / f64::from(c.schools.max(1))),
         ];
         if prev.is_some() {
-            let b = before.get(m).copied();
-            if let Some(b) = b {
-                total_before.listed += b.listed;
-            }
             r.push(b.map_or("—".to_owned(), |b| b.listed.to_string()));
             r.push(b.map_or("—".to_owned(), |b| change(c.listed, b.listed)));
         }
-        rows.push(r);
+        r
+    };
+    let mut rows: Vec<Vec<String>> = (shown.iter())
+        .map(|m| row((*m).to_owned(), now[m], before.get(m).copied()))
+        .collect();
+    if !rest.is_empty() {
+        rows.push(row(
+            format!("Остальные муниципалитеты ({})", rest.len()),
+            sum_of(&rest, &now),
+            Some(sum_of(&rest, &before)),
+        ));
     }
-    if rest.0 > 0 {
-        let (n, c, b) = rest;
-        let mut r = vec![
-            format!("Остальные муниципалитеты ({n})"),
-            c.schools.to_string(),
-            c.listed.to_string(),
-            pct(f64::from(c.listed) / f64::from(c.schools.max(1))),
-        ];
-        if prev.is_some() {
-            r.push(b.listed.to_string());
-            r.push(change(c.listed, b.listed));
-        }
-        rows.push(r);
-    }
-    let mut r = vec![
+    let all: Vec<&str> = now.keys().copied().collect();
+    rows.push(row(
         "Всего".to_owned(),
-        total.schools.to_string(),
-        total.listed.to_string(),
-        pct(f64::from(total.listed) / f64::from(total.schools.max(1))),
-    ];
+        sum_of(&all, &now),
+        Some(sum_of(&all, &before)),
+    ));
     let mut headers = vec![
         "Муниципалитет".to_owned(),
         format!("ОО с результатами, {year}"),
@@ -300,14 +291,11 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
         "Доля".to_owned(),
     ];
     if let Some(p) = prev {
-        r.push(total_before.listed.to_string());
-        r.push(change(total.listed, total_before.listed));
         headers.push(format!("В перечне, {p}"));
         headers.push("Изменение".to_owned());
     }
-    rows.push(r);
     page.h3("municipalities", "ОО с признаками по муниципалитетам");
-    if shown.is_some() {
+    if !rest.is_empty() {
         page.p(&format!(
             "Муниципалитетов в данных: {}; по отдельности показаны {TABLE_MUNICIPALITIES} с \
 наибольшим числом ОО в перечне, остальные — одной строкой.",
@@ -333,7 +321,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn most_listed_keeps_the_municipalities_with_most_listed_schools() {
+    fn the_municipalities_with_most_listed_schools_are_shown() {
         let c = |schools, listed| Count { schools, listed };
         let munis: BTreeMap<&str, Count> = [
             ("Б", c(10, 2)),
@@ -343,10 +331,13 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(most_listed(&munis, 4), None);
+        assert_eq!(
+            shown_and_rest(&munis, 4),
+            (vec!["А", "Б", "В", "Г"], vec![])
+        );
         // В has most listed; А and Б tie on 2, А has the larger share (2/4).
-        let top: Vec<&str> = most_listed(&munis, 2).unwrap().into_iter().collect();
-        assert_eq!(top, ["А", "В"]);
+        assert_eq!(shown_and_rest(&munis, 2), (vec!["А", "В"], vec!["Б", "Г"]));
+        assert_eq!(sum_of(&["Б", "Г", "Д"], &munis), c(18, 2));
     }
 
     #[test]

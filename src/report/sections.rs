@@ -422,7 +422,7 @@ const OBJECTIVE_ROWS: usize = 300;
 /// The objective list as counts by municipality (the municipalities with the
 /// most such schools, the rest as one line).
 fn objective_by_municipality(page: &mut Page, inputs: &Inputs<'_>, schools: &[u32]) {
-    use super::overview::{Count, TABLE_MUNICIPALITIES, most_listed};
+    use super::overview::{Count, TABLE_MUNICIPALITIES, shown_and_rest, sum_of};
     let mut by: BTreeMap<&str, Count> = BTreeMap::new();
     for &s in schools {
         let c = by
@@ -436,21 +436,14 @@ fn objective_by_municipality(page: &mut Page, inputs: &Inputs<'_>, schools: &[u3
 число по муниципалитетам.",
         int(schools.len() as u64)
     ));
-    let shown = most_listed(&by, TABLE_MUNICIPALITIES);
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let (mut rest_munis, mut rest_schools) = (0u64, 0u64);
-    for (m, c) in &by {
-        if shown.as_ref().is_some_and(|shown| !shown.contains(m)) {
-            rest_munis += 1;
-            rest_schools += u64::from(c.listed);
-        } else {
-            rows.push(vec![(*m).to_owned(), int(u64::from(c.listed))]);
-        }
-    }
-    if rest_munis > 0 {
+    let (shown, rest) = shown_and_rest(&by, TABLE_MUNICIPALITIES);
+    let mut rows: Vec<Vec<String>> = (shown.iter())
+        .map(|m| vec![(*m).to_owned(), int(u64::from(by[m].listed))])
+        .collect();
+    if !rest.is_empty() {
         rows.push(vec![
-            format!("Остальные муниципалитеты ({})", int(rest_munis)),
-            int(rest_schools),
+            format!("Остальные муниципалитеты ({})", int(rest.len() as u64)),
+            int(u64::from(sum_of(&rest, &by).listed)),
         ]);
     }
     rows.push(vec!["Всего".to_owned(), int(schools.len() as u64)]);

@@ -222,6 +222,22 @@ pub fn cutoff_window(max: f32) -> f32 {
     s3_cutoff_bunching::window_width(max)
 }
 
+/// The reference sums of each level group for [`MomentSums::fit_without`]:
+/// the group's own where it has `min_cells` cells, then the whole test's
+/// (`order`, every usable cell) as the fallback. `sums` gives the moment sums
+/// of a list of cells.
+pub fn level_references(
+    members: &[Vec<usize>],
+    order: &[usize],
+    min_cells: usize,
+    sums: impl Fn(&[usize]) -> MomentSums,
+) -> Vec<[Option<MomentSums>; 2]> {
+    let whole = sums(order);
+    (members.iter())
+        .map(|m| [(m.len() >= min_cells).then(|| sums(m)), Some(whole)])
+        .collect()
+}
+
 /// Level groups of the usable cells `order` (sorted by level): fifths where
 /// there are at least 5 · `min_cells` cells, fewer equal groups otherwise (down
 /// to the whole test), so that every group holds about `min_cells` cells or
@@ -480,22 +496,39 @@ pub struct SignResults {
     pub first_cell: Vec<usize>,
 }
 
+/// One sign's findings on one test as they are kept: their numbers, and their
+/// texts compressed (the findings are left without them).
+fn packed(findings: &mut [Finding]) -> (Vec<Outcome>, Texts) {
+    let numbers = findings.iter().map(Outcome::from).collect();
+    (numbers, Texts::pack(findings))
+}
+
 impl SignResults {
     /// From each sign's findings on each test (`parts[sign][test]`).
     pub fn pack(parts: Vec<Vec<Vec<Finding>>>) -> SignResults {
+        SignResults::assemble(
+            (parts.into_iter())
+                .map(|tests| tests.into_iter().map(|mut f| packed(&mut f)).collect())
+                .collect(),
+        )
+    }
+
+    /// From each sign's packed findings on each test (`parts[sign][test]`,
+    /// every sign over the same tests).
+    fn assemble(parts: Vec<Vec<(Vec<Outcome>, Texts)>>) -> SignResults {
         let mut out = SignResults::default();
-        for (s, tests) in parts.into_iter().enumerate() {
-            if s == 0 {
-                let mut at = 0;
-                for part in &tests {
-                    out.first_cell.push(at);
-                    at += part.len();
-                }
+        if let Some(tests) = parts.first() {
+            let mut at = 0;
+            for (numbers, _) in tests {
+                out.first_cell.push(at);
+                at += numbers.len();
             }
+        }
+        for tests in parts {
             let (mut numbers, mut texts) = (Vec::new(), Vec::new());
-            for mut part in tests {
-                numbers.extend(part.iter().map(Outcome::from));
-                texts.push(Texts::pack(&mut part));
+            for (n, t) in tests {
+                numbers.extend(n);
+                texts.push(t);
             }
             out.findings.push(numbers);
             out.texts.push(texts);
@@ -556,37 +589,24 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
                     let mut out =
                         REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
                     debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
-                    let numbers: Vec<Outcome> = out.iter().map(Outcome::from).collect();
-                    let texts = Texts::pack(&mut out);
+                    let part = packed(&mut out);
                     if let Some(t0) = started {
                         crate::timings::add(REGISTRY[s].id(), t0.elapsed());
                     }
-                    (numbers, texts)
+                    part
                 })
                 .collect()
         });
+    // Back in job order: sign by sign, each over the tests in order.
     let mut parts: Vec<Option<(Vec<Outcome>, Texts)>> = (0..jobs.len()).map(|_| None).collect();
     for (&j, part) in by_size.iter().zip(done) {
         parts[j] = Some(part);
     }
-    let n_cells = data.n_cells();
-    let mut results = SignResults {
-        findings: (0..REGISTRY.len())
-            .map(|_| Vec::with_capacity(n_cells))
-            .collect(),
-        texts: vec![Vec::with_capacity(data.tests.len()); REGISTRY.len()],
-        first_cell: (data.tests.iter())
-            .scan(0, |at, b| {
-                let first = *at;
-                *at += b.cells.len();
-                Some(first)
-            })
-            .collect(),
-    };
-    for (&(s, _), (numbers, texts)) in jobs.iter().zip(parts.into_iter().flatten()) {
-        results.findings[s].extend(numbers);
-        results.texts[s].push(texts);
-    }
+    let mut parts = parts.into_iter().flatten();
+    let by_sign = (0..REGISTRY.len())
+        .map(|_| parts.by_ref().take(data.tests.len()).collect())
+        .collect();
+    let mut results = SignResults::assemble(by_sign);
     for list in &mut results.findings {
         let p: Vec<Option<f64>> = (list.iter())
             .map(|f| f.p_value().filter(|_| f.evaluated))

@@ -268,21 +268,11 @@ impl Sign for CutoffBunching {
         } = &p;
         let k = cut.values.len();
         let usable = |c: usize| scores[c].len() >= cfg.min_works;
-        // Per fifth and cut-off: the fifth's sums (None below `min_cells`
+        // Per cut-off and fifth: the fifth's sums (None below `min_cells`
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
-        let whole: Vec<MomentSums> = (0..k).map(|i| p.sums(order, i)).collect();
-        let by_fifth: Vec<Vec<[Option<MomentSums>; 2]>> = (members.iter())
-            .map(|m| {
-                (0..k)
-                    .map(|i| {
-                        [
-                            (m.len() >= cfg.min_cells).then(|| p.sums(m, i)),
-                            Some(whole[i]),
-                        ]
-                    })
-                    .collect()
-            })
+        let by_cut: Vec<Vec<[Option<MomentSums>; 2]>> = (0..k)
+            .map(|i| super::level_references(members, order, cfg.min_cells, |m| p.sums(m, i)))
             .collect();
         let region_share: Vec<f64> = (0..k)
             .map(|i| {
@@ -301,7 +291,7 @@ impl Sign for CutoffBunching {
                 let ref_fits: Vec<Option<BetaBinomial>> = (0..k)
                     .map(|i| {
                         MomentSums::fit_without(
-                            &by_fifth[fifth[c]][i],
+                            &by_cut[i][fifth[c]],
                             counts[c][i],
                             test.pooled(i as u8),
                         )

@@ -232,10 +232,7 @@ impl Sign for UpperTail {
         let (t, b, level) = (*t, *b, *level);
         // Per fifth: its sums (None below `min_cells` cells), then the whole
         // test's; each cell is judged without itself where enough others remain.
-        let whole = sums(&p, order);
-        let by_fifth: Vec<[Option<MomentSums>; 2]> = (members.iter())
-            .map(|m| [(m.len() >= cfg.min_cells).then(|| sums(&p, m)), Some(whole)])
-            .collect();
+        let by_fifth = super::level_references(members, order, cfg.min_cells, |m| sums(&p, m));
         (0..n_cells)
             .map(|c| {
                 let n = scores[c].len();

@@ -485,28 +485,32 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         summary: &mut summary,
         notes: Vec::new(),
     };
-    // cells.xlsx is built on the other core while the rest is written.
-    let (cells_book, ()) = rayon::join(
-        || cells_xlsx(data, &a, report),
+    // cells.csv and cells.xlsx are made on the other core while the rest is
+    // written.
+    let at = e.summary.written.len();
+    let ((cells_csv, cells_book), ()) = rayon::join(
         || {
-            e.stream("cells.csv", |dir, name| {
+            let csv = timings::stage("cells.csv", || {
                 output::stream_csv(
-                    dir,
-                    name,
+                    &job.out,
+                    "cells.csv",
                     tables::cell_rows(data, &a.cells, &a.evidence.cells, report),
                     d,
                 )
             });
+            (csv, cells_xlsx(data, &a, report))
+        },
+        || {
             e.emit("region.csv", || {
                 csv_bytes(&tables::region_rows(data), d, "region.csv")
             });
             e.stream("findings.csv", |dir, name| {
                 let index = data.cell_index();
-                output::stream_csv_par(
+                output::stream_csv_par::<lists::FindingRow>(
                     dir,
                     name,
                     index.len(),
-                    |r| lists::finding_rows(data, &a.results, &a.evidence.cells, &index, r),
+                    |r, w| lists::write_findings(data, &a.results, &a.evidence.cells, &index, r, w),
                     d,
                 )
             });
@@ -535,6 +539,10 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
             spinner.finish_and_clear();
         },
     );
+    match cells_csv {
+        Ok(()) => e.summary.written.insert(at, "cells.csv".to_owned()),
+        Err(err) => e.summary.failed.push(format!("cells.csv: {err}")),
+    }
     if let Some(built) = cells_book {
         e.record_xlsx("cells.xlsx", built);
     }

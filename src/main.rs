@@ -37,20 +37,24 @@ fn main() -> ExitCode {
     code
 }
 
-/// With glibc, a buffer of 128 kB or more is mapped on its own and given back
+/// With glibc, a buffer of 4 MB or more is mapped on its own and given back
 /// to the system when freed. By default glibc raises that threshold each time
 /// such a buffer is freed (up to 32 MB), so that the stages' large temporary
 /// buffers (the batches of rows, the signs' work arrays, the tables built for
 /// the workbooks) end up in its per-thread heaps and stay there after they
 /// are freed: a 4 000-school region peaked at 1.50–1.55 GB resident with
-/// 0.65 GB of live heap (heaptrack). A fixed threshold: 1.04–1.07 GB, about
-/// 1 s more system time for the mapping (measured in the note of this change).
+/// 0.65 GB of live heap (heaptrack). A fixed threshold: about 1.0 GB. At
+/// 128 kB (the default start) the many buffers of a few hundred kB (a block
+/// of findings.csv, a chunk of texts read back) were mapped and unmapped one
+/// by one, page faults and TLB flushes costing a fifth of findings.csv's time;
+/// 4 MB keeps those in the heap with the same peak (measured in the notes of
+/// these changes).
 fn return_large_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator; it is called
     // first thing in main, before any other thread exists.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
     }
 }
 

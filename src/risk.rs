@@ -14,6 +14,7 @@
 //! evaluated cells and its school-year p-value is at least `objective_p_min`
 //! (no sign, not even a weak one).
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
@@ -83,49 +84,54 @@ pub struct ListEntry {
 /// The yearly lists, sorted by year, then evidence (strongest first), then school id.
 pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<ListEntry> {
     let index = data.cell_index();
-    let mut listed: Vec<ListEntry> = Vec::new();
-    for sy in ev.school_years.values().filter(|sy| sy.listed) {
-        let mut e = ListEntry {
-            year: sy.year,
-            school: sy.school,
-            cells: BTreeMap::new(),
-            markers: 0,
-            consecutive_years: 0,
-            evidence: sy.evidence,
-            risk: 1.0 - sy.p_value,
-            p_value: sy.p_value,
-            weight: sy.weight,
-            q_value: sy.q_value,
-            reasons: Vec::new(),
-        };
-        for &(i, share) in &sy.decisive {
-            let v = &ev.cells[i];
-            if !v.marker {
-                continue;
+    // School by school on every core: each marked cell's reasons are read
+    // back from their compressed chunk.
+    let on: Vec<_> = ev.school_years.values().filter(|sy| sy.listed).collect();
+    let mut listed: Vec<ListEntry> = on
+        .par_iter()
+        .map(|sy| {
+            let mut e = ListEntry {
+                year: sy.year,
+                school: sy.school,
+                cells: BTreeMap::new(),
+                markers: 0,
+                consecutive_years: 0,
+                evidence: sy.evidence,
+                risk: 1.0 - sy.p_value,
+                p_value: sy.p_value,
+                weight: sy.weight,
+                q_value: sy.q_value,
+                reasons: Vec::new(),
+            };
+            for &(i, share) in &sy.decisive {
+                let v = &ev.cells[i];
+                if !v.marker {
+                    continue;
+                }
+                let (t, _) = index[i];
+                let key = &data.tests[t].key;
+                let ids: Vec<&str> = v.signs.iter().map(|&s| REGISTRY[s].id()).collect();
+                e.cells.insert(cell_kind(data, t), ids.join(";"));
+                e.markers += 1;
+                let sentences: Vec<String> = (v.signs.iter())
+                    .map(|&s| {
+                        let title = REGISTRY[s].title();
+                        format!("«{title}»: {}", results.reason(s, i))
+                    })
+                    .collect();
+                e.reasons.push(format!(
+                    "{}, {}, {} класс, {} год (доля в силе признаков ОО {:.0} %). {}",
+                    key.exam.russian(),
+                    subject_name(&key.subject),
+                    key.grade,
+                    key.year,
+                    share * 100.0,
+                    sentences.join("; ")
+                ));
             }
-            let (t, _) = index[i];
-            let key = &data.tests[t].key;
-            let ids: Vec<&str> = v.signs.iter().map(|&s| REGISTRY[s].id()).collect();
-            e.cells.insert(cell_kind(data, t), ids.join(";"));
-            e.markers += 1;
-            let sentences: Vec<String> = (v.signs.iter())
-                .map(|&s| {
-                    let title = REGISTRY[s].title();
-                    format!("«{title}»: {}", results.reason(s, i))
-                })
-                .collect();
-            e.reasons.push(format!(
-                "{}, {}, {} класс, {} год (доля в силе признаков ОО {:.0} %). {}",
-                key.exam.russian(),
-                subject_name(&key.subject),
-                key.grade,
-                key.year,
-                share * 100.0,
-                sentences.join("; ")
-            ));
-        }
-        listed.push(e);
-    }
+            e
+        })
+        .collect();
     let years: Vec<u16> = (data.tests.iter().map(|b| b.key.year))
         .collect::<BTreeSet<_>>()
         .into_iter()

@@ -93,6 +93,18 @@ pub fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
 }
 
 /// Adds `spent` to the summed line `name` (parallel jobs).
+/// Runs `f` and adds the time it took to `name`'s sum (see [`add`]): for
+/// parts that run beside others.
+pub fn summed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return f();
+    }
+    let t0 = Instant::now();
+    let out = f();
+    add(name, t0.elapsed());
+    out
+}
+
 pub fn add(name: &str, spent: Duration) {
     if !enabled() {
         return;

@@ -1,7 +1,7 @@
 //! From parsed rows to [`TestBlock`]s: the checks that need a whole test, and
 //! the grouping into cells.
 //!
-//! Polars sorts all works of all files at once by (test, school, student,
+//! All works of all files are sorted at once by (test, school, student,
 //! file, line), so every test is one contiguous run and every cell a run inside
 //! it; equal (school, student) neighbours are duplicates. Then each test is
 //! checked and built on its own, in parallel (rayon, no polars inside):
@@ -19,10 +19,8 @@
 use std::collections::BTreeMap;
 
 use ndarray::{Array1, Array2};
-use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::error::RunError;
 use crate::model::{CellSpan, NO_MARK, NO_TEST_SCORE, StrPool, TaskInfo, TestBlock, TestKey};
 
 use super::report::{Level, Note, Rejected};
@@ -56,8 +54,8 @@ pub struct Assembled {
 }
 
 /// Builds the test blocks.
-pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Result<Assembled, RunError> {
-    let order = sort_works(raws, cx.codes).map_err(|e| RunError::Polars(e.to_string()))?;
+pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Assembled {
+    let order = crate::timings::stage("    сортировка работ", || sort_works(raws, cx.codes));
     let mut runs: Vec<(u32, &[WorkRef])> = Vec::new();
     let mut start = 0;
     while start < order.len() {
@@ -80,44 +78,45 @@ pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Result<Assembled, RunErr
         out.notes.extend(b.notes);
     }
     out.blocks.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(out)
+    out
 }
 
-/// All works ordered by (test, school, student, file, row), with polars.
-fn sort_works(raws: &[RawWorks], codes: &StrPool) -> PolarsResult<Vec<WorkRef>> {
-    let total: usize = raws.iter().map(RawWorks::len).sum();
-    let mut test = Vec::with_capacity(total);
-    let mut school = Vec::with_capacity(total);
-    let mut file = Vec::with_capacity(total);
-    let mut row = Vec::with_capacity(total);
-    for (f, raw) in raws.iter().enumerate() {
-        test.extend_from_slice(&raw.test);
-        school.extend_from_slice(&raw.school);
-        file.extend(std::iter::repeat_n(f as u32, raw.len()));
-        row.extend(0..raw.len() as u32);
+/// All works ordered by (test, school, student, file, row).
+///
+/// One parallel sort of fixed-size keys: test and school packed in one
+/// integer, the student code compared as text only between works of the same
+/// cell (its pool ids follow the rows, not the text), file and row last so
+/// that the order is total and the same for every thread count.
+fn sort_works(raws: &[RawWorks], codes: &StrPool) -> Vec<WorkRef> {
+    struct Key {
+        cell: u64,
+        student: u32,
+        file: u32,
+        row: u32,
     }
-    let student = StringChunked::from_iter_values(
-        "student".into(),
-        raws.iter()
-            .flat_map(|r| r.student.iter().map(|&s| codes.get(s))),
-    );
-    let df = DataFrame::new(
-        total,
-        vec![
-            Column::new("test".into(), test),
-            Column::new("school".into(), school),
-            student.into_column(),
-            Column::new("file".into(), file),
-            Column::new("row".into(), row),
-        ],
-    )?;
-    let sorted = df.sort(
-        ["test", "school", "student", "file", "row"],
-        SortMultipleOptions::default(),
-    )?;
-    let f = sorted.column("file")?.u32()?;
-    let r = sorted.column("row")?.u32()?;
-    Ok(f.into_no_null_iter().zip(r.into_no_null_iter()).collect())
+    let total: usize = raws.iter().map(RawWorks::len).sum();
+    let mut keys = Vec::with_capacity(total);
+    for (f, raw) in raws.iter().enumerate() {
+        keys.extend((0..raw.len()).map(|i| Key {
+            cell: (u64::from(raw.test[i]) << 32) | u64::from(raw.school[i]),
+            student: raw.student[i],
+            file: f as u32,
+            row: i as u32,
+        }));
+    }
+    keys.par_sort_unstable_by(|a, b| {
+        a.cell
+            .cmp(&b.cell)
+            .then_with(|| {
+                if a.student == b.student {
+                    std::cmp::Ordering::Equal
+                } else {
+                    codes.get(a.student).cmp(codes.get(b.student))
+                }
+            })
+            .then_with(|| (a.file, a.row).cmp(&(b.file, b.row)))
+    });
+    keys.into_iter().map(|k| (k.file, k.row)).collect()
 }
 
 fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<'_>) -> Built {
@@ -200,13 +199,28 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     let in_set = |k: u16| tasks.iter().any(|t| t.index == k);
     let extra: Vec<u16> = filled.keys().copied().filter(|&k| !in_set(k)).collect();
 
+    // Each file's column of each task of the set (None: the file has no such column).
+    let task_col: Vec<Vec<Option<usize>>> = raws
+        .iter()
+        .map(|r| {
+            tasks
+                .iter()
+                .map(|t| r.task_ids.binary_search(&t.index).ok())
+                .collect()
+        })
+        .collect();
+    let task_value = |w: WorkRef, t: usize| -> f32 {
+        let (r, i) = raw(w);
+        task_col[w.0 as usize][t].map_or(f32::NAN, |j| r.score(i, j))
+    };
+
     // Row checks.
     let mut kept: Vec<WorkRef> = Vec::with_capacity(works.len());
     'works: for &w in works {
         let (r, i) = raw(w);
         let mut sum = 0.0f64;
-        for t in &tasks {
-            let v = value(w, t.index);
+        for (ti, t) in tasks.iter().enumerate() {
+            let v = task_value(w, ti);
             if v.is_nan() {
                 let why = format!(
                     "не заполнено задание {}, а в тесте {key} оно есть \
@@ -261,7 +275,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     };
     let identical = |a: WorkRef, b: WorkRef| {
         let ((ra, ia), (rb, ib)) = (raw(a), raw(b));
-        tasks.iter().all(|t| value(a, t.index) == value(b, t.index))
+        (0..tasks.len()).all(|t| task_value(a, t) == task_value(b, t))
             && (ra.primary[ia] == rb.primary[ib]
                 || (ra.primary[ia].is_nan() && rb.primary[ib].is_nan()))
             && ra.mark[ia] == rb.mark[ib]
@@ -372,8 +386,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     for &w in &unique {
         let (r, i) = raw(w);
         let mut sum = 0.0f32;
-        for t in &tasks {
-            let v = value(w, t.index);
+        for ti in 0..k {
+            let v = task_value(w, ti);
             scores.push(v);
             sum += v;
         }

@@ -445,9 +445,9 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     let spinner = progress.spinner("группировка работ по ячейкам");
     let results = crate::timings::stage("  группировка по ячейкам", || {
         assemble::assemble(&raws, &cx)
-    })?;
+    });
     crate::timings::stage("  освобождение прочитанного", || drop(raws));
-    let recheck = assemble::assemble(&recheck_raws, &cx)?;
+    let recheck = assemble::assemble(&recheck_raws, &cx);
     spinner.finish_and_clear();
     for part in [&results, &recheck] {
         report.rejected.extend(part.rejected.iter().cloned());

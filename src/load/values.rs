@@ -17,6 +17,16 @@ pub enum Score {
 /// Parses a number with `.` or `,` as the decimal mark (spaces, including
 /// non-breaking ones, are ignored). `None` when it is not a number.
 pub fn number(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    // Most fields are short whole numbers or need no cleaning: read them
+    // without building a cleaned copy (the same value as the general path).
+    if !b.is_empty() && b.len() <= 9 && b.iter().all(u8::is_ascii_digit) {
+        let whole = b.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
+        return Some(f64::from(whole));
+    }
+    if !b.is_empty() && b.iter().all(|c| c.is_ascii_digit() || b".-+eE".contains(c)) {
+        return s.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
     let cleaned: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
@@ -153,6 +163,37 @@ mod tests {
         assert_eq!(integer("5,0"), Ok(Some(5)));
         assert_eq!(integer(""), Ok(None));
         assert_eq!(integer("4.5"), Err(NotANumber));
+    }
+
+    #[test]
+    fn plain_numbers_read_like_the_general_path() {
+        // The short paths (digits only; digits with `.`, sign or exponent)
+        // against the standard library's parse of the same text.
+        for s in [
+            "0",
+            "7",
+            "007",
+            "42",
+            "999999999",
+            "1000000000",
+            "12345678901",
+            "2.5",
+            "-3",
+            "+4",
+            "1e3",
+            "0.1",
+            ".5",
+            "5.",
+            "1e400",
+            "-",
+            ".",
+            "e",
+            "1.2.3",
+            "--1",
+        ] {
+            let expected = s.parse::<f64>().ok().filter(|v| v.is_finite());
+            assert_eq!(number(s), expected, "{s}");
+        }
     }
 
     #[test]

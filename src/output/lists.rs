@@ -1,5 +1,6 @@
 //! findings.csv, risk_list.csv and objective_list.csv.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// How the reasons of a listed school begin in risk_list.csv (the xlsx drops
@@ -15,16 +16,16 @@ use crate::model::Dataset;
 use crate::risk::{ListEntry, ObjectiveEntry, cell_kind};
 use crate::signs::{REGISTRY, SignResults};
 
-use super::{records_bytes, round, safe_text};
+use super::{records_bytes, round, safe_bytes, safe_cow, safe_text};
 
-/// One row of findings.csv: a cell × a sign.
+/// One row of findings.csv: a cell × a sign (borrowing its texts).
 #[derive(Debug, Default, Serialize)]
-pub struct FindingRow {
+pub struct FindingRow<'a> {
     pub year: u16,
     pub exam: &'static str,
-    pub subject: String,
+    pub subject: &'a str,
     pub grade: u8,
-    pub school: String,
+    pub school: Cow<'a, str>,
     pub sign: &'static str,
     pub evaluated: bool,
     pub statistic: Option<f64>,
@@ -34,51 +35,68 @@ pub struct FindingRow {
     pub q_value: Option<f64>,
     pub effect: Option<f64>,
     pub fired: bool,
-    pub note: String,
-    pub reason: String,
+    pub note: Utf8<'a>,
+    pub reason: Utf8<'a>,
 }
 
-/// The rows of findings.csv, cell by cell (an iterator: the table of a
-/// national year is written without being held, see [`super::stream_csv`]).
-/// The cells of `range` are taken test by test, each test's texts read back
-/// for those cells only.
-pub fn finding_rows<'a>(
-    data: &'a Dataset,
-    results: &'a SignResults,
-    cells: &'a [crate::evidence::CellVerdict],
-    index: &'a [(usize, usize)],
+/// A text given as its UTF-8 bytes, written to CSV as they are.
+#[derive(Debug, Default)]
+pub struct Utf8<'a>(Cow<'a, [u8]>);
+
+impl Serialize for Utf8<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+/// Serializes into `w` the rows of findings.csv of the cells `range` of
+/// `index`, cell by cell (the table of a national year is written without
+/// being held, see [`super::stream_csv_par`]). The range is taken test by
+/// test, each test's texts read back for those cells only.
+pub fn write_findings(
+    data: &Dataset,
+    results: &SignResults,
+    cells: &[crate::evidence::CellVerdict],
+    index: &[(usize, usize)],
     range: std::ops::Range<usize>,
-) -> impl Iterator<Item = FindingRow> + 'a {
-    // The range cut at the tests' boundaries: (test, first cell, end cell).
-    let mut pieces = Vec::new();
+    w: &mut csv::Writer<Vec<u8>>,
+) -> Result<(), csv::Error> {
     let mut at = range.start;
     while at < range.end {
+        // The range cut at the tests' boundaries.
         let (t, _) = index[at];
-        let end = (results.first_cell.get(t + 1).copied())
-            .unwrap_or(usize::MAX)
-            .min(range.end);
-        pieces.push((t, at, end));
-        at = end;
-    }
-    pieces.into_iter().flat_map(move |(t, lo, hi)| {
+        let (lo, hi) = (
+            at,
+            (results.first_cell.get(t + 1).copied())
+                .unwrap_or(usize::MAX)
+                .min(range.end),
+        );
+        at = hi;
         let first = results.first_cell[t];
-        let texts: Vec<_> = (results.texts.iter())
-            .map(|by_test| by_test[t].unpack(lo - first..hi - first))
+        let local = lo - first..hi - first;
+        let notes: Vec<_> = (results.texts.iter())
+            .map(|by_test| by_test[t].notes(local.clone()))
+            .collect();
+        // Reasons are written where a sign fired: read back only then.
+        let reasons: Vec<Option<_>> = (results.texts.iter().zip(&results.findings))
+            .map(|(by_test, findings)| {
+                (findings[lo..hi].iter().any(|f| f.fired))
+                    .then(|| by_test[t].reasons(local.clone()))
+            })
             .collect();
         let block = &data.tests[t];
-        let mut rows = Vec::with_capacity((hi - lo) * REGISTRY.len());
         for i in lo..hi {
             let (_, c) = index[i];
-            let school = &data.schools[block.cells[c].school as usize];
+            let school = safe_cow(&data.schools[block.cells[c].school as usize].id);
             for (s, sign) in REGISTRY.iter().enumerate() {
                 let f = &results.findings[s][i];
                 let j = i - first;
-                rows.push(FindingRow {
+                w.serialize(FindingRow {
                     year: block.key.year,
                     exam: block.key.exam.code(),
-                    subject: block.key.subject.clone(),
+                    subject: &block.key.subject,
                     grade: block.key.grade,
-                    school: safe_text(&school.id),
+                    school: Cow::Borrowed(&school),
                     sign: sign.id(),
                     evaluated: f.evaluated,
                     statistic: round(f.statistic(), 4),
@@ -87,17 +105,18 @@ pub fn finding_rows<'a>(
                     q_value: f.q_value().map(sig6),
                     effect: round(f.effect(), 4),
                     fired: f.fired,
-                    note: safe_text(texts[s].note(j)),
-                    reason: if f.evaluated {
-                        safe_text(texts[s].reason(j))
-                    } else {
-                        String::new()
-                    },
-                });
+                    note: Utf8(safe_bytes(notes[s].bytes(j))),
+                    // The reason says why a sign counts against the cell:
+                    // only where it fired.
+                    reason: Utf8(match &reasons[s] {
+                        Some(r) if f.fired => safe_bytes(r.bytes(j)),
+                        _ => Cow::Borrowed(b""),
+                    }),
+                })?;
             }
         }
-        rows
-    })
+    }
+    Ok(())
 }
 
 /// Six significant digits (p-values span many orders of magnitude).

@@ -28,9 +28,23 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputErro
 /// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab,
 /// CR at the start) gets a leading apostrophe, so it stays text.
 pub fn safe_text(s: &str) -> String {
+    safe_cow(s).into_owned()
+}
+
+/// [`safe_text`] of a text given as its UTF-8 bytes (the characters it looks
+/// at are ASCII), borrowing it when it needs no quote.
+pub fn safe_bytes(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match s.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => [b"'", s].concat().into(),
+        _ => s.into(),
+    }
+}
+
+/// [`safe_text`], borrowing the text when it needs no quote.
+pub fn safe_cow(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_owned(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
     }
 }
 
@@ -182,21 +196,21 @@ pub fn stream_csv<T: Serialize + Default>(
     out.finish()
 }
 
-/// [`stream_csv`] with the rows made and serialized on every core: `rows(r)`
-/// gives, in order, the rows of items `r` of `0..n` (e.g. cells); blocks of
-/// [`PAR_BLOCK`] items are turned into bytes in parallel, a window of them at a
-/// time, and written in order — the same file as the serial writer, with
-/// memory bounded by the window.
-pub fn stream_csv_par<T, I>(
+/// [`stream_csv`] with the rows made and serialized on every core:
+/// `write(r, w)` serializes into `w`, in order, the rows (of type `T`) of
+/// items `r` of `0..n` (e.g. cells), so that rows may borrow what they show;
+/// blocks of [`PAR_BLOCK`] items are turned into bytes in parallel, a window of
+/// them at a time, and written in order — the same file as the serial writer,
+/// with memory bounded by the window.
+pub fn stream_csv_par<T>(
     dir: &Path,
     name: &str,
     n: usize,
-    rows: impl Fn(std::ops::Range<usize>) -> I + Sync,
+    write: impl Fn(std::ops::Range<usize>, &mut csv::Writer<Vec<u8>>) -> Result<(), csv::Error> + Sync,
     dialect: CsvDialect,
 ) -> Result<(), OutputError>
 where
     T: Serialize + Default,
-    I: Iterator<Item = T>,
 {
     use rayon::prelude::*;
     if n == 0 {
@@ -217,9 +231,7 @@ where
                 let mut w = csv::WriterBuilder::new()
                     .has_headers(first)
                     .from_writer(Vec::new());
-                for row in rows(r.clone()) {
-                    w.serialize(&row).map_err(|e| e.to_string())?;
-                }
+                write(r.clone(), &mut w).map_err(|e| e.to_string())?;
                 let plain = w.into_inner().map_err(|e| e.to_string())?;
                 in_dialect(plain, dialect, first).map_err(|e| e.to_string())
             })
@@ -337,13 +349,15 @@ mod tests {
         };
         for d in [CsvDialect::Plain, CsvDialect::ExcelRu] {
             stream_csv(tmp.path(), "s.csv", rows(0..n), d).unwrap();
-            stream_csv_par(tmp.path(), "p.csv", n, rows, d).unwrap();
+            let write =
+                |r, w: &mut csv::Writer<Vec<u8>>| rows(r).try_for_each(|row| w.serialize(row));
+            stream_csv_par::<R>(tmp.path(), "p.csv", n, write, d).unwrap();
             assert!(
                 std::fs::read(tmp.path().join("s.csv")).unwrap()
                     == std::fs::read(tmp.path().join("p.csv")).unwrap(),
                 "{d:?}"
             );
-            stream_csv_par(tmp.path(), "e.csv", 0, rows, d).unwrap();
+            stream_csv_par::<R>(tmp.path(), "e.csv", 0, write, d).unwrap();
             let empty = csv_bytes::<R>(&[], d, "e").unwrap();
             assert_eq!(std::fs::read(tmp.path().join("e.csv")).unwrap(), empty);
         }
@@ -354,6 +368,19 @@ mod tests {
         assert_eq!(safe_text("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(safe_text("-1"), "'-1");
         assert_eq!(safe_text("МБОУ СОШ"), "МБОУ СОШ");
+        for s in [
+            "=SUM(A1)",
+            "-1",
+            "+7",
+            "@x",
+            "\tt",
+            "\rr",
+            "МБОУ СОШ",
+            "",
+            "'",
+        ] {
+            assert_eq!(&*safe_bytes(s.as_bytes()), safe_text(s).as_bytes(), "{s}");
+        }
     }
 
     #[test]

@@ -329,10 +329,29 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
     out
 }
 
+/// What the school pages take from the whole region, made once for all of them.
+pub struct Regional {
+    index: Vec<(usize, usize)>,
+    /// Per test, the region's mean share of the maximum ([`mean_share`]).
+    mean_share: Vec<Option<f64>>,
+}
+
+impl Regional {
+    pub fn of(data: &crate::model::Dataset) -> Regional {
+        use rayon::prelude::*;
+        Regional {
+            index: data.cell_index(),
+            mean_share: (data.tests.par_iter())
+                .map(|b| mean_share(b, 0..b.primary.len()))
+                .collect(),
+        }
+    }
+}
+
 /// A listed school: its cells with signs (the riskiest first), and its trend.
-pub fn school(inputs: &Inputs<'_>, entry: &ListEntry) -> Vec<Figure> {
+pub fn school(inputs: &Inputs<'_>, regional: &Regional, entry: &ListEntry) -> Vec<Figure> {
     let data = inputs.data;
-    let index = data.cell_index();
+    let index = &regional.index;
     let mut cells: Vec<(f64, usize, usize)> = index
         .iter()
         .enumerate()
@@ -353,7 +372,7 @@ pub fn school(inputs: &Inputs<'_>, entry: &ListEntry) -> Vec<Figure> {
     // Trend: the school's mean share of the maximum over the years, against
     // the region's on the same tests (weighted by the school's works).
     let mut years: BTreeMap<u16, (f64, f64, f64)> = BTreeMap::new();
-    for &(t, c) in &index {
+    for &(t, c) in index {
         let b = &data.tests[t];
         let span = b.cells[c];
         if span.school != entry.school {
@@ -361,7 +380,7 @@ pub fn school(inputs: &Inputs<'_>, entry: &ListEntry) -> Vec<Figure> {
         }
         let (Some(s), Some(r)) = (
             mean_share(b, span.start as usize..span.end as usize),
-            mean_share(b, 0..b.primary.len()),
+            regional.mean_share[t],
         ) else {
             continue;
         };

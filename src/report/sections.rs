@@ -79,25 +79,40 @@ pub fn build(inputs: &Inputs<'_>) -> Built {
             sc.schools.len()
         ));
     }
+    use crate::timings::stage;
     let comparison = super::comparison::present(inputs);
     page.contents();
-    super::overview::section(&mut page, inputs, &ys);
-    place(&mut page, &mut figs, figures::overview(inputs));
+    stage("  обзор", || {
+        super::overview::section(&mut page, inputs, &ys)
+    });
+    stage("  графики обзора", || {
+        place(&mut page, &mut figs, figures::overview(inputs))
+    });
     if comparison {
         super::comparison::section(&mut page, inputs);
     }
-    super::bunching::section(&mut page, inputs, ys.last().copied());
-    risk_list(&mut page, inputs);
-    schools(&mut page, inputs, &mut figs);
-    sample(&mut page, inputs, &mut figs);
-    objective(&mut page, inputs);
-    methods(&mut page, inputs);
-    quality(&mut page, inputs);
-    appendix(&mut page, inputs);
-    let rendered: Vec<Result<Chart, String>> = figs
-        .par_iter()
-        .map(|f| f.render().map_err(|e| e.to_string()))
-        .collect();
+    stage("  сдвиг к порогам", || {
+        super::bunching::section(&mut page, inputs, ys.last().copied())
+    });
+    stage("  перечень", || risk_list(&mut page, inputs));
+    stage("  разделы ОО", || {
+        schools(&mut page, inputs, &mut figs)
+    });
+    stage("  выборка", || sample(&mut page, inputs, &mut figs));
+    stage("  объективные ОО", || {
+        objective(&mut page, inputs)
+    });
+    stage("  методы", || methods(&mut page, inputs));
+    stage("  качество данных", || {
+        quality(&mut page, inputs)
+    });
+    stage("  приложение", || appendix(&mut page, inputs));
+    let rendered: Vec<Result<Chart, String>> =
+        stage("  рисование графиков", || {
+            figs.par_iter()
+                .map(|f| f.render().map_err(|e| e.to_string()))
+                .collect()
+        });
     let figures = figs
         .into_iter()
         .zip(rendered)
@@ -202,8 +217,15 @@ fn schools(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
             listed.len()
         ));
     }
-    // A page per school (the first follows the section's heading).
-    for (i, e) in listed.iter().take(SCHOOL_SECTIONS).enumerate() {
+    // A page per school (the first follows the section's heading); the
+    // schools' figures made on every core.
+    let shown = &listed[..listed.len().min(SCHOOL_SECTIONS)];
+    let regional = figures::Regional::of(inputs.data);
+    let school_figs: Vec<Vec<Figure>> = shown
+        .par_iter()
+        .map(|e| figures::school(inputs, &regional, e))
+        .collect();
+    for (i, (e, f)) in shown.iter().zip(school_figs).enumerate() {
         let (id, name, muni) = school_name(inputs, e.school);
         page.h3_page(
             &format!("school-{id}"),
@@ -211,7 +233,7 @@ fn schools(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
             i > 0,
         );
         page.list(&e.reasons);
-        place(page, figs, figures::school(inputs, e));
+        place(page, figs, f);
     }
 }
 
@@ -688,35 +710,17 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     let results = &inputs.analysis.results;
     let findings = &results.findings[sign];
     let evaluated = findings.iter().filter(|f| f.evaluated).count();
-    // Test by test on every core (the notes are read back from their
-    // compressed blocks), the counts summed.
-    let why: BTreeMap<String, usize> = (results.texts[sign].par_iter().enumerate())
-        .map(|(t, block)| {
-            let mut why: BTreeMap<String, usize> = BTreeMap::new();
-            let cells = &findings[results.first_cell[t]..][..block.len()];
-            if cells.iter().all(|f| f.evaluated) {
-                return why;
+    let mut why: BTreeMap<String, usize> = BTreeMap::new();
+    for (note, &n) in results.skipped.get(sign).into_iter().flatten() {
+        // Counts in the reason («работ: 7, меньше 15») are folded together.
+        let general = match note.split_once(": ") {
+            Some((what, rest)) if rest.contains("меньше") => {
+                format!("{what}: меньше минимума")
             }
-            let texts = block.unpack_all();
-            for (j, _) in cells.iter().enumerate().filter(|(_, f)| !f.evaluated) {
-                let note = texts.note(j);
-                // Counts in the reason («работ: 7, меньше 15») are folded together.
-                let general = match note.split_once(": ") {
-                    Some((what, rest)) if rest.contains("меньше") => {
-                        format!("{what}: меньше минимума")
-                    }
-                    _ => note.to_owned(),
-                };
-                *why.entry(general).or_default() += 1;
-            }
-            why
-        })
-        .reduce(BTreeMap::new, |mut a, b| {
-            for (k, n) in b {
-                *a.entry(k).or_default() += n;
-            }
-            a
-        });
+            _ => note.clone(),
+        };
+        *why.entry(general).or_default() += n;
+    }
     let mut why: Vec<(String, usize)> = why.into_iter().collect();
     why.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let rest: Vec<String> = (why.iter().take(3))

@@ -144,15 +144,18 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(data: &Dataset, cfg: &SignsConfig) -> Shared {
-        let cell_marks: Vec<Vec<[u64; 3]>> = data
-            .tests
-            .par_iter()
-            .map(|b| {
-                (0..b.cells.len())
-                    .map(|c| s4_journal::counts(b.cell(c)))
+        use crate::timings::summed;
+        let cell_marks: Vec<Vec<[u64; 3]>> =
+            summed("    отметки по ячейкам", || {
+                data.tests
+                    .par_iter()
+                    .map(|b| {
+                        (0..b.cells.len())
+                            .map(|c| s4_journal::counts(b.cell(c)))
+                            .collect()
+                    })
                     .collect()
-            })
-            .collect();
+            });
         let mut school_marks = std::collections::BTreeMap::new();
         for (block, marks) in data.tests.iter().zip(&cell_marks) {
             for (c, counts) in marks.iter().enumerate() {
@@ -165,12 +168,26 @@ impl Shared {
             }
         }
         let (own_marks, (cohorts, confirmations)) = rayon::join(
-            || s6_own_marks::OwnMarks::new(data),
             || {
-                let standardized = s9_cohort::Standardized::new(data);
+                summed("    S6: остатки", || {
+                    s6_own_marks::OwnMarks::new(data)
+                })
+            },
+            || {
+                let standardized = summed("    S9: стандартизация", || {
+                    s9_cohort::Standardized::new(data)
+                });
                 rayon::join(
-                    || s9_cohort::Cohorts::new(data, &standardized, cfg.min_works),
-                    || s10_vpr_vs_gia::Confirmations::new(data, &standardized, cfg.min_works),
+                    || {
+                        summed("    S9: когорты", || {
+                            s9_cohort::Cohorts::new(data, &standardized, cfg.min_works)
+                        })
+                    },
+                    || {
+                        summed("    S10: ВПР и ГИА", || {
+                            s10_vpr_vs_gia::Confirmations::new(data, &standardized, cfg.min_works)
+                        })
+                    },
                 )
             },
         );
@@ -492,15 +509,39 @@ impl SignsConfig {
 pub struct SignResults {
     pub findings: Vec<Vec<Outcome>>,
     pub texts: Vec<Vec<Texts>>,
+    /// Per sign, the notes of the findings not evaluated (why not) with how
+    /// many cells have each: the methods section's coverage without reading
+    /// every text back.
+    pub skipped: Vec<BTreeMap<String, usize>>,
     /// The index of each test's first cell in the cell order.
     pub first_cell: Vec<usize>,
 }
 
-/// One sign's findings on one test as they are kept: their numbers, and their
-/// texts compressed (the findings are left without them).
-fn packed(findings: &mut [Finding]) -> (Vec<Outcome>, Texts) {
+/// One sign's findings on one test as they are kept: their numbers, their
+/// texts compressed (the findings are left without them) and the count of
+/// each note of those not evaluated.
+struct Part {
+    numbers: Vec<Outcome>,
+    texts: Texts,
+    skipped: BTreeMap<String, usize>,
+}
+
+fn packed(findings: &mut [Finding]) -> Part {
     let numbers = findings.iter().map(Outcome::from).collect();
-    (numbers, Texts::pack(findings))
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| !f.evaluated) {
+        match skipped.get_mut(&f.note) {
+            Some(n) => *n += 1,
+            None => {
+                skipped.insert(f.note.clone(), 1);
+            }
+        }
+    }
+    Part {
+        numbers,
+        texts: Texts::pack(findings),
+        skipped,
+    }
 }
 
 impl SignResults {
@@ -515,23 +556,28 @@ impl SignResults {
 
     /// From each sign's packed findings on each test (`parts[sign][test]`,
     /// every sign over the same tests).
-    fn assemble(parts: Vec<Vec<(Vec<Outcome>, Texts)>>) -> SignResults {
+    fn assemble(parts: Vec<Vec<Part>>) -> SignResults {
         let mut out = SignResults::default();
         if let Some(tests) = parts.first() {
             let mut at = 0;
-            for (numbers, _) in tests {
+            for part in tests {
                 out.first_cell.push(at);
-                at += numbers.len();
+                at += part.numbers.len();
             }
         }
         for tests in parts {
             let (mut numbers, mut texts) = (Vec::new(), Vec::new());
-            for (n, t) in tests {
-                numbers.extend(n);
-                texts.push(t);
+            let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+            for part in tests {
+                numbers.extend(part.numbers);
+                texts.push(part.texts);
+                for (note, n) in part.skipped {
+                    *skipped.entry(note).or_default() += n;
+                }
             }
             out.findings.push(numbers);
             out.texts.push(texts);
+            out.skipped.push(skipped);
         }
         out
     }
@@ -543,10 +589,10 @@ impl SignResults {
     }
 
     /// The reason of `sign` in cell `i` (one chunk read back: for a few
-    /// cells, such as the marked ones; [`Texts::unpack`] for many).
+    /// cells, such as the marked ones; [`Texts::reasons`] for many).
     pub fn reason(&self, sign: usize, i: usize) -> String {
         let (t, j) = self.locate(i);
-        self.texts[sign][t].unpack(j..j + 1).reason(j).to_owned()
+        self.texts[sign][t].reasons(j..j + 1).get(j).to_owned()
     }
 }
 
@@ -579,7 +625,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
     // the other cores wait; their results are put back in job order.
     let mut by_size: Vec<usize> = (0..jobs.len()).collect();
     by_size.sort_by_key(|&j| std::cmp::Reverse(data.tests[jobs[j].1].n_works()));
-    let done: Vec<(Vec<Outcome>, Texts)> =
+    let done: Vec<Part> =
         crate::timings::stage("  вычисление признаков", || {
             by_size
                 .par_iter()
@@ -598,7 +644,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
                 .collect()
         });
     // Back in job order: sign by sign, each over the tests in order.
-    let mut parts: Vec<Option<(Vec<Outcome>, Texts)>> = (0..jobs.len()).map(|_| None).collect();
+    let mut parts: Vec<Option<Part>> = (0..jobs.len()).map(|_| None).collect();
     for (&j, part) in by_size.iter().zip(done) {
         parts[j] = Some(part);
     }

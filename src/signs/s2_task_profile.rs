@@ -88,8 +88,8 @@ impl Sign for TaskProfile {
                     return Finding::too_small(span.len(), "работ", cfg);
                 }
                 let rows = span.start as usize..span.end as usize;
-                let a = hard_excess(&hard_ref, scores, &hard, rows.clone());
-                let b = misfit_excess(&gutt_ref, scores, rows);
+                let a = hard_excess(&hard_ref, rows.clone());
+                let b = misfit_excess(&gutt_ref, rows);
                 let p = sidak_min(&[a.p_value, b.p_value]);
                 let mut f = if a.p_value <= b.p_value {
                     Finding::tested(a.z, p, a.effect, format!(

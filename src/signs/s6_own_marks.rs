@@ -174,9 +174,14 @@ fn test_residuals(
         .map(|v| (0..k).map(|b| v[b].1 - v[b].0 * mean[b]).collect())
         .collect();
     let (mut ee, mut en, mut nn) = (vec![0.0; k * k], vec![0.0; k * k], vec![0.0; k * k]);
+    // Only the bins a cell has works in add anything (e_cb = n_cb = 0 in the
+    // others), so each cell's products are taken over those alone.
+    let mut occupied = Vec::with_capacity(k);
     for (ec, v) in e.iter().zip(&bins) {
-        for a in 0..k {
-            for b in 0..k {
+        occupied.clear();
+        occupied.extend((0..k).filter(|&b| v[b].0 > 0.0));
+        for &a in &occupied {
+            for &b in &occupied {
                 ee[a * k + b] += ec[a] * ec[b];
                 en[a * k + b] += ec[a] * v[b].0;
                 nn[a * k + b] += v[a].0 * v[b].0;

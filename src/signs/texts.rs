@@ -9,7 +9,7 @@
 //! one sign repeat their wording from cell to cell, so a block compresses
 //! about twelvefold (zstd level 1; measured on the findings of a simulated
 //! 4 000-school region). They are read back block by block where they are
-//! written out (findings.csv, the reasons of the list, the methods section).
+//! written out (findings.csv, the reasons of the list).
 
 use std::ops::Range;
 
@@ -21,10 +21,13 @@ use super::Finding;
 pub const CHUNK: usize = 1024;
 
 /// The texts of one sign's findings on one test, compressed in chunks of
-/// [`CHUNK`] findings.
+/// [`CHUNK`] findings: the notes and the reasons apart, so that a reader of
+/// one (findings.csv writes reasons only where a sign fired) does not
+/// decompress the other.
 #[derive(Clone, Debug, Default)]
 pub struct Texts {
-    chunks: Vec<Chunk>,
+    notes: Vec<Chunk>,
+    reasons: Vec<Chunk>,
     n: usize,
 }
 
@@ -36,14 +39,16 @@ struct Chunk {
     n: usize,
 }
 
-/// Texts read back: `note(j)`, `reason(j)` of the block's j-th finding, for
-/// j in the range asked for.
+/// Texts read back (the notes or the reasons): `get(j)` of the block's j-th
+/// finding, for j in the range asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Unpacked {
     /// The index of the first finding read back.
     first: usize,
-    text: String,
-    /// Byte ends of note, reason, note, reason, … in `text`.
+    /// The texts one after another: UTF-8, packed from whole `String`s (zstd
+    /// gives back exactly what it was given), each end on a character boundary.
+    text: Vec<u8>,
+    /// Byte end of each finding's text in `text`.
     ends: Vec<usize>,
 }
 
@@ -51,21 +56,29 @@ pub struct Unpacked {
 const LEVEL: i32 = 1;
 
 impl Chunk {
-    fn pack(findings: &mut [Finding]) -> Chunk {
+    /// Compresses one text of each finding (`text` picks it; it is taken out).
+    fn pack(findings: &mut [Finding], text: fn(&mut Finding) -> &mut String) -> Chunk {
         let n = findings.len();
-        let text_len: usize = findings.iter().map(|f| f.note.len() + f.reason.len()).sum();
-        let mut raw = Vec::with_capacity(8 * n + text_len);
-        for f in findings.iter() {
-            for s in [&f.note, &f.reason] {
-                raw.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            }
+        let text_len: usize = findings.iter_mut().map(|f| text(f).len()).sum();
+        let mut raw = Vec::with_capacity(4 * n + text_len);
+        for f in findings.iter_mut() {
+            raw.extend_from_slice(&(text(f).len() as u32).to_le_bytes());
         }
         for f in findings.iter_mut() {
-            raw.extend_from_slice(std::mem::take(&mut f.note).as_bytes());
-            raw.extend_from_slice(std::mem::take(&mut f.reason).as_bytes());
+            raw.extend_from_slice(std::mem::take(text(f)).as_bytes());
         }
-        let blob =
-            zstd::bulk::compress(&raw, LEVEL).expect("zstd compresses a buffer held in memory");
+        // One compression context per thread, made once.
+        thread_local! {
+            static CONTEXT: std::cell::RefCell<zstd::bulk::Compressor<'static>> =
+                std::cell::RefCell::new(
+                    zstd::bulk::Compressor::new(LEVEL).expect("a zstd context at level 1"),
+                );
+        }
+        let mut blob = CONTEXT
+            .with_borrow_mut(|c| c.compress(&raw))
+            .expect("zstd compresses a buffer held in memory");
+        // The buffer is allocated for the worst case: keep only what is used.
+        blob.shrink_to_fit();
         Chunk {
             blob,
             raw_len: raw.len(),
@@ -75,28 +88,55 @@ impl Chunk {
 
     /// Appends the chunk's texts to `out`.
     fn unpack_into(&self, out: &mut Unpacked) {
-        let raw = zstd::bulk::decompress(&self.blob, self.raw_len)
+        thread_local! {
+            static CONTEXT: std::cell::RefCell<zstd::bulk::Decompressor<'static>> =
+                std::cell::RefCell::new(zstd::bulk::Decompressor::new().expect("a zstd context"));
+        }
+        let raw = CONTEXT
+            .with_borrow_mut(|c| c.decompress(&self.blob, self.raw_len))
             .expect("a chunk compressed by Chunk::pack reads back");
-        let header = 8 * self.n;
+        let header = 4 * self.n;
         let mut end = out.text.len();
         for len in raw[..header].chunks_exact(4) {
             end += u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
             out.ends.push(end);
         }
-        // Packed from whole `String`s: UTF-8, every end on a character boundary.
-        out.text
-            .push_str(std::str::from_utf8(&raw[header..]).expect("packed from strings"));
+        out.text.extend_from_slice(&raw[header..]);
     }
+}
+
+/// The chunks holding `range` read back.
+fn unpack(chunks: &[Chunk], n: usize, range: Range<usize>) -> Unpacked {
+    let range = range.start.min(n)..range.end.min(n);
+    let first_chunk = range.start / CHUNK;
+    let mut out = Unpacked {
+        first: first_chunk * CHUNK,
+        ..Unpacked::default()
+    };
+    if range.is_empty() {
+        return out;
+    }
+    for chunk in &chunks[first_chunk..range.end.div_ceil(CHUNK)] {
+        chunk.unpack_into(&mut out);
+    }
+    out
 }
 
 impl Texts {
     /// Takes the note and the reason out of each finding (leaving them empty)
     /// and compresses them.
     pub fn pack(findings: &mut [Finding]) -> Texts {
-        Texts {
+        let mut out = Texts {
             n: findings.len(),
-            chunks: findings.chunks_mut(CHUNK).map(Chunk::pack).collect(),
+            ..Texts::default()
+        };
+        for chunk in findings.chunks_mut(CHUNK) {
+            out.notes.push(Chunk::pack(chunk, |f| &mut f.note));
         }
+        for chunk in findings.chunks_mut(CHUNK) {
+            out.reasons.push(Chunk::pack(chunk, |f| &mut f.reason));
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -107,44 +147,30 @@ impl Texts {
         self.n == 0
     }
 
-    /// The texts of the findings in `range` (and of the rest of the chunks
+    /// The notes of the findings in `range` (and of the rest of the chunks
     /// that hold them).
-    pub fn unpack(&self, range: Range<usize>) -> Unpacked {
-        let range = range.start.min(self.n)..range.end.min(self.n);
-        let first_chunk = range.start / CHUNK;
-        let mut out = Unpacked {
-            first: first_chunk * CHUNK,
-            ..Unpacked::default()
-        };
-        if range.is_empty() {
-            return out;
-        }
-        for chunk in &self.chunks[first_chunk..range.end.div_ceil(CHUNK)] {
-            chunk.unpack_into(&mut out);
-        }
-        out
+    pub fn notes(&self, range: Range<usize>) -> Unpacked {
+        unpack(&self.notes, self.n, range)
     }
 
-    /// The texts of every finding.
-    pub fn unpack_all(&self) -> Unpacked {
-        self.unpack(0..self.n)
+    /// The reasons of the findings in `range`, as [`Texts::notes`].
+    pub fn reasons(&self, range: Range<usize>) -> Unpacked {
+        unpack(&self.reasons, self.n, range)
     }
 }
 
 impl Unpacked {
-    fn part(&self, k: usize) -> &str {
+    /// The text of the block's j-th finding (j in the range read back), as
+    /// its UTF-8 bytes: what a CSV writer takes, with nothing to check.
+    pub fn bytes(&self, j: usize) -> &[u8] {
+        let k = j - self.first;
         let start = if k == 0 { 0 } else { self.ends[k - 1] };
         &self.text[start..self.ends[k]]
     }
 
-    /// The note of the block's j-th finding (j in the range read back).
-    pub fn note(&self, j: usize) -> &str {
-        self.part(2 * (j - self.first))
-    }
-
-    /// The reason of the block's j-th finding (j in the range read back).
-    pub fn reason(&self, j: usize) -> &str {
-        self.part(2 * (j - self.first) + 1)
+    /// The text of the block's j-th finding (j in the range read back).
+    pub fn get(&self, j: usize) -> &str {
+        std::str::from_utf8(self.bytes(j)).expect("packed from strings")
     }
 }
 
@@ -173,14 +199,14 @@ mod tests {
         assert_eq!(t.len(), 4);
         assert!(fs.iter().all(|f| f.note.is_empty() && f.reason.is_empty()));
         assert_eq!(fs[1].p_value, Some(0.006));
-        let u = t.unpack_all();
+        let (notes, reasons) = (t.notes(0..4), t.reasons(0..4));
         for (j, f) in before.iter().enumerate() {
             assert_eq!(
-                (u.note(j), u.reason(j)),
+                (notes.get(j), reasons.get(j)),
                 (f.note.as_str(), f.reason.as_str())
             );
         }
-        assert!(Texts::pack(&mut []).unpack_all().ends.is_empty());
+        assert!(Texts::pack(&mut []).notes(0..1).ends.is_empty());
     }
 
     #[test]
@@ -189,7 +215,7 @@ mod tests {
         let text = |i: usize| format!("ячейка {i}: «{}»", "ж".repeat(i % 7));
         let mut fs: Vec<Finding> = (0..n).map(|i| Finding::skipped(text(i))).collect();
         let t = Texts::pack(&mut fs);
-        assert_eq!(t.chunks.len(), 3);
+        assert_eq!((t.notes.len(), t.reasons.len()), (3, 3));
         for r in [
             0..1,
             CHUNK - 1..CHUNK + 1,
@@ -197,13 +223,13 @@ mod tests {
             2 * CHUNK + 4..n,
             3..n,
         ] {
-            let u = t.unpack(r.clone());
+            let (notes, reasons) = (t.notes(r.clone()), t.reasons(r.clone()));
             for j in r {
-                assert_eq!(u.note(j), text(j));
-                assert_eq!(u.reason(j), "");
+                assert_eq!(notes.get(j), text(j));
+                assert_eq!(reasons.get(j), "");
             }
         }
-        assert!(t.unpack(n..n + 3).ends.is_empty());
+        assert!(t.notes(n..n + 3).ends.is_empty());
     }
 
     #[test]
@@ -223,7 +249,9 @@ mod tests {
             .collect();
         let raw: usize = fs.iter().map(|f| f.reason.len() + 8).sum();
         let t = Texts::pack(&mut fs);
-        let packed: usize = t.chunks.iter().map(|c| c.blob.len()).sum();
+        let packed: usize = (t.notes.iter().chain(&t.reasons))
+            .map(|c| c.blob.len())
+            .sum();
         assert!(packed * 5 < raw, "{packed} of {raw}");
     }
 }

@@ -77,8 +77,10 @@
 //!   degenerate Poisson(0)).
 //!
 //! The results are deterministic: groups are formed by sorting, not by
-//! iterating hash maps. `build` is O(works · tasks · log works) time and
-//! O(works · tasks) memory; a cell costs O(m · tasks · log m) for m works.
+//! iterating hash maps. `build` sorts the works by a fixed hash of their
+//! vectors (vectors are compared only where hashes are equal, so the counts
+//! are exact), O(works · tasks + works · log works) time and O(works · tasks)
+//! memory; a cell costs O(m · tasks · log m) for m works.
 //!
 //! # Limitations
 //!
@@ -108,11 +110,53 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use ndarray::{ArrayView1, ArrayView2};
+use rayon::slice::ParallelSliceMut;
 use statrs::distribution::{DiscreteCDF, Poisson};
 
 /// Continuity correction added to the identical cross-school pairs; the
 /// denominator gets twice this amount.
 const CONTINUITY: f64 = 0.5;
+
+/// A non-trivial work while the reference is built: one integer to sort by,
+/// (total, variant, 48 bits of the [`vector_hash`] of its rounded task
+/// scores, school) from the highest bits down, and its index among the
+/// non-trivial works (its vector in `flat`).
+struct Item {
+    key: u128,
+    at: u32,
+}
+
+impl Item {
+    fn new(total: u32, variant: u16, hash: u64, school: u32, at: u32) -> Item {
+        let key = (u128::from(total) << 96)
+            | (u128::from(variant) << 80)
+            | (u128::from(hash >> 16) << 32)
+            | u128::from(school);
+        Item { key, at }
+    }
+
+    /// (total, variant).
+    fn group(&self) -> u64 {
+        (self.key >> 80) as u64
+    }
+
+    /// (total, variant, hash).
+    fn hashed(&self) -> u128 {
+        self.key >> 32
+    }
+
+    fn school(&self) -> u32 {
+        self.key as u32
+    }
+}
+
+/// A fixed (seedless, so deterministic) 64-bit hash of a score vector; equal
+/// vectors have equal hashes, and unequal ones are told apart by comparing them.
+fn vector_hash(v: &[u16]) -> u64 {
+    v.iter().fold(0xcbf2_9ce4_8422_2325, |h: u64, &x| {
+        (h.rotate_left(5) ^ u64::from(x)).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
+}
 
 /// Regional reference of one test: the collision probability `c(t, v)` of
 /// two works from different schools with the same total and variant.
@@ -138,14 +182,26 @@ impl CollisionReference {
         school: &[u32],
         variant: &[u16],
     ) -> CollisionReference {
+        Self::build_hashed(scores, max, school, variant, vector_hash)
+    }
+
+    /// [`CollisionReference::build`] with the vectors' hash given (a test
+    /// makes every hash collide).
+    fn build_hashed(
+        scores: ArrayView2<'_, f32>,
+        max: &[f32],
+        school: &[u32],
+        variant: &[u16],
+        vector_hash: impl Fn(&[u16]) -> u64,
+    ) -> CollisionReference {
         let (works, tasks) = scores.dim();
         check_shapes(scores, max, variant);
         assert_eq!(school.len(), works, "school: one entry per work");
         let max_total = max_total(max);
 
-        // Non-trivial works: their (total, variant, school) and their vectors
-        // stored contiguously in `flat`.
-        let mut keys: Vec<(u32, u16, u32)> = Vec::new();
+        // Non-trivial works: their group, school and a hash of their vector,
+        // the vectors themselves stored contiguously in `flat`.
+        let mut items: Vec<Item> = Vec::new();
         let mut flat: Vec<u16> = Vec::new();
         let mut buf: Vec<u16> = Vec::with_capacity(tasks);
         for (i, row) in scores.rows().into_iter().enumerate() {
@@ -153,45 +209,58 @@ impl CollisionReference {
             if is_trivial(total, max_total) {
                 continue;
             }
-            keys.push((total, variant_of(variant, i), school[i]));
+            let at = u32::try_from(items.len()).expect("fewer than 2^32 works in a test");
+            items.push(Item::new(
+                total,
+                variant_of(variant, i),
+                vector_hash(&buf),
+                school[i],
+                at,
+            ));
             flat.extend_from_slice(&buf);
         }
-        let vector = |j: usize| &flat[j * tasks..(j + 1) * tasks];
-        let group = |j: usize| (keys[j].0, keys[j].1);
+        let vector = |w: &Item| &flat[w.at as usize * tasks..(w.at as usize + 1) * tasks];
+        let same_group = |a: &Item, b: &Item| a.group() == b.group();
+        let group_key = |w: &Item| ((w.group() >> 16) as u32, w.group() as u16);
 
-        // Pass 1: sorted by (group, vector, school) -> identical cross-school
-        // pairs I per group.
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            group(a)
-                .cmp(&group(b))
-                .then_with(|| vector(a).cmp(vector(b)))
-                .then_with(|| keys[a].2.cmp(&keys[b].2))
-        });
+        // Pass 1: sorted by (group, vector hash, school) -> identical
+        // cross-school pairs I per group (the order of equal keys does not
+        // change the counts). A run of equal hashes whose vectors differ (a
+        // hash collision) is sorted by the vectors themselves.
+        items.par_sort_unstable_by_key(|w| w.key);
         // (group, N, I)
         let mut groups: Vec<((u32, u16), u64, u64)> = Vec::new();
-        for g in order.chunk_by(|&a, &b| group(a) == group(b)) {
+        for g in items.chunk_by_mut(same_group) {
             let mut sum_nx2 = 0u64;
             let mut sum_nxs2 = 0u64;
-            for x in g.chunk_by(|&a, &b| vector(a) == vector(b)) {
-                sum_nx2 += square(x.len());
-                for s in x.chunk_by(|&a, &b| keys[a].2 == keys[b].2) {
-                    sum_nxs2 += square(s.len());
+            for h in g.chunk_by_mut(|a, b| a.hashed() == b.hashed()) {
+                if h.iter().any(|w| vector(w) != vector(&h[0])) {
+                    h.sort_unstable_by(|a, b| {
+                        vector(a)
+                            .cmp(vector(b))
+                            .then_with(|| a.school().cmp(&b.school()))
+                    });
+                }
+                for x in h.chunk_by(|a, b| vector(a) == vector(b)) {
+                    sum_nx2 += square(x.len());
+                    for s in x.chunk_by(|a, b| a.school() == b.school()) {
+                        sum_nxs2 += square(s.len());
+                    }
                 }
             }
-            groups.push((group(g[0]), g.len() as u64, (sum_nx2 - sum_nxs2) / 2));
+            groups.push((group_key(&g[0]), g.len() as u64, (sum_nx2 - sum_nxs2) / 2));
         }
 
         // Pass 2: sorted by (group, school) -> cross-school pairs P_all.
-        order.sort_unstable_by_key(|&j| keys[j]);
+        let mut by_school: Vec<u128> = (items.iter())
+            .map(|w| (u128::from(w.group()) << 32) | u128::from(w.school()))
+            .collect();
+        drop(items);
+        by_school.par_sort_unstable();
         let mut collision = BTreeMap::new();
-        for (g, &(key, n, identical)) in order.chunk_by(|&a, &b| group(a) == group(b)).zip(&groups)
-        {
-            debug_assert_eq!(group(g[0]), key);
-            let sum_ns2: u64 = g
-                .chunk_by(|&a, &b| keys[a].2 == keys[b].2)
-                .map(|s| square(s.len()))
-                .sum();
+        let groups_of = by_school.chunk_by(|a, b| a >> 32 == b >> 32);
+        for (g, &(key, n, identical)) in groups_of.zip(&groups) {
+            let sum_ns2: u64 = g.chunk_by(|a, b| a == b).map(|s| square(s.len())).sum();
             let pairs = (n * n - sum_ns2) / 2;
             let c = (identical as f64 + CONTINUITY) / (pairs as f64 + 2.0 * CONTINUITY);
             collision.insert(key, c);
@@ -376,7 +445,7 @@ fn encode_row(row: ArrayView1<'_, f32>, out: &mut Vec<u16>) -> u32 {
     out.clear();
     let mut total = 0u32;
     for &x in row {
-        let s = x.round() as u16;
+        let s = u16::try_from(super::whole_score(x)).unwrap_or(u16::MAX);
         out.push(s);
         total = total.saturating_add(u32::from(s));
     }
@@ -729,5 +798,13 @@ mod tests {
         let rev_school: Vec<u32> = school.iter().rev().copied().collect();
         let r3 = CollisionReference::build(rev.view(), &max, &rev_school, &[]);
         assert_eq!(r.collision, r3.collision);
+        // Hash collisions: with every vector given the same hash the works
+        // are told apart by their vectors, and every rate is the same.
+        let r4 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |_| 7);
+        assert_eq!(r.collision, r4.collision);
+        let r5 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |v| {
+            u64::from(v[0])
+        });
+        assert_eq!(r.collision, r5.collision);
     }
 }

@@ -16,6 +16,15 @@ pub mod simes;
 
 use statrs::distribution::{ContinuousCDF, DiscreteCDF, Normal, Poisson};
 
+/// A score rounded to a whole number the way `f32::round` does (halves away
+/// from zero), 0 for a negative score or NaN, saturating: `trunc(x)` plus one
+/// when the fraction, `x − trunc(x)` (exact in floating point), is at least ½.
+/// Without a libm call: the signs round every task score of every work.
+pub fn whole_score(x: f32) -> u32 {
+    let t = x as u32;
+    t.saturating_add(u32::from(x - t as f32 >= 0.5))
+}
+
 /// Upper tail of the standard normal, P(Z ≥ z).
 pub fn normal_sf(z: f64) -> f64 {
     Normal::standard().sf(z)
@@ -78,6 +87,21 @@ pub fn median(values: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_scores_round_like_the_standard_library() {
+        let mut xs = vec![
+            0.0f32, 0.5, 1.5, 2.5, 0.49999997, 0.50000006, 99.5, 100.0, 1e6,
+        ];
+        xs.extend((0..2000).map(|i| i as f32 * 0.0625));
+        for x in xs {
+            assert_eq!(whole_score(x), x.round() as u32, "{x}");
+        }
+        for x in [-0.3f32, -2.5, f32::NAN, f32::NEG_INFINITY] {
+            assert_eq!(whole_score(x), 0, "{x}");
+        }
+        assert_eq!(whole_score(f32::INFINITY), u32::MAX);
+    }
 
     #[test]
     fn tails_match_scipy() {

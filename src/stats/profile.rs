@@ -77,8 +77,10 @@
 //! * Effect: `x / n − p0`.
 //! * Edge cases: `r = 0` or `r = S` → `G_N = 0`; all-equal scores → all
 //!   `G_N = 0`, `p0 = 0`, `x = 0`, `p = 1`; `x = 0` → `p = 1`; an empty cell →
-//!   `p = 1`, effect 0; `p0 = 0` with `x > 0` (cell outside its reference)
-//!   → `p = 0`; a one-pupil cell is computed as usual (`p ∈ {1, p0}`).
+//!   `p = 1`, effect 0; a one-pupil cell is computed as usual (`p ∈ {1, p0}`).
+//! * Both tests take a cell as a row range of the works their reference was
+//!   built from: each work's `(t, h)` and misfit flag are computed once, when
+//!   the reference is built, and a cell only sums them.
 //!
 //! # References
 //! * Molenaar I.W. (1991). A weighted Loevinger H-coefficient extending Mokken
@@ -106,8 +108,12 @@ const MISFIT_QUANTILE: f64 = 0.95;
 
 /// A score as a non-negative integer (rounded, clamped at 0).
 fn score(x: f32) -> u32 {
-    let r = x.round();
-    if r > 0.0 { r as u32 } else { 0 }
+    super::whole_score(x)
+}
+
+/// A work's score sum as stored per work (saturating: no test comes near).
+fn narrow(x: u64) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
 }
 
 /// Total score of one work.
@@ -164,8 +170,10 @@ pub struct HardReference {
     cum_h2: Vec<f64>,
     /// Pooled `(m, v)` for each total in `tmin..=tmax`.
     table: Vec<(f64, f64)>,
-    /// Largest observed score of each task (all tasks).
-    task_max: Vec<u32>,
+    /// `(t, h)` of every work the reference was built from, in row order.
+    works: Vec<(u32, u32)>,
+    /// `H`: the hard maximum, Σ of the largest observed scores of the hard tasks.
+    big_h: u64,
 }
 
 impl HardReference {
@@ -181,6 +189,13 @@ impl HardReference {
             }
             pairs.push((total_of(row), hard_of(row, hard)));
         }
+        let big_h: u64 = task_max
+            .iter()
+            .zip(hard)
+            .filter(|(_, h)| **h)
+            .map(|(&m, _)| u64::from(m))
+            .sum();
+        let works: Vec<(u32, u32)> = pairs.iter().map(|&(t, h)| (narrow(t), narrow(h))).collect();
         let (tmin, tmax) = match (
             pairs.iter().map(|p| p.0).min(),
             pairs.iter().map(|p| p.0).max(),
@@ -194,7 +209,8 @@ impl HardReference {
                     cum_h: vec![0.0, 0.0],
                     cum_h2: vec![0.0, 0.0],
                     table: vec![(0.0, 0.0)],
-                    task_max,
+                    works,
+                    big_h,
                 };
             }
         };
@@ -224,7 +240,8 @@ impl HardReference {
             cum_h,
             cum_h2,
             table: Vec::new(),
-            task_max,
+            works,
+            big_h,
         };
         r.table = (tmin..=tmax).map(|t| r.pooled(t)).collect();
         r
@@ -298,31 +315,18 @@ pub struct HardExcess {
     pub works: usize,
 }
 
-/// Test A for the cell `rows`: hard-task excess conditional on the total.
-/// `hard` must be the mask the reference was built with.
-pub fn hard_excess(
-    r: &HardReference,
-    scores: ArrayView2<'_, f32>,
-    hard: &[bool],
-    rows: Range<usize>,
-) -> HardExcess {
-    assert_eq!(scores.ncols(), hard.len(), "scores columns must match hard");
+/// Test A for the cell `rows`, a range of the works the reference was built
+/// from: hard-task excess conditional on the total.
+pub fn hard_excess(r: &HardReference, rows: Range<usize>) -> HardExcess {
     let works = rows.len();
     let mut sum_d = 0.0;
     let mut sum_v = 0.0;
-    for i in rows {
-        let row = scores.row(i);
-        let (m, v) = r.conditional_u64(total_of(row));
-        sum_d += hard_of(row, hard) as f64 - m;
+    for &(t, h) in &r.works[rows] {
+        let (m, v) = r.conditional(t);
+        sum_d += f64::from(h) - m;
         sum_v += v;
     }
-    let big_h: u64 = r
-        .task_max
-        .iter()
-        .zip(hard)
-        .filter(|(_, h)| **h)
-        .map(|(&m, _)| u64::from(m))
-        .sum();
+    let big_h = r.big_h;
     let effect = if works > 0 && big_h > 0 {
         sum_d / (works as f64 * big_h as f64)
     } else {
@@ -352,16 +356,20 @@ pub fn hard_excess(
 pub struct GuttmanReference {
     /// Number of steps of each task (its rounded max).
     steps: Vec<u32>,
-    /// Position in the popularity order of step `k` (1-based) of task `j`
-    /// at `pos[offset[j] + k - 1]`.
-    pos: Vec<usize>,
-    offset: Vec<usize>,
+    /// Σ of the positions (0-based, in the popularity order) of steps
+    /// `1..=s` of task `j` at `cum[start[j] + s]` (`s = 0` gives 0).
+    cum: Vec<u64>,
+    start: Vec<usize>,
+    /// `S`: the number of steps of all tasks.
+    s_total: u64,
     /// Band cut points on the total (`band = #{k : t > cuts[k]}`).
     cuts: Vec<u64>,
     /// `q95` of `G_N` per band (`+∞` for an empty band).
     q95: Vec<f64>,
     /// Region share of works with `G_N > q95` of their band.
     p0: f64,
+    /// Whether each work the reference was built from misfits, in row order.
+    misfit: Vec<bool>,
 }
 
 impl GuttmanReference {
@@ -398,25 +406,37 @@ impl GuttmanReference {
             }
         }
         order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let mut pos = vec![0usize; s_total];
+        let mut pos = vec![0u64; s_total];
         for (p, &(_, j, k)) in order.iter().enumerate() {
-            pos[offset[j] + k as usize - 1] = p;
+            pos[offset[j] + k as usize - 1] = p as u64;
+        }
+        let mut cum = Vec::with_capacity(s_total + steps.len());
+        let mut start = Vec::with_capacity(steps.len());
+        for (j, &m) in steps.iter().enumerate() {
+            start.push(cum.len());
+            let mut sum = 0u64;
+            cum.push(0);
+            for k in 0..m as usize {
+                sum += pos[offset[j] + k];
+                cum.push(sum);
+            }
         }
         let mut r = GuttmanReference {
             steps,
-            pos,
-            offset,
+            cum,
+            start,
+            s_total: s_total as u64,
             cuts: Vec::new(),
             q95: vec![f64::INFINITY; BANDS],
             p0: 0.0,
+            misfit: Vec::new(),
         };
 
         let n = scores.nrows();
-        let mut buf = vec![false; s_total];
-        let mut works: Vec<(u64, f64)> = scores
+        let works: Vec<(u64, f64)> = scores
             .rows()
             .into_iter()
-            .map(|row| (total_of(row), r.normed(row, &mut buf)))
+            .map(|row| (total_of(row), r.normed(row)))
             .collect();
         if n == 0 {
             return r;
@@ -438,8 +458,8 @@ impl GuttmanReference {
             let rank = (MISFIT_QUANTILE * g.len() as f64).ceil() as usize;
             r.q95[b] = g[rank.clamp(1, g.len()) - 1];
         }
-        works.retain(|w| w.1 > r.q95[r.band(w.0)]);
-        r.p0 = works.len() as f64 / n as f64;
+        r.misfit = works.iter().map(|w| w.1 > r.q95[r.band(w.0)]).collect();
+        r.p0 = r.misfit.iter().filter(|&&m| m).count() as f64 / n as f64;
         r
     }
 
@@ -447,30 +467,22 @@ impl GuttmanReference {
         self.cuts.iter().filter(|&&c| total > c).count()
     }
 
-    /// `G_N` of one work; `buf` has length `S`.
-    fn normed(&self, work: ArrayView1<'_, f32>, buf: &mut [bool]) -> f64 {
-        buf.iter_mut().for_each(|b| *b = false);
+    /// `G_N` of one work. With `p` the 0-based positions of the steps in the
+    /// popularity order, a passed step at `p` follows `p − (passed steps before
+    /// it)` failed ones, so `G = Σ_passed p − r(r − 1)/2`: one lookup per task.
+    fn normed(&self, work: ArrayView1<'_, f32>) -> f64 {
         let mut passed = 0u64;
+        let mut sum_pos = 0u64;
         for (j, &x) in work.iter().enumerate() {
             let s = score(x).min(self.steps[j]) as usize;
             passed += s as u64;
-            for k in 0..s {
-                buf[self.pos[self.offset[j] + k]] = true;
-            }
+            sum_pos += self.cum[self.start[j] + s];
         }
-        let s_total = buf.len() as u64;
+        let s_total = self.s_total;
         if passed == 0 || passed == s_total {
             return 0.0;
         }
-        let mut failed = 0u64;
-        let mut g = 0u64;
-        for &b in buf.iter() {
-            if b {
-                g += failed;
-            } else {
-                failed += 1;
-            }
-        }
+        let g = sum_pos - passed * (passed - 1) / 2;
         g as f64 / (passed * (s_total - passed)) as f64
     }
 }
@@ -479,8 +491,7 @@ impl GuttmanReference {
 /// (0 when `r = 0` or `r = S`).
 pub fn normed_guttman(r: &GuttmanReference, work: ArrayView1<'_, f32>) -> f64 {
     assert_eq!(work.len(), r.steps.len(), "work length must match tasks");
-    let mut buf = vec![false; r.pos.len()];
-    r.normed(work, &mut buf)
+    r.normed(work)
 }
 
 /// Result of [`misfit_excess`] for one cell.
@@ -512,25 +523,11 @@ fn binomial_upper_tail(x: u64, n: u64, p: f64) -> f64 {
     }
 }
 
-/// Test B for the cell `rows`: excess of misfitting pupils.
-pub fn misfit_excess(
-    r: &GuttmanReference,
-    scores: ArrayView2<'_, f32>,
-    rows: Range<usize>,
-) -> MisfitExcess {
-    assert_eq!(
-        scores.ncols(),
-        r.steps.len(),
-        "scores columns must match tasks"
-    );
+/// Test B for the cell `rows`, a range of the works the reference was built
+/// from: excess of misfitting pupils.
+pub fn misfit_excess(r: &GuttmanReference, rows: Range<usize>) -> MisfitExcess {
     let works = rows.len();
-    let mut buf = vec![false; r.pos.len()];
-    let misfits = rows
-        .filter(|&i| {
-            let row = scores.row(i);
-            r.normed(row, &mut buf) > r.q95[r.band(total_of(row))]
-        })
-        .count() as u64;
+    let misfits = r.misfit[rows].iter().filter(|&&m| m).count() as u64;
     let p0 = r.p0;
     let effect = if works > 0 {
         misfits as f64 / works as f64 - p0
@@ -653,7 +650,7 @@ mod tests {
         // Σv = 10·8/9 + 2·0.9375 = 10.7638…, z = 4.826004826007…
         // p = scipy.stats.norm.sf(4.82600482600724) = 6.9649567019452e-07
         // effect = Σd / (12 · H), H = 2 → 0.65972…
-        let e = hard_excess(&r, s.view(), &hard, 51..63);
+        let e = hard_excess(&r, 51..63);
         assert_eq!(e.works, 12);
         assert!(close(e.z, 4.82600482600724, 1e-12));
         assert!(close(e.p_value, 6.9649567019452e-07, 1e-9));
@@ -661,7 +658,7 @@ mod tests {
 
         // The whole region: residuals sum to ~0 over unpooled totals; not
         // significant.
-        let all = hard_excess(&r, s.view(), &hard, 0..s.nrows());
+        let all = hard_excess(&r, 0..s.nrows());
         assert!(all.p_value > 0.1);
     }
 
@@ -688,7 +685,7 @@ mod tests {
         let s = hard_region();
         let hard = [false, false];
         let r = HardReference::build(s.view(), &hard);
-        let e = hard_excess(&r, s.view(), &hard, 51..63);
+        let e = hard_excess(&r, 51..63);
         assert_eq!(
             e,
             HardExcess {
@@ -706,20 +703,20 @@ mod tests {
         let hard = [false, true];
         let r = HardReference::build(s.view(), &hard);
         // Row 51: t = 2, h = 2 → d = 4/3, v = 8/9, z = (4/3) / sqrt(8/9).
-        let e = hard_excess(&r, s.view(), &hard, 51..52);
+        let e = hard_excess(&r, 51..52);
         assert_eq!(e.works, 1);
         assert!(close(e.z, (4.0 / 3.0) / (8.0f64 / 9.0).sqrt(), 1e-12));
         assert!(e.p_value > 0.0 && e.p_value < 1.0);
         assert!(close(e.effect, (4.0 / 3.0) / 2.0, 1e-12));
-        let e = hard_excess(&r, s.view(), &hard, 5..5);
+        let e = hard_excess(&r, 5..5);
         assert_eq!((e.works, e.p_value, e.effect), (0, 1.0, 0.0));
 
         let (g, max) = guttman_region();
         let gr = GuttmanReference::build(g.view(), &max);
-        let m = misfit_excess(&gr, g.view(), 3..4);
+        let m = misfit_excess(&gr, 3..4);
         assert_eq!(m.works, 1);
         assert!(m.p_value == 1.0 || close(m.p_value, m.expected_share, 1e-12));
-        let m = misfit_excess(&gr, g.view(), 2..2);
+        let m = misfit_excess(&gr, 2..2);
         assert_eq!((m.works, m.misfits, m.p_value, m.effect), (0, 0, 1.0, 0.0));
     }
 
@@ -731,12 +728,12 @@ mod tests {
         assert_eq!(hard, vec![true, true, false, false]);
         let r = HardReference::build(s.view(), &hard);
         assert_eq!(r.conditional(4), (2.0, 0.0));
-        let e = hard_excess(&r, s.view(), &hard, 0..25);
+        let e = hard_excess(&r, 0..25);
         assert_eq!((e.z, e.p_value, e.effect), (0.0, 1.0, 0.0));
 
         let g = GuttmanReference::build(s.view(), &max);
         assert_eq!(normed_guttman(&g, s.row(0)), 0.0);
-        let m = misfit_excess(&g, s.view(), 0..25);
+        let m = misfit_excess(&g, 0..25);
         assert_eq!(m.misfits, 0);
         assert_eq!(m.expected_share, 0.0);
         assert_eq!(m.p_value, 1.0);
@@ -756,7 +753,7 @@ mod tests {
             normed_guttman(&g, ndarray::aview1(&[0.0f32, 1.0, 1.0])),
             0.75
         );
-        let m = misfit_excess(&g, ndarray::Array2::zeros((1, 3)).view(), 0..1);
+        let m = misfit_excess(&g, 0..0);
         assert_eq!((m.misfits, m.expected_share, m.p_value), (0, 0.0, 1.0));
     }
 
@@ -864,23 +861,23 @@ mod tests {
             let r = HardReference::build(s.view(), mask);
             let mut min_honest = 1.0f64;
             for k in (0..SCHOOLS).filter(|&k| k != CHEAT) {
-                let e = hard_excess(&r, s.view(), mask, cell(k));
+                let e = hard_excess(&r, cell(k));
                 min_honest = min_honest.min(e.p_value);
             }
             assert!(min_honest > 1e-4, "honest min p = {min_honest}");
             // The strongest schools are not flagged for being strong.
             for k in SCHOOLS - 5..SCHOOLS {
-                let e = hard_excess(&r, s.view(), mask, cell(k));
+                let e = hard_excess(&r, cell(k));
                 assert!(e.p_value > 1e-3, "strong school {k}: {e:?}");
             }
-            let e = hard_excess(&r, s.view(), mask, cell(CHEAT));
+            let e = hard_excess(&r, cell(CHEAT));
             assert!(e.p_value < 1e-6, "cheat: {e:?}");
             assert!(e.effect >= min_effect, "cheat: {e:?}");
         }
 
         let g = GuttmanReference::build(s.view(), &max);
         assert!(g.p0 > 0.0 && g.p0 <= 0.05);
-        let m = misfit_excess(&g, s.view(), cell(CHEAT));
+        let m = misfit_excess(&g, cell(CHEAT));
         assert!(m.p_value < 1e-3, "cheat misfit: {m:?}");
         assert!(m.effect > 0.0);
         assert!(close(
@@ -890,7 +887,7 @@ mod tests {
         ));
         let mut min_honest = 1.0f64;
         for k in (0..SCHOOLS).filter(|&k| k != CHEAT) {
-            min_honest = min_honest.min(misfit_excess(&g, s.view(), cell(k)).p_value);
+            min_honest = min_honest.min(misfit_excess(&g, cell(k)).p_value);
         }
         assert!(min_honest > 1e-4, "honest misfit min p = {min_honest}");
     }

@@ -55,7 +55,9 @@ pub struct Assembled {
 
 /// Builds the test blocks.
 pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Assembled {
-    let order = crate::timings::stage("    сортировка работ", || sort_works(raws, cx.codes));
+    let order = crate::timings::stage("    сортировка работ", || {
+        sort_works(raws, cx.codes)
+    });
     let mut runs: Vec<(u32, &[WorkRef])> = Vec::new();
     let mut start = 0;
     while start < order.len() {
@@ -146,12 +148,20 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     };
 
     // The task set.
-    let mut filled: BTreeMap<u16, usize> = BTreeMap::new();
+    // Counted per file and column first (a work touches every column of its file).
+    let mut per_column: Vec<Vec<usize>> = raws.iter().map(|r| vec![0; r.task_ids.len()]).collect();
     for &w in works {
         let (r, i) = raw(w);
-        for (j, &k) in r.task_ids.iter().enumerate() {
-            if !r.score(i, j).is_nan() {
-                *filled.entry(k).or_default() += 1;
+        let counts = &mut per_column[w.0 as usize];
+        for (j, n) in counts.iter_mut().enumerate() {
+            *n += usize::from(!r.score(i, j).is_nan());
+        }
+    }
+    let mut filled: BTreeMap<u16, usize> = BTreeMap::new();
+    for (r, counts) in raws.iter().zip(&per_column) {
+        for (&k, &n) in r.task_ids.iter().zip(counts) {
+            if n > 0 {
+                *filled.entry(k).or_default() += n;
             }
         }
     }

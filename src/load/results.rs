@@ -218,10 +218,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
                 let slot = &mut batch[filled];
                 slot.line = row.line;
                 slot.malformed = row.malformed;
-                slot.fields.clear();
-                for field in row.fields.iter() {
-                    slot.fields.push_field(field);
-                }
+                slot.fields.clone_from(row.fields);
                 filled += 1;
                 if filled == BATCH {
                     let next = spare.try_recv().unwrap_or_default();
@@ -234,9 +231,22 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
             let _ = full.send(batch);
             Ok::<u64, LoadError>(read)
         });
+        // Each batch's pieces are committed while the next batch is parsed.
+        let mut parsed: Vec<Piece> = Vec::new();
         for batch in batches {
-            parse.batch(&batch, file, cx, &mut raw);
+            let (next, ()) = rayon::join(
+                || parse.batch(&batch),
+                || {
+                    for piece in parsed.drain(..) {
+                        commit(piece, file, cx, &mut raw);
+                    }
+                },
+            );
+            parsed = next;
             let _ = used.send(batch);
+        }
+        for piece in parsed {
+            commit(piece, file, cx, &mut raw);
         }
         reader.join().expect("the reader thread does not panic")
     })?;
@@ -252,7 +262,7 @@ const PIECE: usize = 1 << 11;
 struct BatchRow {
     line: u64,
     malformed: Option<Malformed>,
-    fields: csv::StringRecord,
+    fields: csv::ByteRecord,
 }
 
 /// What parsing a file needs that does not change from row to row.
@@ -288,16 +298,12 @@ struct Piece {
 }
 
 impl Parse<'_> {
-    /// Parses `rows` on every core and appends them to `raw` in order.
-    fn batch(&self, rows: &[BatchRow], file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
+    /// Parses `rows` on every core, in pieces (to be committed in order).
+    fn batch(&self, rows: &[BatchRow]) -> Vec<Piece> {
         use rayon::prelude::*;
-        let pieces: Vec<Piece> = rows
-            .par_chunks(PIECE)
+        rows.par_chunks(PIECE)
             .map(|rows| self.piece(rows))
-            .collect();
-        for piece in pieces {
-            commit(piece, file, cx, raw);
-        }
+            .collect()
     }
 
     fn piece(&self, rows: &[BatchRow]) -> Piece {

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1251};
 
 use crate::error::LoadError;
@@ -56,10 +56,13 @@ pub enum Malformed {
     UnclosedQuote,
 }
 
-/// One data row: its 1-based line (for parquet, its 1-based row number) and fields.
+/// One data row: its 1-based line (for parquet, its 1-based row number) and
+/// fields. The fields are cut from UTF-8 text (a decoded file, or strings) at
+/// ASCII delimiters and quotes, so each is UTF-8: [`Row::get`] checks it when
+/// it is read, on whichever core reads it, not on the one reading the file.
 pub struct Row<'a> {
     pub line: u64,
-    pub fields: &'a StringRecord,
+    pub fields: &'a ByteRecord,
     /// Set when the row cannot be used as it is split.
     pub malformed: Option<Malformed>,
 }
@@ -67,7 +70,9 @@ pub struct Row<'a> {
 impl Row<'_> {
     /// The trimmed field at `col`, empty when the row is short.
     pub fn get(&self, col: usize) -> &str {
-        self.fields.get(col).map(str::trim).unwrap_or("")
+        (self.fields.get(col))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map_or("", str::trim)
     }
 
     /// The Russian reason to reject a malformed row (`width`: the header's fields).
@@ -203,7 +208,13 @@ impl Table {
         // A header cell may hold a line break (Alt+Enter in Excel); a header
         // over several lines is taken when the row after it has its width,
         // else it is a quote left open that swallowed the file.
-        if line_breaks(&reader, record_start(&header, 0, &text), 0, &text) > 0 {
+        if line_breaks(
+            &reader,
+            record_start(header.as_byte_record(), 0, &text),
+            0,
+            &text,
+        ) > 0
+        {
             let mut next = StringRecord::new();
             let fits =
                 matches!(reader.read_record(&mut next), Ok(true)) && next.len() == header.len();
@@ -307,7 +318,7 @@ impl Table {
                 for (line, record) in rows {
                     f(Row {
                         line: *line,
-                        fields: record,
+                        fields: record.as_byte_record(),
                         malformed: (record.len() != width).then_some(Malformed::Ragged),
                     });
                 }
@@ -330,7 +341,7 @@ impl Table {
                     }
                     f(Row {
                         line: i as u64 + 1,
-                        fields: &record,
+                        fields: record.as_byte_record(),
                         malformed: None,
                     });
                 }
@@ -351,7 +362,7 @@ fn csv_rows(
     width: usize,
     f: &mut impl FnMut(Row<'_>),
 ) -> Result<(), LoadError> {
-    let mut record = StringRecord::new();
+    let mut record = ByteRecord::new();
     // Where the current reader started, and the line count up to a byte.
     let mut offset = 0usize;
     let mut lines = LineCounter::default();
@@ -359,7 +370,7 @@ fn csv_rows(
     'restart: while offset < text.len() {
         let mut reader = csv_reader(&text[offset..], delimiter);
         loop {
-            match reader.read_record(&mut record) {
+            match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break 'restart,
                 Err(e) => return Err(csv_error(path, &e)),
@@ -406,8 +417,13 @@ fn csv_rows(
 /// editor shows them.
 fn breaks(s: &str) -> usize {
     let b = s.as_bytes();
-    (0..b.len())
-        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+    // The common case in one vectorized count: no CR at all.
+    let lf = b.iter().filter(|&&c| c == b'\n').count();
+    if !b.contains(&b'\r') {
+        return lf;
+    }
+    lf + (0..b.len())
+        .filter(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
         .count()
 }
 
@@ -431,19 +447,22 @@ impl LineCounter {
 /// Whether a field of a multi-line record holds a whole line that would be a
 /// row of the header's width by itself: the mark of a quote left open that
 /// happened to swallow a full row's worth of fields.
-fn swallows_rows(record: &StringRecord, delimiter: u8, width: usize) -> bool {
+fn swallows_rows(record: &ByteRecord, delimiter: u8, width: usize) -> bool {
     let delimiter = char::from(delimiter);
-    record.iter().any(|f| {
-        f.lines()
-            .skip(1)
-            .any(|l| width > 1 && l.matches(delimiter).count() + 1 >= width)
-    })
+    record
+        .iter()
+        .filter_map(|f| std::str::from_utf8(f).ok())
+        .any(|f| {
+            f.lines()
+                .skip(1)
+                .any(|l| width > 1 && l.matches(delimiter).count() + 1 >= width)
+        })
 }
 
 /// Where the record just read starts in `text`: the reader's position may
 /// stand on the line break before it (the LF of a CRLF, blank lines), which is
 /// skipped here so that lines are right in files saved by Windows Excel.
-fn record_start(record: &StringRecord, offset: usize, text: &str) -> usize {
+fn record_start(record: &ByteRecord, offset: usize, text: &str) -> usize {
     let byte = record.position().map_or(0, |p| p.byte() as usize);
     let from = (offset + byte).min(text.len());
     let rest = &text[from..];

@@ -219,8 +219,9 @@ fn test_residuals(
                 .collect();
             let ec = &e[c];
             let mut var = 0.0;
-            for a in (0..k).filter(|&a| w[a] > 0.0) {
-                for b in (0..k).filter(|&b| w[b] > 0.0) {
+            let used: Vec<usize> = (0..k).filter(|&a| w[a] > 0.0).collect();
+            for &a in &used {
+                for &b in &used {
                     let i = a * k + b;
                     let ee = ee[i] - ec[a] * ec[b];
                     let en_ab = en[i] - ec[a] * own[b].0;

@@ -212,13 +212,9 @@ impl Emitter<'_> {
         }
     }
 
-    /// A table written to disk as it is built ([`output::stream_csv`]).
-    fn stream(
-        &mut self,
-        name: &str,
-        write: impl FnOnce(&std::path::Path, &str) -> Result<(), OutputError>,
-    ) {
-        match timings::stage(name, || write(&self.job.out, name)) {
+    /// Records a file written elsewhere (a table streamed to disk as it is built).
+    fn record(&mut self, name: &str, written: Result<(), OutputError>) {
+        match written {
             Ok(()) => self.summary.written.push(name.to_owned()),
             Err(e) => self.summary.failed.push(format!("{name}: {e}")),
         }
@@ -488,7 +484,22 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     // cells.csv and cells.xlsx are made on the other core while the rest is
     // written.
     let at = e.summary.written.len();
-    let ((cells_csv, cells_book), ()) = rayon::join(
+    let findings = || {
+        timings::stage("findings.csv", || {
+            let index = data.cell_index();
+            output::stream_csv_par::<lists::FindingRow>(
+                &job.out,
+                "findings.csv",
+                index.len(),
+                |r, w| lists::write_findings(data, &a.results, &a.evidence.cells, &index, r, w),
+                d,
+            )
+        })
+    };
+    // The two long writes go to different sides: findings.csv beside
+    // cells.xlsx where that is built, else after cells.csv.
+    let findings_beside = a.cells.len() >= output::excel::MAX_ROWS;
+    let ((cells_csv, findings_csv, cells_book), ()) = rayon::join(
         || {
             let csv = timings::stage("cells.csv", || {
                 output::stream_csv(
@@ -498,22 +509,16 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                     d,
                 )
             });
-            (csv, cells_xlsx(data, &a, report))
+            let written = findings_beside.then(findings);
+            (csv, written, cells_xlsx(data, &a, report))
         },
         || {
             e.emit("region.csv", || {
                 csv_bytes(&tables::region_rows(data), d, "region.csv")
             });
-            e.stream("findings.csv", |dir, name| {
-                let index = data.cell_index();
-                output::stream_csv_par::<lists::FindingRow>(
-                    dir,
-                    name,
-                    index.len(),
-                    |r, w| lists::write_findings(data, &a.results, &a.evidence.cells, &index, r, w),
-                    d,
-                )
-            });
+            if !findings_beside {
+                e.record("findings.csv", findings());
+            }
             e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
             e.emit("objective_list.csv", || {
                 csv_bytes(
@@ -539,9 +544,15 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
             spinner.finish_and_clear();
         },
     );
-    match cells_csv {
-        Ok(()) => e.summary.written.insert(at, "cells.csv".to_owned()),
-        Err(err) => e.summary.failed.push(format!("cells.csv: {err}")),
+    for (name, written) in [
+        ("findings.csv", findings_csv),
+        ("cells.csv", Some(cells_csv)),
+    ] {
+        match written {
+            Some(Ok(())) => e.summary.written.insert(at, name.to_owned()),
+            Some(Err(err)) => e.summary.failed.push(format!("{name}: {err}")),
+            None => {}
+        }
     }
     if let Some(built) = cells_book {
         e.record_xlsx("cells.xlsx", built);

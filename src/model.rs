@@ -45,12 +45,15 @@ impl Exam {
 
     /// Accepts `VPR`/`ВПР`, `OGE`/`ОГЭ`, `EGE`/`ЕГЭ` in any case.
     pub fn parse(s: &str) -> Option<Exam> {
-        match s.trim().to_uppercase().as_str() {
+        let known = |t: &str| match t {
             "VPR" | "ВПР" => Some(Exam::Vpr),
             "OGE" | "ОГЭ" => Some(Exam::Oge),
             "EGE" | "ЕГЭ" => Some(Exam::Ege),
             _ => None,
-        }
+        };
+        // As written (every row of a results file), else in capitals.
+        let t = s.trim();
+        known(t).or_else(|| known(&t.to_uppercase()))
     }
 
     /// Whether the exam is marked on the 2..5 scale (VPR, OGE) rather than by test score (EGE).

@@ -85,38 +85,65 @@ pub fn assemble(raws: &[RawWorks], cx: &Context<'_>) -> Assembled {
 
 /// All works ordered by (test, school, student, file, row).
 ///
-/// One parallel sort of fixed-size keys: test and school packed in one
-/// integer, the student code compared as text only between works of the same
-/// cell (its pool ids follow the rows, not the text), file and row last so
-/// that the order is total and the same for every thread count.
+/// The works are put in their test's place by counting (test ids are dense),
+/// then each test is sorted on its own, the tests on every core: by school,
+/// then the student code compared as text (its pool ids follow the rows, not
+/// the text), then file and row, so that the order is total and the same for
+/// every thread count.
 fn sort_works(raws: &[RawWorks], codes: &StrPool) -> Vec<WorkRef> {
+    #[derive(Clone, Copy, Default)]
     struct Key {
-        cell: u64,
+        school: u32,
         student: u32,
         file: u32,
         row: u32,
     }
-    let total: usize = raws.iter().map(RawWorks::len).sum();
-    let mut keys = Vec::with_capacity(total);
-    for (f, raw) in raws.iter().enumerate() {
-        keys.extend((0..raw.len()).map(|i| Key {
-            cell: (u64::from(raw.test[i]) << 32) | u64::from(raw.school[i]),
-            student: raw.student[i],
-            file: f as u32,
-            row: i as u32,
-        }));
+    let tests = (raws.iter().flat_map(|r| r.test.iter()))
+        .max()
+        .map_or(0, |&t| t as usize + 1);
+    let mut start = vec![0usize; tests + 1];
+    for r in raws {
+        for &t in &r.test {
+            start[t as usize + 1] += 1;
+        }
     }
-    keys.par_sort_unstable_by(|a, b| {
-        a.cell
-            .cmp(&b.cell)
-            .then_with(|| {
-                if a.student == b.student {
-                    std::cmp::Ordering::Equal
-                } else {
-                    codes.get(a.student).cmp(codes.get(b.student))
-                }
-            })
-            .then_with(|| (a.file, a.row).cmp(&(b.file, b.row)))
+    for t in 0..tests {
+        start[t + 1] += start[t];
+    }
+    let mut keys = vec![Key::default(); start[tests]];
+    let mut at = start.clone();
+    for (f, raw) in raws.iter().enumerate() {
+        for i in 0..raw.len() {
+            let t = raw.test[i] as usize;
+            keys[at[t]] = Key {
+                school: raw.school[i],
+                student: raw.student[i],
+                file: f as u32,
+                row: i as u32,
+            };
+            at[t] += 1;
+        }
+    }
+    let mut by_test: Vec<&mut [Key]> = Vec::with_capacity(tests);
+    let mut rest = keys.as_mut_slice();
+    for t in 0..tests {
+        let (this, after) = rest.split_at_mut(start[t + 1] - start[t]);
+        by_test.push(this);
+        rest = after;
+    }
+    by_test.par_iter_mut().for_each(|works| {
+        works.sort_unstable_by(|a, b| {
+            a.school
+                .cmp(&b.school)
+                .then_with(|| {
+                    if a.student == b.student {
+                        std::cmp::Ordering::Equal
+                    } else {
+                        codes.get(a.student).cmp(codes.get(b.student))
+                    }
+                })
+                .then_with(|| (a.file, a.row).cmp(&(b.file, b.row)))
+        })
     });
     keys.into_iter().map(|k| (k.file, k.row)).collect()
 }

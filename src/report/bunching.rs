@@ -121,10 +121,18 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, last: Option<u16>) {
     let tests: Vec<&TestBlock> = (inputs.data.tests.iter())
         .filter(|b| b.key.year == last)
         .collect();
+    // Each test's estimate (with its resampling) on every core.
+    let estimates: Vec<_> = {
+        use rayon::prelude::*;
+        tests
+            .par_iter()
+            .map(|&block| (block, of_test(block)))
+            .collect()
+    };
     let mut judged = 0;
     let mut rows: Vec<Row<'_>> = Vec::new();
-    for block in tests {
-        let Some(est) = of_test(block) else {
+    for (block, est) in estimates {
+        let Some(est) = est else {
             continue;
         };
         judged += 1;

@@ -221,25 +221,13 @@ fn open(
     kind: &str,
     report: &mut LoadReport,
 ) -> Result<Table, LoadError> {
-    opened(folder, path, kind, Table::open(path), report)
-}
-
-/// Records a file read by [`Table::open`] (perhaps on another thread, while
-/// the file before it was parsed): its encoding and delimiter or error, and
-/// the bytes that did not decode.
-fn opened(
-    folder: &Path,
-    path: &Path,
-    kind: &str,
-    table: Result<Table, LoadError>,
-    report: &mut LoadReport,
-) -> Result<Table, LoadError> {
     let file = display_name(folder, path);
     let mut stats = FileStats {
         file: file.clone(),
         kind: kind.to_owned(),
         ..FileStats::default()
     };
+    let table = Table::open(path);
     match &table {
         Ok(t) => {
             if let Some(d) = t.dialect {
@@ -397,57 +385,45 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         |paths: &[PathBuf], kind: &str, report: &mut LoadReport| -> Vec<RawWorks> {
             let bar = progress.bar(paths.len() as u64, &format!("чтение файлов {kind}"));
             let mut raws = Vec::new();
-            // The next text file is read on its own thread while this one is
-            // parsed (what it reports is recorded when its turn comes).
-            std::thread::scope(|scope| {
-                let mut next: Option<std::thread::ScopedJoinHandle<'_, _>> = None;
-                for (k, p) in paths.iter().enumerate() {
-                    let f = name(p);
-                    bar.set_message(f.clone());
-                    let mut extra_rejected = 0;
-                    let table = if is_workbook(p) {
-                        open_workbook(folder, p, report).map(|wb| {
-                            extra_rejected = wb.rejected;
-                            for (key, infos) in wb.tasks {
-                                workbook_tasks.entry(key).or_insert(infos);
-                            }
-                            wb.table
-                        })
-                    } else {
-                        let read = match next.take() {
-                            Some(h) => h.join().expect("reading a file does not panic"),
-                            None => crate::timings::stage(&format!("  чтение {f}"), || {
-                                Table::open(p)
-                            }),
-                        };
-                        opened(folder, p, kind, read, report)
-                    };
-                    if let Some(q) = paths.get(k + 1).filter(|q| !is_workbook(q)) {
-                        next = Some(scope.spawn(move || Table::open(q)));
-                    }
-                    let mut cx = results::Context {
-                        schools: &schools,
-                        tests: &mut tests,
-                        codes: &mut codes,
-                        report,
-                    };
-                    let loaded = table
-                        .and_then(|t| {
-                            crate::timings::stage(&format!("  разбор строк {f}"), || {
-                                results::load(&t, &f, &mut cx)
-                            })
-                        })
-                        .map(|(raw, read)| (raw, read + extra_rejected));
-                    match loaded {
-                        Ok((raw, read)) => {
-                            set_read(report, &f, read);
-                            raws.push(raw);
+            for p in paths {
+                let f = name(p);
+                bar.set_message(f.clone());
+                let mut extra_rejected = 0;
+                let table = if is_workbook(p) {
+                    open_workbook(folder, p, report).map(|wb| {
+                        extra_rejected = wb.rejected;
+                        for (key, infos) in wb.tasks {
+                            workbook_tasks.entry(key).or_insert(infos);
                         }
-                        Err(e) => file_failed(report, &f, &e),
+                        wb.table
+                    })
+                } else {
+                    crate::timings::stage(&format!("  чтение {f}"), || {
+                        open(folder, p, kind, report)
+                    })
+                };
+                let mut cx = results::Context {
+                    schools: &schools,
+                    tests: &mut tests,
+                    codes: &mut codes,
+                    report,
+                };
+                let loaded = table
+                    .and_then(|t| {
+                        crate::timings::stage(&format!("  разбор строк {f}"), || {
+                            results::load(&t, &f, &mut cx)
+                        })
+                    })
+                    .map(|(raw, read)| (raw, read + extra_rejected));
+                match loaded {
+                    Ok((raw, read)) => {
+                        set_read(report, &f, read);
+                        raws.push(raw);
                     }
-                    bar.inc(1);
+                    Err(e) => file_failed(report, &f, &e),
                 }
-            });
+                bar.inc(1);
+            }
             bar.finish_and_clear();
             raws
         };

@@ -182,12 +182,12 @@ impl HardReference {
     pub fn build(scores: ArrayView2<'_, f32>, hard: &[bool]) -> HardReference {
         assert_eq!(scores.ncols(), hard.len(), "scores columns must match hard");
         let mut task_max = vec![0u32; hard.len()];
-        let mut pairs = Vec::with_capacity(scores.nrows());
+        let mut works: Vec<(u32, u32)> = Vec::with_capacity(scores.nrows());
         for row in scores.rows() {
             for (m, &x) in task_max.iter_mut().zip(row.iter()) {
                 *m = (*m).max(score(x));
             }
-            pairs.push((total_of(row), hard_of(row, hard)));
+            works.push((narrow(total_of(row)), narrow(hard_of(row, hard))));
         }
         let big_h: u64 = task_max
             .iter()
@@ -195,10 +195,9 @@ impl HardReference {
             .filter(|(_, h)| **h)
             .map(|(&m, _)| u64::from(m))
             .sum();
-        let works: Vec<(u32, u32)> = pairs.iter().map(|&(t, h)| (narrow(t), narrow(h))).collect();
         let (tmin, tmax) = match (
-            pairs.iter().map(|p| p.0).min(),
-            pairs.iter().map(|p| p.0).max(),
+            works.iter().map(|w| u64::from(w.0)).min(),
+            works.iter().map(|w| u64::from(w.0)).max(),
         ) {
             (Some(a), Some(b)) => (a, b),
             _ => {
@@ -218,9 +217,9 @@ impl HardReference {
         let mut n = vec![0u64; width];
         let mut sh = vec![0f64; width];
         let mut sh2 = vec![0f64; width];
-        for &(t, h) in &pairs {
-            let i = (t - tmin) as usize;
-            let h = h as f64;
+        for &(t, h) in &works {
+            let i = (u64::from(t) - tmin) as usize;
+            let h = f64::from(h);
             n[i] += 1;
             sh[i] += h;
             sh2[i] += h * h;

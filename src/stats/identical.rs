@@ -324,7 +324,9 @@ pub fn identical_test(
     let works = cell_rows.len();
     let max_total = max_total(max);
 
-    let mut keys: Vec<(u32, u16)> = Vec::new();
+    // As in the reference: one integer key per work (group, vector hash, its
+    // place), vectors compared only within a run of equal hashes.
+    let mut items: Vec<Item> = Vec::new();
     let mut flat: Vec<u16> = Vec::new();
     let mut buf: Vec<u16> = Vec::with_capacity(tasks);
     for i in cell_rows {
@@ -332,27 +334,38 @@ pub fn identical_test(
         if is_trivial(total, max_total) {
             continue;
         }
-        keys.push((total, variant_of(variant, i)));
+        let at = items.len() as u32;
+        items.push(Item::new(
+            total,
+            variant_of(variant, i),
+            vector_hash(&buf),
+            at,
+            at,
+        ));
         flat.extend_from_slice(&buf);
     }
-    let vector = |j: usize| &flat[j * tasks..(j + 1) * tasks];
-
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then_with(|| vector(a).cmp(vector(b))));
+    let vector = |w: &Item| &flat[w.at as usize * tasks..(w.at as usize + 1) * tasks];
+    items.sort_unstable_by_key(|w| w.key);
 
     let mut observed = 0u64;
     let mut expected = 0.0f64;
     let mut in_groups = 0usize;
     let mut largest = 0usize;
-    for g in order.chunk_by(|&a, &b| keys[a] == keys[b]) {
-        let (total, v) = keys[g[0]];
+    for g in items.chunk_by_mut(|a, b| a.group() == b.group()) {
+        let group = g[0].group();
+        let (total, v) = ((group >> 16) as u32, group as u16);
         expected += pairs(g.len()) as f64 * reference.collision(total, v);
-        for x in g.chunk_by(|&a, &b| vector(a) == vector(b)) {
-            observed += pairs(x.len());
-            if x.len() >= 2 {
-                in_groups += x.len();
+        for h in g.chunk_by_mut(|a, b| a.hashed() == b.hashed()) {
+            if h.iter().any(|w| vector(w) != vector(&h[0])) {
+                h.sort_unstable_by(|a, b| vector(a).cmp(vector(b)));
             }
-            largest = largest.max(x.len());
+            for x in h.chunk_by(|a, b| vector(a) == vector(b)) {
+                observed += pairs(x.len());
+                if x.len() >= 2 {
+                    in_groups += x.len();
+                }
+                largest = largest.max(x.len());
+            }
         }
     }
 

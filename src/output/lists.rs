@@ -16,7 +16,7 @@ use crate::model::Dataset;
 use crate::risk::{ListEntry, ObjectiveEntry, cell_kind};
 use crate::signs::{REGISTRY, SignResults};
 
-use super::{records_bytes, round, safe_bytes, safe_cow, safe_text};
+use super::{records_bytes, round, safe_bytes, safe_text};
 
 /// One row of findings.csv: a cell × a sign (borrowing its texts).
 #[derive(Debug, Default, Serialize)]
@@ -25,7 +25,7 @@ pub struct FindingRow<'a> {
     pub exam: &'static str,
     pub subject: &'a str,
     pub grade: u8,
-    pub school: Cow<'a, str>,
+    pub school: Utf8<'a>,
     pub sign: &'static str,
     pub evaluated: bool,
     pub statistic: Option<f64>,
@@ -87,7 +87,7 @@ pub fn write_findings(
         let block = &data.tests[t];
         for i in lo..hi {
             let (_, c) = index[i];
-            let school = safe_cow(&data.schools[block.cells[c].school as usize].id);
+            let school = safe_bytes(data.schools[block.cells[c].school as usize].id.as_bytes());
             for (s, sign) in REGISTRY.iter().enumerate() {
                 let f = &results.findings[s][i];
                 let j = i - first;
@@ -96,7 +96,7 @@ pub fn write_findings(
                     exam: block.key.exam.code(),
                     subject: &block.key.subject,
                     grade: block.key.grade,
-                    school: Cow::Borrowed(&school),
+                    school: Utf8(Cow::Borrowed(&school)),
                     sign: sign.id(),
                     evaluated: f.evaluated,
                     statistic: round(f.statistic(), 4),

@@ -28,24 +28,27 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputErro
 /// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab,
 /// CR at the start) gets a leading apostrophe, so it stays text.
 pub fn safe_text(s: &str) -> String {
-    safe_cow(s).into_owned()
+    if formula_like(s.as_bytes()) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
 }
 
-/// [`safe_text`] of a text given as its UTF-8 bytes (the characters it looks
-/// at are ASCII), borrowing it when it needs no quote.
+/// [`safe_text`] of a text given as its UTF-8 bytes, borrowing it when it
+/// needs no quote.
 pub fn safe_bytes(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    match s.first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => [b"'", s].concat().into(),
-        _ => s.into(),
+    if formula_like(s) {
+        [b"'", s].concat().into()
+    } else {
+        s.into()
     }
 }
 
-/// [`safe_text`], borrowing the text when it needs no quote.
-pub fn safe_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
-    }
+/// Whether a text starts like a formula (the characters looked at are ASCII,
+/// so its first byte tells).
+fn formula_like(s: &[u8]) -> bool {
+    matches!(s.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
 
 /// Rounds to `digits` decimals (for stable, readable output).

@@ -481,8 +481,6 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
         summary: &mut summary,
         notes: Vec::new(),
     };
-    // cells.csv and cells.xlsx are made on the other core while the rest is
-    // written.
     let at = e.summary.written.len();
     let findings = || {
         timings::stage("findings.csv", || {
@@ -496,10 +494,18 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
             )
         })
     };
-    // The two long writes go to different sides: findings.csv beside
-    // cells.xlsx where that is built, else after cells.csv.
-    let findings_beside = a.cells.len() >= output::excel::MAX_ROWS;
-    let ((cells_csv, findings_csv, cells_book), ()) = rayon::join(
+    // The long serial write goes alone to one side — cells.xlsx where it is
+    // built, else findings.csv — and everything else to the other, so that
+    // the serial workbook starts first and its tables are built on both cores.
+    let book = a.cells.len() < output::excel::MAX_ROWS;
+    let ((findings_csv, cells_book), cells_csv) = rayon::join(
+        || {
+            if book {
+                (None, cells_xlsx(data, &a, report))
+            } else {
+                (Some(findings()), None)
+            }
+        },
         || {
             let csv = timings::stage("cells.csv", || {
                 output::stream_csv(
@@ -509,14 +515,10 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                     d,
                 )
             });
-            let written = findings_beside.then(findings);
-            (csv, written, cells_xlsx(data, &a, report))
-        },
-        || {
             e.emit("region.csv", || {
                 csv_bytes(&tables::region_rows(data), d, "region.csv")
             });
-            if !findings_beside {
+            if book {
                 e.record("findings.csv", findings());
             }
             e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
@@ -542,6 +544,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                 Err(err) => e.summary.failed.push(format!("report.html: {err}")),
             }
             spinner.finish_and_clear();
+            csv
         },
     );
     for (name, written) in [

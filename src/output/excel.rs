@@ -13,6 +13,7 @@
 
 use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
 use crate::error::OutputError;
+use rayon::prelude::*;
 
 /// Russian headers for the columns a methodist reads.
 const HEADERS: &[(&str, &str)] = &[
@@ -221,8 +222,10 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         // row) is told in the справка and kept in the CSV.
         .filter(|&c| !(sample && ["stratum", "method"].contains(&names[c].as_str())))
         .collect();
+    // Columns and rows are independent: both built on every core (the cells
+    // of a large region are the last output to finish).
     let kinds: Vec<Kind> = keep
-        .iter()
+        .par_iter()
         .map(|&c| {
             let col: Vec<&str> = records.iter().map(|r| r.get(c).unwrap_or("")).collect();
             match kind_of(&col) {
@@ -246,7 +249,7 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         })
         .collect();
     let rows = records
-        .iter()
+        .par_iter()
         .map(|r| {
             keep.iter()
                 .zip(&kinds)

@@ -309,20 +309,18 @@ fn xlsx(
 }
 
 /// cells.xlsx, the largest workbook, built apart (on another core while the
-/// other outputs are written); None when the cells pass Excel's row limit.
+/// other outputs are written); only where the cells fit Excel's row limit.
 fn cells_xlsx(
     data: &Dataset,
     a: &Analysis,
     report: &LoadReport,
-) -> Option<Result<(Vec<u8>, usize), OutputError>> {
-    (a.cells.len() < output::excel::MAX_ROWS).then(|| {
-        timings::stage("cells.xlsx (сборка)", || {
-            xlsx("cells.xlsx", || {
-                let rows: Vec<_> =
-                    tables::cell_rows(data, &a.cells, &a.evidence.cells, report).collect();
-                let plain = config::CsvDialect::Plain;
-                Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
-            })
+) -> Result<(Vec<u8>, usize), OutputError> {
+    timings::stage("cells.xlsx (сборка)", || {
+        xlsx("cells.xlsx", || {
+            let rows: Vec<_> =
+                tables::cell_rows(data, &a.cells, &a.evidence.cells, report).collect();
+            let plain = config::CsvDialect::Plain;
+            Ok(vec![("Ячейки", csv_bytes(&rows, plain, "cells.csv")?)])
         })
     })
 }
@@ -501,7 +499,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let ((findings_csv, cells_book), cells_csv) = rayon::join(
         || {
             if book {
-                (None, cells_xlsx(data, &a, report))
+                (None, Some(cells_xlsx(data, &a, report)))
             } else {
                 (Some(findings()), None)
             }

@@ -8,9 +8,14 @@
 //! * false-positive rate = marked honest cells / honest cells (lyceums and
 //!   gymnasiums also separately);
 //! * AUC of `risk` between manipulated and honest cells (Mann–Whitney, ties
-//!   counted one half).
+//!   counted one half); the cells manipulated across procedures and years
+//!   have AUC rows of their own («across procedures, …»).
 //!
 //! The honest cells of all intensities are pooled for the false-positive rate.
+//! School-years: the share listed, of the manipulating ones by intensity —
+//! those with a manipulation within a cell apart from those manipulating
+//! across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
+//! `gia_minimum`) — and of the honest ones.
 //!
 //! **Municipal** (`--municipal`): each simulated region is cut into its
 //! municipalities, each analysed alone with the region's reference.csv
@@ -33,7 +38,7 @@ use crate::error::RunError;
 use crate::evidence::assess;
 use crate::progress::Progress;
 use crate::signs::{REGISTRY, run};
-use crate::simulate::{Intensity, SimOptions, simulate};
+use crate::simulate::{Intensity, SimOptions, across_procedures, simulate};
 
 mod municipal;
 mod shape;
@@ -209,8 +214,12 @@ struct Acc {
     honest: Tally,
     honest_selective: Tally,
     risks: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
+    // Evidence of the cells manipulated across procedures, per intensity
+    // (their AUC is against the same honest cells, reported apart).
+    risks_procedures: BTreeMap<String, Vec<f64>>,
     // School-years: manipulating ones per intensity, honest ones pooled.
-    schools_manipulating: BTreeMap<String, Tally>,
+    // Keyed by (across procedures, intensity).
+    schools_manipulating: BTreeMap<(bool, String), Tally>,
     schools_honest: Tally,
     listed_total: u64,
     listed_distinct: u64,
@@ -254,9 +263,10 @@ impl Acc {
         seed: u64,
     ) {
         let verdicts = &ev.cells;
-        let manipulating: std::collections::BTreeSet<(u16, &str)> =
+        // Manipulating school-years, and whether across procedures.
+        let manipulating: BTreeMap<(u16, &str), bool> =
             (truth.iter().filter(|(_, (kind, _))| kind != "none"))
-                .map(|(k, _)| (k.0, k.4.as_str()))
+                .map(|(k, (kind, _))| ((k.0, k.4.as_str()), across_procedures(kind)))
                 .collect();
         // Every school-year with works counts, judged or not (a school whose
         // cells are all too small is a manipulation missed).
@@ -267,9 +277,9 @@ impl Acc {
         for (year, school) in all_school_years {
             let id = data.schools[school as usize].id.as_str();
             let listed = ev.school_year(year, school).is_some_and(|sy| sy.listed);
-            if manipulating.contains(&(year, id)) {
+            if let Some(&procedures) = manipulating.get(&(year, id)) {
                 self.schools_manipulating
-                    .entry(intensity.code().to_owned())
+                    .entry((procedures, intensity.code().to_owned()))
                     .or_default()
                     .add(listed, &[]);
             } else {
@@ -351,11 +361,18 @@ impl Acc {
                     evidence: v.evidence,
                     signs: signs.join(";"),
                 });
+                let procedures = across_procedures(&kind);
                 self.manipulated
                     .entry((kind, intensity.code().to_owned()))
                     .or_default()
                     .add(v.marker, &fired);
-                r.0.push(v.evidence);
+                if procedures {
+                    (self.risks_procedures.entry(intensity.code().to_owned()))
+                        .or_default()
+                        .push(v.evidence);
+                } else {
+                    r.0.push(v.evidence);
+                }
             }
         }
     }
@@ -407,6 +424,7 @@ fn evaluate_variant(
         honest,
         honest_selective,
         risks,
+        risks_procedures,
         schools_manipulating,
         schools_honest,
         listed_total,
@@ -442,8 +460,13 @@ fn evaluate_variant(
         "all",
         &honest_selective,
     ));
-    for (i, t) in &schools_manipulating {
-        rows.push(row("schools: manipulating, listed", i, t));
+    for ((procedures, i), t) in &schools_manipulating {
+        let group = if *procedures {
+            "schools: manipulating across procedures, listed"
+        } else {
+            "schools: manipulating, listed"
+        };
+        rows.push(row(group, i, t));
     }
     rows.push(row(
         "schools: honest, listed (false positives)",
@@ -469,6 +492,17 @@ fn evaluate_variant(
     }
     if let Some(a) = auc(&all_pos, &all_neg) {
         auc_rows.push(("all".to_owned(), a));
+    }
+    let mut all_procedures = Vec::new();
+    for (i, p) in &risks_procedures {
+        let honest = risks.get(i).map_or(&[][..], |r| &r.1[..]);
+        if let Some(a) = auc(p, honest) {
+            auc_rows.push((format!("across procedures, {i}"), a));
+        }
+        all_procedures.extend(p);
+    }
+    if let Some(a) = auc(&all_procedures, &all_neg) {
+        auc_rows.push(("across procedures, all".to_owned(), a));
     }
     let share = |k: u64, n: u64| (n > 0).then(|| k as f64 / n as f64);
     let calibration = REGISTRY

@@ -14,6 +14,7 @@
 //! collected in cell order, so they do not depend on the number of threads.
 
 mod s10_vpr_vs_gia;
+mod s11_gia_minimums;
 mod s1_high_result;
 mod s2_task_profile;
 mod s3_cutoff_bunching;
@@ -106,6 +107,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s8_identical_totals::IdenticalTotals,
     &s9_cohort::CohortNotKept,
     &s10_vpr_vs_gia::VprNotConfirmed,
+    &s11_gia_minimums::GiaMinimums,
 ];
 
 /// What a sign sees of one test.
@@ -140,6 +142,9 @@ pub struct Shared {
     pub cohorts: s9_cohort::Cohorts,
     /// S10: every VPR cell's GIA partner and the relations.
     pub confirmations: s10_vpr_vs_gia::Confirmations,
+    /// S11: every state-exam cell's count at the minimums and each
+    /// school-year's pool.
+    pub minimums: s11_gia_minimums::Minimums,
 }
 
 impl Shared {
@@ -191,12 +196,16 @@ impl Shared {
                 )
             },
         );
+        let minimums = summed("    S11: минимальные баллы ГИА", || {
+            s11_gia_minimums::Minimums::new(data, cfg)
+        });
         Shared {
             cell_marks,
             school_marks,
             own_marks,
             cohorts,
             confirmations,
+            minimums,
         }
     }
 }

@@ -142,6 +142,39 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// Per cut-off, the reference sums of each level group
+    /// ([`super::level_references`]).
+    fn references(&self, cfg: &SignsConfig) -> Vec<Vec<[Option<MomentSums>; 2]>> {
+        (0..self.cut.values.len())
+            .map(|i| {
+                super::level_references(&self.members, &self.order, cfg.min_cells, |m| {
+                    self.sums(m, i)
+                })
+            })
+            .collect()
+    }
+
+    /// Per cut-off, the null of usable cell `c` (without the cell where
+    /// enough others remain; `pooled` gives the exam's pooled spread of a
+    /// cut-off), put on the region's level where reference.csv gives it.
+    fn fits(
+        &self,
+        by_cut: &[Vec<[Option<MomentSums>; 2]>],
+        c: usize,
+        pooled: impl Fn(u8) -> Option<f64>,
+    ) -> Vec<Option<BetaBinomial>> {
+        (0..self.cut.values.len())
+            .map(|i| {
+                MomentSums::fit_without(
+                    &by_cut[i][self.fifth[c]],
+                    self.counts[c][i],
+                    pooled(i as u8),
+                )
+                .map(|b| b.on_level(self.level[i]))
+            })
+            .collect()
+    }
+
     /// The sums of cut-off `i` over `members`.
     fn sums(&self, members: &[usize], i: usize) -> MomentSums {
         MomentSums::of(
@@ -156,7 +189,15 @@ impl Prepared {
 /// The counts and level groups of a test, or the findings of a test that
 /// cannot be judged.
 fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Finding>> {
-    let block = test.block;
+    prepare_block(test.block, test.reference, cfg)
+}
+
+/// [`prepare`] from the test's works and its published reference.
+fn prepare_block(
+    block: &crate::model::TestBlock,
+    reference: Option<&TestReference>,
+    cfg: &SignsConfig,
+) -> Result<Prepared, Vec<Finding>> {
     let n_cells = block.cells.len();
     let Some(cut) = Cutoffs::of(block) else {
         return Err(vec![
@@ -183,7 +224,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
     let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
     // With the region's published distribution, each cut-off's fits are
     // put on the region's share at the cut-off among its window.
-    let dist = test.reference.map(|r| {
+    let dist = reference.map(|r| {
         if cut.test_scores {
             &r.test_score
         } else {
@@ -215,6 +256,45 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
         members,
         level,
     })
+}
+
+/// One cut-off of one cell: its null, the works in its window, the works at it.
+pub(super) type Part = (BetaBinomial, u64, u64);
+
+/// For a state exam, per cell, the parts of the cut-offs that decide a
+/// certificate or admission: the OGE's mark 3; the EGE's certificate and
+/// university minimums. `None` for a cell below `min_works` works or
+/// without a null; an empty list for a VPR test or a test without cut-offs.
+/// The spread is the test's own (the exam's pooled spread is made later).
+pub(super) fn minimum_parts(
+    block: &crate::model::TestBlock,
+    reference: Option<&TestReference>,
+    cfg: &SignsConfig,
+) -> Vec<Option<Vec<Part>>> {
+    let minimums: &[usize] = match block.key.exam {
+        crate::model::Exam::Vpr => return Vec::new(),
+        crate::model::Exam::Oge => &[0],
+        crate::model::Exam::Ege => &[0, 1],
+    };
+    let Ok(p) = prepare_block(block, reference, cfg) else {
+        return Vec::new();
+    };
+    let by_cut = p.references(cfg);
+    (0..block.cells.len())
+        .map(|c| {
+            if p.scores[c].len() < cfg.min_works {
+                return None;
+            }
+            let fits = p.fits(&by_cut, c, |_| None);
+            Some(
+                (minimums.iter())
+                    .filter(|&&i| i < fits.len())
+                    .filter_map(|&i| fits[i].map(|bb| (bb, p.counts[c][i].1, p.counts[c][i].0)))
+                    .filter(|&(_, m, _)| m > 0)
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 impl Sign for CutoffBunching {
@@ -262,18 +342,14 @@ impl Sign for CutoffBunching {
             scores,
             counts,
             order,
-            fifth,
-            members,
-            level,
+            ..
         } = &p;
         let k = cut.values.len();
         let usable = |c: usize| scores[c].len() >= cfg.min_works;
         // Per cut-off and fifth: the fifth's sums (None below `min_cells`
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
-        let by_cut: Vec<Vec<[Option<MomentSums>; 2]>> = (0..k)
-            .map(|i| super::level_references(members, order, cfg.min_cells, |m| p.sums(m, i)))
-            .collect();
+        let by_cut = p.references(cfg);
         let region_share: Vec<f64> = (0..k)
             .map(|i| {
                 let (a, n): (u64, u64) = order.iter().fold((0, 0), |(a, n), &c| {
@@ -288,16 +364,7 @@ impl Sign for CutoffBunching {
                 if !usable(c) {
                     return Finding::too_small(n, "работ", cfg);
                 }
-                let ref_fits: Vec<Option<BetaBinomial>> = (0..k)
-                    .map(|i| {
-                        MomentSums::fit_without(
-                            &by_cut[i][fifth[c]],
-                            counts[c][i],
-                            test.pooled(i as u8),
-                        )
-                        .map(|b| b.on_level(level[i]))
-                    })
-                    .collect();
+                let ref_fits = p.fits(&by_cut, c, |i| test.pooled(i));
                 let parts: Vec<(BetaBinomial, u64)> = (0..k)
                     .filter_map(|i| ref_fits[i].map(|bb| (bb, counts[c][i].1)))
                     .filter(|&(_, m)| m > 0)

@@ -1,7 +1,7 @@
 //! Planted manipulations: which schools manipulate, in which cells, how,
 //! and how a manipulation changes the honest works of a cell.
 
-use super::blueprint::{Exam, Scale, Test};
+use super::blueprint::{Exam, Scale, Subject, Test};
 use super::irt::NOT_DONE;
 use super::region::{Region, SchoolKind};
 use super::rng::{self, Purpose, SimRng};
@@ -27,6 +27,15 @@ pub enum Kind {
     InflatedJournal,
     /// Every pupil's performance raised.
     Inflation,
+    /// VPR results raised in one subject in every grade and year, the
+    /// school's OGE and EGE honest (a school-wide policy the state exams do
+    /// not confirm).
+    VprUnconfirmed,
+    /// One VPR cell raised in one year, the same cohort honest a year later.
+    CohortSpike,
+    /// State-exam works just below the OGE mark-3 cut-off or the EGE
+    /// certificate or university minimum lifted to it.
+    GiaMinimum,
 }
 
 impl Kind {
@@ -40,6 +49,11 @@ impl Kind {
         Kind::Inflation,
     ];
 
+    /// The kinds planted across procedures and years, by schools of their
+    /// own (drawn from a separate random stream, so the kinds of
+    /// [`Kind::ALL`] are planted exactly as without them).
+    pub const PROCEDURES: [Kind; 3] = [Kind::VprUnconfirmed, Kind::CohortSpike, Kind::GiaMinimum];
+
     /// Code as written in `truth.csv`.
     pub fn code(self) -> &'static str {
         match self {
@@ -50,6 +64,9 @@ impl Kind {
             Kind::FittedToJournal => "fitted_to_journal",
             Kind::InflatedJournal => "inflated_journal",
             Kind::Inflation => "inflation",
+            Kind::VprUnconfirmed => "vpr_unconfirmed",
+            Kind::CohortSpike => "cohort_spike",
+            Kind::GiaMinimum => "gia_minimum",
         }
     }
 
@@ -60,7 +77,8 @@ impl Kind {
             Kind::Dictation => n >= 2,
             Kind::CutoffLift | Kind::InflatedJournal => exam != Exam::Ege,
             Kind::Copying => n >= 6,
-            Kind::FittedToJournal => exam == Exam::Vpr,
+            Kind::FittedToJournal | Kind::VprUnconfirmed | Kind::CohortSpike => exam == Exam::Vpr,
+            Kind::GiaMinimum => exam != Exam::Vpr,
         }
     }
 
@@ -81,6 +99,9 @@ impl Kind {
             Kind::FittedToJournal => 0.20,
             Kind::InflatedJournal => 0.13,
             Kind::Inflation => 0.15,
+            Kind::VprUnconfirmed => 0.4,
+            Kind::CohortSpike => 0.3,
+            Kind::GiaMinimum => 0.3,
         }
     }
 }
@@ -142,7 +163,10 @@ impl CellPlan {
 
     /// Performance shift applied while generating the works.
     pub fn theta_shift(self) -> f64 {
-        if self.kind == Kind::Inflation {
+        if matches!(
+            self.kind,
+            Kind::Inflation | Kind::VprUnconfirmed | Kind::CohortSpike
+        ) {
             self.intensity.pick([0.3, 0.6, 1.0])
         } else {
             0.0
@@ -257,6 +281,155 @@ pub fn plan_year(
     out
 }
 
+/// A school's manipulation across procedures or years: one of
+/// [`Kind::PROCEDURES`].
+#[derive(Clone, Debug)]
+pub struct ProcedurePlan {
+    /// Kind.
+    pub kind: Kind,
+    /// Its intensity.
+    pub intensity: Intensity,
+    /// `VprUnconfirmed`: the subject whose VPR results are raised.
+    pub subject: Subject,
+    /// `CohortSpike`: the year of the spike (not the last, where there are
+    /// two years or more); `GiaMinimum`: a year in which it surely happens.
+    pub anchor_year: usize,
+}
+
+/// Chooses `round(share × schools)` further schools, none of them with a
+/// [`SchoolPlan`] and each with a grade 9 or 11 (its cohorts sit the state
+/// exams), that manipulate across procedures, and their plans. Drawn from a
+/// stream of its own, so the plans of [`school_plans`] do not change.
+pub fn procedure_plans(
+    region: &Region,
+    plans: &[Option<SchoolPlan>],
+    share: f64,
+    years: usize,
+    seed: u64,
+) -> Vec<Option<ProcedurePlan>> {
+    let n = region.schools.len();
+    let weights: Vec<f64> = (region.schools.iter().zip(plans))
+        .map(|(s, plan)| {
+            if plan.is_some() || s.kind.last_grade() < 9 {
+                return 0.0;
+            }
+            match s.kind {
+                SchoolKind::Lyceum | SchoolKind::Gymnasium => 0.45,
+                SchoolKind::Boarding => 0.8,
+                _ => 1.0,
+            }
+        })
+        .collect();
+    let eligible = weights.iter().filter(|&&w| w > 0.0).count();
+    let m = ((share * n as f64).round() as usize).min(eligible);
+    let mut rng = rng::stream(seed, Purpose::ProcedurePlan, 0, 0);
+    let mut out = vec![None; n];
+    for i in rng::weighted_distinct(&mut rng, &weights, m) {
+        let mut r = rng::stream(seed, Purpose::ProcedurePlan, i as u64 + 1, 1);
+        let kw: Vec<f64> = Kind::PROCEDURES.iter().map(|k| k.weight()).collect();
+        let kind = Kind::PROCEDURES[rng::weighted(&mut r, &kw)];
+        let intensity = Intensity::random(&mut r);
+        let subject = if r.random_bool(0.5) {
+            Subject::Ru
+        } else {
+            Subject::Ma
+        };
+        let last = if kind == Kind::CohortSpike && years >= 2 {
+            years - 1
+        } else {
+            years.max(1)
+        };
+        out[i] = Some(ProcedurePlan {
+            kind,
+            intensity,
+            subject,
+            anchor_year: r.random_range(0..last),
+        });
+    }
+    out
+}
+
+/// Russian or mathematics: the subjects every pupil sits at the VPR, the
+/// OGE and the EGE.
+fn compulsory(subject: Subject) -> bool {
+    matches!(subject, Subject::Ru | Subject::Ma)
+}
+
+/// Adds the cells of a [`ProcedurePlan`] in one year to `out` (the school's
+/// other cells stay as they are).
+pub fn plan_procedures(
+    plan: Option<&ProcedurePlan>,
+    year_index: usize,
+    year: &SchoolYear,
+    bp: &super::blueprint::Blueprint,
+    rng: &mut SimRng,
+    forced: Option<Intensity>,
+    out: &mut [CellPlan],
+) {
+    let Some(plan) = plan else {
+        return;
+    };
+    let cell_plan = CellPlan {
+        kind: plan.kind,
+        intensity: forced.unwrap_or(plan.intensity),
+    };
+    let tests = |ci: usize| &bp.tests[year.cells[ci].test];
+    let size = |ci: usize| year.cells[ci].participants.len();
+    match plan.kind {
+        // A policy: every grade's VPR in the subject, every year.
+        Kind::VprUnconfirmed => {
+            for (cell, slot) in year.cells.iter().zip(out.iter_mut()) {
+                let t = &bp.tests[cell.test];
+                if t.exam == Exam::Vpr && t.subject == plan.subject && cell.participants.len() >= 2
+                {
+                    *slot = cell_plan;
+                }
+            }
+        }
+        // One cell whose cohort writes the next VPR (or the OGE) a year later.
+        Kind::CohortSpike => {
+            if year_index != plan.anchor_year {
+                return;
+            }
+            let weights: Vec<f64> = (0..year.cells.len())
+                .map(|ci| {
+                    let t = tests(ci);
+                    let fits = t.exam == Exam::Vpr
+                        && compulsory(t.subject)
+                        && (4..=8).contains(&t.grade)
+                        && size(ci) >= 2;
+                    if fits { size(ci) as f64 } else { 0.0 }
+                })
+                .collect();
+            if weights.iter().any(|&w| w > 0.0) {
+                out[rng::weighted(rng, &weights)] = cell_plan;
+            }
+        }
+        // The compulsory state exams, in most years.
+        Kind::GiaMinimum => {
+            if year_index != plan.anchor_year && !rng.random_bool(0.6) {
+                return;
+            }
+            let eligible: Vec<usize> = (0..year.cells.len())
+                .filter(|&ci| {
+                    let t = tests(ci);
+                    t.exam != Exam::Vpr && compulsory(t.subject) && size(ci) >= 2
+                })
+                .collect();
+            let mut chosen: Vec<usize> = (eligible.iter().copied())
+                .filter(|_| rng.random_bool(0.7))
+                .collect();
+            if chosen.is_empty() && !eligible.is_empty() {
+                chosen.push(eligible[rng.random_range(0..eligible.len())]);
+            }
+            for ci in chosen {
+                out[ci] = cell_plan;
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Adds `need` points to random tasks of a work that are not at their
 /// maximum (a not-done task that gets a point becomes done).
 fn add_points(test: &Test, scores: &mut [u8], mut need: u16, rng: &mut SimRng) {
@@ -286,7 +459,7 @@ fn add_points(test: &Test, scores: &mut [u8], mut need: u16, rng: &mut SimRng) {
 pub fn apply(plan: CellPlan, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) {
     let n = cw.works.len();
     match plan.kind {
-        Kind::None | Kind::Inflation => {}
+        Kind::None | Kind::Inflation | Kind::VprUnconfirmed | Kind::CohortSpike => {}
         Kind::Dictation => {
             let share = plan.intensity.pick([0.3, 0.6, 0.9]);
             for i in 0..n {
@@ -348,6 +521,41 @@ pub fn apply(plan: CellPlan, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) 
             }
         }
         Kind::Copying => copy_works(plan.intensity, cw, rng),
+        Kind::GiaMinimum => {
+            let minimums = gia_minimums(test);
+            let window = plan.intensity.pick([1u16, 2, 3]);
+            let p = plan.intensity.pick([0.75, 0.85, 0.95]);
+            for i in 0..n {
+                let primary = cw.works[i].primary;
+                let Some(&cut) = (minimums.iter()).find(|&&c| primary < c && c - primary <= window)
+                else {
+                    continue;
+                };
+                if rng.random_bool(p) {
+                    add_points(test, cw.scores_mut(i), cut - primary, rng);
+                    cw.update_primary(i);
+                }
+            }
+        }
+    }
+}
+
+/// The primary scores a state exam's works are pushed to: OGE the cut-off
+/// of mark 3; EGE the least primary scores that reach the certificate and
+/// the university minimum test scores.
+fn gia_minimums(test: &Test) -> Vec<u16> {
+    match &test.scale {
+        Scale::Marks(cuts) => cuts.first().copied().into_iter().collect(),
+        Scale::Ege(s) => [s.pass, Some(s.university)]
+            .into_iter()
+            .flatten()
+            .filter_map(|min| {
+                (s.conversion.iter())
+                    .position(|&t| t >= min)
+                    .and_then(|p| u16::try_from(p).ok())
+            })
+            .filter(|&p| p > 0)
+            .collect(),
     }
 }
 
@@ -432,13 +640,18 @@ mod tests {
 
     /// An honest cell of `n` pupils in two classes.
     fn honest(test: &Test, n: usize, seed: u64) -> CellWorks {
+        honest_at(test, n, seed, 0.0)
+    }
+
+    /// An honest cell of pupils whose mean ability is `mean`.
+    fn honest_at(test: &Test, n: usize, seed: u64, mean: f64) -> CellWorks {
         let mut rng = rng::stream(seed, Purpose::SchoolYear, 0, 0);
         let mut cw = CellWorks {
             stride: test.tasks.len(),
             ..CellWorks::default()
         };
         for i in 0..n {
-            let theta = rng::normal(&mut rng);
+            let theta = mean + rng::normal(&mut rng);
             for t in &test.tasks {
                 cw.scores.push(irt::sample_score(t, theta, &mut rng));
             }
@@ -639,6 +852,87 @@ mod tests {
     }
 
     #[test]
+    fn gia_minimum_lifts_works_to_the_minimums_only() {
+        let bp = Blueprint::standard();
+        // OGE mathematics: only the cut-off of mark 3 (8 of 31 in the
+        // blueprint's official-like scale); works below 4 and 5 stay.
+        let oge = &bp.tests[bp.find(Exam::Oge, Subject::Ma, 9).expect("OGE MA")];
+        let Scale::Marks(cuts) = oge.scale.clone() else {
+            panic!("OGE has marks")
+        };
+        assert_eq!(gia_minimums(oge), [cuts[0]]);
+        // Weaker pupils, so that many works fall just below mark 3.
+        let before = honest_at(oge, 3000, 6, -1.5);
+        let mut cw = before.clone();
+        let mut rng = rng::stream(9, Purpose::ProcedureManipulation, 0, 0);
+        apply(
+            plan(Kind::GiaMinimum, Intensity::Strong),
+            oge,
+            &mut cw,
+            &mut rng,
+        );
+        consistent(&cw);
+        let (mut lifted, mut eligible) = (0, 0);
+        for (a, b) in cw.works.iter().zip(&before.works) {
+            if b.primary < cuts[0] && cuts[0] - b.primary <= 3 {
+                eligible += 1;
+            }
+            if a.primary != b.primary {
+                lifted += 1;
+                assert_eq!(a.primary, cuts[0], "lifted to the mark-3 cut-off only");
+                assert!(cuts[0] - b.primary <= 3);
+            }
+        }
+        // Strong: each eligible work lifted with probability 0.95.
+        assert!(eligible > 100, "{eligible}");
+        assert!(lifted * 100 >= eligible * 90, "{lifted} of {eligible}");
+        // EGE: the least primary scores that reach the certificate and the
+        // university minimums.
+        let ege = &bp.tests[bp.find(Exam::Ege, Subject::Ru, 11).expect("EGE RU")];
+        let Scale::Ege(scale) = &ege.scale else {
+            panic!("EGE has test scores")
+        };
+        let mins = gia_minimums(ege);
+        assert_eq!(mins.len(), 2);
+        for (&p, min) in mins
+            .iter()
+            .zip([scale.pass.expect("RU pass"), scale.university])
+        {
+            let p = usize::from(p);
+            assert!(scale.conversion[p] >= min && scale.conversion[p - 1] < min);
+        }
+    }
+
+    #[test]
+    fn procedure_plans_go_to_other_schools_with_state_exams() {
+        let region = Region::generate(400, 7, false);
+        let plans = school_plans(&region, 0.1, 3, 7);
+        let procedures = procedure_plans(&region, &plans, 0.05, 3, 7);
+        assert_eq!(procedure_plans(&region, &plans, 0.05, 3, 7).len(), 400);
+        let chosen: Vec<usize> = (0..400).filter(|&i| procedures[i].is_some()).collect();
+        assert_eq!(chosen.len(), 20);
+        for &i in &chosen {
+            assert!(plans[i].is_none(), "school {i} has two plans");
+            assert!(region.schools[i].kind.last_grade() >= 9);
+            let p = procedures[i].as_ref().unwrap();
+            assert!(Kind::PROCEDURES.contains(&p.kind));
+            // A cohort spike's year has a next year in the data.
+            if p.kind == Kind::CohortSpike {
+                assert!(p.anchor_year < 2);
+            } else {
+                assert!(p.anchor_year < 3);
+            }
+        }
+        // The kinds of the main plans are the ones drawn without them.
+        assert!(
+            plans
+                .iter()
+                .flatten()
+                .all(|p| Kind::ALL.contains(&p.preferred))
+        );
+    }
+
+    #[test]
     fn applicability() {
         assert!(!Kind::FittedToJournal.applies(Exam::Oge, 30));
         assert!(!Kind::CutoffLift.applies(Exam::Ege, 30));
@@ -646,5 +940,15 @@ mod tests {
         assert!(Kind::InflatedJournal.applies(Exam::Oge, 30));
         assert!(!Kind::Copying.applies(Exam::Vpr, 5));
         assert!(Kind::Inflation.applies(Exam::Ege, 1));
+        assert!(
+            Kind::GiaMinimum.applies(Exam::Ege, 30) && !Kind::GiaMinimum.applies(Exam::Vpr, 30)
+        );
+        assert!(
+            Kind::CohortSpike.applies(Exam::Vpr, 30) && !Kind::CohortSpike.applies(Exam::Oge, 30)
+        );
+        assert_eq!(
+            plan(Kind::VprUnconfirmed, Intensity::Moderate).theta_shift(),
+            plan(Kind::Inflation, Intensity::Moderate).theta_shift()
+        );
     }
 }

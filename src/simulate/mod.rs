@@ -95,6 +95,23 @@
 //! * `inflation` — every pupil performs as if 0.3/0.6/1.0 SD more able
 //!   (journal marks still reflect true ability).
 //!
+//! Half as many schools again (drawn from streams of their own among the
+//! schools with a grade 9 or 11 and no plan above, so the manipulations above
+//! are planted exactly as without them) manipulate across procedures and
+//! years, one kind per school:
+//!
+//! * `vpr_unconfirmed` — every VPR cell of one subject (Russian or
+//!   mathematics), every grade and year, as `inflation`; the school's OGE
+//!   and EGE honest: the pattern the Rosobrnadzor/FIOKO criterion looks for.
+//! * `cohort_spike` — one VPR cell in Russian or mathematics (grades 4–8)
+//!   raised as `inflation` in one year before the last; the same cohort a
+//!   year later honest (Jacob & Levitt's unexpected fluctuation).
+//! * `gia_minimum` — in most years, OGE and EGE works in Russian and
+//!   mathematics 1/2/3 primary points below the OGE mark-3 cut-off or the
+//!   least primary score of the EGE certificate or university minimum lifted
+//!   to it with probability 0.75/0.85/0.95 (few works per cell: only a few
+//!   per cent of graduates score just below a minimum).
+//!
 //! After manipulation the primary scores are recomputed and the marks and
 //! test scores follow from the scales.
 //!
@@ -136,6 +153,19 @@ use rng::Purpose;
 use roster::SchoolYear;
 use std::path::Path;
 use works::CellWorks;
+
+/// Whether a manipulation code of `truth.csv` is one of the kinds planted
+/// across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
+/// `gia_minimum`) rather than within one cell.
+pub fn across_procedures(code: &str) -> bool {
+    manipulate::Kind::PROCEDURES
+        .iter()
+        .any(|k| k.code() == code)
+}
+
+/// Schools manipulating across procedures ([`manipulate::Kind::PROCEDURES`]),
+/// as a share of `manipulated_share`: half as many again.
+const PROCEDURE_SHARE: f64 = 0.5;
 
 /// CSV dialect of the output files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -332,6 +362,13 @@ pub(crate) fn replay(
 ) -> Result<(), SimError> {
     let bp = Blueprint::standard();
     let plans = manipulate::school_plans(region, opts.manipulated_share, years.len(), opts.seed);
+    let procedures = manipulate::procedure_plans(
+        region,
+        &plans,
+        opts.manipulated_share * PROCEDURE_SHARE,
+        years.len(),
+        opts.seed,
+    );
     let mut cw = CellWorks::default();
     let mut honest = CellWorks::default();
     let total = region.schools.len();
@@ -342,7 +379,7 @@ pub(crate) fn replay(
             let mut man_rng =
                 rng::stream(opts.seed, Purpose::Manipulation, si as u64, u64::from(year));
             let sy = SchoolYear::generate(bp, school, &mut gen_rng);
-            let cell_plans = manipulate::plan_year(
+            let mut cell_plans = manipulate::plan_year(
                 plans[si].as_ref(),
                 yi,
                 &sy,
@@ -350,18 +387,38 @@ pub(crate) fn replay(
                 &mut man_rng,
                 opts.intensity,
             );
+            let mut proc_rng = rng::stream(
+                opts.seed,
+                Purpose::ProcedureManipulation,
+                si as u64,
+                u64::from(year),
+            );
+            manipulate::plan_procedures(
+                procedures[si].as_ref(),
+                yi,
+                &sy,
+                bp,
+                &mut proc_rng,
+                opts.intensity,
+                &mut cell_plans,
+            );
             for (cell, &plan) in sy.cells.iter().zip(&cell_plans) {
                 let test = &bp.tests[cell.test];
                 let before = keep_honest.then(|| gen_rng.clone());
                 cw.generate(test, school, &sy, cell, plan.theta_shift(), &mut gen_rng);
                 if let Some(mut r) = before
-                    && plan.kind == manipulate::Kind::Inflation
+                    && plan.theta_shift() > 0.0
                 {
                     honest.generate(test, school, &sy, cell, 0.0, &mut r);
                 } else if keep_honest {
                     honest.clone_from(&cw);
                 }
-                manipulate::apply(plan, test, &mut cw, &mut man_rng);
+                let rng = if manipulate::Kind::PROCEDURES.contains(&plan.kind) {
+                    &mut proc_rng
+                } else {
+                    &mut man_rng
+                };
+                manipulate::apply(plan, test, &mut cw, rng);
                 if keep_honest && plan.kind.as_written() {
                     honest.clone_from(&cw);
                 }

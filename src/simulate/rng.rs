@@ -29,6 +29,10 @@ pub enum Purpose {
     Recheck = 6,
     /// Departures of honest schools from the model (`--misspecified`).
     Misspecification = 7,
+    /// Which further schools manipulate across procedures and years.
+    ProcedurePlan = 8,
+    /// Those schools' manipulations in one year.
+    ProcedureManipulation = 9,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixing 64-bit hash.

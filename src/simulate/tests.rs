@@ -193,6 +193,8 @@ fn truth_has_one_row_per_cell() {
         let ok = match m.as_str() {
             "fitted_to_journal" => k.1 == "VPR",
             "cutoff_lift" | "inflated_journal" => k.1 != "EGE",
+            "vpr_unconfirmed" | "cohort_spike" => k.1 == "VPR",
+            "gia_minimum" => k.1 != "VPR" && (k.2 == "RU" || k.2 == "MA"),
             _ => true,
         };
         assert!(ok, "{m} planted in {k:?}");
@@ -203,13 +205,26 @@ fn truth_has_one_row_per_cell() {
 fn manipulated_share_is_near_the_option() {
     let (files, summary) = plain();
     let t = truth(files);
-    let schools: BTreeSet<&String> = t
-        .iter()
-        .filter(|(_, v)| v.0 != "none")
-        .map(|(k, _)| &k.4)
-        .collect();
-    let share = schools.len() as f64 / summary.schools as f64;
+    // The kinds within a cell: `manipulated_share` of the schools; the kinds
+    // across procedures and years: half as many again, other schools.
+    let schools = |procedures: bool| -> BTreeSet<&String> {
+        t.iter()
+            .filter(|(_, v)| v.0 != "none")
+            .filter(|(_, v)| {
+                ["vpr_unconfirmed", "cohort_spike", "gia_minimum"].contains(&v.0.as_str())
+                    == procedures
+            })
+            .map(|(k, _)| &k.4)
+            .collect()
+    };
+    let share = schools(false).len() as f64 / summary.schools as f64;
     assert!((share - 0.10).abs() <= 0.03, "manipulated share {share}");
+    let share = schools(true).len() as f64 / summary.schools as f64;
+    assert!(
+        (share - 0.05).abs() <= 0.02,
+        "share across procedures {share}"
+    );
+    assert!(schools(true).is_disjoint(&schools(false)));
 
     let opts = SimOptions {
         schools: 60,
@@ -224,7 +239,9 @@ fn manipulated_share_is_near_the_option() {
         .filter(|(_, v)| v.0 != "none")
         .map(|(k, _)| &k.4)
         .collect();
-    assert!((15..=21).contains(&schools.len()), "{}", schools.len());
+    // 18 within cells, 9 across procedures (where enough schools have a
+    // grade 9 or 11).
+    assert!((22..=30).contains(&schools.len()), "{}", schools.len());
 }
 
 /// Per-test task maxima from tasks.csv and cut-offs from scales.csv.

@@ -37,7 +37,13 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
     // dictation moderate 0.86, inflation strong 0.9 (S6a), fitted_to_journal
     // strong 0.86 (S4c); manipulating school-years listed 0.21 / 0.57 / 0.77
     // (mild / moderate / strong, of 47 each, judged or not); every listed
-    // school-year with its own evidence; cell AUC 0.957.
+    // school-year with its own evidence; cell AUC 0.957. The kinds planted
+    // across procedures by other schools (half as many again) are reported
+    // apart: VPR results the state exams do not confirm, strong 29 of 29
+    // cells, moderate 13 of 29; pushes over the GIA minimums 0 of 17 cells
+    // of 20 works and more at every intensity (one or two works per cell:
+    // see the closing note of issue 12).
+    assert!(rate("vpr_unconfirmed", "strong") >= 0.8, "{:#?}", ev.rows);
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",

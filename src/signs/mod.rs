@@ -15,6 +15,7 @@
 
 mod s10_vpr_vs_gia;
 mod s11_gia_minimums;
+mod s12_medals;
 mod s1_high_result;
 mod s2_task_profile;
 mod s3_cutoff_bunching;
@@ -108,6 +109,7 @@ pub const REGISTRY: &[&dyn Sign] = &[
     &s9_cohort::CohortNotKept,
     &s10_vpr_vs_gia::VprNotConfirmed,
     &s11_gia_minimums::GiaMinimums,
+    &s12_medals::MedalsAboveResults,
 ];
 
 /// What a sign sees of one test.
@@ -145,6 +147,8 @@ pub struct Shared {
     /// S11: every state-exam cell's count at the minimums and each
     /// school-year's pool.
     pub minimums: s11_gia_minimums::Minimums,
+    /// S12: each school-year's medal holders against its EGE results.
+    pub medals: s12_medals::MedalCounts,
 }
 
 impl Shared {
@@ -199,6 +203,9 @@ impl Shared {
         let minimums = summed("    S11: минимальные баллы ГИА", || {
             s11_gia_minimums::Minimums::new(data, cfg)
         });
+        let medals = summed("    S12: медали", || {
+            s12_medals::MedalCounts::new(data)
+        });
         Shared {
             cell_marks,
             school_marks,
@@ -206,6 +213,7 @@ impl Shared {
             cohorts,
             confirmations,
             minimums,
+            medals,
         }
     }
 }
@@ -459,6 +467,7 @@ pub struct SignsConfig {
     pub own_marks_min_effect: f64,
     pub tail_min_effect: f64,
     pub cohort_min_effect: f64,
+    pub medal_min_effect: f64,
     /// Fewest evaluated cells to fit a sign's empirical null ([`crate::evidence`]).
     pub null_min_cells: usize,
 }
@@ -479,6 +488,7 @@ impl Default for SignsConfig {
             own_marks_min_effect: 0.20,
             tail_min_effect: 0.10,
             cohort_min_effect: 0.20,
+            medal_min_effect: 0.05,
             null_min_cells: 100,
         }
     }

@@ -36,6 +36,10 @@ pub enum Kind {
     /// State-exam works just below the OGE mark-3 cut-off or the EGE
     /// certificate or university minimum lifted to it.
     GiaMinimum,
+    /// Medals given to graduates whose marks and EGE results are weaker than
+    /// medal holders' usually are (planted in the EGE Russian cell; see
+    /// `super::medals`).
+    WeakMedals,
 }
 
 impl Kind {
@@ -52,7 +56,12 @@ impl Kind {
     /// The kinds planted across procedures and years, by schools of their
     /// own (drawn from a separate random stream, so the kinds of
     /// [`Kind::ALL`] are planted exactly as without them).
-    pub const PROCEDURES: [Kind; 3] = [Kind::VprUnconfirmed, Kind::CohortSpike, Kind::GiaMinimum];
+    pub const PROCEDURES: [Kind; 4] = [
+        Kind::VprUnconfirmed,
+        Kind::CohortSpike,
+        Kind::GiaMinimum,
+        Kind::WeakMedals,
+    ];
 
     /// Code as written in `truth.csv`.
     pub fn code(self) -> &'static str {
@@ -67,6 +76,7 @@ impl Kind {
             Kind::VprUnconfirmed => "vpr_unconfirmed",
             Kind::CohortSpike => "cohort_spike",
             Kind::GiaMinimum => "gia_minimum",
+            Kind::WeakMedals => "weak_medals",
         }
     }
 
@@ -79,6 +89,7 @@ impl Kind {
             Kind::Copying => n >= 6,
             Kind::FittedToJournal | Kind::VprUnconfirmed | Kind::CohortSpike => exam == Exam::Vpr,
             Kind::GiaMinimum => exam != Exam::Vpr,
+            Kind::WeakMedals => exam == Exam::Ege,
         }
     }
 
@@ -99,9 +110,10 @@ impl Kind {
             Kind::FittedToJournal => 0.20,
             Kind::InflatedJournal => 0.13,
             Kind::Inflation => 0.15,
-            Kind::VprUnconfirmed => 0.4,
-            Kind::CohortSpike => 0.3,
-            Kind::GiaMinimum => 0.3,
+            Kind::VprUnconfirmed => 0.3,
+            Kind::CohortSpike => 0.25,
+            Kind::GiaMinimum => 0.25,
+            Kind::WeakMedals => 0.2,
         }
     }
 }
@@ -131,7 +143,7 @@ impl Intensity {
     }
 
     /// Picks one of three values by intensity (`None` gives the first).
-    fn pick<T: Copy>(self, values: [T; 3]) -> T {
+    pub(super) fn pick<T: Copy>(self, values: [T; 3]) -> T {
         match self {
             Intensity::None | Intensity::Mild => values[0],
             Intensity::Moderate => values[1],
@@ -326,7 +338,17 @@ pub fn procedure_plans(
     let mut out = vec![None; n];
     for i in rng::weighted_distinct(&mut rng, &weights, m) {
         let mut r = rng::stream(seed, Purpose::ProcedurePlan, i as u64 + 1, 1);
-        let kw: Vec<f64> = Kind::PROCEDURES.iter().map(|k| k.weight()).collect();
+        // Medals need graduates of grade 11.
+        let senior = region.schools[i].kind.last_grade() >= 11;
+        let kw: Vec<f64> = (Kind::PROCEDURES.iter())
+            .map(|&k| {
+                if k == Kind::WeakMedals && !senior {
+                    0.0
+                } else {
+                    k.weight()
+                }
+            })
+            .collect();
         let kind = Kind::PROCEDURES[rng::weighted(&mut r, &kw)];
         let intensity = Intensity::random(&mut r);
         let subject = if r.random_bool(0.5) {
@@ -426,6 +448,18 @@ pub fn plan_procedures(
                 out[ci] = cell_plan;
             }
         }
+        // The school's EGE Russian cell (every graduate sits it), in most years.
+        Kind::WeakMedals => {
+            if year_index != plan.anchor_year && !rng.random_bool(0.6) {
+                return;
+            }
+            for (cell, slot) in year.cells.iter().zip(out.iter_mut()) {
+                let t = &bp.tests[cell.test];
+                if t.exam == Exam::Ege && t.subject == Subject::Ru {
+                    *slot = cell_plan;
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -459,7 +493,11 @@ fn add_points(test: &Test, scores: &mut [u8], mut need: u16, rng: &mut SimRng) {
 pub fn apply(plan: CellPlan, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) {
     let n = cw.works.len();
     match plan.kind {
-        Kind::None | Kind::Inflation | Kind::VprUnconfirmed | Kind::CohortSpike => {}
+        Kind::None
+        | Kind::Inflation
+        | Kind::VprUnconfirmed
+        | Kind::CohortSpike
+        | Kind::WeakMedals => {}
         Kind::Dictation => {
             let share = plan.intensity.pick([0.3, 0.6, 0.9]);
             for i in 0..n {

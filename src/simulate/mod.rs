@@ -131,6 +131,7 @@ mod blueprint;
 mod error;
 mod irt;
 mod manipulate;
+mod medals;
 mod names;
 mod recheck;
 mod region;
@@ -271,6 +272,8 @@ pub fn simulate(
     write::tasks(out, dialect, bp, &years)?;
     write::scales(out, dialect, bp, &years)?;
     let mut truth = write::Truth::create(out, dialect)?;
+    let mut medal_file = write::Medals::create(out, dialect)?;
+    let mut graduates = medals::Gathered::default();
     let mut results = Vec::with_capacity(years.len());
     for &year in &years {
         let mut per_exam = Vec::with_capacity(Exam::ALL.len());
@@ -318,10 +321,13 @@ pub fn simulate(
         if v.plan != CellPlan::HONEST {
             summary.manipulated_cells += 1;
         }
+        graduates.add(v, &mut medal_file, opts.seed)?;
         truth.cell(v.year, v.test, &v.school.id, v.plan)
     })?;
+    graduates.flush(&mut medal_file, opts.seed)?;
 
     truth.finish()?;
+    medal_file.finish()?;
     for per_exam in results {
         for f in per_exam {
             f.finish()?;

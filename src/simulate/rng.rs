@@ -33,6 +33,8 @@ pub enum Purpose {
     ProcedurePlan = 8,
     /// Those schools' manipulations in one year.
     ProcedureManipulation = 9,
+    /// The medals of one school's graduates in one year.
+    Medals = 10,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixing 64-bit hash.

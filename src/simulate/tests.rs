@@ -133,6 +133,7 @@ fn reproducible_byte_for_byte() {
         "tasks.csv",
         "scales.csv",
         "truth.csv",
+        "medals.csv",
         "results_2024_vpr.csv",
         "results_2024_oge.csv",
         "results_2024_ege.csv",
@@ -588,4 +589,45 @@ fn report() {
             );
         }
     }
+}
+
+#[test]
+fn medals_go_to_graduates_and_meet_the_ege_rule_from_2024() {
+    let (files, _) = plain();
+    let (_, medals) = read_csv(files, "medals.csv", Dialect::Plain);
+    // (year, school, student) → (Russian, best other) test scores.
+    let mut ege: BTreeMap<(String, String, String), (u8, u8)> = BTreeMap::new();
+    let mut graduates = 0;
+    for year in ["2024", "2025"] {
+        let (h, rows) = read_csv(files, &format!("results_{year}_ege.csv"), Dialect::Plain);
+        let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+        let (subject, school, student, score) = (
+            col("subject"),
+            col("school"),
+            col("student"),
+            col("test_score"),
+        );
+        for r in rows {
+            let e = ege
+                .entry((year.to_owned(), r[school].clone(), r[student].clone()))
+                .or_default();
+            let t: u8 = r[score].parse().unwrap();
+            if r[subject] == "RU" {
+                graduates += 1;
+                e.0 = t;
+            } else {
+                e.1 = e.1.max(t);
+            }
+        }
+    }
+    assert!(!medals.is_empty());
+    for m in &medals {
+        let (russian, other) = ege[&(m[0].clone(), m[1].clone(), m[2].clone())];
+        // Both simulated years are under the rule of order № 730.
+        let min = if m[3] == "gold" { 70 } else { 60 };
+        assert!(russian >= min && other >= min, "{m:?}: {russian}, {other}");
+    }
+    // About 8 % of the graduates (a small region: a wide band).
+    let share = medals.len() as f64 / graduates as f64;
+    assert!((0.03..0.15).contains(&share), "medal share {share}");
 }

@@ -294,6 +294,41 @@ impl Truth {
     }
 }
 
+/// `medals.csv` writer: `year,school,student,medal`.
+pub struct Medals {
+    out: CsvOut,
+}
+
+impl Medals {
+    /// Creates the file and writes the header.
+    pub fn create(dir: &Path, dialect: Dialect) -> Result<Medals, SimError> {
+        let mut out = CsvOut::create(dir.join("medals.csv"), dialect)?;
+        out.header(&["year", "school", "student", "medal"])?;
+        Ok(Medals { out })
+    }
+
+    /// One medal holder.
+    pub fn row(
+        &mut self,
+        year: u16,
+        school: &str,
+        student: u32,
+        medal: &str,
+    ) -> Result<(), SimError> {
+        let f = &mut self.out;
+        f.uint(u64::from(year));
+        f.raw(school.as_bytes());
+        f.uint(u64::from(student));
+        f.raw(medal.as_bytes());
+        f.end()
+    }
+
+    /// Flushes and closes.
+    pub fn finish(self) -> Result<(), SimError> {
+        self.out.finish()
+    }
+}
+
 /// `results_<year>_<exam>.csv` writer.
 pub struct Results {
     out: CsvOut,

@@ -69,3 +69,72 @@ fn medal_holders_are_checked_against_the_ege_rule() {
     assert!(html.contains("id=\"medals\""));
     assert!(html.contains("не соответствуют — 1"));
 }
+
+/// S12 on a simulated region: judged on the EGE Russian cells only, its count
+/// the medal holders among the school's graduates as counted here from the
+/// files themselves; without medals.csv it says so and judges nothing.
+#[test]
+fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 60,
+            years: 1,
+            seed: 5,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    common::analyze(&data, &out);
+    let s12: Vec<_> = common::table(&out.join("findings.csv"))
+        .into_iter()
+        .filter(|r| r["sign"] == "S12")
+        .collect();
+    // Graduates per school (EGE Russian takers) and holders among them.
+    let ege = common::table(&data.join("results_2025_ege.csv"));
+    let medals = common::table(&data.join("medals.csv"));
+    let mut judged = 0;
+    for r in &s12 {
+        let russian = r["exam"] == "EGE" && r["subject"] == "RU";
+        assert_eq!(
+            r["evaluated"] == "true",
+            russian && !r["p_value"].is_empty(),
+            "{r:?}"
+        );
+        if r["evaluated"] != "true" {
+            continue;
+        }
+        judged += 1;
+        let takers: std::collections::BTreeSet<&str> = (ege.iter())
+            .filter(|w| w["subject"] == "RU" && w["school"] == r["school"])
+            .map(|w| w["student"].as_str())
+            .collect();
+        let holders = (medals.iter())
+            .filter(|m| m["school"] == r["school"] && takers.contains(m["student"].as_str()))
+            .count();
+        assert!(takers.len() >= 5);
+        assert_eq!(
+            r["statistic"].parse::<f64>().unwrap(),
+            holders as f64,
+            "{r:?}"
+        );
+        let p: f64 = r["p_value"].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+    assert!(judged >= 10, "{judged} EGE Russian cells judged");
+
+    std::fs::remove_file(data.join("medals.csv")).unwrap();
+    let out = tmp.path().join("out2");
+    common::analyze(&data, &out);
+    let rows = common::table(&out.join("findings.csv"));
+    for r in rows.iter().filter(|r| r["sign"] == "S12") {
+        assert_eq!(r["evaluated"], "false");
+        if r["exam"] == "EGE" && r["subject"] == "RU" {
+            assert_eq!(r["note"], "нет сведений о медалях (medals.csv)");
+        }
+    }
+}

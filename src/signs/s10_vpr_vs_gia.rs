@@ -10,11 +10,18 @@
 //! * **Standardized results** as S9 ([`super::s9_cohort`]): a cell's mean
 //!   primary score minus its test's mean, in SD of the test's works (sampling
 //!   variance 1/n).
-//! * **Pairs**: each VPR cell in Russian or mathematics (year, subject, grade,
-//!   school) with the same school's OGE grade 9 cell of the same year and
-//!   subject; where the school has none, its EGE grade 11 cell. One relation
-//!   per GIA (OGE, EGE). Other subjects are sat at the GIA by choice: who
-//!   chose them would decide the comparison.
+//! * **Pairs**, at school level as the criterion reads: the school's VPR
+//!   result in Russian or mathematics in a year — its cells of every grade
+//!   pooled, z̄ = Σ n z / Σ n over Σ n works (sampling variance 1 / Σ n) —
+//!   with the same school's OGE grade 9 cell of the same year and subject;
+//!   where the school has none, its EGE grade 11 cell. One relation per GIA
+//!   (OGE, EGE), over the schools' pairs. Each VPR cell of the subject carries
+//!   its school's finding. Pooling the grades keeps one grade's cohort from
+//!   deciding, and a policy that raises every grade is seen at its full
+//!   weight (in evaluate, VPR raised by a school in every grade: 197 of 229
+//!   strong cells fired with the pooled pairs against 61 with one pair per
+//!   cell). Other subjects are sat at the GIA by choice: who chose them would
+//!   decide the comparison.
 //! * **Statistic**: over the pairs, the least-squares line GIA = a + b · VPR
 //!   and the spread τ² beyond sampling (moments); Z = (a + b z − z′) /
 //!   √(τ² + b²/n + 1/n′): how far the school's GIA falls short of what its VPR
@@ -22,7 +29,8 @@
 //! * **Rule**: enters the cell's evidence when the effect ≥
 //!   `cohort_min_effect`; in one family with S9 (both read a result that the
 //!   school's other results do not confirm), so the two count once.
-//! * **Minimum sample**: `min_works` works in both cells; 10 pairs per GIA.
+//! * **Minimum sample**: `min_works` VPR works of the subject and `min_works`
+//!   GIA works; 10 schools' pairs per GIA.
 //! * **Reference**: Рособрнадзор, ФИОКО (2018) Критерии выявления ОО с
 //!   признаками необъективных результатов (результаты ВПР, не подтверждённые
 //!   результатами ГИА); Jacob & Levitt (2003) for the logic of an unconfirmed
@@ -45,6 +53,42 @@ pub struct Confirmations {
 impl Confirmations {
     pub fn new(data: &Dataset, st: &Standardized<'_>, min_works: usize) -> Confirmations {
         let (z, index) = (st.z(), st.index());
+        // The school's VPR result in a subject and year: every grade's cell,
+        // weighted by its works.
+        let mut pooled: BTreeMap<(u16, &str, u32), (f64, usize)> = BTreeMap::new();
+        for (t, block) in data.tests.iter().enumerate() {
+            let k = &block.key;
+            if k.exam != Exam::Vpr || !compulsory(&k.subject) {
+                continue;
+            }
+            for (c, span) in block.cells.iter().enumerate() {
+                if let Some((z0, n0)) = z[t][c] {
+                    let e = pooled
+                        .entry((k.year, k.subject.as_str(), span.school))
+                        .or_default();
+                    e.0 += z0 * n0 as f64;
+                    e.1 += n0;
+                }
+            }
+        }
+        let schools: BTreeMap<(u16, &str, u32), Pair> = (pooled.iter())
+            .filter_map(|(&(year, subject, school), &(sum, n))| {
+                [(Exam::Oge, 9), (Exam::Ege, 11)]
+                    .into_iter()
+                    .find_map(|(exam, grade)| {
+                        let &(z1, n1) = index.get(&(year, exam, subject, grade, school))?;
+                        Some(Pair {
+                            z: sum / n as f64,
+                            n,
+                            z_next: z1,
+                            n_next: n1,
+                            next_exam: exam,
+                            next_grade: grade,
+                        })
+                    })
+                    .map(|p| ((year, subject, school), p))
+            })
+            .collect();
         let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
             .map(|(t, block)| {
                 let k = &block.key;
@@ -53,20 +97,10 @@ impl Confirmations {
                         if k.exam != Exam::Vpr || !compulsory(&k.subject) {
                             return None;
                         }
-                        let (z0, n0) = z[t][c]?;
-                        [(Exam::Oge, 9), (Exam::Ege, 11)]
-                            .into_iter()
-                            .find_map(|(exam, grade)| {
-                                let key = (k.year, exam, k.subject.as_str(), grade, span.school);
-                                index.get(&key).map(|&(z1, n1)| Pair {
-                                    z: z0,
-                                    n: n0,
-                                    z_next: z1,
-                                    n_next: n1,
-                                    next_exam: exam,
-                                    next_grade: grade,
-                                })
-                            })
+                        z[t][c]?;
+                        schools
+                            .get(&(k.year, k.subject.as_str(), span.school))
+                            .copied()
                     })
                     .collect()
             })
@@ -74,7 +108,7 @@ impl Confirmations {
         let fits = [Exam::Oge, Exam::Ege]
             .into_iter()
             .filter_map(|exam| {
-                let usable: Vec<Pair> = (pairs.iter().flatten().flatten())
+                let usable: Vec<Pair> = (schools.values())
                     .filter(|p| p.next_exam == exam && p.n >= min_works && p.n_next >= min_works)
                     .copied()
                     .collect();
@@ -104,12 +138,12 @@ impl Sign for VprNotConfirmed {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Русский язык и математика. z — средний первичный балл ячейки ВПР минус средний по тесту, делённый на стандартное отклонение баллов теста; z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По всем парам: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Эффект: a + b·z − z′.",
-            statistic: "how far the school's OGE (else EGE) result in the subject that year falls short of the result predicted from its VPR cell, in SD of the test's works",
+            formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Эффект: a + b·z − z′.",
+            statistic: "how far the school's OGE (else EGE) result in the subject that year falls short of the result predicted from its VPR results in the subject (every grade pooled), in SD of the test's works",
             null: "the pair lies around the folder's least-squares line GIA = a + b VPR (per GIA) with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the shortfall >= cohort_min_effect; one family with S9",
-            min_sample: "min_works works in both cells; 10 pairs per GIA; VPR cells of schools with OGE or EGE in the subject",
-            compared: "результат ВПР ОО по русскому языку или математике — с результатом ОГЭ (если его нет — ЕГЭ) этой же ОО по тому же предмету в том же году, с учётом того, как эти результаты обычно связаны у всех ОО",
+            min_sample: "min_works VPR works of the subject and min_works GIA works; 10 schools' pairs per GIA; VPR cells of schools with OGE or EGE in the subject",
+            compared: "результат ВПР ОО по русскому языку или математике (все классы вместе) — с результатом ОГЭ (если его нет — ЕГЭ) этой же ОО по тому же предмету в том же году, с учётом того, как эти результаты обычно связаны у всех ОО",
             unusual: "ОГЭ и ЕГЭ ОО по предмету заметно ниже, чем предсказывает её результат ВПР: высокий результат ВПР не подтверждается результатами ГИА (критерий Рособрнадзора и ФИОКО)",
             needs: "первичные баллы ВПР и ОГЭ или ЕГЭ тех же ОО по русскому языку и математике за тот же год",
             reference: "Рособрнадзор, ФИОКО (2018), критерии выявления ОО с признаками необъективных результатов; Jacob & Levitt (2003)",
@@ -147,7 +181,7 @@ impl Sign for VprNotConfirmed {
                 let exam = p.next_exam.russian();
                 let reason = |z: &str, z_next: &str, predicted: &str| {
                     format!(
-                        "отклонение от среднего по региону: у ВПР {z} стандартного отклонения, у {exam} этой ОО по тому же предмету в том же году {z_next} (по ВПР ожидалось {predicted})"
+                        "отклонение от среднего по региону: у ВПР этой ОО по предмету (все классы вместе) {z} стандартного отклонения, у {exam} по тому же предмету в том же году {z_next} (по ВПР ожидалось {predicted})"
                     )
                 };
                 let works = format!("работ {exam} этой ОО по предмету");

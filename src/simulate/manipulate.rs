@@ -173,6 +173,24 @@ impl CellPlan {
         intensity: Intensity::None,
     };
 
+    /// Performance and journal shifts applied while generating the works:
+    /// `inflation` and `cohort_spike` raise the performance only (the journal
+    /// marks still reflect true ability); `vpr_unconfirmed` raises the marks
+    /// with it (the school's own marks agree with its VPR: only its OGE and
+    /// EGE show the difference).
+    pub fn shift(self) -> super::works::Shift {
+        let performance = self.theta_shift();
+        let journal = if self.kind == Kind::VprUnconfirmed {
+            performance
+        } else {
+            0.0
+        };
+        super::works::Shift {
+            performance,
+            journal,
+        }
+    }
+
     /// Performance shift applied while generating the works.
     pub fn theta_shift(self) -> f64 {
         if matches!(

@@ -101,8 +101,10 @@
 //! years, one kind per school:
 //!
 //! * `vpr_unconfirmed` — every VPR cell of one subject (Russian or
-//!   mathematics), every grade and year, as `inflation`; the school's OGE
-//!   and EGE honest: the pattern the Rosobrnadzor/FIOKO criterion looks for.
+//!   mathematics), every grade and year, as `inflation`, and the journal
+//!   marks raised with it (the school's own marks agree with its VPR, so the
+//!   signs that compare the two cannot see it); the school's OGE and EGE
+//!   honest: the pattern the Rosobrnadzor/FIOKO criterion looks for.
 //! * `cohort_spike` — one VPR cell in Russian or mathematics (grades 4–8)
 //!   raised as `inflation` in one year before the last; the same cohort a
 //!   year later honest (Jacob & Levitt's unexpected fluctuation).
@@ -411,11 +413,11 @@ pub(crate) fn replay(
             for (cell, &plan) in sy.cells.iter().zip(&cell_plans) {
                 let test = &bp.tests[cell.test];
                 let before = keep_honest.then(|| gen_rng.clone());
-                cw.generate(test, school, &sy, cell, plan.theta_shift(), &mut gen_rng);
+                cw.generate(test, school, &sy, cell, plan.shift(), &mut gen_rng);
                 if let Some(mut r) = before
                     && plan.theta_shift() > 0.0
                 {
-                    honest.generate(test, school, &sy, cell, 0.0, &mut r);
+                    honest.generate(test, school, &sy, cell, Default::default(), &mut r);
                 } else if keep_honest {
                     honest.clone_from(&cw);
                 }

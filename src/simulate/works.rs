@@ -43,6 +43,14 @@ pub fn primary_of(scores: &[u8]) -> u16 {
         .sum()
 }
 
+/// How much a planted inflation raises a cell's performance and its journal
+/// marks (SD of ability).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Shift {
+    pub performance: f64,
+    pub journal: f64,
+}
+
 impl CellWorks {
     /// Task scores of work `i`.
     pub fn scores(&self, i: usize) -> &[u8] {
@@ -60,17 +68,18 @@ impl CellWorks {
     }
 
     /// Generates the honest works of `cell` into `self` (buffers reused).
-    /// `theta_shift` raises every pupil's performance (but not the journal
-    /// marks) for planted whole-cell inflation.
+    /// `shift` raises every pupil's performance, and the journal marks by
+    /// their own shift, for planted whole-cell inflation.
     pub fn generate(
         &mut self,
         test: &Test,
         school: &School,
         year: &SchoolYear,
         cell: &Cell,
-        theta_shift: f64,
+        shift: Shift,
         rng: &mut SimRng,
     ) {
+        let theta_shift = shift.performance;
         let grade = &year.grades[cell.grade];
         let stride = test.tasks.len();
         self.stride = stride;
@@ -134,7 +143,7 @@ impl CellWorks {
                 };
                 self.scores.push(s);
             }
-            let journal = irt::teacher_mark(theta, &test.theta_cuts, leniency, rng);
+            let journal = irt::teacher_mark(theta + shift.journal, &test.theta_cuts, leniency, rng);
             self.works.push(Work {
                 pupil: pi,
                 class: p.class,

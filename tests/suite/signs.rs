@@ -31,19 +31,19 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         r.and_then(|r| r.rate)
             .unwrap_or_else(|| panic!("{group} {intensity} missing: {:#?}", ev.rows))
     };
-    // On seed 11 (28 332 honest cells, 1 659 honest school-years, cells of 5
-    // works and more judged and pooled by crate::evidence): 1 honest cell
-    // marked, 0 honest school-years listed; copying and dictation strong 1.0,
+    // On seed 11 (28 242 honest cells, 1 593 honest school-years, cells of 5
+    // works and more judged and pooled by crate::evidence): no honest cell
+    // marked, no honest school-year listed; copying and dictation strong 1.0,
     // dictation moderate 0.86, inflation strong 0.9 (S6a), fitted_to_journal
-    // strong 0.86 (S4c); manipulating school-years listed 0.21 / 0.57 / 0.77
+    // strong 0.86 (S4c); manipulating school-years listed 0.28 / 0.60 / 0.79
     // (mild / moderate / strong, of 47 each, judged or not); every listed
-    // school-year with its own evidence; cell AUC 0.957. The kinds planted
-    // across procedures by other schools (half as many again) are reported
-    // apart: VPR results the state exams do not confirm, strong 29 of 29
-    // cells, moderate 13 of 29; pushes over the GIA minimums 0 of 17 cells
-    // of 20 works and more at every intensity (one or two works per cell:
-    // see the closing note of issue 12).
-    assert!(rate("vpr_unconfirmed", "strong") >= 0.8, "{:#?}", ev.rows);
+    // school-year with its own evidence. The kinds planted across procedures
+    // by other schools (half as many again) are reported apart: VPR raised in
+    // every grade with the school's marks raised alike and honest OGE/EGE,
+    // seen by S10 alone, strong 4 of 19 cells; pushes over the GIA minimums
+    // and medals to weaker graduates 0 at every intensity (a few works or
+    // medals per school: see the closing note of issue 12).
+    assert!(rate("vpr_unconfirmed", "strong") >= 0.1, "{:#?}", ev.rows);
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",

@@ -420,6 +420,51 @@ mod tests {
     }
 
     #[test]
+    fn the_minimums_are_mark_3_of_the_oge_and_both_ege_minimums() {
+        use crate::model::{Exam, Scale};
+        // 12 cells of 10 works; cuts 10 / 20 / 30 of 40, d = round(0.05 · 40) = 2,
+        // so the window of mark 3 is [8, 10]. By hand: cell 0 has 8, 9, 10,
+        // 10, 10 there (window 5, at 3); cells 1 and 4, … one 10 moved to 9
+        // (5, 2); cells 2 and 5, … one 10 moved to 8 (5, 2).
+        let cells: Vec<(Vec<f32>, Vec<u8>)> = (0..12)
+            .map(|c| {
+                let mut s = vec![8.0, 9.0, 10.0, 10.0, 10.0, 15.0, 19.0, 20.0, 29.0, 30.0];
+                // Vary the cells a little: one work at the cut moves below it.
+                if c % 3 == 1 {
+                    s[2] = 9.0;
+                }
+                if c % 3 == 2 {
+                    s[3] = 8.0;
+                    s[7] = 18.0;
+                }
+                (s, vec![4; 10])
+            })
+            .collect();
+        let mut block = crate::signs::testing::block(&cells);
+        block.key.exam = Exam::Oge;
+        block.scale = Some(Scale {
+            cuts: Some([10.0, 20.0, 30.0]),
+            pass: None,
+            university: None,
+            max_score: Some(40.0),
+            origin: String::new(),
+        });
+        let cfg = SignsConfig::default();
+        let parts = minimum_parts(&block, None, &cfg);
+        assert_eq!(parts.len(), 12);
+        // OGE: the cut-off of mark 3 only: (window, at) = (5, 3), (5, 2), (5, 2).
+        let own: Vec<Vec<(u64, u64)>> = (parts.iter())
+            .map(|p| p.as_ref().unwrap().iter().map(|x| (x.1, x.2)).collect())
+            .collect();
+        assert_eq!(own[0], [(5, 3)]);
+        assert_eq!(own[1], [(5, 2)]);
+        assert_eq!(own[2], [(5, 2)]);
+        // VPR: none.
+        block.key.exam = Exam::Vpr;
+        assert!(minimum_parts(&block, None, &cfg).is_empty());
+    }
+
+    #[test]
     fn ege_is_judged_at_its_minimums_on_test_scores() {
         use crate::model::{Exam, NO_TEST_SCORE, Scale};
         let mut block = crate::signs::testing::block(&[(vec![10.0; 6], vec![4; 6])]);

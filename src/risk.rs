@@ -103,6 +103,7 @@ pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<Li
                 q_value: sy.q_value,
                 reasons: Vec::new(),
             };
+            let mut said: BTreeSet<(usize, String)> = BTreeSet::new();
             for &(i, share) in &sy.decisive {
                 let v = &ev.cells[i];
                 if !v.marker {
@@ -113,10 +114,17 @@ pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<Li
                 let ids: Vec<&str> = v.signs.iter().map(|&s| REGISTRY[s].id()).collect();
                 e.cells.insert(cell_kind(data, t), ids.join(";"));
                 e.markers += 1;
+                // A school-level finding (one sentence for every cell of a
+                // subject) is written out once, then referred to.
                 let sentences: Vec<String> = (v.signs.iter())
                     .map(|&s| {
                         let title = REGISTRY[s].title();
-                        format!("«{title}»: {}", results.reason(s, i))
+                        let reason = results.reason(s, i);
+                        if said.insert((s, reason.clone())) {
+                            format!("«{title}»: {reason}")
+                        } else {
+                            format!("«{title}»: см. выше")
+                        }
                     })
                     .collect();
                 e.reasons.push(format!(

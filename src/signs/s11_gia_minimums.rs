@@ -77,29 +77,20 @@ impl Minimums {
         let parts: Vec<Vec<Option<Vec<Part>>>> = (data.tests.par_iter())
             .map(|b| minimum_parts(b, data.reference.region.get(&b.key), cfg))
             .collect();
-        let mut by_school: BTreeMap<(u16, u32), Vec<Part>> = BTreeMap::new();
+        // Per school-year: its cells' parts and how many cells gave them.
+        let mut by_school: BTreeMap<(u16, u32), (Vec<Part>, usize)> = BTreeMap::new();
         for (block, cells) in data.tests.iter().zip(&parts) {
             for (c, p) in cells.iter().enumerate() {
                 if let Some(p) = p {
-                    (by_school.entry((block.key.year, block.cells[c].school)))
-                        .or_default()
-                        .extend_from_slice(p);
+                    let e = (by_school.entry((block.key.year, block.cells[c].school))).or_default();
+                    e.0.extend_from_slice(p);
+                    e.1 += 1;
                 }
             }
         }
-        let cells_of: BTreeMap<(u16, u32), usize> = (data.tests.iter().zip(&parts))
-            .flat_map(|(block, cells)| {
-                (cells.iter().enumerate())
-                    .filter(|(_, p)| p.is_some())
-                    .map(|(c, _)| (block.key.year, block.cells[c].school))
-            })
-            .fold(BTreeMap::new(), |mut m, k| {
-                *m.entry(k).or_default() += 1;
-                m
-            });
-        let by_school: Vec<((u16, u32), Vec<Part>)> = by_school.into_iter().collect();
+        let by_school: Vec<_> = by_school.into_iter().collect();
         let schools = (by_school.par_iter())
-            .map(|(key, parts)| (*key, pool(parts, cells_of[key])))
+            .map(|(key, (parts, cells))| (*key, pool(parts, *cells)))
             .collect();
         let cells = (parts.iter())
             .map(|cells| (cells.iter()).map(|p| p.as_deref().map(own)).collect())

@@ -124,9 +124,8 @@ impl MedalCounts {
                     own[bin].0 += u64::from(held);
                     own[bin].1 += 1;
                 }
-                let (m_out, n_out) = (all_m - own.iter().map(|x| x.0).sum::<u64>(), {
-                    all_n - own.iter().map(|x| x.1).sum::<u64>()
-                });
+                let m_out = all_m - own.iter().map(|x| x.0).sum::<u64>();
+                let n_out = all_n - own.iter().map(|x| x.1).sum::<u64>();
                 let overall = if n_out > 0 {
                     m_out as f64 / n_out as f64
                 } else {

@@ -536,21 +536,8 @@ pub fn apply(plan: CellPlan, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) 
             }
         }
         Kind::CutoffLift => {
-            let Scale::Marks(cuts) = &test.scale else {
-                return;
-            };
-            let window = plan.intensity.pick([1u16, 2, 3]);
-            let p = plan.intensity.pick([0.75, 0.85, 0.95]);
-            for i in 0..n {
-                let primary = cw.works[i].primary;
-                let Some(&cut) = cuts.iter().find(|&&c| primary < c && c - primary <= window)
-                else {
-                    continue;
-                };
-                if rng.random_bool(p) {
-                    add_points(test, cw.scores_mut(i), cut - primary, rng);
-                    cw.update_primary(i);
-                }
+            if let Scale::Marks(cuts) = &test.scale {
+                lift_to(cuts, plan.intensity, test, cw, rng);
             }
         }
         Kind::FittedToJournal => {
@@ -577,21 +564,23 @@ pub fn apply(plan: CellPlan, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) 
             }
         }
         Kind::Copying => copy_works(plan.intensity, cw, rng),
-        Kind::GiaMinimum => {
-            let minimums = gia_minimums(test);
-            let window = plan.intensity.pick([1u16, 2, 3]);
-            let p = plan.intensity.pick([0.75, 0.85, 0.95]);
-            for i in 0..n {
-                let primary = cw.works[i].primary;
-                let Some(&cut) = (minimums.iter()).find(|&&c| primary < c && c - primary <= window)
-                else {
-                    continue;
-                };
-                if rng.random_bool(p) {
-                    add_points(test, cw.scores_mut(i), cut - primary, rng);
-                    cw.update_primary(i);
-                }
-            }
+        Kind::GiaMinimum => lift_to(&gia_minimums(test), plan.intensity, test, cw, rng),
+    }
+}
+
+/// Lenient checking: works 1/2/3 points below one of `cuts` lifted to it
+/// with probability 0.75/0.85/0.95 by intensity.
+fn lift_to(cuts: &[u16], intensity: Intensity, test: &Test, cw: &mut CellWorks, rng: &mut SimRng) {
+    let window = intensity.pick([1u16, 2, 3]);
+    let p = intensity.pick([0.75, 0.85, 0.95]);
+    for i in 0..cw.works.len() {
+        let primary = cw.works[i].primary;
+        let Some(&cut) = cuts.iter().find(|&&c| primary < c && c - primary <= window) else {
+            continue;
+        };
+        if rng.random_bool(p) {
+            add_points(test, cw.scores_mut(i), cut - primary, rng);
+            cw.update_primary(i);
         }
     }
 }

@@ -15,7 +15,7 @@
 //! School-years: the share listed, of the manipulating ones by intensity —
 //! those with a manipulation within a cell apart from those manipulating
 //! across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
-//! `gia_minimum`) — and of the honest ones.
+//! `gia_minimum`, `weak_medals`) — and of the honest ones.
 //!
 //! **Municipal** (`--municipal`): each simulated region is cut into its
 //! municipalities, each analysed alone with the region's reference.csv

@@ -18,6 +18,8 @@
 //!   of marks 3/4/5 for VPR and OGE; EGE `pass`/`university` test scores)
 //! * `truth.csv` — `year,exam,subject,grade,school,manipulation,intensity`,
 //!   one row per cell, honest cells included.
+//! * `medals.csv` — `year,school,student,medal` (`gold`, `silver`): the
+//!   medal holders among the graduates who sat EGE Russian (`medals`).
 //!
 //! The same [`SimOptions`] give byte-identical files: every school-year has
 //! its own ChaCha8 stream derived from the seed, outputs are written in a
@@ -113,6 +115,8 @@
 //!   least primary score of the EGE certificate or university minimum lifted
 //!   to it with probability 0.75/0.85/0.95 (few works per cell: only a few
 //!   per cent of graduates score just below a minimum).
+//! * `weak_medals` — silver medals to graduates whose marks fall short of
+//!   them (see `medals`), planted in the school's EGE Russian cell.
 //!
 //! After manipulation the primary scores are recomputed and the marks and
 //! test scores follow from the scales.
@@ -127,7 +131,8 @@
 //! and `names` (municipalities, schools), `roster` (pupils, classes, choices,
 //! absences, cells of a school-year), `irt` (response and teacher models),
 //! `works` (honest works of a cell), `manipulate` (planted manipulations),
-//! `write` (CSV dialects and files), `rng` (deterministic streams).
+//! `medals` (the graduates' medals), `write` (CSV dialects and files), `rng`
+//! (deterministic streams).
 
 mod blueprint;
 mod error;
@@ -159,7 +164,7 @@ use works::CellWorks;
 
 /// Whether a manipulation code of `truth.csv` is one of the kinds planted
 /// across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
-/// `gia_minimum`) rather than within one cell.
+/// `gia_minimum`, `weak_medals`) rather than within one cell.
 pub fn across_procedures(code: &str) -> bool {
     manipulate::Kind::PROCEDURES
         .iter()

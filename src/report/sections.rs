@@ -655,6 +655,85 @@ fn medal_check(page: &mut Page, inputs: &Inputs<'_>) {
             &rows,
         );
     }
+    medal_counts(page, inputs);
+}
+
+/// The school-years with more medal holders than their graduates' EGE
+/// results predict (the medal sign's numbers): Benjamini–Hochberg over each
+/// year's schools at the list's `q_max`, strongest first.
+fn medal_counts(page: &mut Page, inputs: &Inputs<'_>) {
+    const SHOWN: usize = 20;
+    let counts = &inputs.analysis.medal_counts.schools;
+    if counts.is_empty() {
+        return;
+    }
+    let q_max = inputs.config.signs.q_max;
+    let min = inputs.config.signs.min_works;
+    let mut rows = Vec::new();
+    for year in counts.keys().map(|k| k.0).collect::<BTreeSet<_>>() {
+        let judged: Vec<_> = (counts.range((year, 0)..=(year, u32::MAX)))
+            .filter(|(_, m)| m.graduates >= min)
+            .collect();
+        let q = crate::stats::multiple::bh_qvalues(
+            &judged.iter().map(|(_, m)| Some(m.p)).collect::<Vec<_>>(),
+        );
+        rows.extend(
+            (judged.into_iter().zip(q))
+                .filter(|(((_, school), _), q)| {
+                    inputs.in_scope(*school) && q.is_some_and(|q| q <= q_max)
+                })
+                .map(|(row, _)| row),
+        );
+    }
+    rows.sort_by(|a, b| a.1.p.total_cmp(&b.1.p).then(a.0.cmp(b.0)));
+    let way = "если бы медали выдавались так же, как в регионе выпускникам с такими же баллами";
+    if rows.is_empty() {
+        page.p(&format!(
+            "Медалистов больше, чем можно ждать по баллам ЕГЭ выпускников ({way}), нет ни в одной \
+ОО с учётом числа сравнений (метод Бенджамини — Хохберга, {} %).",
+            num(q_max * 100.0, 0)
+        ));
+        return;
+    }
+    page.p(&format!(
+        "Медалистов больше, чем можно ждать по баллам ЕГЭ выпускников ({way}), с учётом числа \
+сравнений (метод Бенджамини — Хохберга, {} %): ОО и годы — {}{}. Это само по себе не вывод: в \
+перечень ОО попадает, только если вместе с остальными признаками сила признаков достаточна.",
+        num(q_max * 100.0, 0),
+        rows.len(),
+        if rows.len() > SHOWN {
+            format!("; ниже — {SHOWN} с наименьшим p")
+        } else {
+            String::new()
+        }
+    ));
+    let table: Vec<Vec<String>> = (rows.iter().take(SHOWN))
+        .map(|((year, school), m)| {
+            let (id, name, muni) = school_name(inputs, *school);
+            vec![
+                year.to_string(),
+                muni,
+                format!("{name} ({id})"),
+                m.graduates.to_string(),
+                m.holders.to_string(),
+                num(m.expected, 1),
+                crate::signs::sci(m.p),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Год",
+            "Муниципалитет",
+            "ОО",
+            "Выпускников",
+            "Медалистов",
+            "Ожидалось",
+            "p",
+        ],
+        &[true, false, false, true, true, true, true],
+        &table,
+    );
 }
 
 /// «Приложение. Формулы»: each sign's statistic and rule in mathematical

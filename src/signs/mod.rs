@@ -16,6 +16,8 @@
 mod s10_vpr_vs_gia;
 mod s11_gia_minimums;
 mod s12_medals;
+
+pub use s12_medals::{MedalCounts, SchoolMedals};
 mod s1_high_result;
 mod s2_task_profile;
 mod s3_cutoff_bunching;

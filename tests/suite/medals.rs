@@ -126,10 +126,14 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
         assert!((0.0..=1.0).contains(&p));
     }
     assert!(judged >= 10, "{judged} EGE Russian cells judged");
+    // The справка says what the medal counts show, with or without a table.
+    let html = common::read(&out.join("report.html"));
+    assert!(html.contains("Медалистов больше, чем можно ждать по баллам ЕГЭ"));
 
     std::fs::remove_file(data.join("medals.csv")).unwrap();
     let out = tmp.path().join("out2");
     common::analyze(&data, &out);
+    assert!(!common::read(&out.join("report.html")).contains("Медалистов больше"));
     let rows = common::table(&out.join("findings.csv"));
     for r in rows.iter().filter(|r| r["sign"] == "S12") {
         assert_eq!(r["evaluated"], "false");

@@ -141,9 +141,6 @@ pub struct Analysis {
     pub recheck: Option<recheck::Recheck>,
     /// Medal holders against the EGE rule (data quality, not evidence).
     pub medals: Vec<medals::Check>,
-    /// Each school-year's medal holders against its graduates' EGE results
-    /// (the numbers of the medal sign, for the справка's table).
-    pub medal_counts: signs::MedalCounts,
 }
 
 /// Cells → signs → risk → lists → sample → re-check.
@@ -191,7 +188,6 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
         sample,
         recheck,
         medals: medals::check(data),
-        medal_counts: signs::MedalCounts::new(data),
     }
 }
 

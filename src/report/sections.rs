@@ -663,7 +663,7 @@ fn medal_check(page: &mut Page, inputs: &Inputs<'_>) {
 /// year's schools at the list's `q_max`, strongest first.
 fn medal_counts(page: &mut Page, inputs: &Inputs<'_>) {
     const SHOWN: usize = 20;
-    let counts = &inputs.analysis.medal_counts.schools;
+    let counts = &inputs.analysis.results.medals.schools;
     if counts.is_empty() {
         return;
     }

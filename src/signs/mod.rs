@@ -16,8 +16,6 @@
 mod s10_vpr_vs_gia;
 mod s11_gia_minimums;
 mod s12_medals;
-
-pub use s12_medals::{MedalCounts, SchoolMedals};
 mod s1_high_result;
 mod s2_task_profile;
 mod s3_cutoff_bunching;
@@ -28,6 +26,8 @@ mod s7_upper_tail;
 mod s8_identical_totals;
 mod s9_cohort;
 mod texts;
+
+pub use s12_medals::{MedalCounts, SchoolMedals};
 
 pub use texts::{Texts, Unpacked};
 
@@ -536,6 +536,8 @@ pub struct SignResults {
     pub skipped: Vec<BTreeMap<String, usize>>,
     /// The index of each test's first cell in the cell order.
     pub first_cell: Vec<usize>,
+    /// S12's numbers per school-year, kept for the справка's medal table.
+    pub medals: MedalCounts,
 }
 
 /// One sign's findings on one test as they are kept: their numbers, their
@@ -674,6 +676,7 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         .map(|_| parts.by_ref().take(data.tests.len()).collect())
         .collect();
     let mut results = SignResults::assemble(by_sign);
+    results.medals = shared.medals;
     for list in &mut results.findings {
         let p: Vec<Option<f64>> = (list.iter())
             .map(|f| f.p_value().filter(|_| f.evaluated))

@@ -26,6 +26,22 @@
 //!   and the spread τ² beyond sampling (moments); Z = (a + b z − z′) /
 //!   √(τ² + b²/n + 1/n′): how far the school's GIA falls short of what its VPR
 //!   predicts. p = 1 − Φ(Z); effect = a + b z − z′ (SD of the test's works).
+//! * **Over the years** (the criterion reads a school's results "over the
+//!   years present"): a school's yearly shortfalls rᵧ against the same GIA
+//!   are pooled as a random-effects mean. The spread τ² splits into a part
+//!   τ²ₚ that stays with the school (how it teaches and marks, honestly) and a
+//!   part that changes with each year's pupils; τ²ₚ is the mean product of
+//!   the shortfalls of one school's different years over all schools (moments,
+//!   clipped to [0, τ²]; τ² itself, no gain from pooling, with fewer than 10
+//!   such products). Weights wᵧ = 1 / (τ² − τ²ₚ + b²/nᵧ + 1/n′ᵧ); the pooled
+//!   shortfall r̄ = Σ w r / Σ w and Z = r̄ / √(τ²ₚ + 1 / Σ w) (one year: the
+//!   yearly Z). A persistent honest gap is therefore not multiplied by the
+//!   years; a gap that recurs beyond what a school's persistent part explains
+//!   is. Every year's VPR cells of the subject carry the pooled Z; the effect
+//!   stays the cell's own year's shortfall, so a year whose own GIA confirms
+//!   its VPR does not enter (P(p ≤ α and effect ≥ e) ≤ α under the null).
+//!   In evaluate, three years of VPR raised with the journal marks, standard
+//!   regions: see notes/procedures.md.
 //! * **Rule**: enters the cell's evidence when the effect ≥
 //!   `cohort_min_effect`; in one family with S9 (both read a result that the
 //!   school's other results do not confirm), so the two count once.
@@ -40,14 +56,96 @@ use std::collections::BTreeMap;
 
 use crate::model::{Dataset, Exam};
 
-use super::s9_cohort::{Fit, Later, Pair, Standardized, fit, judge};
+use crate::stats::normal_sf;
+
+use super::s9_cohort::{Fit, Later, Pair, Standardized, fit, judge, shortfall};
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 
-/// Every VPR cell's GIA partner (per test, per cell) and the relation per GIA.
+/// Fewest pairs of one school's years (over all schools) to tell the
+/// persistent part of the spread from the part that changes every year.
+const MIN_YEAR_PAIRS: usize = 10;
+
+/// Every VPR cell's GIA partner (per test, per cell), the relation per GIA and
+/// each school's shortfalls pooled over the years.
 #[derive(Clone, Debug, Default)]
 pub struct Confirmations {
     pub pairs: Vec<Vec<Option<Pair>>>,
     pub fits: BTreeMap<Exam, Fit>,
+    /// Per GIA: the part τ²ₚ of the spread τ² that stays with a school from
+    /// year to year (τ² itself when it cannot be told apart).
+    pub persistent: BTreeMap<Exam, f64>,
+    /// Per (subject, school, GIA): the school's shortfalls over the years.
+    pub pooled: BTreeMap<SchoolKey, Years>,
+}
+
+/// A school's shortfalls in a subject against one GIA, pooled over the years
+/// of the folder (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Years {
+    /// The weighted mean shortfall, in SD of the tests' works.
+    pub mean: f64,
+    /// mean / √(τ²ₚ + 1 / Σ w).
+    pub z: f64,
+    pub years: usize,
+    pub first: u16,
+    pub last: u16,
+}
+
+/// One year of a school's pooled shortfalls: (year, shortfall, sampling variance).
+type YearShortfall = (u16, f64, f64);
+
+/// A school, subject and GIA.
+type SchoolKey = (&'static str, u32, Exam);
+
+/// Pools each school's yearly shortfalls (module docs: random effects, the
+/// persistent part by the moments of its years' cross-products).
+fn pool(
+    groups: &BTreeMap<SchoolKey, Vec<YearShortfall>>,
+    fits: &BTreeMap<Exam, Fit>,
+) -> (BTreeMap<Exam, f64>, BTreeMap<SchoolKey, Years>) {
+    let persistent: BTreeMap<Exam, f64> = (fits.iter())
+        .map(|(&exam, f)| {
+            let (mut sum, mut count) = (0.0, 0usize);
+            for years in (groups.iter()).filter(|(k, _)| k.2 == exam).map(|(_, v)| v) {
+                for (i, a) in years.iter().enumerate() {
+                    for b in &years[i + 1..] {
+                        sum += a.1 * b.1;
+                        count += 1;
+                    }
+                }
+            }
+            let tau_p = if count >= MIN_YEAR_PAIRS {
+                (sum / count as f64).clamp(0.0, f.tau2)
+            } else {
+                f.tau2
+            };
+            (exam, tau_p)
+        })
+        .collect();
+    let pooled = (groups.iter())
+        .filter_map(|(&key, years)| {
+            let tau_p = *persistent.get(&key.2)?;
+            let tau_t = fits.get(&key.2)?.tau2 - tau_p;
+            let (mut sw, mut swr) = (0.0, 0.0);
+            for &(_, r, sampling) in years {
+                let w = 1.0 / (tau_t + sampling);
+                sw += w;
+                swr += w * r;
+            }
+            let mean = swr / sw;
+            Some((
+                key,
+                Years {
+                    mean,
+                    z: mean / (tau_p + 1.0 / sw).sqrt(),
+                    years: years.len(),
+                    first: years.iter().map(|y| y.0).min()?,
+                    last: years.iter().map(|y| y.0).max()?,
+                },
+            ))
+        })
+        .collect();
+    (persistent, pooled)
 }
 
 impl Confirmations {
@@ -114,9 +212,35 @@ impl Confirmations {
                     .collect();
                 fit(&usable).map(|f| (exam, f))
             })
-            .collect();
-        Confirmations { pairs, fits }
+            .collect::<BTreeMap<Exam, Fit>>();
+        let mut groups: BTreeMap<SchoolKey, Vec<YearShortfall>> = BTreeMap::new();
+        for (&(year, subject, school), p) in &schools {
+            let Some(f) = fits.get(&p.next_exam) else {
+                continue;
+            };
+            if p.n < min_works || p.n_next < min_works {
+                continue;
+            }
+            let (_, short, _) = shortfall(f, p);
+            let sampling = f.b * f.b / p.n as f64 + 1.0 / p.n_next as f64;
+            (groups
+                .entry((fixed(subject), school, p.next_exam))
+                .or_default())
+            .push((year, short, sampling));
+        }
+        let (persistent, pooled) = pool(&groups, &fits);
+        Confirmations {
+            pairs,
+            fits,
+            persistent,
+            pooled,
+        }
     }
+}
+
+/// The compulsory subject's code with a fixed lifetime.
+fn fixed(subject: &str) -> &'static str {
+    if subject == "RU" { "RU" } else { "MA" }
 }
 
 /// Subjects every graduate sits at the GIA (Russian and mathematics): in the
@@ -138,7 +262,7 @@ impl Sign for VprNotConfirmed {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Эффект: a + b·z − z′.",
+            formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Если у ОО несколько лет, отклонения от прямой r за все годы усредняются с весами: разброс τ² делится на часть, постоянную для ОО из года в год (τ²ₚ — среднее произведение отклонений одной ОО в разные годы), и меняющуюся; Z = r̄ / √(τ²ₚ + 1 / Σ w). Эффект — отклонение этого года a + b·z − z′: год, в котором ГИА подтверждает ВПР, в оценку не входит.",
             statistic: "how far the school's OGE (else EGE) result in the subject that year falls short of the result predicted from its VPR results in the subject (every grade pooled), in SD of the test's works",
             null: "the pair lies around the folder's least-squares line GIA = a + b VPR (per GIA) with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the shortfall >= cohort_min_effect; one family with S9",
@@ -191,7 +315,30 @@ impl Sign for VprNotConfirmed {
                     reason: &reason,
                     line: &line,
                 };
-                judge(&p, fit, cfg, &later)
+                let mut f = judge(&p, fit, cfg, &later);
+                let key = (fixed(&block.key.subject), block.cells[c].school, p.next_exam);
+                if let Some(y) = conf.pooled.get(&key).filter(|y| y.years > 1) {
+                    if f.evaluated {
+                        f.statistic = Some(y.z);
+                        f.p_value = Some(normal_sf(y.z));
+                    }
+                    f.reason += &format!(
+                        "; за {} {} ({}–{}) вместе {exam} ниже ожидаемого по ВПР в среднем на {} стандартного отклонения",
+                        y.years,
+                        crate::report::html::plural(y.years as u64, ["год", "года", "лет"]),
+                        y.first,
+                        y.last,
+                        super::dec(y.mean, 2)
+                    );
+                    f.note += &format!(
+                        "; годы вместе: {}–{} ({}), постоянная часть разброса {}",
+                        y.first,
+                        y.last,
+                        y.years,
+                        super::dec(conf.persistent.get(&p.next_exam).copied().unwrap_or(0.0), 4)
+                    );
+                }
+                f
             })
             .collect()
     }
@@ -200,6 +347,53 @@ impl Sign for VprNotConfirmed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(tau2: f64) -> BTreeMap<Exam, Fit> {
+        let f = Fit {
+            a: 0.0,
+            b: 1.0,
+            tau2,
+            pairs: 50,
+        };
+        BTreeMap::from([(Exam::Oge, f)])
+    }
+
+    #[test]
+    fn years_pool_as_a_random_effects_mean() {
+        // Too few products of one school's years (1 < 10): all of τ² = 0.05
+        // is taken as persistent. By hand: w = 1 / (0 + 0.05) = 20 per year,
+        // r̄ = (0.3 + 0.1) / 2 = 0.2, Z = 0.2 / √(0.05 + 1/40) = 0.7302967.
+        let one = BTreeMap::from([(
+            ("RU", 7, Exam::Oge),
+            vec![(2023, 0.3, 0.05), (2024, 0.1, 0.05)],
+        )]);
+        let (persistent, pooled) = pool(&one, &line(0.05));
+        assert_eq!(persistent[&Exam::Oge], 0.05);
+        let y = pooled[&("RU", 7, Exam::Oge)];
+        assert!((y.mean - 0.2).abs() < 1e-12);
+        assert!((y.z - 0.730_296_7).abs() < 1e-6, "{}", y.z);
+        assert_eq!((y.years, y.first, y.last), (2, 2023, 2024));
+        // Ten schools of two years, shortfalls 0.1 and 0.1: ten products of
+        // 0.01, so τ²ₚ = 0.01 and the part that changes 0.04. By hand, with
+        // sampling variances 0.01: w = 1 / 0.05 = 20, r̄ = 0.1, Z = 0.1 /
+        // √(0.01 + 1/40) = 0.5345225.
+        let ten: BTreeMap<_, _> = (0..10)
+            .map(|s| {
+                let years = vec![(2023, 0.1, 0.01), (2024, 0.1, 0.01)];
+                (("MA", s, Exam::Oge), years)
+            })
+            .collect();
+        let (persistent, pooled) = pool(&ten, &line(0.05));
+        assert!((persistent[&Exam::Oge] - 0.01).abs() < 1e-12);
+        assert!((pooled[&("MA", 3, Exam::Oge)].z - 0.534_522_5).abs() < 1e-6);
+        // A persistent part above τ² is clipped to it; one year is the
+        // yearly Z: 0.2 / √(0.05 + 0.01) = 0.8164966.
+        let (persistent, _) = pool(&ten, &line(0.005));
+        assert_eq!(persistent[&Exam::Oge], 0.005);
+        let single = BTreeMap::from([(("RU", 1, Exam::Oge), vec![(2025, 0.2, 0.01)])]);
+        let (_, pooled) = pool(&single, &line(0.05));
+        assert!((pooled[&("RU", 1, Exam::Oge)].z - 0.816_496_6).abs() < 1e-6);
+    }
 
     #[test]
     fn only_compulsory_subjects_are_compared() {

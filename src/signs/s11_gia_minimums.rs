@@ -18,6 +18,11 @@
 //!   test and level, the cell left out; the region's level from reference.csv
 //!   where given); cells and minimums independent; the null distribution of X
 //!   is the exact convolution.
+//! * **Over the years**: where the folder holds the school's state exams of
+//!   more than one year, X and its null are pooled over all of them (a
+//!   school's policy at the minimums is a policy of every year: in evaluate
+//!   see notes/procedures.md), and the year's cells carry that p; the effect
+//!   stays the year's own excess, so a year without one does not enter.
 //! * **Rule**: p = P(X ≥ x). A cell carries the school's p when it holds more
 //!   works at a minimum than its own null expects (it is part of the excess);
 //!   the school's other state-exam cells get p = 1. Either way P(p ≤ α) ≤ α
@@ -70,6 +75,8 @@ pub struct Minimums {
     /// Per test, per cell (empty for VPR tests and tests without cut-offs).
     pub cells: Vec<Vec<Option<Own>>>,
     pub schools: BTreeMap<(u16, u32), Pool>,
+    /// Per school: its pool over every year of the folder, with the years.
+    pub over_years: BTreeMap<u32, (Pool, usize)>,
 }
 
 impl Minimums {
@@ -88,14 +95,29 @@ impl Minimums {
                 }
             }
         }
+        let mut by_years: BTreeMap<u32, (Vec<Part>, usize, usize)> = BTreeMap::new();
+        for (&(_, school), (parts, cells)) in &by_school {
+            let e = by_years.entry(school).or_default();
+            e.0.extend_from_slice(parts);
+            e.1 += cells;
+            e.2 += 1;
+        }
         let by_school: Vec<_> = by_school.into_iter().collect();
         let schools = (by_school.par_iter())
             .map(|(key, (parts, cells))| (*key, pool(parts, *cells)))
             .collect();
+        let by_years: Vec<_> = by_years.into_iter().filter(|y| y.1.2 > 1).collect();
+        let over_years = (by_years.par_iter())
+            .map(|(school, (parts, cells, years))| (*school, (pool(parts, *cells), *years)))
+            .collect();
         let cells = (parts.iter())
             .map(|cells| (cells.iter()).map(|p| p.as_deref().map(own)).collect())
             .collect();
-        Minimums { cells, schools }
+        Minimums {
+            cells,
+            schools,
+            over_years,
+        }
     }
 }
 
@@ -135,7 +157,7 @@ impl Sign for GiaMinimums {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "По всем ОГЭ и ЕГЭ ОО за год (все предметы): у каждой минимальной границы — отметки «3» ОГЭ, минимальных баллов ЕГЭ для аттестата и для поступления в вуз — работы с баллом от c − d до c и ровно с баллом c, как в признаке «Скопление работ на границах отметок». При объективной проверке число работ ровно на границе в каждой ячейке — бета-биномиальное с долей сопоставимых ячеек того же теста; x — сумма по всем ячейкам ОО, p = P(X ≥ x) по свёртке. Ячейка получает p ОО, если работ на границе в ней больше ожидаемого, иначе p = 1.",
+            formula: "По всем ОГЭ и ЕГЭ ОО за год (все предметы): у каждой минимальной границы — отметки «3» ОГЭ, минимальных баллов ЕГЭ для аттестата и для поступления в вуз — работы с баллом от c − d до c и ровно с баллом c, как в признаке «Скопление работ на границах отметок». При объективной проверке число работ ровно на границе в каждой ячейке — бета-биномиальное с долей сопоставимых ячеек того же теста; x — сумма по всем ячейкам ОО, p = P(X ≥ x) по свёртке. Если в данных несколько лет, x и его распределение берутся по всем годам ОО вместе. Ячейка получает p ОО, если работ на границе в ней больше ожидаемого, иначе p = 1; в оценку года признак входит, только если превышение есть в этом году.",
             statistic: "works exactly at the OGE mark-3 cut-off and the EGE minimums, summed over the school's state exams of the year",
             null: "per cell and minimum, the cut-off sign's beta-binomial from cells of the same test and level; independent across cells; exact convolution",
             rule: "p = P(X >= x) for the cells holding more works at a minimum than expected (others p = 1); enters the evidence when the pooled excess share of the windows >= cutoff_min_effect; one family with S3",
@@ -186,12 +208,15 @@ impl Sign for GiaMinimums {
                     ));
                 }
                 let effect = (pool.at as f64 - pool.expected) / pool.window as f64;
-                let p = if own.at as f64 > own.expected {
-                    pool.p
-                } else {
+                let years = shared.over_years.get(&key.1);
+                let p = if own.at as f64 <= own.expected {
                     1.0
+                } else if let Some((all, _)) = years {
+                    all.p
+                } else {
+                    pool.p
                 };
-                let reason = format!(
+                let mut reason = format!(
                     "во всех ОГЭ и ЕГЭ ОО за год ({} ячеек) ровно на минимальном балле {} из {} работ на границе и чуть ниже при ожидаемых {}; в этой ячейке {} из {}",
                     pool.cells,
                     pool.at,
@@ -200,7 +225,23 @@ impl Sign for GiaMinimums {
                     own.at,
                     own.window
                 );
-                Finding::tested(pool.at as f64, p, effect, reason)
+                if let Some((all, n)) = years {
+                    reason += &format!(
+                        "; за {n} {} вместе — {} из {} при ожидаемых {}",
+                        crate::report::html::plural(*n as u64, ["год", "года", "лет"]),
+                        all.at,
+                        all.window,
+                        pct(all.expected / all.window.max(1) as f64)
+                    );
+                }
+                let mut f = Finding::tested(pool.at as f64, p, effect, reason);
+                if let Some((all, n)) = years {
+                    f.note = format!(
+                        "p — по всем годам вместе ({n}): работ на границе {} из {}",
+                        all.at, all.window
+                    );
+                }
+                f
             })
             .collect()
     }

@@ -26,6 +26,13 @@
 //!   variance n p̄ (1 − p̄) (1 + (n − 1) ρ) holds V and the spread.
 //! * **Statistic**: O, the school's medal holders among its graduates; p =
 //!   P(O ≥ o), exact; effect = (o − E) / graduates.
+//! * **Over the years**: where the school has graduates in more than one
+//!   year with medals, O and E are summed over the years and O is judged as
+//!   one beta-binomial with the largest of those years' ρ — as if how
+//!   strictly a school marks never changed (the conservative end: a
+//!   persistent honest leniency is not counted again each year); every
+//!   year's cell carries that p, and the effect stays the year's own excess,
+//!   so a year without one does not enter.
 //! * **Rule**: enters the evidence of the school's EGE Russian cell when the
 //!   effect ≥ `medal_min_effect`.
 //! * **Minimum sample**: `min_works` graduates; medals.csv with rows for the
@@ -63,6 +70,10 @@ pub struct MedalCounts {
     pub schools: BTreeMap<(u16, u32), SchoolMedals>,
     /// Years with rows in medals.csv.
     pub years: Vec<u16>,
+    /// Per school with graduates in more than one of those years: its
+    /// school-years summed, p from the beta-binomial with the largest of its
+    /// years' spreads, and the years.
+    pub over_years: BTreeMap<u32, (SchoolMedals, usize)>,
 }
 
 impl MedalCounts {
@@ -117,28 +128,7 @@ impl MedalCounts {
         }
         let schools = (by_school.iter())
             .map(|(&(year, school), grads)| {
-                let t = &totals[&year];
-                let (all_m, all_n) = t.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-                let mut own = [(0u64, 0u64); BINS];
-                for &(bin, held) in grads {
-                    own[bin].0 += u64::from(held);
-                    own[bin].1 += 1;
-                }
-                let m_out = all_m - own.iter().map(|x| x.0).sum::<u64>();
-                let n_out = all_n - own.iter().map(|x| x.1).sum::<u64>();
-                let overall = if n_out > 0 {
-                    m_out as f64 / n_out as f64
-                } else {
-                    0.0
-                };
-                let rates: Vec<f64> = grads
-                    .iter()
-                    .map(|&(bin, _)| {
-                        let m = (t[bin].0 - own[bin].0) as f64;
-                        let n = (t[bin].1 - own[bin].1) as f64;
-                        (m + overall) / (n + 1.0)
-                    })
-                    .collect();
+                let rates = year_rates(&totals[&year], grads);
                 let o = grads.iter().filter(|g| g.1).count() as u64;
                 let medals = SchoolMedals {
                     graduates: grads.len(),
@@ -158,23 +148,87 @@ impl MedalCounts {
         let rhos: BTreeMap<u16, f64> = (by_year.into_iter())
             .map(|(year, list)| (year, spread(&list)))
             .collect();
+        // Over the years: the school's counts summed, its Poisson-binomial
+        // rates kept for the exact p where no year has a spread.
+        let mut sums: BTreeMap<u32, (SchoolMedals, Vec<f64>, f64, usize)> = BTreeMap::new();
+        for (&(year, school), grads) in &by_school {
+            let t = &totals[&year];
+            let e = sums.entry(school).or_insert_with(|| {
+                let m = SchoolMedals {
+                    graduates: 0,
+                    holders: 0,
+                    expected: 0.0,
+                    p: 1.0,
+                };
+                (m, Vec::new(), 0.0, 0)
+            });
+            e.1.extend(year_rates(t, grads));
+            e.0.graduates += grads.len();
+            e.0.holders += grads.iter().filter(|g| g.1).count() as u64;
+            e.2 = e.2.max(rhos[&year]);
+            e.3 += 1;
+        }
+        let over_years = (sums.into_iter())
+            .filter(|(_, e)| e.3 > 1)
+            .map(|(school, (mut m, rates, rho, years))| {
+                m.expected = rates.iter().sum();
+                m.p = poisson_binomial_upper(&rates, m.holders);
+                m.p = judged(&m, rho).unwrap_or(m.p);
+                (school, (m, years))
+            })
+            .collect();
         let schools = (schools.into_iter())
             .map(|(key, (mut m, _))| {
-                let rho = rhos[&key.0];
-                let share = m.expected / m.graduates as f64;
-                if rho > 0.0 && share > 0.0 && share < 1.0 {
-                    let size = (1.0 - rho) / rho;
-                    let bb = BetaBinomial {
-                        alpha: share * size,
-                        beta: (1.0 - share) * size,
-                    };
-                    m.p = bb.sf(m.holders, m.graduates as u64);
-                }
+                m.p = judged(&m, rhos[&key.0]).unwrap_or(m.p);
                 (key, m)
             })
             .collect();
-        MedalCounts { schools, years }
+        MedalCounts {
+            schools,
+            years,
+            over_years,
+        }
     }
+}
+
+/// Each graduate's medal rate under the null: the year's rate for its bin
+/// with the school's own graduates left out, shrunk by one graduate toward
+/// the year's overall rate (module docs).
+fn year_rates(t: &[(u64, u64); BINS], grads: &[(usize, bool)]) -> Vec<f64> {
+    let (all_m, all_n) = t.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let mut own = [(0u64, 0u64); BINS];
+    for &(bin, held) in grads {
+        own[bin].0 += u64::from(held);
+        own[bin].1 += 1;
+    }
+    let m_out = all_m - own.iter().map(|x| x.0).sum::<u64>();
+    let n_out = all_n - own.iter().map(|x| x.1).sum::<u64>();
+    let overall = if n_out > 0 {
+        m_out as f64 / n_out as f64
+    } else {
+        0.0
+    };
+    grads
+        .iter()
+        .map(|&(bin, _)| {
+            let m = (t[bin].0 - own[bin].0) as f64;
+            let n = (t[bin].1 - own[bin].1) as f64;
+            (m + overall) / (n + 1.0)
+        })
+        .collect()
+}
+
+/// P(O ≥ o) for the beta-binomial (n, E / n, ρ), where ρ > 0.
+fn judged(m: &SchoolMedals, rho: f64) -> Option<f64> {
+    let share = m.expected / m.graduates as f64;
+    (rho > 0.0 && share > 0.0 && share < 1.0).then(|| {
+        let size = (1.0 - rho) / rho;
+        let bb = BetaBinomial {
+            alpha: share * size,
+            beta: (1.0 - share) * size,
+        };
+        bb.sf(m.holders, m.graduates as u64)
+    })
 }
 
 /// The intra-school correlation ρ of the schools' counts beyond their
@@ -229,7 +283,7 @@ impl Sign for MedalsAboveResults {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. Число медалистов ОО O при объективной выдаче — сумма испытаний с вероятностями r; его разброс между ОО сверх случайного (ОО по-разному строги в отметках) оценивается по всем ОО года, и O считается бета-биномиальным с этим разбросом; p = P(O ≥ o). Эффект: (o − E O) / число выпускников.",
+            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. Число медалистов ОО O при объективной выдаче — сумма испытаний с вероятностями r; его разброс между ОО сверх случайного (ОО по-разному строги в отметках) оценивается по всем ОО года, и O считается бета-биномиальным с этим разбросом; p = P(O ≥ o); если у ОО выпускники нескольких лет, O и E O суммируются по годам, а разброс берётся наибольший из её лет. Эффект — за этот год: (o − E O) / число выпускников.",
             statistic: "the school's medal holders among its graduates with EGE Russian results",
             null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out; beta-binomial with the schools' spread beyond that (moments, per year), Poisson-binomial where there is none",
             rule: "exact upper-tail p; enters the evidence of the school's EGE Russian cell when the excess share of graduates >= medal_min_effect",
@@ -273,7 +327,7 @@ impl Sign for MedalsAboveResults {
                     return Finding::too_small(m.graduates, "выпускников", cfg);
                 }
                 let effect = (m.holders as f64 - m.expected) / m.graduates as f64;
-                let reason = format!(
+                let mut reason = format!(
                     "медали у {} из {} выпускников ({}), по результатам ЕГЭ ожидалось {} ({})",
                     m.holders,
                     m.graduates,
@@ -281,7 +335,24 @@ impl Sign for MedalsAboveResults {
                     super::dec(m.expected, 1),
                     pct(m.expected / m.graduates as f64)
                 );
-                Finding::tested(m.holders as f64, m.p, effect, reason)
+                let Some((all, years)) = counts.over_years.get(&key.1) else {
+                    return Finding::tested(m.holders as f64, m.p, effect, reason);
+                };
+                reason += &format!(
+                    "; за {years} {} вместе — у {} из {}, ожидалось {}",
+                    crate::report::html::plural(*years as u64, ["год", "года", "лет"]),
+                    all.holders,
+                    all.graduates,
+                    super::dec(all.expected, 1)
+                );
+                let mut f = Finding::tested(m.holders as f64, all.p, effect, reason);
+                f.note = format!(
+                    "p — по всем годам вместе ({years}): медалистов {} из {}, ожидалось {}",
+                    all.holders,
+                    all.graduates,
+                    super::dec(all.expected, 1)
+                );
+                f
             })
             .collect()
     }

@@ -142,3 +142,105 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
         }
     }
 }
+
+/// Over two years, the school-level signs pool a school's years: S12's count
+/// over the years is the sum of its yearly counts (each checked against the
+/// files above), and every year's cell of the school carries the same p;
+/// S11's pooled count is the sum of its yearly counts; S10's yearly cells of
+/// a school and subject carry one pooled statistic.
+#[test]
+fn school_level_signs_pool_the_years() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 80,
+            years: 2,
+            seed: 8,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    common::analyze(&data, &out);
+    let rows = common::table(&out.join("findings.csv"));
+    let judged = |sign: &str| -> Vec<&std::collections::BTreeMap<String, String>> {
+        (rows.iter())
+            .filter(|r| r["sign"] == sign && r["evaluated"] == "true")
+            .collect()
+    };
+    let number = |text: &str, after: &str| -> u64 {
+        let rest = &text[text
+            .find(after)
+            .unwrap_or_else(|| panic!("{after}: {text}"))
+            + after.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // S12: per school, the two years' holders and graduates summed.
+    let mut s12: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+    for r in judged("S12") {
+        s12.entry(r["school"].as_str()).or_default().push(r);
+    }
+    let mut both = 0;
+    for years in s12.values().filter(|v| v.len() == 2) {
+        both += 1;
+        let holders: u64 = years
+            .iter()
+            .map(|r| r["statistic"].parse::<f64>().unwrap() as u64)
+            .sum();
+        for r in years {
+            assert!(
+                r["note"].starts_with("p — по всем годам вместе (2)"),
+                "{r:?}"
+            );
+            assert_eq!(number(&r["note"], "медалистов "), holders, "{r:?}");
+            assert_eq!(r["p_value"], years[0]["p_value"]);
+        }
+    }
+    assert!(both >= 10, "{both} schools with medal counts in both years");
+    // S11: the pooled count at the minimums is the sum of the years' counts.
+    let mut s11: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    for r in judged("S11") {
+        s11.insert(
+            (r["school"].as_str(), r["year"].as_str()),
+            r["statistic"].parse::<f64>().unwrap() as u64,
+        );
+    }
+    let mut pooled = 0;
+    for r in judged("S11")
+        .into_iter()
+        .filter(|r| r["note"].starts_with("p — по всем годам"))
+    {
+        // A year whose own windows hold under 5 works is not judged and
+        // shows no count here, though its works are in the pool.
+        let years: Vec<u64> = (s11.iter())
+            .filter(|(k, _)| k.0 == r["school"])
+            .map(|(_, v)| *v)
+            .collect();
+        if years.len() == 2 {
+            let sum = years.iter().sum::<u64>();
+            assert_eq!(number(&r["note"], "работ на границе "), sum, "{r:?}");
+            pooled += 1;
+        }
+    }
+    assert!(pooled >= 10, "{pooled} S11 cells pooled over the years");
+    // S10: one statistic per school and subject over the years.
+    let mut s10: std::collections::BTreeMap<(&str, &str), std::collections::BTreeSet<&str>> =
+        Default::default();
+    for r in judged("S10")
+        .into_iter()
+        .filter(|r| r["note"].contains("годы вместе"))
+    {
+        (s10.entry((r["school"].as_str(), r["subject"].as_str()))
+            .or_default())
+        .insert(r["statistic"].as_str());
+    }
+    assert!(s10.len() >= 10, "{} schools' S10 pooled", s10.len());
+    assert!(s10.values().all(|z| z.len() == 1), "{s10:?}");
+}

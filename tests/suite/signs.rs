@@ -40,10 +40,12 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
     // school-year with its own evidence. The kinds planted across procedures
     // by other schools (half as many again) are reported apart: VPR raised in
     // every grade with the school's marks raised alike and honest OGE/EGE,
-    // seen by S10 alone, strong 4 of 19 cells; pushes over the GIA minimums
-    // and medals to weaker graduates 0 at every intensity (a few works or
-    // medals per school: see the closing note of issue 12).
-    assert!(rate("vpr_unconfirmed", "strong") >= 0.1, "{:#?}", ev.rows);
+    // seen by S10 alone, pooled over the school's two years: strong 19 of 19
+    // cells (4 of 19 with one year's pair), moderate 0; a cohort's one-year
+    // spike 2 of 2 at moderate and strong; pushes over the GIA minimums and
+    // medals to weaker graduates 0 at every intensity on this seed (a few
+    // works or medals per school: see the closing notes of issue 12).
+    assert!(rate("vpr_unconfirmed", "strong") >= 0.8, "{:#?}", ev.rows);
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",

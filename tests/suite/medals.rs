@@ -235,7 +235,7 @@ fn school_level_signs_pool_the_years() {
         Default::default();
     for r in judged("S10")
         .into_iter()
-        .filter(|r| r["note"].contains("годы вместе"))
+        .filter(|r| r["note"].contains("вместе результатов ГИА"))
     {
         (s10.entry((r["school"].as_str(), r["subject"].as_str()))
             .or_default())

@@ -36,7 +36,11 @@
 //! * **Rule**: enters the evidence of the school's EGE Russian cell when the
 //!   effect ≥ `medal_min_effect`.
 //! * **Minimum sample**: `min_works` graduates; medals.csv with rows for the
-//!   year.
+//!   year; in the year at least 10 other schools with graduates and 20 medal
+//!   holders among them (below that, in a small municipality analysed alone,
+//!   the other schools' rate per score bin is mostly empty: a school with
+//!   medals among three schools without any got p = 0 against an expected
+//!   0,0 — seen on a region cut into its 40 municipalities).
 //! * **Reference**: Рособрнадзор, методические рекомендации по проведению
 //!   оценки механизмов управления качеством образования (объективность
 //!   выдачи медалей); приказ Минпросвещения России от 29.09.2023 № 730.
@@ -74,7 +78,15 @@ pub struct MedalCounts {
     /// school-years summed, p from the beta-binomial with the largest of its
     /// years' spreads, and the years.
     pub over_years: BTreeMap<u32, (SchoolMedals, usize)>,
+    /// School-years with graduates but fewer than [`MIN_OTHER_SCHOOLS`] other
+    /// schools or [`MIN_OTHER_HOLDERS`] other holders in the year: not judged.
+    pub thin: std::collections::BTreeSet<(u16, u32)>,
 }
+
+/// Fewest other schools with graduates in the year for a school's null.
+pub const MIN_OTHER_SCHOOLS: usize = 10;
+/// Fewest medal holders of the other schools in the year for a school's null.
+pub const MIN_OTHER_HOLDERS: u64 = 20;
 
 impl MedalCounts {
     pub fn new(data: &Dataset) -> MedalCounts {
@@ -126,6 +138,23 @@ impl MedalCounts {
                 t[bin].1 += 1;
             }
         }
+        // The school-years whose reference — the year's other schools — is
+        // too thin to give a medal rate per score (a small municipality).
+        let mut per_year: BTreeMap<u16, (usize, u64)> = BTreeMap::new();
+        for (&(year, _), grads) in &by_school {
+            let e = per_year.entry(year).or_default();
+            e.0 += 1;
+            e.1 += grads.iter().filter(|g| g.1).count() as u64;
+        }
+        let thin: std::collections::BTreeSet<(u16, u32)> = (by_school.iter())
+            .filter(|((year, _), grads)| {
+                let (schools, holders) = per_year[year];
+                let own = grads.iter().filter(|g| g.1).count() as u64;
+                schools - 1 < MIN_OTHER_SCHOOLS || holders - own < MIN_OTHER_HOLDERS
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        by_school.retain(|k, _| !thin.contains(k));
         let schools = (by_school.iter())
             .map(|(&(year, school), grads)| {
                 let rates = year_rates(&totals[&year], grads);
@@ -187,6 +216,7 @@ impl MedalCounts {
             schools,
             years,
             over_years,
+            thin,
         }
     }
 }
@@ -287,7 +317,7 @@ impl Sign for MedalsAboveResults {
             statistic: "the school's medal holders among its graduates with EGE Russian results",
             null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out; beta-binomial with the schools' spread beyond that (moments, per year), Poisson-binomial where there is none",
             rule: "exact upper-tail p; enters the evidence of the school's EGE Russian cell when the excess share of graduates >= medal_min_effect",
-            min_sample: "min_works graduates; medals.csv with rows for the year",
+            min_sample: "min_works graduates; medals.csv with rows for the year; 10 other schools with graduates and 20 other medal holders in the year",
             compared: "число медалистов ОО — с числом, которого можно ждать по результатам ЕГЭ её выпускников, если бы медали выдавались так же, как в регионе выпускникам с такими же баллами",
             unusual: "медалистов заметно больше, чем объясняют баллы ЕГЭ выпускников: медали получают выпускники с результатами слабее, чем обычно у медалистов",
             needs: "medals.csv и тестовые баллы ЕГЭ тех же выпускников (совпадающие коды участников)",
@@ -320,6 +350,11 @@ impl Sign for MedalsAboveResults {
         (0..n_cells)
             .map(|c| {
                 let key = (block.key.year, block.cells[c].school);
+                if counts.thin.contains(&key) {
+                    return Finding::skipped(format!(
+                        "за год в данных меньше {MIN_OTHER_SCHOOLS} других ОО с выпускниками или меньше {MIN_OTHER_HOLDERS} медалистов в других ОО: долю медалистов при таких баллах ЕГЭ не из чего оценить"
+                    ));
+                }
                 let Some(m) = counts.schools.get(&key) else {
                     return Finding::skipped("нет тестовых баллов ЕГЭ по русскому языку");
                 };

@@ -244,3 +244,41 @@ fn school_level_signs_pool_the_years() {
     assert!(s10.len() >= 10, "{} schools' S10 pooled", s10.len());
     assert!(s10.values().all(|z| z.len() == 1), "{s10:?}");
 }
+
+/// In a folder of a few schools (a small municipality analysed alone) the
+/// other schools cannot give a medal rate per EGE score: S12 says so instead
+/// of judging a school against an expected count of nearly zero.
+#[test]
+fn medal_counts_need_enough_other_schools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 8,
+            years: 1,
+            seed: 3,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    common::analyze(&data, &out);
+    let rows = common::table(&out.join("findings.csv"));
+    let russian: Vec<_> = (rows.iter())
+        .filter(|r| r["sign"] == "S12" && r["exam"] == "EGE" && r["subject"] == "RU")
+        .collect();
+    let thin = (russian.iter())
+        .filter(|r| r["note"].contains("меньше 10 других ОО"))
+        .count();
+    assert!(thin >= 3, "{russian:?}");
+    for r in russian {
+        assert_eq!(r["evaluated"], "false", "{r:?}");
+        let graduates_too_few = r["note"].starts_with("выпускников:");
+        assert!(
+            graduates_too_few || r["note"].contains("меньше 10 других ОО"),
+            "{r:?}"
+        );
+    }
+}

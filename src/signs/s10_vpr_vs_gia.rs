@@ -51,8 +51,8 @@
 //!   p ≤ 0.001 above nominal in the misspecified regions (0.2–0.7 % of
 //!   school-subject-years), left to the empirical null of the evidence.
 //! * **Rule**: enters the cell's evidence when the effect ≥
-//!   `cohort_min_effect`; in one family with S9 (both read a result that the
-//!   school's other results do not confirm), so the two count once.
+//!   `cohort_min_effect`; a family of its own (S9 reads the cohort's own
+//!   later and earlier results; S10 the same school's GIA, other pupils).
 //! * **Minimum sample**: `min_works` VPR works of the subject and `min_works`
 //!   GIA works; 10 schools' pairs per GIA.
 //! * **Reference**: Рособрнадзор, ФИОКО (2018) Критерии выявления ОО с
@@ -321,16 +321,16 @@ impl Sign for VprNotConfirmed {
             formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Если у ОО несколько лет или и ОГЭ, и ЕГЭ, отклонения от прямой r по всем годам и обоим экзаменам усредняются с весами: разброс τ² делится на часть, постоянную для ОО (τ²ₚ — среднее произведение отклонений одной ОО в разные годы и по разным экзаменам), и меняющуюся; Z — среднее отклонение, делённое на его стандартное отклонение. Эффект — отклонение этого года a + b·z − z′ (по ОГЭ, если его нет — по ЕГЭ): год, в котором ГИА подтверждает ВПР, в оценку не входит.",
             statistic: "pooled over the school's years and its OGE and EGE (random effects): how far its GIA result in the subject falls short of the result predicted from its VPR results in the subject (every grade pooled), in SD of the test's works",
             null: "each pair lies around the folder's least-squares line GIA = a + b VPR (per GIA) with the spread of all pairs (moments), split into a part persistent within a school and a part that changes, plus the sampling variances",
-            rule: "p = 1 − Φ(Z); enters the cell's evidence when the year's own shortfall >= cohort_min_effect; one family with S9",
+            rule: "p = 1 − Φ(Z); enters the cell's evidence when the year's own shortfall >= cohort_min_effect; a family of its own",
             min_sample: "min_works VPR works of the subject and min_works GIA works; 10 schools' pairs per GIA; VPR cells of schools with OGE or EGE in the subject",
-            compared: "результат ВПР ОО по русскому языку или математике (все классы вместе) — с результатом ОГЭ (если его нет — ЕГЭ) этой же ОО по тому же предмету в том же году, с учётом того, как эти результаты обычно связаны у всех ОО",
+            compared: "результат ВПР ОО по русскому языку или математике (все классы вместе) — с результатами ОГЭ и ЕГЭ этой же ОО по тому же предмету в те же годы (все годы в данных вместе), с учётом того, как эти результаты обычно связаны у всех ОО",
             unusual: "ОГЭ и ЕГЭ ОО по предмету заметно ниже, чем предсказывает её результат ВПР: высокий результат ВПР не подтверждается результатами ГИА (критерий Рособрнадзора и ФИОКО)",
             needs: "первичные баллы ВПР и ОГЭ или ЕГЭ тех же ОО по русскому языку и математике за тот же год",
             reference: "Рособрнадзор, ФИОКО (2018), критерии выявления ОО с признаками необъективных результатов; Jacob & Levitt (2003)",
         }
     }
     fn family(&self) -> &'static str {
-        "S9"
+        "S10"
     }
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.cohort_min_effect

@@ -19,11 +19,22 @@
 //! * **Statistic**: Z = (a + b z − z′) / √(τ² + b²/n + 1/n′): how far the
 //!   cohort fell short of what its result predicted. p = 1 − Φ(Z); effect = a
 //!   + b z − z′ (in SD of the test's works).
+//! * **A year earlier too** (the issue's "a rise that the cohort does not
+//!   keep"): for a VPR cell of grades 5–8 whose cohort sat the VPR a year
+//!   earlier (grade − 1), the rise over what that result predicts, u = z −
+//!   (a + b z₋₁) with variance V₋ = τ² + b²/n₋₁ + 1/n, on the same line.
+//!   With both neighbours the statistic is the spike u + d (d the shortfall a
+//!   year later, variance V₊): Z = (u + d) / √(V₋ + V₊ + 2 b / n) — both hold
+//!   the cell's own sampling error (+e and +b e); a school whose cohorts gain
+//!   more than the line every year has u = −d, which cancel, so the two
+//!   spreads are counted as if independent (conservative); effect (u + d)/2.
+//!   The last year of the folder, with no next year, is judged on u alone
+//!   (it used to wait for the next year's results); the first year, with no
+//!   earlier one, on d alone as before.
 //! * **Rule**: enters the cell's evidence when the effect ≥
-//!   `cohort_min_effect`, in one family with S10 (the same year's GIA). It judges the *earlier* cell of the pair: the last
-//!   year of the folder has no next year and is judged once its next year's
-//!   results are added (the lists of past years are then revised).
-//! * **Minimum sample**: `min_works` works in both cells; 10 pairs in the folder.
+//!   `cohort_min_effect`; a family of its own.
+//! * **Minimum sample**: `min_works` works in each cell used; 10 pairs in the
+//!   folder.
 //! * **Reference**: Jacob B.A., Levitt S.D. (2003) Rotten apples: an
 //!   investigation of the prevalence and predictors of teacher cheating. QJE
 //!   118(3), 843–877.
@@ -58,10 +69,14 @@ pub struct Fit {
     pub pairs: usize,
 }
 
-/// Every cell's pair (per test, per cell) and the folder's fit.
+/// Every cell's pair (per test, per cell), its cohort a year earlier, and the
+/// folder's fit.
 #[derive(Clone, Debug, Default)]
 pub struct Cohorts {
     pub pairs: Vec<Vec<Option<Pair>>>,
+    /// Per test, per cell: the pair (the same cohort a year earlier → this
+    /// cell), for the VPR cells of grades 5–8.
+    pub earlier: Vec<Vec<Option<Pair>>>,
     pub fit: Option<Fit>,
 }
 
@@ -170,6 +185,35 @@ impl Cohorts {
                     .collect()
             })
             .collect();
+        let earlier: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
+            .map(|(t, block)| {
+                let k = &block.key;
+                (block.cells.iter().enumerate())
+                    .map(|(c, span)| {
+                        if k.exam != Exam::Vpr || !(5..=8).contains(&k.grade) {
+                            return None;
+                        }
+                        let (z1, n1) = z[t][c]?;
+                        let key = (
+                            k.year.checked_sub(1)?,
+                            Exam::Vpr,
+                            k.subject.as_str(),
+                            k.grade - 1,
+                            span.school,
+                        );
+                        let &(z0, n0) = index.get(&key)?;
+                        Some(Pair {
+                            z: z0,
+                            n: n0,
+                            z_next: z1,
+                            n_next: n1,
+                            next_exam: Exam::Vpr,
+                            next_grade: k.grade,
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         let usable: Vec<Pair> = (pairs.iter().flatten().flatten())
             .filter(|p| p.n >= min_works && p.n_next >= min_works)
             .copied()
@@ -177,6 +221,7 @@ impl Cohorts {
         Cohorts {
             fit: fit(&usable),
             pairs,
+            earlier,
         }
     }
 }
@@ -275,19 +320,19 @@ impl Sign for CohortNotKept {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста; z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Эффект: a + b·z − z′.",
-            statistic: "how far the same school's cohort a year later (grade + 1, same subject; VPR 8 → OGE 9) falls short of the result predicted from this cell, in SD of the test's works",
+            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста; z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
+            statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing",
             null: "the pair lies around the folder's least-squares line z' = a + b z with the spread of all pairs (moments) plus the sampling variances",
-            rule: "p = 1 − Φ(Z); enters the cell's evidence when the shortfall >= cohort_min_effect; judges the earlier cell of each pair",
-            min_sample: "min_works works in both cells; 10 pairs in the folder; VPR grades 4–8 with the next year's results",
-            compared: "результат ячейки — с результатом тех же классов через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ), с учётом того, как обычно связаны эти два результата по всем ОО",
-            unusual: "через год тот же поток показывает заметно более низкий результат, чем предсказывает этот: такой «скачок» на один год — признак необъективного результата (Jacob & Levitt)",
-            needs: "первичные баллы за два года подряд; для ячеек последнего года в данных признак появится, когда добавятся результаты следующего года",
+            rule: "p = 1 − Φ(Z); enters the cell's evidence when the effect >= cohort_min_effect; a family of its own",
+            min_sample: "min_works works in each cell used; 10 pairs in the folder; VPR grades 4–8 with the next or the previous year's results",
+            compared: "результат ячейки — с результатами тех же классов годом раньше и через год (предыдущий и следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ), с учётом того, как обычно связаны результаты потока по всем ОО",
+            unusual: "результат заметно выше, чем предсказывает результат того же потока годом раньше, а через год поток показывает заметно более низкий результат: такой «скачок» на один год — признак необъективного результата (Jacob & Levitt); для последнего года в данных — только подъём над годом раньше",
+            needs: "первичные баллы за два года подряд или больше",
             reference: "Jacob & Levitt (2003)",
         }
     }
-    /// A result the school's other results do not confirm; with S10 (the
-    /// same year's GIA) it counts once.
+    /// The cohort's own results over the years: a family of its own (S10
+    /// reads the school's GIA instead).
     fn family(&self) -> &'static str {
         "S9"
     }
@@ -317,12 +362,19 @@ impl Sign for CohortNotKept {
         let year = block.key.year;
         (0..n_cells)
             .map(|c| {
+                let before = cohorts.earlier[test.index][c];
                 let Some(p) = cohorts.pairs[test.index][c] else {
-                    return Finding::skipped(format!(
-                        "нет результатов этой ОО по предмету в {} году в {next_grade} классе",
-                        year + 1
-                    ));
+                    return match before {
+                        Some(b) => judge_rise(&b, &fit, cfg),
+                        None => Finding::skipped(format!(
+                            "нет результатов этой ОО по предмету ни в {} году в {next_grade} классе, ни годом раньше",
+                            year + 1
+                        )),
+                    };
                 };
+                if let Some(b) = before {
+                    return judge_spike(&b, &p, &fit, cfg);
+                }
                 let reason = |z: &str, z_next: &str, predicted: &str| {
                     format!(
                         "отклонение от среднего по региону: здесь {z} стандартного отклонения, у того же потока через год ({}, {} класс) {z_next} (ожидалось {predicted})",
@@ -341,6 +393,96 @@ impl Sign for CohortNotKept {
     }
 }
 
+/// The rise of a cell over what its cohort's result a year earlier predicts:
+/// z − (a + b z₋₁) and its variance τ² + b²/n₋₁ + 1/n.
+fn rise(fit: &Fit, before: &Pair) -> (f64, f64) {
+    let (_, short, _) = shortfall(fit, before);
+    let var = fit.tau2 + fit.b * fit.b / before.n as f64 + 1.0 / before.n_next as f64;
+    (-short, var)
+}
+
+/// The line's note: its pairs, coefficients and spread.
+fn line_note(fit: &Fit) -> String {
+    format!(
+        "прямая по {} парам: z′ = {} + {}·z, разброс пар {}",
+        fit.pairs,
+        super::dec(fit.a, 3),
+        super::dec(fit.b, 3),
+        super::dec(fit.tau2, 4)
+    )
+}
+
+/// A cell whose cohort has no next year in the folder (its last year): how
+/// far it rose over what the cohort's result a year earlier predicts.
+fn judge_rise(before: &Pair, fit: &Fit, cfg: &SignsConfig) -> Finding {
+    let (up, var) = rise(fit, before);
+    let z = up / var.sqrt();
+    let reason = format!(
+        "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока годом раньше ({} класс) {} (ожидалось здесь {})",
+        dec(before.z_next),
+        before.next_grade - 1,
+        dec(before.z),
+        dec(fit.a + fit.b * before.z)
+    );
+    let mut f = Finding::tested(z, normal_sf(z), up, reason);
+    f.note = format!(
+        "следующего года нет — только подъём над годом раньше; {}; работ {} и {}",
+        line_note(fit),
+        before.n_next,
+        before.n
+    );
+    if before.n_next < cfg.min_works {
+        return f.below_minimum(before.n_next, "работ", cfg);
+    }
+    if before.n < cfg.min_works {
+        return f.below_minimum(before.n, "работ того же потока годом раньше", cfg);
+    }
+    f
+}
+
+/// A one-year spike: the cell's rise over its cohort a year earlier plus its
+/// cohort's shortfall a year later. Both hold the cell's own sampling error
+/// (+e and +b e): Var = V₋ + V₊ + 2 b / n. A school whose cohorts gain more
+/// than the line every year has a rise and an equal negative fall, which
+/// cancel in the sum (the spread of the two is therefore counted as if
+/// independent: conservative).
+fn judge_spike(before: &Pair, after: &Pair, fit: &Fit, cfg: &SignsConfig) -> Finding {
+    let (up, var_up) = rise(fit, before);
+    let (predicted, down, _) = shortfall(fit, after);
+    let var_down = fit.tau2 + fit.b * fit.b / after.n as f64 + 1.0 / after.n_next as f64;
+    let total = up + down;
+    let z = total / (var_up + var_down + 2.0 * fit.b / after.n as f64).sqrt();
+    let reason = format!(
+        "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока годом раньше ({} класс) {} (ожидалось здесь {}), через год ({}, {} класс) {} (ожидалось {})",
+        dec(after.z),
+        before.next_grade - 1,
+        dec(before.z),
+        dec(fit.a + fit.b * before.z),
+        after.next_exam.russian(),
+        after.next_grade,
+        dec(after.z_next),
+        dec(predicted)
+    );
+    let mut f = Finding::tested(z, normal_sf(z), total / 2.0, reason);
+    f.note = format!(
+        "подъём над годом раньше и спад через год вместе; {}; работ {}, годом раньше {}, через год {}",
+        line_note(fit),
+        after.n,
+        before.n,
+        after.n_next
+    );
+    for (n, what) in [
+        (after.n, "работ"),
+        (before.n, "работ того же потока годом раньше"),
+        (after.n_next, "работ того же потока через год"),
+    ] {
+        if n < cfg.min_works {
+            return f.below_minimum(n, what, cfg);
+        }
+    }
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +496,52 @@ mod tests {
             next_exam: Exam::Vpr,
             next_grade: 5,
         }
+    }
+
+    #[test]
+    fn rise_and_spike_by_hand() {
+        let fit = Fit {
+            a: 0.0,
+            b: 0.8,
+            tau2: 0.02,
+            pairs: 40,
+        };
+        let cfg = SignsConfig::default();
+        // The cohort a year earlier at 0.1, this cell at 0.5, 25 works each:
+        // u = 0.5 − 0.8 · 0.1 = 0.42, V₋ = 0.02 + 0.64/25 + 1/25 = 0.0856,
+        // Z = 0.42 / √0.0856 = 1.4355304.
+        let before = Pair {
+            z: 0.1,
+            n: 25,
+            z_next: 0.5,
+            n_next: 25,
+            next_exam: Exam::Vpr,
+            next_grade: 6,
+        };
+        let f = judge_rise(&before, &fit, &cfg);
+        assert!(f.evaluated);
+        assert!((f.statistic.unwrap() - 1.435_530_4).abs() < 1e-6);
+        assert!((f.effect.unwrap() - 0.42).abs() < 1e-12);
+        // And the cohort a year later at 0.1: d = 0.8 · 0.5 − 0.1 = 0.3, V₊ =
+        // 0.0856, the shared error 2 · 0.8 / 25 = 0.064: Z = 0.72 /
+        // √0.2352 = 1.4846150, p = 0.0688229 (Φ by Python's math.erfc),
+        // effect 0.36.
+        let after = Pair {
+            z: 0.5,
+            n: 25,
+            z_next: 0.1,
+            n_next: 25,
+            next_exam: Exam::Vpr,
+            next_grade: 7,
+        };
+        let f = judge_spike(&before, &after, &fit, &cfg);
+        assert!((f.statistic.unwrap() - 1.484_615_0).abs() < 1e-6);
+        assert!((f.p_value.unwrap() - 0.068_822_9).abs() < 1e-6);
+        assert!((f.effect.unwrap() - 0.36).abs() < 1e-12);
+        // A cohort a year earlier of 3 works: numbers kept, not evaluated.
+        let small = Pair { n: 3, ..before };
+        let f = judge_spike(&small, &after, &fit, &cfg);
+        assert!(!f.evaluated && f.statistic.is_some());
     }
 
     #[test]

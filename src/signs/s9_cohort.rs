@@ -343,14 +343,14 @@ impl Sign for CohortNotKept {
         let block = test.block;
         let n_cells = block.cells.len();
         let cohorts = &test.shared.cohorts;
-        let Some((_, next_grade)) = next_of(block.key.exam, block.key.grade) else {
+        if next_of(block.key.exam, block.key.grade).is_none() {
             return vec![
                 Finding::skipped(
                     "для этой процедуры и класса нет следующей процедуры по тому же предмету"
                 );
                 n_cells
             ];
-        };
+        }
         let Some(fit) = cohorts.fit else {
             return vec![
                 Finding::skipped(
@@ -359,17 +359,15 @@ impl Sign for CohortNotKept {
                 n_cells
             ];
         };
-        let year = block.key.year;
         (0..n_cells)
             .map(|c| {
                 let before = cohorts.earlier[test.index][c];
                 let Some(p) = cohorts.pairs[test.index][c] else {
                     return match before {
                         Some(b) => judge_rise(&b, &fit, cfg),
-                        None => Finding::skipped(format!(
-                            "нет результатов этой ОО по предмету ни в {} году в {next_grade} классе, ни годом раньше",
-                            year + 1
-                        )),
+                        None => Finding::skipped(
+                            "нет результатов того же потока ни через год, ни годом раньше (тот же предмет, соседний класс)",
+                        ),
                     };
                 };
                 if let Some(b) = before {

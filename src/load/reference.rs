@@ -67,6 +67,14 @@ enum Measure {
     Mark,
     Task,
     Journal,
+    /// obektiv's own (FIS OKO publishes no medal figures): graduates with an
+    /// EGE Russian result per bin of 5 test points of min(Russian, best
+    /// other), on the EGE Russian test.
+    MedalGraduates,
+    /// Medal holders among them, per the same bins.
+    MedalHolders,
+    /// The schools' spread of medal counts beyond chance (ρ).
+    MedalSpread,
 }
 
 impl Measure {
@@ -80,6 +88,9 @@ impl Measure {
             "mark" | "отметка" => Some(Measure::Mark),
             "task" | "задание" => Some(Measure::Task),
             "journal" | "журнал" => Some(Measure::Journal),
+            "medal_graduates" | "выпускники" => Some(Measure::MedalGraduates),
+            "medal_holders" | "медалисты" => Some(Measure::MedalHolders),
+            "medal_spread" | "разброс медалей" => Some(Measure::MedalSpread),
             _ => None,
         }
     }
@@ -91,6 +102,9 @@ impl Measure {
             Measure::Mark => "распределение отметок",
             Measure::Task => "выполнение заданий",
             Measure::Journal => "сравнение с отметками по журналу",
+            Measure::MedalGraduates => "выпускники по баллам ЕГЭ",
+            Measure::MedalHolders => "медалисты по баллам ЕГЭ",
+            Measure::MedalSpread => "разброс числа медалистов между ОО",
         }
     }
 }
@@ -109,6 +123,17 @@ pub struct TestReference {
     /// Shares of works whose exam mark is below / equal to / above the journal
     /// mark (FIS OKO: «понизили», «подтвердили», «повысили»).
     pub journal: Option<[f64; 3]>,
+    /// Medal figures (obektiv's own measures, written by `obektiv reference`).
+    pub medals: Option<MedalReference>,
+}
+
+/// A year's medal figures on the EGE Russian test: per bin's lower bound
+/// (test points, a multiple of 5), (holders, graduates); and the schools'
+/// spread ρ where given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MedalReference {
+    pub bins: BTreeMap<u8, (u64, u64)>,
+    pub spread: Option<f64>,
 }
 
 impl TestReference {
@@ -184,7 +209,7 @@ pub fn load(
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task или journal"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders или medal_spread"
                 ),
             );
         };
@@ -228,6 +253,12 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .filter(|k| (1..=500).contains(k))
             .map(|_| ()),
         Measure::Journal => journal_slot(key).map(|_| ()),
+        Measure::MedalGraduates | Measure::MedalHolders => key
+            .parse::<u8>()
+            .ok()
+            .filter(|k| *k <= 100 && k % 5 == 0)
+            .map(|_| ()),
+        Measure::MedalSpread => key.is_empty().then_some(()),
     };
     ok.ok_or_else(|| match measure {
         Measure::Works => "у показателя works ключ должен быть пустым".to_owned(),
@@ -238,6 +269,10 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         Measure::Journal => {
             "нужно lowered, confirmed или raised (понизили, подтвердили, повысили)".to_owned()
         }
+        Measure::MedalGraduates | Measure::MedalHolders => {
+            "нужна нижняя граница группы тестовых баллов: 0, 5, 10, …, 100".to_owned()
+        }
+        Measure::MedalSpread => "у показателя medal_spread ключ должен быть пустым".to_owned(),
     })
 }
 
@@ -408,6 +443,38 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     Err(why) => fail(report, why),
                 }
             }
+            Measure::MedalGraduates | Measure::MedalHolders => {
+                if let Some(r) = rows.iter().find(|r| r.1.fract() != 0.0) {
+                    fail(
+                        report,
+                        format!("нужно число выпускников, а не {} (строка {})", r.1, r.2),
+                    );
+                    continue;
+                }
+                let m = target.medals.get_or_insert_with(MedalReference::default);
+                for r in rows {
+                    let e = m.bins.entry(r.0.parse().unwrap_or(0)).or_default();
+                    if *measure == Measure::MedalHolders {
+                        e.0 = r.1 as u64;
+                    } else {
+                        e.1 = r.1 as u64;
+                    }
+                }
+            }
+            Measure::MedalSpread => {
+                let r = &rows[0];
+                if r.1 >= 1.0 {
+                    fail(
+                        report,
+                        format!("разброс {} не меньше 1 (строка {})", r.1, r.2),
+                    );
+                    continue;
+                }
+                target
+                    .medals
+                    .get_or_insert_with(MedalReference::default)
+                    .spread = Some(r.1);
+            }
             Measure::Task => {
                 if let Some(r) = rows.iter().find(|r| r.1 > 100.0) {
                     fail(
@@ -444,6 +511,33 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                  количествами работ: {as_counts}; те и другие пересчитаны в доли"
             ),
         );
+    }
+    // Medal figures hold together or are not used: holders at most the
+    // graduates of each bin, and both given.
+    for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
+        let Some(m) = &r.medals else { continue };
+        let why = if m.bins.is_empty() {
+            Some("нет числа выпускников и медалистов по группам баллов".to_owned())
+        } else if m.bins.values().all(|b| b.1 == 0) {
+            Some("нет числа выпускников (medal_graduates)".to_owned())
+        } else {
+            (m.bins.iter()).find(|(_, b)| b.0 > b.1).map(|(k, b)| {
+                format!(
+                    "в группе от {k} баллов медалистов {} больше, чем выпускников {}",
+                    b.0, b.1
+                )
+            })
+        };
+        if let Some(why) = why {
+            report.warn(
+                file,
+                0,
+                format!(
+                    "медали ({key}): {why}; не используются — доля медалистов оценивается по ОО самой папки"
+                ),
+            );
+            r.medals = None;
+        }
     }
     out.region.retain(|_, r| *r != TestReference::default());
     out.russia.retain(|_, r| *r != TestReference::default());

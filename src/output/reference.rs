@@ -2,7 +2,10 @@
 //! reference.csv (see [`crate::load::reference`]), for a regional centre to
 //! hand to its municipalities. Counts for distributions (works per primary
 //! score, test score and mark), the mean share of each task's maximum in %,
-//! and the shares of exam marks below / equal to / above the journal mark in %.
+//! and the shares of exam marks below / equal to / above the journal mark in %;
+//! with medals.csv, the medal figures S12 needs (graduates and holders per
+//! bin of EGE test points, the schools' spread), so that a municipality's
+//! medals are judged against its region's.
 
 use serde::Serialize;
 
@@ -69,8 +72,45 @@ fn rows_of(block: &TestBlock) -> Vec<Row> {
     out
 }
 
-/// reference.csv bytes for every test of `data` (scope `region`).
+/// The medal figures of each year with medals.csv, on the EGE Russian test:
+/// graduates and holders per bin of test points, and the schools' spread
+/// (obektiv's own measures: FIS OKO publishes none; see [`crate::signs::s12_medals`]).
+fn medal_rows(data: &Dataset) -> Vec<Row> {
+    use crate::signs::{MEDAL_BIN as BIN, MedalCounts};
+    let counts = MedalCounts::new(data);
+    let mut out = Vec::new();
+    for (&year, m) in &counts.region {
+        let row = |measure: &'static str, key: String, value: String| Row {
+            exam: crate::model::Exam::Ege.code(),
+            year,
+            subject: "RU".to_owned(),
+            grade: 11,
+            scope: "region",
+            measure,
+            key,
+            value,
+        };
+        for (b, &(holders, graduates)) in m.bins.iter().enumerate() {
+            if graduates == 0 {
+                continue;
+            }
+            let lower = (b as u8 * BIN).to_string();
+            out.push(row("medal_graduates", lower.clone(), graduates.to_string()));
+            out.push(row("medal_holders", lower, holders.to_string()));
+        }
+        out.push(row(
+            "medal_spread",
+            String::new(),
+            format!("{:.6}", m.spread),
+        ));
+    }
+    out
+}
+
+/// reference.csv bytes for every test of `data` (scope `region`), and the
+/// medal figures where the folder has medals.csv.
 pub fn bytes(data: &Dataset) -> Result<Vec<u8>, crate::error::OutputError> {
-    let rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
+    let mut rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
+    rows.extend(medal_rows(data));
     super::csv_bytes(&rows, crate::config::CsvDialect::default(), "reference.csv")
 }

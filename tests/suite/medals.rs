@@ -282,3 +282,154 @@ fn medal_counts_need_enough_other_schools() {
         );
     }
 }
+
+/// Keeps the rows of `schools` in every CSV of `from` that has a school
+/// column (the others copied whole): a municipality's own folder.
+fn cut(from: &std::path::Path, to: &std::path::Path, schools: &std::collections::BTreeSet<String>) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_owned();
+        let mut rd = csv::Reader::from_path(&path).unwrap();
+        let headers = rd.headers().unwrap().clone();
+        let mut wr = csv::Writer::from_path(to.join(&name)).unwrap();
+        wr.write_record(&headers).unwrap();
+        let col = headers.iter().position(|h| h == "school");
+        for rec in rd.records() {
+            let rec = rec.unwrap();
+            if col.is_none_or(|c| schools.contains(&rec[c])) {
+                wr.write_record(&rec).unwrap();
+            }
+        }
+    }
+}
+
+/// A municipality of a few schools judges its medals against its region's
+/// figures in reference.csv (written by `obektiv reference` from the whole
+/// region: graduates and holders per bin of test points, the schools'
+/// spread); without them it says it cannot.
+#[test]
+fn a_small_municipality_judges_medals_against_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("region");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 60,
+            years: 2,
+            seed: 4,
+            ..Default::default()
+        },
+        &region,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    std::fs::remove_file(region.join("truth.csv")).unwrap();
+    let (loaded, _) =
+        obektiv::validate(&region, obektiv::progress::Progress::new(false)).expect("loads");
+    let reference =
+        String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap();
+    // The holders written for a year are the medals.csv rows of that year
+    // whose student sat EGE Russian (counted here from the files).
+    let medals = common::table(&region.join("medals.csv"));
+    for year in ["2024", "2025"] {
+        let ege = common::table(&region.join(format!("results_{year}_ege.csv")));
+        let takers: std::collections::BTreeSet<(&str, &str)> = (ege.iter())
+            .filter(|w| w["subject"] == "RU")
+            .map(|w| (w["school"].as_str(), w["student"].as_str()))
+            .collect();
+        let expected = (medals.iter())
+            .filter(|m| {
+                m["year"] == year && takers.contains(&(m["school"].as_str(), m["student"].as_str()))
+            })
+            .count() as u64;
+        let written: u64 = (reference.lines())
+            .filter(|l| l.starts_with(&format!("EGE,{year},RU,11,region,medal_holders,")))
+            .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(written, expected, "{year}");
+        assert!(reference.contains(&format!("EGE,{year},RU,11,region,medal_spread,,")));
+    }
+    // The smallest municipality with at least three schools.
+    let schools = common::table(&region.join("schools.csv"));
+    let mut by: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        Default::default();
+    for s in &schools {
+        by.entry(s["municipality"].as_str())
+            .or_default()
+            .insert(s["school"].clone());
+    }
+    let own = (by.values())
+        .filter(|s| (3..=9).contains(&s.len()))
+        .min_by_key(|s| s.len())
+        .expect("a small municipality");
+    let muni = tmp.path().join("muni");
+    cut(&region, &muni, own);
+    let russian = |out: &std::path::Path| -> Vec<std::collections::BTreeMap<String, String>> {
+        (common::table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S12" && r["exam"] == "EGE" && r["subject"] == "RU")
+            .filter(|r| !r["note"].starts_with("выпускников:"))
+            // A year without a medal in the municipality's medals.csv.
+            .filter(|r| !r["note"].starts_with("нет сведений о медалях за этот год"))
+            .collect()
+    };
+    let alone = tmp.path().join("alone");
+    common::analyze(&muni, &alone);
+    let rows = russian(&alone);
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["evaluated"] == "false" && r["note"].contains("меньше 10 других ОО")),
+        "{rows:?}"
+    );
+    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
+    let with = tmp.path().join("with");
+    common::analyze(&muni, &with);
+    let rows = russian(&with);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r["evaluated"], "true", "{r:?}");
+        let p: f64 = r["p_value"].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+}
+
+/// Medal figures that do not hold together are named and not used.
+#[test]
+fn medal_figures_that_do_not_fit_are_not_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 20,
+            years: 1,
+            seed: 2,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("reference.csv"),
+        "exam,year,subject,grade,scope,measure,key,value
+EGE,2025,RU,11,region,medal_graduates,60,10
+EGE,2025,RU,11,region,medal_holders,60,12
+EGE,2025,RU,11,region,medal_holders,62,1
+",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    common::analyze(&data, &out);
+    let notes = common::read(&out.join("notes.csv"));
+    assert!(
+        notes.contains("в группе от 60 баллов медалистов 12 больше, чем выпускников 10"),
+        "{notes}"
+    );
+    let rejected = common::table(&out.join("rejected_rows.csv"));
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r["file"] == "reference.csv" && r["line"] == "4"),
+        "{rejected:?}"
+    );
+}

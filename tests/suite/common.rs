@@ -58,6 +58,22 @@ pub fn excel_ru(text: &str) -> Vec<u8> {
     bytes.into_owned()
 }
 
+/// A simulated region of `schools` schools over `years` years (the
+/// simulator's other defaults) written into `dir`.
+pub fn simulated(dir: &Path, schools: usize, years: u16, seed: u64) {
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools,
+            years,
+            seed,
+            ..Default::default()
+        },
+        dir,
+        &mut |_, _| {},
+    )
+    .unwrap();
+}
+
 pub fn analyze(data: &Path, out: &Path) -> obektiv::Summary {
     let job = obektiv::Job {
         data: data.to_owned(),

@@ -60,17 +60,7 @@ fn fis_oko_workbook_loads_into_the_same_cells_as_its_csv_twin() {
 fn xlsx_outputs_read_back_as_the_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 40,
-            years: 1,
-            seed: 3,
-            ..Default::default()
-        },
-        &data,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    crate::common::simulated(&data, 40, 1, 3);
     let out = tmp.path().join("out");
     run(&data, &out);
     let mut csv = csv::Reader::from_path(out.join("cells.csv")).unwrap();

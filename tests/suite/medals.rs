@@ -77,17 +77,7 @@ fn medal_holders_are_checked_against_the_ege_rule() {
 fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 60,
-            years: 1,
-            seed: 5,
-            ..Default::default()
-        },
-        &data,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    common::simulated(&data, 60, 1, 5);
     let out = tmp.path().join("out");
     common::analyze(&data, &out);
     let s12: Vec<_> = common::table(&out.join("findings.csv"))
@@ -152,17 +142,7 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
 fn school_level_signs_pool_the_years() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 80,
-            years: 2,
-            seed: 8,
-            ..Default::default()
-        },
-        &data,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    common::simulated(&data, 80, 2, 8);
     let out = tmp.path().join("out");
     common::analyze(&data, &out);
     let rows = common::table(&out.join("findings.csv"));
@@ -252,17 +232,7 @@ fn school_level_signs_pool_the_years() {
 fn medal_counts_need_enough_other_schools() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 8,
-            years: 1,
-            seed: 3,
-            ..Default::default()
-        },
-        &data,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    common::simulated(&data, 8, 1, 3);
     let out = tmp.path().join("out");
     common::analyze(&data, &out);
     let rows = common::table(&out.join("findings.csv"));
@@ -312,17 +282,7 @@ fn cut(from: &std::path::Path, to: &std::path::Path, schools: &std::collections:
 fn a_small_municipality_judges_medals_against_the_reference() {
     let tmp = tempfile::tempdir().unwrap();
     let region = tmp.path().join("region");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 60,
-            years: 2,
-            seed: 4,
-            ..Default::default()
-        },
-        &region,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    common::simulated(&region, 60, 2, 4);
     std::fs::remove_file(region.join("truth.csv")).unwrap();
     let (loaded, _) =
         obektiv::validate(&region, obektiv::progress::Progress::new(false)).expect("loads");
@@ -398,17 +358,7 @@ fn a_small_municipality_judges_medals_against_the_reference() {
 fn medal_figures_that_do_not_fit_are_not_used() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 20,
-            years: 1,
-            seed: 2,
-            ..Default::default()
-        },
-        &data,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    common::simulated(&data, 20, 1, 2);
     std::fs::write(
         data.join("reference.csv"),
         "exam,year,subject,grade,scope,measure,key,value

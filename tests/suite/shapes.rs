@@ -32,17 +32,7 @@ fn judged_share(out: &Path) -> f64 {
 fn every_shape_is_judged_with_what_it_has() {
     let tmp = tempfile::tempdir().unwrap();
     let full = tmp.path().join("full");
-    obektiv::simulate::simulate(
-        &obektiv::simulate::SimOptions {
-            schools: 40,
-            years: 1,
-            seed: 5,
-            ..Default::default()
-        },
-        &full,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    crate::common::simulated(&full, 40, 1, 5);
     std::fs::remove_file(full.join("truth.csv")).unwrap();
     for shape in [Shape::Totals, Shape::NoClass, Shape::NoJournal] {
         let name = format!("{shape:?}");

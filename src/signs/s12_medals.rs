@@ -91,8 +91,6 @@ pub struct MedalCounts {
     pub thin: std::collections::BTreeSet<(u16, u32)>,
     /// Per year, the folder's own figures (for `obektiv reference`).
     pub region: BTreeMap<u16, YearMedals>,
-    /// Years judged against reference.csv's figures.
-    pub published: Vec<u16>,
 }
 
 /// A year's graduates and holders per score bin and the schools' spread.
@@ -281,7 +279,6 @@ impl MedalCounts {
             over_years,
             thin,
             region,
-            published: published.into_keys().collect(),
         }
     }
 }

@@ -225,22 +225,21 @@ impl Sign for GiaMinimums {
                     own.at,
                     own.window
                 );
-                if let Some((all, n)) = years {
-                    reason += &format!(
-                        "; за {n} {} вместе — {} из {} при ожидаемых {}",
-                        crate::report::html::plural(*n as u64, ["год", "года", "лет"]),
-                        all.at,
-                        all.window,
-                        pct(all.expected / all.window.max(1) as f64)
-                    );
-                }
+                let Some((all, n)) = years else {
+                    return Finding::tested(pool.at as f64, p, effect, reason);
+                };
+                reason += &format!(
+                    "; за {n} {} вместе — {} из {} при ожидаемых {}",
+                    crate::report::html::plural(*n as u64, ["год", "года", "лет"]),
+                    all.at,
+                    all.window,
+                    pct(all.expected / all.window.max(1) as f64)
+                );
                 let mut f = Finding::tested(pool.at as f64, p, effect, reason);
-                if let Some((all, n)) = years {
-                    f.note = format!(
-                        "p — по всем годам вместе ({n}): работ на границе {} из {}",
-                        all.at, all.window
-                    );
-                }
+                f.note = format!(
+                    "p — по всем годам вместе ({n}): работ на границе {} из {}",
+                    all.at, all.window
+                );
                 f
             })
             .collect()

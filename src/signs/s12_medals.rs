@@ -214,12 +214,12 @@ impl MedalCounts {
                     p: poisson_binomial_upper(&rates, o),
                 };
                 let variance = rates.iter().map(|r| r * (1.0 - r)).sum::<f64>();
-                ((year, school), (medals, variance))
+                ((year, school), (medals, variance, rates))
             })
             .collect::<Vec<_>>();
         // The spread beyond the Poisson-binomial, per year.
         let mut by_year: BTreeMap<u16, Vec<(&SchoolMedals, f64)>> = BTreeMap::new();
-        for ((year, _), (m, v)) in &schools {
+        for ((year, _), (m, v, _)) in &schools {
             by_year.entry(*year).or_default().push((m, *v));
         }
         let estimated: BTreeMap<u16, f64> = (by_year.into_iter())
@@ -241,9 +241,8 @@ impl MedalCounts {
         // Over the years: the school's counts summed, its Poisson-binomial
         // rates kept for the exact p where no year has a spread.
         let mut sums: BTreeMap<u32, (SchoolMedals, Vec<f64>, f64, usize)> = BTreeMap::new();
-        for (&(year, school), grads) in &by_school {
-            let t = &totals[&year];
-            let e = sums.entry(school).or_insert_with(|| {
+        for ((year, school), (m, _, rates)) in &schools {
+            let e = sums.entry(*school).or_insert_with(|| {
                 let m = SchoolMedals {
                     graduates: 0,
                     holders: 0,
@@ -252,10 +251,10 @@ impl MedalCounts {
                 };
                 (m, Vec::new(), 0.0, 0)
             });
-            e.1.extend(year_rates(t, grads));
-            e.0.graduates += grads.len();
-            e.0.holders += grads.iter().filter(|g| g.1).count() as u64;
-            e.2 = e.2.max(rhos[&year]);
+            e.1.extend_from_slice(rates);
+            e.0.graduates += m.graduates;
+            e.0.holders += m.holders;
+            e.2 = e.2.max(rhos[year]);
             e.3 += 1;
         }
         let over_years = (sums.into_iter())
@@ -268,7 +267,7 @@ impl MedalCounts {
             })
             .collect();
         let schools = (schools.into_iter())
-            .map(|(key, (mut m, _))| {
+            .map(|(key, (mut m, _, _))| {
                 m.p = judged(&m, rhos[&key.0]).unwrap_or(m.p);
                 (key, m)
             })

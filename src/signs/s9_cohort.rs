@@ -266,8 +266,12 @@ pub struct CohortNotKept;
 pub(super) fn shortfall(fit: &Fit, p: &Pair) -> (f64, f64, f64) {
     let predicted = fit.a + fit.b * p.z;
     let short = predicted - p.z_next;
-    let var = fit.tau2 + fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64;
-    (predicted, short, short / var.sqrt())
+    (predicted, short, short / variance(fit, p).sqrt())
+}
+
+/// The variance of a pair's shortfall around the line: τ² + b²/n + 1/n′.
+fn variance(fit: &Fit, p: &Pair) -> f64 {
+    fit.tau2 + fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64
 }
 
 /// How a sign of pairs names the later result of a pair.
@@ -395,8 +399,7 @@ impl Sign for CohortNotKept {
 /// z − (a + b z₋₁) and its variance τ² + b²/n₋₁ + 1/n.
 fn rise(fit: &Fit, before: &Pair) -> (f64, f64) {
     let (_, short, _) = shortfall(fit, before);
-    let var = fit.tau2 + fit.b * fit.b / before.n as f64 + 1.0 / before.n_next as f64;
-    (-short, var)
+    (-short, variance(fit, before))
 }
 
 /// The line's note: its pairs, coefficients and spread.
@@ -447,7 +450,7 @@ fn judge_rise(before: &Pair, fit: &Fit, cfg: &SignsConfig) -> Finding {
 fn judge_spike(before: &Pair, after: &Pair, fit: &Fit, cfg: &SignsConfig) -> Finding {
     let (up, var_up) = rise(fit, before);
     let (predicted, down, _) = shortfall(fit, after);
-    let var_down = fit.tau2 + fit.b * fit.b / after.n as f64 + 1.0 / after.n_next as f64;
+    let var_down = variance(fit, after);
     let total = up + down;
     let z = total / (var_up + var_down + 2.0 * fit.b / after.n as f64).sqrt();
     let reason = format!(

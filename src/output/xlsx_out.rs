@@ -15,6 +15,10 @@
 //! * A text longer than Excel's cell limit ([`MAX_CELL_CHARS`]) is cut to it,
 //!   ending in [`CUT_MARKER`], instead of failing the workbook.
 //! * Percent columns take fractions: `Value::Num(0.25)` shows as `25%`.
+//! * A cell is written with its column's format only where the format shows:
+//!   in a row of one line, text, yes/no and whole numbers look the same
+//!   without it ([`shows_plain`]), and a large sheet's time went mostly into
+//!   looking formats up cell by cell.
 //! * `Value::Int` is stored as an Excel number (a double): exact to 2^53.
 //!   Non-finite numbers (NaN, ∞) have no Excel form and are left empty.
 //! * The bytes are reproducible: the document creation time, the only clock
@@ -250,6 +254,9 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
     let mut formats = Vec::with_capacity(ncols);
     // The width of each column whose text wraps.
     let mut wrapped: Vec<Option<f64>> = Vec::with_capacity(ncols);
+    // Whether the column's values look the same without their format in a
+    // row of one line (see `shows_plain`).
+    let mut plain: Vec<bool> = Vec::with_capacity(ncols);
     let mut header_lines = 1;
     for (c, col) in sheet.columns.iter().enumerate() {
         let (width, wrap) = column_width(col, sheet.rows.iter().map(|r| &r[c]));
@@ -259,6 +266,7 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
             .map_err(whole)?;
         formats.push(cell_format(col.kind, wrap));
         wrapped.push(wrap.then_some(width));
+        plain.push(shows_plain(col.kind, wrap));
         header_lines = header_lines.max(wrapped_lines(&col.header, width));
     }
     if header_lines > 1 {
@@ -283,15 +291,34 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
         }
         for (c, (value, format)) in row.iter().zip(&formats).enumerate() {
             let c16 = c as u16;
+            // A one-line row's cells show no vertical alignment, and a whole
+            // number under 10^11 shows the same in Excel's General format:
+            // such cells are written without a format (rust_xlsxwriter hashes
+            // the whole format on every formatted cell, most of the time of a
+            // large sheet).
+            let bare = lines == 1
+                && plain[c]
+                && match value {
+                    Value::Int(i) => i.unsigned_abs() < 100_000_000_000,
+                    Value::Text(_) | Value::Bool(_) => true,
+                    _ => false,
+                };
             let written = match value {
                 Value::Empty => continue,
                 Value::Num(x) if !x.is_finite() => continue,
-                Value::Text(s) => match fit_cell(s) {
-                    Some(cut) => ws.write_string_with_format(r32, c16, &cut, format),
-                    None => ws.write_string_with_format(r32, c16, s, format),
-                },
+                Value::Text(s) => {
+                    let cut = fit_cell(s);
+                    let s = cut.as_deref().unwrap_or(s);
+                    if bare {
+                        ws.write_string(r32, c16, s)
+                    } else {
+                        ws.write_string_with_format(r32, c16, s, format)
+                    }
+                }
+                Value::Int(i) if bare => ws.write_number(r32, c16, *i as f64),
                 Value::Int(i) => ws.write_number_with_format(r32, c16, *i as f64, format),
                 Value::Num(x) => ws.write_number_with_format(r32, c16, *x, format),
+                Value::Bool(b) if bare => ws.write_boolean(r32, c16, *b),
                 Value::Bool(b) => ws.write_boolean_with_format(r32, c16, *b, format),
             };
             written.map_err(|source| XlsxOutError::Xlsx {
@@ -348,6 +375,18 @@ fn cell_format(kind: Kind, wrap: bool) -> Format {
     }
 }
 
+/// Whether a column's cells look the same written without their format in a
+/// row of one line: [`cell_format`] gives them only the top alignment (text
+/// that does not wrap, yes/no) or the number format `0` (whole numbers, which
+/// Excel's General format shows alike up to 11 digits).
+fn shows_plain(kind: Kind, wrap: bool) -> bool {
+    match kind {
+        Kind::Text => !wrap,
+        Kind::Bool | Kind::Integer => true,
+        Kind::Decimal(_) | Kind::Percent(_) => false,
+    }
+}
+
 /// The column width and whether its text wraps: a fixed width wins; else the
 /// longest of the header's longest word (headers wrap; plus room for the filter
 /// button) and the values.
@@ -369,18 +408,33 @@ fn column_width<'a>(col: &Column, values: impl Iterator<Item = &'a Value>) -> (f
 
 /// Roughly how many characters Excel shows for the value in a column of this kind.
 fn shown_len(v: &Value, kind: Kind) -> usize {
-    let digits = |x: f64| format!("{:.0}", x.abs()).len() + usize::from(x < 0.0);
+    let digits = |x: f64| whole_digits(x) + usize::from(x < 0.0);
     match (v, kind) {
         (Value::Empty, _) => 0,
         (Value::Text(s), _) => s.lines().map(|l| l.chars().count()).max().unwrap_or(0),
         (Value::Bool(_), _) => 6,
         (Value::Int(i), Kind::Percent(p)) => digits(*i as f64 * 100.0) + usize::from(p) + 2,
         (Value::Int(i), Kind::Decimal(p)) => digits(*i as f64) + usize::from(p) + 1,
-        (Value::Int(i), _) => i.to_string().len(),
+        (Value::Int(i), _) => {
+            (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 1) as usize + usize::from(*i < 0)
+        }
         (Value::Num(x), Kind::Percent(p)) => digits(x * 100.0) + usize::from(p) + 2,
         (Value::Num(x), Kind::Decimal(p)) => digits(*x) + usize::from(p) + 1,
         (Value::Num(x), Kind::Integer) => digits(*x),
         (Value::Num(x), _) => x.to_string().len().min(11),
+    }
+}
+
+/// The digits of |x| rounded to a whole number (as `{:.0}` writes it),
+/// counted without writing it: the widths read every value of a large table.
+fn whole_digits(x: f64) -> usize {
+    let r = x.abs().round();
+    if r < 1e15 {
+        // Exact in u64 below 2^53; 9.5 rounds to 10 both ways (ties differ
+        // only on even/odd, never on the number of digits).
+        ((r as u64).checked_ilog10().unwrap_or(0) + 1) as usize
+    } else {
+        format!("{:.0}", x.abs()).len()
     }
 }
 

@@ -208,3 +208,51 @@ fn errors_name_sheet_row_and_file() {
         .to_string();
     assert!(e.contains("x.xlsx: не удаётся записать файл"), "{e}");
 }
+
+#[test]
+fn formats_only_where_they_show() {
+    let (columns, rows) = (columns(), rows());
+    let bytes = workbook_bytes(&[sheet(&columns, &rows)]).unwrap();
+    let xml = unzip(&bytes, "xl/worksheets/sheet1.xml");
+    let cell = |r: &str| {
+        let start = xml
+            .find(&format!(r#"<c r="{r}""#))
+            .unwrap_or_else(|| panic!("{r}"));
+        let end = start + xml[start..].find('>').unwrap();
+        xml[start..end].to_owned()
+    };
+    // Row 2 wraps its reasons (several lines): every cell keeps the top alignment.
+    for r in ["A2", "B2", "C2", "E2"] {
+        assert!(cell(r).contains(" s=\""), "{r}: {}", cell(r));
+    }
+    // Row 3 is one line: text, whole numbers and yes/no show the same bare…
+    for r in ["A3", "B3", "E3"] {
+        assert!(!cell(r).contains(" s=\""), "{r}: {}", cell(r));
+    }
+    // …decimals and percentages keep their number format.
+    for r in ["C3", "D3"] {
+        assert!(cell(r).contains(" s=\""), "{r}: {}", cell(r));
+    }
+}
+
+#[test]
+fn whole_digits_as_written() {
+    // Against `{:.0}`, the text Excel's «0» format shows.
+    for x in [
+        0.0,
+        0.4,
+        0.5,
+        0.6,
+        9.4,
+        9.5,
+        99.5,
+        12345.678,
+        1e14 + 0.5,
+        3e17,
+    ] {
+        assert_eq!(whole_digits(x), format!("{x:.0}").len(), "{x}");
+        assert_eq!(whole_digits(-x), format!("{x:.0}").len(), "-{x}");
+    }
+    assert_eq!(shown_len(&Value::Int(-120), Kind::Integer), 4);
+    assert_eq!(shown_len(&Value::Int(0), Kind::Integer), 1);
+}

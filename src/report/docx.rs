@@ -89,6 +89,7 @@ fn styles(docx: Docx) -> Docx {
     .add_style(para("Small", "Мелкий текст").size(20))
     .add_style(para("Caption", "caption").size(20).italic())
     .add_style(para("TableText", "Текст таблицы").size(18))
+    .add_style(para("TableSmall", "Текст широкой таблицы").size(16))
     .add_style(para("ListItem", "Пункт списка").indent(
         Some(567),
         Some(SpecialIndentType::Hanging(283)),
@@ -97,50 +98,89 @@ fn styles(docx: Docx) -> Docx {
     ))
 }
 
-/// Column widths (twips): each column at least as wide as its longest word
-/// (a header or a value is never broken inside a word, up to 16 letters), the
-/// rest of the text width shared in proportion to the columns' longest texts.
-fn grid(headers: &[String], rows: &[&[String]]) -> Vec<usize> {
-    // At 9 pt: about 100 twips a letter, 230 twips of cell margins.
+/// A table's column widths (twips) and the paragraph style of its cells.
+struct Grid {
+    widths: Vec<usize>,
+    style: &'static str,
+}
+
+/// Column widths: each column at least as wide as its header's longest word
+/// and its values' longest word (a word is never broken), the rest of the
+/// text width shared in proportion to the columns' longest texts. Where the
+/// words do not all fit at 9 pt, the values' long words give way first (up to
+/// 16 letters kept, at least 13), then the table is set at 8 pt (down to 8
+/// letters kept: a long name may break, a header not); only when even that
+/// does not fit is every column narrowed alike.
+fn grid(headers: &[String], rows: &[&[String]]) -> Grid {
+    // At 9 pt Times New Roman (Liberation Serif measured): about 100 twips a
+    // letter, 10 % more in the bold headers; 250 twips of cell margins.
     const LETTER: f64 = 100.0;
-    const PAD: f64 = 230.0;
+    const BOLD: f64 = 1.1;
+    const PAD: f64 = 250.0;
     let n = headers.len().max(1);
     let longest_word = |s: &str| s.split_whitespace().map(|w| w.chars().count()).max();
-    let mut word: Vec<usize> = (headers.iter())
-        .map(|h| longest_word(h).unwrap_or(0))
+    // A header's longest word in the letters of the values.
+    let mut head: Vec<usize> = (headers.iter())
+        .map(|h| (longest_word(h).unwrap_or(0) as f64 * BOLD).ceil() as usize)
         .collect();
-    word.resize(n, 0);
+    head.resize(n, 0);
+    let mut body = vec![0usize; n];
     let mut longest: Vec<usize> = vec![0; n];
     for r in rows {
         for (i, v) in r.iter().enumerate().take(n) {
             longest[i] = longest[i].max(v.chars().count());
-            word[i] = word[i].max(longest_word(v).unwrap_or(0).min(16));
+            body[i] = body[i].max(longest_word(v).unwrap_or(0));
         }
     }
-    let min: Vec<f64> = word
-        .iter()
-        .map(|&w| PAD + LETTER * w.max(2) as f64)
-        .collect();
     let total = f64::from(TEXT_W);
+    let word_at = |cap: usize| -> Vec<usize> {
+        (head.iter().zip(&body))
+            .map(|(&h, &b)| h.max(b.min(cap)).max(2))
+            .collect()
+    };
+    let min_at = |cap: usize, letter: f64| -> Vec<f64> {
+        (word_at(cap).iter())
+            .map(|&w| PAD + letter * w as f64)
+            .collect()
+    };
+    let fits = |cap: usize, letter: f64| min_at(cap, letter).iter().sum::<f64>() < total;
+    let small = LETTER * 8.0 / 9.0;
+    let (cap, letter, style) = match (13..=16).rev().find(|&c| fits(c, LETTER)) {
+        Some(c) => (c, LETTER, "TableText"),
+        None => {
+            let c = (8..=16).rev().find(|&c| fits(c, small)).unwrap_or(8);
+            (c, small, "TableSmall")
+        }
+    };
+    let word = word_at(cap);
+    let min = min_at(cap, letter);
     let floor: f64 = min.iter().sum();
-    if floor >= total {
-        return min.iter().map(|m| (m * total / floor) as usize).collect();
-    }
-    let extra: Vec<f64> = (longest.iter().zip(&word))
-        .map(|(&l, &w)| l.min(60).saturating_sub(w) as f64)
-        .collect();
-    let extra_sum: f64 = extra.iter().sum::<f64>().max(1.0);
-    (min.iter().zip(&extra))
-        .map(|(m, e)| (m + (total - floor) * e / extra_sum) as usize)
-        .collect()
+    let widths = if floor >= total {
+        min.iter().map(|m| (m * total / floor) as usize).collect()
+    } else {
+        let extra: Vec<f64> = (longest.iter().zip(&word))
+            .map(|(&l, &w)| l.min(60).saturating_sub(w) as f64)
+            .collect();
+        let extra_sum: f64 = extra.iter().sum::<f64>().max(1.0);
+        (min.iter().zip(&extra))
+            .map(|(m, e)| (m + (total - floor) * e / extra_sum) as usize)
+            .collect()
+    };
+    Grid { widths, style }
 }
 
-fn cell(ids: &mut Ids, text: &str, right: bool, head: bool, width: usize) -> TableCell {
+fn cell(
+    ids: &mut Ids,
+    style: &str,
+    text: &str,
+    (right, head): (bool, bool),
+    width: usize,
+) -> TableCell {
     let mut run = Run::new().add_text(text.to_owned());
     if head {
         run = run.bold();
     }
-    let mut p = ids.p().style("TableText").add_run(run);
+    let mut p = ids.p().style(style).add_run(run);
     if right {
         p = p.align(AlignmentType::Right);
     }
@@ -152,16 +192,19 @@ fn cell(ids: &mut Ids, text: &str, right: bool, head: bool, width: usize) -> Tab
     }
 }
 
-fn header_row(ids: &mut Ids, headers: &[String], widths: &[usize]) -> TableRow {
-    let cells = (headers.iter().zip(widths))
-        .map(|(h, &w)| cell(ids, h, false, true, w))
+fn header_row(ids: &mut Ids, headers: &[String], g: &Grid) -> TableRow {
+    let cells = (headers.iter().zip(&g.widths))
+        .map(|(h, &w)| cell(ids, g.style, h, (false, true), w))
         .collect();
     TableRow::new(cells).cant_split()
 }
 
-fn body_row(ids: &mut Ids, cells: &[String], numeric: &[bool], widths: &[usize]) -> TableRow {
-    let cells = (cells.iter().zip(widths).enumerate())
-        .map(|(i, (v, &w))| cell(ids, v, numeric.get(i).copied().unwrap_or(false), false, w))
+fn body_row(ids: &mut Ids, cells: &[String], numeric: &[bool], g: &Grid) -> TableRow {
+    let cells = (cells.iter().zip(&g.widths).enumerate())
+        .map(|(i, (v, &w))| {
+            let right = numeric.get(i).copied().unwrap_or(false);
+            cell(ids, g.style, v, (right, false), w)
+        })
         .collect();
     TableRow::new(cells).cant_split()
 }
@@ -241,45 +284,48 @@ fn block(docx: Docx, ids: &mut Ids, b: &Block, page: &Page, figures: &[Rendered]
         }),
         Block::Figures(rows) => {
             let w = TEXT_W as usize;
-            let widths = vec![w * 3 / 5, w - w * 3 / 5];
+            let g = Grid {
+                widths: vec![w * 3 / 5, w - w * 3 / 5],
+                style: "TableText",
+            };
             let body: Vec<TableRow> = (rows.iter())
-                .map(|(k, v)| body_row(ids, &[k.clone(), v.clone()], &[false, false], &widths))
+                .map(|(k, v)| body_row(ids, &[k.clone(), v.clone()], &[false, false], &g))
                 .collect();
-            docx.add_table(table(body, widths))
+            docx.add_table(table(body, g.widths))
         }
         Block::Table {
             headers,
             numeric,
             rows,
         } => {
-            let widths = grid(headers, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
-            let mut body = vec![header_row(ids, headers, &widths)];
-            body.extend(rows.iter().map(|r| body_row(ids, r, numeric, &widths)));
-            docx.add_table(table(body, widths))
+            let g = grid(headers, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            let mut body = vec![header_row(ids, headers, &g)];
+            body.extend(rows.iter().map(|r| body_row(ids, r, numeric, &g)));
+            docx.add_table(table(body, g.widths))
         }
         Block::Listed {
             headers,
             numeric,
             rows,
         } => {
-            let widths = grid(
+            let g = grid(
                 headers,
                 &rows.iter().map(|(c, _)| c.as_slice()).collect::<Vec<_>>(),
             );
-            let mut body = vec![header_row(ids, headers, &widths)];
+            let mut body = vec![header_row(ids, headers, &g)];
             for (cells, items) in rows {
-                body.push(body_row(ids, cells, numeric, &widths));
+                body.push(body_row(ids, cells, numeric, &g));
                 let mut c = (TableCell::new().grid_span(headers.len()))
                     .width(TEXT_W as usize, WidthType::Dxa);
                 for i in items {
-                    c = c.add_paragraph(ids.text("TableText", &format!("–\u{00A0}{i}")));
+                    c = c.add_paragraph(ids.text(g.style, &format!("–\u{00A0}{i}")));
                 }
                 if items.is_empty() {
                     c = c.add_paragraph(ids.p());
                 }
                 body.push(TableRow::new(vec![c]));
             }
-            docx.add_table(table(body, widths))
+            docx.add_table(table(body, g.widths))
         }
         Block::Figure(i) => match figures.get(*i) {
             Some(f) => figure(docx, ids, f),
@@ -393,11 +439,59 @@ mod tests {
     fn column_widths_fill_the_text_width() {
         let h = vec!["№".to_owned(), "ОО".to_owned()];
         let r = vec!["1".to_owned(), "МБОУ \"СОШ № 1\"".to_owned()];
-        let g = grid(&h, &[r.as_slice()]);
+        let Grid { widths: g, style } = grid(&h, &[r.as_slice()]);
+        assert_eq!(style, "TableText");
         let sum: usize = g.iter().sum();
         assert!((sum as i64 - i64::from(TEXT_W)).abs() <= 2, "{g:?}");
-        // «МБОУ "СОШ № 1"»: its longest word, «"СОШ», fits: 230 + 4 · 100.
-        assert!(g[1] >= 630);
+        // «МБОУ "СОШ № 1"»: its longest word, «"СОШ», fits: 250 + 4 · 100.
+        assert!(g[1] >= 650);
         assert!(g[1] > g[0]);
+    }
+
+    #[test]
+    fn long_values_give_way_before_headers() {
+        // The sample table of the справка, worked by hand. Header words in
+        // value letters (× 1.1, rounded up): 7, 2, 6, 3, 15, 6, 10, 10; values'
+        // longest words: 11, 1, 9, 15, 18, 3, 4, 18. At 9 pt the words must sum
+        // below (9 355 − 8 · 250) / 100 = 73.55: kept up to 16 letters they sum
+        // to 85, up to 13 to 79 — too wide. At 8 pt (88.9 twips a letter) the
+        // bound is 82.7: up to 15 letters 83, up to 14 letters 81 — fits.
+        let h: Vec<String> = [
+            "Страта",
+            "№",
+            "Логин",
+            "ОО",
+            "Муниципалитет",
+            "Работ",
+            "Сила признаков",
+            "Основание",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let r: Vec<String> = [
+            "случайная контрольная выборка",
+            "1",
+            "edu000109",
+            "МБОУ \"Раздольненская ООШ\"",
+            "Городской округ Верхненадеждинский",
+            "240",
+            "15,0",
+            "результат (стандартизованный результат +0,37)",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let Grid { widths: g, style } = grid(&h, &[r.as_slice()]);
+        assert_eq!(style, "TableSmall");
+        let sum: usize = g.iter().sum();
+        assert!((sum as i64 - i64::from(TEXT_W)).abs() <= 8, "{g:?}");
+        let letter = 800.0 / 9.0;
+        for (w, word) in g.iter().zip([7, 2, 6, 3, 15, 6, 10, 10]) {
+            // (less than a twip lost to whole twips)
+            assert!(*w as f64 + 1.0 >= 250.0 + letter * f64::from(word), "{g:?}");
+        }
+        // Values' words of 14 letters stay whole: «"Раздольненская» (15) is
+        // the one that may break.
+        assert!(g[3] as f64 >= 250.0 + letter * 14.0);
+        assert!((g[3] as f64) < 250.0 + letter * 15.0 + 200.0, "{g:?}");
     }
 }

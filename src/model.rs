@@ -314,6 +314,10 @@ impl<'a> Cell<'a> {
     pub fn not_done(&self) -> &'a [u8] {
         &self.block.not_done[self.span.range()]
     }
+    /// Variant of each work (0 when not given).
+    pub fn variant(&self) -> &'a [u16] {
+        &self.block.variant[self.span.range()]
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

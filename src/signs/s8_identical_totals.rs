@@ -21,6 +21,20 @@
 //!   is in the null, so no comparison of windows is needed. A cell whose
 //!   spread is narrower than its group's piles more by chance; the empirical
 //!   null of [`crate::evidence`] widens the sign's null for that.
+//! * **Variant by variant**: a group that copies hands in one work, so its
+//!   pile is on one variant, while desk-mates write different variants (the
+//!   point of variants). Where the cell has two variants or more and they
+//!   hold on average 5 candidate works or more, x is the largest pile of any
+//!   variant, and given each variant's n_v works (the variants independent,
+//!   each Multinomial(n_v, f)) p = 1 − Π_v (1 − P(max_s K_{v,s} ≥ x))
+//!   ([`p_max_over_variants`]); the effect is x / n_v − max_s f_s of the
+//!   pile's variant. Which reading applies depends only on who wrote which
+//!   variant, never on a score, so the p-value stays valid. Half the works per
+//!   variant roughly halve an honest pile while a copied group stays whole: in
+//!   `evaluate --shape totals` copying of a quarter of a cell went from 0 to
+//!   0.31 of its cells marked, honest cells p ≤ 0.001 0.05 % → 0.04 %. One f
+//!   serves every variant (variants of one test differ little in difficulty;
+//!   what they differ by, the empirical null absorbs).
 //! * **Rule**: enters the cell's evidence when the effect x / n − max_s f_s
 //!   (the excess of the pile's share over the most likely score's) ≥
 //!   `identical_min_effect`. In one family with S5; evaluated only where S5
@@ -132,14 +146,14 @@ impl Sign for IdenticalTotals {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "n — работ ячейки с баллом не 0, не максимум и не граница отметки; x — наибольшее число из них с одним и тем же баллом. f — распределение баллов в ячейках того же теста и уровня (пятая часть по среднему баллу), без самой ячейки. p = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n; f), точно. Эффект: x/n минус наибольшая из долей f_s.",
-            statistic: "the most works on one score (other than 0, the maximum and the mark cut-offs) among the cell's n works on such scores",
+            formula: "n — работ ячейки с баллом не 0, не максимум и не граница отметки; x — наибольшее число из них с одним и тем же баллом. f — распределение баллов в ячейках того же теста и уровня (пятая часть по среднему баллу), без самой ячейки. p = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n; f), точно. Если в ячейке два варианта и больше (в среднем не меньше 5 работ на вариант), x — наибольшее скопление внутри одного варианта, p = 1 − Π_v (1 − P_v), где P_v = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n_v; f), n_v — работ варианта v. Эффект: x/n (x/n_v) минус наибольшая из долей f_s.",
+            statistic: "the most works on one score (other than 0, the maximum and the mark cut-offs) among the cell's n works on such scores; within one variant where the cell has several",
             null: "the cell's works are a multinomial draw from the score distribution of cells of similar level (same fifth of cell means) in the same test, the cell left out",
             rule: "exact P(max count >= x); enters the evidence when x / n − max f >= identical_min_effect; evaluated only without task scores (else S5)",
             min_sample: "min_works works on candidate scores, a known maximum; fewer than 5 task columns",
-            compared: "сколько работ ОО набрали один и тот же первичный балл — с тем, сколько совпадений даёт случайно распределение баллов в ячейках того же теста и похожего уровня",
+            compared: "сколько работ ОО набрали один и тот же первичный балл (если вариантов несколько — по одному и тому же варианту) — с тем, сколько совпадений даёт случайно распределение баллов в ячейках того же теста и похожего уровня",
             unusual: "на одном балле работ намного больше, чем бывает случайно: так выглядят одинаковые работы группы участников (списывание, подсказки), когда баллов за задания нет",
-            needs: "только первичные баллы и максимальный балл теста; признак проверяется, когда нет баллов за задания (иначе совпадения видит признак «Совпадающие работы»)",
+            needs: "только первичные баллы и максимальный балл теста, номер варианта — если он есть; признак проверяется, когда нет баллов за задания (иначе совпадения видит признак «Совпадающие работы»)",
             reference: "Angoff (1974); Levin (1981)",
         }
     }
@@ -186,6 +200,26 @@ impl Sign for IdenticalTotals {
                     return Finding::skipped("в тесте слишком мало других работ этого уровня для сравнения");
                 }
                 let top = f.iter().copied().fold(0.0, f64::max) / total;
+                let cell = test.block.cell(c);
+                if let Some(piles) = variant_piles(&cell.primary().to_vec(), cell.variant(), &p.skip) {
+                    let best = variant_best(&piles);
+                    let pv = p_max_over_variants(&piles, &f, best.x as usize);
+                    let share = best.x as f64 / best.n as f64;
+                    let wrote = match best.variant {
+                        0 => "без указанного варианта".to_owned(),
+                        v => format!("вариант {v}"),
+                    };
+                    let reason = format!(
+                        "{} из {} {}, писавших {wrote}, набрали ровно {} перв. балла ({}), а у участников ОО того же уровня самый частый балл набирают не больше {} (когда баллов за задания нет, так выглядят одинаковые работы группы участников: они пишут один вариант)",
+                        best.x,
+                        best.n,
+                        plural(best.n, ["участника", "участников", "участников"]),
+                        best.score,
+                        pct(share),
+                        pct(top)
+                    );
+                    return Finding::tested(best.x as f64, pv, share - top, reason);
+                }
                 let share = x as f64 / n as f64;
                 let reason = format!(
                     "{x} {} из {n} набрали ровно {s} перв. балла ({}), а у участников ОО того же уровня самый частый балл набирают не больше {} (когда баллов за задания нет, так выглядят одинаковые работы группы участников)",
@@ -200,6 +234,75 @@ impl Sign for IdenticalTotals {
     }
 }
 
+/// Fewest candidate works a variant holds on average for a cell to be read
+/// variant by variant.
+const MIN_PER_VARIANT: usize = 5;
+
+/// One variant's largest pile in a cell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pile {
+    variant: u16,
+    score: f32,
+    /// Works on the pile.
+    x: u64,
+    /// The variant's works on candidate scores.
+    n: u64,
+}
+
+/// The largest pile of each variant of a cell, when the cell is read variant by
+/// variant: two variants or more (a work without one counts as variant 0),
+/// holding on average `MIN_PER_VARIANT` candidate works or more. The choice
+/// reads only which variant each work wrote, never a score.
+fn variant_piles(primary: &[f32], variant: &[u16], skip: &[f32]) -> Option<Vec<Pile>> {
+    let candidate = |v: f32| !v.is_nan() && !skip.iter().any(|&k| (k - v).abs() < 1e-6);
+    let mut by: std::collections::BTreeMap<u16, Vec<f32>> = std::collections::BTreeMap::new();
+    for (&s, &v) in primary.iter().zip(variant) {
+        if candidate(s) {
+            by.entry(v).or_default().push(s);
+        }
+    }
+    let works: usize = by.values().map(Vec::len).sum();
+    if by.len() < 2 || works < MIN_PER_VARIANT * by.len() {
+        return None;
+    }
+    Some(
+        by.into_iter()
+            .filter_map(|(variant, scores)| {
+                let (score, x, n) = mode_of(&scores, skip)?;
+                Some(Pile {
+                    variant,
+                    score,
+                    x,
+                    n,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The pile reported: the most works, then the largest share of its variant,
+/// then the lowest variant.
+fn variant_best(piles: &[Pile]) -> Pile {
+    let mut best = piles[0];
+    for &p in &piles[1..] {
+        let more = p.x > best.x || (p.x == best.x && p.x * best.n > best.x * p.n);
+        if more {
+            best = p;
+        }
+    }
+    best
+}
+
+/// P(the largest pile of any variant ≥ x): given each variant's number of
+/// works n_v, its scores are Multinomial(n_v, f), the variants independent, so
+/// P = 1 − Π_v (1 − P(max_s K_{v,s} ≥ x)).
+fn p_max_over_variants(piles: &[Pile], f: &[f64], x: usize) -> f64 {
+    let log_none: f64 = (piles.iter())
+        .map(|p| (-p_max_at_least(p.n as usize, f, x)).ln_1p())
+        .sum();
+    (-log_none.exp_m1()).clamp(0.0, 1.0)
+}
+
 /// What the comparisons of a test are made from.
 struct Prepared {
     /// Per cell: its mode (score, works on it, works on candidate scores) and
@@ -210,6 +313,8 @@ struct Prepared {
     /// The level group of each usable cell (usize::MAX for the others) and the groups.
     fifth: Vec<usize>,
     members: Vec<Vec<usize>>,
+    /// Scores that are not candidates (0, the maximum, the cut-offs).
+    skip: Vec<f32>,
 }
 
 fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Finding>> {
@@ -231,7 +336,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
             n_cells
         ]);
     };
-    let mut skip = vec![0.0, max];
+    let mut skip: Vec<f32> = vec![0.0, max];
     if let Some(cuts) = block.scale.as_ref().and_then(|s| s.cuts) {
         skip.extend(cuts);
     }
@@ -280,6 +385,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
         bins,
         fifth,
         members,
+        skip,
     })
 }
 
@@ -302,6 +408,44 @@ mod tests {
         // Ties: the lowest score. Nothing but skipped scores: None.
         assert_eq!(mode_of(&[3.0, 3.0, 5.0, 5.0], &[]), Some((3.0, 2, 4)));
         assert_eq!(mode_of(&[0.0, 20.0], &[0.0, 20.0]), None);
+    }
+
+    #[test]
+    fn variants_read_apart_by_hand() {
+        // Two variants of 2 works, two equally likely scores, a pile of 2:
+        // each variant has it with probability 1 − 1/2 = 1/2, so
+        // P = 1 − (1/2)(1/2) = 3/4.
+        let pile = |n| Pile {
+            variant: 1,
+            score: 1.0,
+            x: 0,
+            n,
+        };
+        let p = p_max_over_variants(&[pile(2), pile(2)], &[1.0, 1.0], 2);
+        assert!((p - 0.75).abs() < 1e-12, "{p}");
+        // 3 and 1 works, a pile of 3: only the first can, all three on one of
+        // two scores, 2 · (1/2)³ = 1/4.
+        let p = p_max_over_variants(&[pile(3), pile(1)], &[1.0, 1.0], 3);
+        assert!((p - 0.25).abs() < 1e-12, "{p}");
+    }
+
+    #[test]
+    fn variants_split_a_cell_only_when_each_holds_enough() {
+        // Candidate scores (0 and 20 skipped): variant 1 has 7 ×4, 8, 9;
+        // variant 2 has 7, 8 ×2, 9 ×3 — 12 works, 6 per variant.
+        let primary = [
+            7.0, 7.0, 7.0, 7.0, 8.0, 9.0, 7.0, 8.0, 8.0, 9.0, 9.0, 9.0, 0.0, 20.0,
+        ];
+        let variant = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 2];
+        let piles = variant_piles(&primary, &variant, &[0.0, 20.0]).unwrap();
+        assert_eq!(piles.len(), 2);
+        assert_eq!((piles[0].score, piles[0].x, piles[0].n), (7.0, 4, 6));
+        assert_eq!((piles[1].score, piles[1].x, piles[1].n), (9.0, 3, 6));
+        assert_eq!(variant_best(&piles).variant, 1);
+        // One variant only, or fewer than 5 works a variant: read as a whole.
+        assert!(variant_piles(&primary, &[1; 14], &[0.0, 20.0]).is_none());
+        let many: Vec<u16> = (1..=14).collect();
+        assert!(variant_piles(&primary, &many, &[0.0, 20.0]).is_none());
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!    of the region ([`NullFit`]: Efron 2004, robust central matching). Where
 //!    the sign's model does not fit the region (overdispersion, heavy-tailed
 //!    school effects, pupils not independent within a class) the null widens and
-//!    the calibrated p-values grow; the null in force is never narrower or lower
-//!    than the theoretical N(0, 1). Fewer than `null_min_cells` cells for an
+//!    the calibrated p-values grow; the null in force is never narrower than
+//!    the theoretical N(0, 1) and a calibrated p-value is never below the
+//!    sign's own (its centre is the fitted one: below 0 for a discrete sign
+//!    with many p-values near 1, see [`NullFit`]). Fewer than `null_min_cells` cells for an
 //!    exam: the sign's null fitted on all exams; fewer than that in all: the
 //!    theoretical null (both shown in the methods section).
 //! 2. **One p-value per cell.** Signs that read the same thing from the same

@@ -15,12 +15,20 @@
 //! in its direction in many cells), the lower quartile is −∞ and σ comes from
 //! the upper half alone: σ = (Q75 − median) / Φ⁻¹(0.75).
 //!
-//! Use: the null in force is N(max(δ, 0), max(σ, 1)²): it may only be wider or
-//! shifted upwards, never narrower or lower than the theoretical one, so the
-//! calibration can only make a sign more cautious (discrete p-values, which sit
-//! above uniform, would otherwise make it bolder). The calibrated p-value is
-//! 1 − Φ((z − δ)/σ). Fewer than `min_cells` p-values, or a median that is not
-//! finite (half of the p-values are 1), leave the theoretical null in force.
+//! Use: the null in force is N(δ, max(σ, 1)²) and the calibrated p-value is
+//! max(1 − Φ((z − δ)/σ), p): never below the sign's own p-value, so the
+//! calibration can only make a sign more cautious, never bolder (a narrow bulk
+//! of conservative p-values does not make it bolder either: σ is at least 1).
+//! The centre is the fitted one, also below 0. A discrete sign whose p-values
+//! sit above uniform (many near 1) has its bulk low (δ < 0) *and* wide (σ > 1)
+//! for one reason, the mass near p = 1; its upper tail is lighter than
+//! N(0, 1) (S8 on VPR: δ = −0.94, σ = 1.49, the 99th percentile of z 1.96,
+//! not 2.33). Judging it against N(0, σ²), as until stop 24, took the width of
+//! a bulk centred at δ without its centre and counted that mass twice
+//! (p = 8·10⁻¹⁰ became 2.6·10⁻⁵); against N(δ, σ²) it becomes 1.4·10⁻⁶, still
+//! above the sign's own. Where misfit widens a sign (δ ≥ 0, σ > 1) nothing
+//! changes. Fewer than `min_cells` p-values, or a median that is not finite
+//! (half of the p-values are 1), leave the theoretical null in force.
 //!
 //! Efron B. (2004) Large-scale simultaneous hypothesis testing: the choice of a
 //! null hypothesis. JASA 99(465), 96–104. Efron B. (2010) Large-Scale Inference,
@@ -36,7 +44,7 @@ pub struct NullFit {
     /// Median and robust SD of z, as fitted (NaN when not fitted).
     pub fitted_center: f64,
     pub fitted_scale: f64,
-    /// The null in force: center ≥ 0, scale ≥ 1; (0, 1) when not fitted.
+    /// The null in force: the fitted center, scale ≥ 1; (0, 1) when not fitted.
     pub center: f64,
     pub scale: f64,
     /// Whether the empirical null was fitted (else the theoretical one is used).
@@ -84,7 +92,7 @@ impl NullFit {
             n,
             fitted_center: med,
             fitted_scale: scale,
-            center: med.max(0.0),
+            center: med,
             scale: scale.max(1.0),
             fitted: true,
         }
@@ -96,7 +104,9 @@ impl NullFit {
         if z == f64::NEG_INFINITY {
             return 1.0;
         }
-        Normal::standard().sf((z - self.center) / self.scale)
+        Normal::standard()
+            .sf((z - self.center) / self.scale)
+            .max(p.clamp(0.0, 1.0))
     }
 }
 
@@ -186,11 +196,22 @@ mod tests {
         assert!(f.fitted);
         assert!((f.fitted_center + 0.5244005127080407).abs() < 1e-9, "{f:?}");
         assert!((f.fitted_scale - 1.1562687485060201).abs() < 1e-9, "{f:?}");
-        assert_eq!(f.center, 0.0);
+        assert_eq!(f.center, f.fitted_center);
+        // Judged against N(−0.5244005, 1.1562687²): p = 1e-6 (z = 4.7534243)
+        // gives Φ̄((4.7534243 + 0.5244005) / 1.1562687) = Φ̄(4.5645312) =
+        // 2.5030583e-6 (Python, 0.5·math.erfc(x/√2)), above its own 1e-6;
+        // p = 0.05 (z = 1.6448536) gives Φ̄(1.8760813) = 0.030322 < 0.05, so
+        // the sign's own 0.05 stays.
+        let got = f.calibrate(1e-6);
+        assert!((got / 2.5030583e-6 - 1.0).abs() < 1e-6, "{got}");
+        assert_eq!(f.calibrate(0.05), 0.05);
         // A narrow, low bulk (conservative p-values) never makes the null bolder.
         let narrow: Vec<f64> = (0..50).map(|i| 0.6 + 0.004 * f64::from(i)).collect();
         let f = NullFit::fit(&narrow, 10);
         assert!(f.fitted);
-        assert_eq!((f.center, f.scale), (0.0, 1.0));
+        assert_eq!(f.scale, 1.0);
+        for p in [0.2, 0.01, 1e-4, 1e-12] {
+            assert_eq!(f.calibrate(p), p);
+        }
     }
 }

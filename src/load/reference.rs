@@ -75,6 +75,10 @@ enum Measure {
     MedalHolders,
     /// The schools' spread of medal counts beyond chance (ρ).
     MedalSpread,
+    /// obektiv's own: the region's line between its schools' VPR and GIA
+    /// results (sign S10), on the GIA test's rows: keys `a`, `b`, `spread`
+    /// (τ²), `persistent` (τ²ₚ), `pairs`.
+    VprGia,
 }
 
 impl Measure {
@@ -91,6 +95,7 @@ impl Measure {
             "medal_graduates" | "выпускники" => Some(Measure::MedalGraduates),
             "medal_holders" | "медалисты" => Some(Measure::MedalHolders),
             "medal_spread" | "разброс медалей" => Some(Measure::MedalSpread),
+            "vpr_gia" | "впр и гиа" => Some(Measure::VprGia),
             _ => None,
         }
     }
@@ -105,6 +110,7 @@ impl Measure {
             Measure::MedalGraduates => "выпускники по баллам ЕГЭ",
             Measure::MedalHolders => "медалисты по баллам ЕГЭ",
             Measure::MedalSpread => "разброс числа медалистов между ОО",
+            Measure::VprGia => "связь результатов ВПР и ГИА по ОО",
         }
     }
 }
@@ -125,7 +131,24 @@ pub struct TestReference {
     pub journal: Option<[f64; 3]>,
     /// Medal figures (obektiv's own measures, written by `obektiv reference`).
     pub medals: Option<MedalReference>,
+    /// The region's VPR–GIA line, on a GIA test (obektiv's own measure).
+    pub line: Option<GiaLine>,
 }
+
+/// The region's line GIA = a + b · VPR over its schools' standardized results
+/// (sign S10's fit), with the spread τ² beyond sampling, its part τ²ₚ that
+/// stays with a school, and the schools' pairs it was fitted on.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GiaLine {
+    pub a: f64,
+    pub b: f64,
+    pub spread: f64,
+    pub persistent: f64,
+    pub pairs: f64,
+}
+
+/// The keys of [`Measure::VprGia`], in [`GiaLine`]'s order.
+const LINE_KEYS: [&str; 5] = ["a", "b", "spread", "persistent", "pairs"];
 
 /// A year's medal figures on the EGE Russian test: per bin's lower bound
 /// (test points, a multiple of 5), (holders, graduates); and the schools'
@@ -209,18 +232,21 @@ pub fn load(
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders или medal_spread"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_spread или vpr_gia"
                 ),
             );
         };
         let value = row.get(c_value);
-        let Some(v) = values::number(value).filter(|v| v.is_finite() && *v >= 0.0) else {
+        // The line's intercept may be below 0; every other figure may not.
+        let signed = measure == Measure::VprGia && row.get(c_key).trim() == "a";
+        let Some(v) = values::number(value).filter(|v| v.is_finite() && (signed || *v >= 0.0))
+        else {
             return report.reject(
                 file,
                 row.line,
                 "value",
                 value,
-                "нужно неотрицательное число",
+                if signed { "нужно число" } else { "нужно неотрицательное число" },
             );
         };
         let k = row.get(c_key).trim().to_owned();
@@ -259,6 +285,7 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .filter(|k| *k <= 100 && k % 5 == 0)
             .map(|_| ()),
         Measure::MedalSpread => key.is_empty().then_some(()),
+        Measure::VprGia => LINE_KEYS.contains(&key).then_some(()),
     };
     ok.ok_or_else(|| match measure {
         Measure::Works => "у показателя works ключ должен быть пустым".to_owned(),
@@ -273,7 +300,39 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             "нужна нижняя граница группы тестовых баллов: 0, 5, 10, …, 100".to_owned()
         }
         Measure::MedalSpread => "у показателя medal_spread ключ должен быть пустым".to_owned(),
+        Measure::VprGia => "нужно a, b, spread, persistent или pairs".to_owned(),
     })
+}
+
+/// The line from its five figures, or why it cannot be used: every key given,
+/// the persistent part within the spread, at least 10 pairs.
+fn gia_line(rows: &[(String, f64, u64)]) -> Result<GiaLine, String> {
+    let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1);
+    let missing: Vec<&str> = LINE_KEYS.into_iter().filter(|k| get(k).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(format!("нет значений: {}", missing.join(", ")));
+    }
+    let v = |k| get(k).unwrap_or_default();
+    let line = GiaLine {
+        a: v("a"),
+        b: v("b"),
+        spread: v("spread"),
+        persistent: v("persistent"),
+        pairs: v("pairs"),
+    };
+    if line.persistent > line.spread {
+        return Err(format!(
+            "постоянная часть разброса {} больше всего разброса {}",
+            line.persistent, line.spread
+        ));
+    }
+    if line.pairs < 10.0 {
+        return Err(format!(
+            "прямая проведена по {} парам ОО, нужно не меньше 10",
+            line.pairs
+        ));
+    }
+    Ok(line)
 }
 
 fn journal_slot(key: &str) -> Option<usize> {
@@ -475,6 +534,10 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     .get_or_insert_with(MedalReference::default)
                     .spread = Some(r.1);
             }
+            Measure::VprGia => match gia_line(rows) {
+                Ok(l) => target.line = Some(l),
+                Err(why) => fail(report, why),
+            },
             Measure::Task => {
                 if let Some(r) = rows.iter().find(|r| r.1 > 100.0) {
                     fail(
@@ -542,4 +605,43 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
     out.region.retain(|_, r| *r != TestReference::default());
     out.russia.retain(|_, r| *r != TestReference::default());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(figures: &[(&str, f64)]) -> Vec<(String, f64, u64)> {
+        (figures.iter().enumerate())
+            .map(|(i, &(k, v))| (k.to_owned(), v, i as u64 + 2))
+            .collect()
+    }
+
+    #[test]
+    fn the_vpr_gia_line_needs_every_figure_and_holds_together() {
+        let full = [
+            ("a", -0.05),
+            ("b", 0.8),
+            ("spread", 0.01),
+            ("persistent", 0.002),
+            ("pairs", 250.0),
+        ];
+        let line = gia_line(&rows(&full)).unwrap();
+        assert_eq!((line.a, line.b, line.pairs), (-0.05, 0.8, 250.0));
+        let why = gia_line(&rows(&full[..3])).unwrap_err();
+        assert!(why.contains("persistent, pairs"), "{why}");
+        let mut wide = full;
+        wide[3].1 = 0.02;
+        assert!(
+            gia_line(&rows(&wide))
+                .unwrap_err()
+                .contains("больше всего разброса")
+        );
+        let mut few = full;
+        few[4].1 = 9.0;
+        assert!(gia_line(&rows(&few)).unwrap_err().contains("не меньше 10"));
+        // Only the intercept may be below 0 (checked as the row is read).
+        assert!(check_key(Measure::VprGia, "a").is_ok());
+        assert!(check_key(Measure::VprGia, "slope").is_err());
+    }
 }

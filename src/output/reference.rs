@@ -107,10 +107,51 @@ fn medal_rows(data: &Dataset) -> Vec<Row> {
     out
 }
 
-/// reference.csv bytes for every test of `data` (scope `region`), and the
-/// medal figures where the folder has medals.csv.
+/// The region's VPR–GIA line of S10 per GIA, on each of its Russian and
+/// mathematics tests (the same figures on each): a municipality's S10 then
+/// judges its schools against the region's line and spread.
+fn line_rows(data: &Dataset) -> Vec<Row> {
+    let min_works = crate::signs::SignsConfig::default().min_works;
+    let lines = crate::signs::region_lines_of(data, min_works);
+    let mut out = Vec::new();
+    for block in &data.tests {
+        let k = &block.key;
+        let Some(l) = lines.iter().find(|l| l.exam == k.exam) else {
+            continue;
+        };
+        if !matches!(k.subject.as_str(), "RU" | "MA") {
+            continue;
+        }
+        let figures = [
+            ("a", l.a),
+            ("b", l.b),
+            ("spread", l.spread),
+            ("persistent", l.persistent),
+        ];
+        let row = |key: &str, value: String| Row {
+            exam: k.exam.code(),
+            year: k.year,
+            subject: k.subject.clone(),
+            grade: k.grade,
+            scope: "region",
+            measure: "vpr_gia",
+            key: key.to_owned(),
+            value,
+        };
+        for (key, v) in figures {
+            // Shortest text that reads back as the same number.
+            out.push(row(key, format!("{v:?}")));
+        }
+        out.push(row("pairs", l.pairs.to_string()));
+    }
+    out
+}
+
+/// reference.csv bytes for every test of `data` (scope `region`), the medal
+/// figures where the folder has medals.csv, and S10's VPR–GIA lines.
 pub fn bytes(data: &Dataset) -> Result<Vec<u8>, crate::error::OutputError> {
     let mut rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
     rows.extend(medal_rows(data));
+    rows.extend(line_rows(data));
     super::csv_bytes(&rows, crate::config::CsvDialect::default(), "reference.csv")
 }

@@ -50,6 +50,17 @@
 //!   schools' persistent gaps are near normal; heavier tails show as honest
 //!   p ≤ 0.001 above nominal in the misspecified regions (0.2–0.7 % of
 //!   school-subject-years), left to the empirical null of the evidence.
+//! * **A municipality with the region's figures**: where reference.csv gives
+//!   the region's distributions of primary scores for every Russian and
+//!   mathematics test of the VPR and of a GIA, and the region's line for that
+//!   GIA (measure `vpr_gia`: a, b, τ², τ²ₚ, written by `obektiv reference`),
+//!   the cells are standardized against the region and judged on its line and
+//!   persistent part ([`region_lines`]): each school gets the statistic the
+//!   whole region's analysis gives it (tested end to end). A municipality's
+//!   own line, fitted on its 15–45 schools of which the inflating ones are a
+//!   larger share, is flatter and wider: `evaluate --municipal` (2 years)
+//!   marked VPR inflation with honest GIA .000 / .066 / .395 of cells at mild
+//!   / moderate / strong with it and .066 / .362 / .987 with the region's.
 //! * **Rule**: enters the cell's evidence when the effect ≥
 //!   `cohort_min_effect`; a family of its own (S9 reads the cohort's own
 //!   later and earlier results; S10 the same school's GIA, other pupils).
@@ -84,6 +95,8 @@ pub struct Confirmations {
     pub persistent: f64,
     /// Per (subject, school): the school's shortfalls over its years and GIAs.
     pub pooled: BTreeMap<SchoolKey, Years>,
+    /// The GIAs whose line is the region's (reference.csv), not the folder's.
+    pub from_region: Vec<Exam>,
 }
 
 /// A school's shortfalls in a subject, pooled over the years of the folder
@@ -142,11 +155,51 @@ impl Shortfall {
 /// A school and subject.
 type SchoolKey = (&'static str, u32);
 
+/// Per GIA: the region's line and persistent part from reference.csv, where
+/// it can stand for the folder's: every Russian and mathematics test of the
+/// VPR and of that GIA in the folder has the region's distribution of primary
+/// scores (so its cells are standardized against the region), and its tests
+/// give one line, the same figures on each (`obektiv reference` writes them
+/// so). Otherwise the folder fits its own.
+fn region_lines(data: &Dataset) -> BTreeMap<Exam, (Fit, f64)> {
+    let region = &data.reference.region;
+    let against_region = |exam: Exam| {
+        (data.tests.iter())
+            .filter(|b| b.key.exam == exam && compulsory(&b.key.subject))
+            .all(|b| super::s9_cohort::region_moments(region.get(&b.key)).is_some())
+    };
+    if !against_region(Exam::Vpr) {
+        return BTreeMap::new();
+    }
+    [Exam::Oge, Exam::Ege]
+        .into_iter()
+        .filter(|&exam| against_region(exam))
+        .filter_map(|exam| {
+            let lines: Vec<_> = (data.tests.iter())
+                .filter(|b| b.key.exam == exam && compulsory(&b.key.subject))
+                .map(|b| region.get(&b.key).and_then(|r| r.line))
+                .collect();
+            let first = (*lines.first()?)?;
+            if lines.iter().any(|l| *l != Some(first)) {
+                return None;
+            }
+            let fit = Fit {
+                a: first.a,
+                b: first.b,
+                tau2: first.spread,
+                pairs: first.pairs as usize,
+            };
+            Some((exam, (fit, first.persistent)))
+        })
+        .collect()
+}
+
 /// Pools each school's shortfalls (module docs: random effects, the
 /// persistent part by the moments of the cross-products of its results).
 fn pool(
     groups: &BTreeMap<SchoolKey, Vec<Shortfall>>,
     fits: &BTreeMap<Exam, Fit>,
+    given: Option<f64>,
 ) -> (f64, BTreeMap<SchoolKey, Years>) {
     let largest = fits.values().map(|f| f.tau2).fold(0.0, f64::max);
     let (mut sum, mut count) = (0.0, 0usize);
@@ -158,10 +211,10 @@ fn pool(
             }
         }
     }
-    let tau_p = if count >= MIN_PRODUCTS {
-        (sum / count as f64).clamp(0.0, largest)
-    } else {
-        largest
+    let tau_p = match given {
+        Some(t) => t.clamp(0.0, largest),
+        None if count >= MIN_PRODUCTS => (sum / count as f64).clamp(0.0, largest),
+        None => largest,
     };
     let pooled = (groups.iter())
         .filter_map(|(&key, results)| {
@@ -264,9 +317,13 @@ impl Confirmations {
             })
             .collect();
         let usable = |p: &&Pair| p.n >= min_works && p.n_next >= min_works;
+        let region = region_lines(data);
         let fits = [Exam::Oge, Exam::Ege]
             .into_iter()
             .filter_map(|exam| {
+                if let Some(l) = region.get(&exam) {
+                    return Some((exam, l.0));
+                }
                 let pairs: Vec<Pair> = (gia.values().flatten())
                     .filter(|p| p.next_exam == exam)
                     .filter(usable)
@@ -284,14 +341,46 @@ impl Confirmations {
                 }
             }
         }
-        let (persistent, pooled) = pool(&groups, &fits);
+        // The region's persistent part where every line in use is the region's.
+        let given = (!region.is_empty() && fits.keys().all(|e| region.contains_key(e)))
+            .then(|| region.values().map(|l| l.1).fold(0.0, f64::max));
+        let (persistent, pooled) = pool(&groups, &fits, given);
         Confirmations {
             pairs,
             fits,
             persistent,
             pooled,
+            from_region: region.keys().copied().collect(),
         }
     }
+}
+
+/// The folder's line per GIA with the persistent part, as `obektiv
+/// reference` writes them for a region's municipalities (measure `vpr_gia`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RegionLine {
+    pub exam: Exam,
+    pub a: f64,
+    pub b: f64,
+    pub spread: f64,
+    pub persistent: f64,
+    pub pairs: usize,
+}
+
+/// The lines S10 fits on `data` (every GIA with 10 pairs or more).
+pub fn region_lines_of(data: &Dataset, min_works: usize) -> Vec<RegionLine> {
+    let st = Standardized::new(data);
+    let conf = Confirmations::new(data, &st, min_works);
+    (conf.fits.iter())
+        .map(|(&exam, f)| RegionLine {
+            exam,
+            a: f.a,
+            b: f.b,
+            spread: f.tau2,
+            persistent: conf.persistent,
+            pairs: f.pairs,
+        })
+        .collect()
 }
 
 /// The compulsory subject's code with a fixed lifetime.
@@ -372,6 +461,11 @@ impl Sign for VprNotConfirmed {
                     line: &line,
                 };
                 let mut f = judge(&p, fit, cfg, &later);
+                if conf.from_region.contains(&p.next_exam) {
+                    f.note += &format!(
+                        "; прямая «ВПР — {exam}» и разброс — по всему региону (reference.csv)"
+                    );
+                }
                 let key = (fixed(&block.key.subject), block.cells[c].school);
                 if let Some(y) = conf.pooled.get(&key).filter(|y| y.results > 1) {
                     if f.evaluated {
@@ -452,7 +546,7 @@ mod tests {
                 result(2024, Exam::Oge, 0.1, 40),
             ],
         )]);
-        let (persistent, pooled) = pool(&one, &lines(0.05));
+        let (persistent, pooled) = pool(&one, &lines(0.05), None);
         assert_eq!(persistent, 0.05);
         let y = pooled[&("RU", 7)];
         assert!((y.mean - 0.2).abs() < 1e-12);
@@ -473,16 +567,16 @@ mod tests {
                 })
                 .collect()
         };
-        let (persistent, pooled) = pool(&ten(Exam::Oge, Exam::Oge, 2024), &lines(0.05));
+        let (persistent, pooled) = pool(&ten(Exam::Oge, Exam::Oge, 2024), &lines(0.05), None);
         assert!((persistent - 0.01).abs() < 1e-12);
         assert!((pooled[&("MA", 3)].z - 0.534_522_5).abs() < 1e-6);
         // A persistent part above τ² is clipped to it.
-        let (persistent, _) = pool(&ten(Exam::Oge, Exam::Oge, 2024), &lines(0.005));
+        let (persistent, _) = pool(&ten(Exam::Oge, Exam::Oge, 2024), &lines(0.005), None);
         assert_eq!(persistent, 0.005);
         // The same year's OGE and EGE share the VPR result: its sampling
         // covariance b b′ / n = 1/200 = 0.005 is taken off each product, so
         // products of 0.01 leave τ²ₚ = 0.005.
-        let (persistent, pooled) = pool(&ten(Exam::Oge, Exam::Ege, 2023), &lines(0.05));
+        let (persistent, pooled) = pool(&ten(Exam::Oge, Exam::Ege, 2023), &lines(0.05), None);
         assert!((persistent - 0.005).abs() < 1e-12);
         let y = pooled[&("MA", 0)];
         assert_eq!((y.results, y.years), (2, 1));
@@ -498,7 +592,7 @@ mod tests {
                 result(2025, Exam::Ege, 0.1, 100),
             ],
         )]);
-        let (_, pooled) = pool(&year, &lines(0.05));
+        let (_, pooled) = pool(&year, &lines(0.05), None);
         assert!(
             (pooled[&("RU", 1)].z - 0.784_464_5).abs() < 1e-6,
             "{}",
@@ -506,7 +600,7 @@ mod tests {
         );
         // One result alone is the yearly Z: 0.2 / √(0.05 + 0.01) = 0.8164966.
         let single = BTreeMap::from([(("RU", 1), vec![result(2025, Exam::Oge, 0.2, 200)])]);
-        let (_, pooled) = pool(&single, &lines(0.05));
+        let (_, pooled) = pool(&single, &lines(0.05), None);
         assert!((pooled[&("RU", 1)].z - 0.816_496_6).abs() < 1e-6);
     }
 

@@ -9,7 +9,10 @@
 //!
 //! * **Standardized results**: a cell's mean primary score minus its test's
 //!   mean over all works, divided by the test's SD over all works: z, with
-//!   sampling variance 1/n in every test.
+//!   sampling variance 1/n in every test. Where reference.csv gives the
+//!   test's distribution of primary scores over the region, the mean and SD
+//!   are the region's ([`region_moments`]): a municipality's cells stand
+//!   where the whole region's analysis puts them.
 //! * **Relation**: over every pair of the folder (z now, z a year later), the
 //!   least-squares line z′ = a + b z (b < 1: the regression to the mean of
 //!   noisy cell means, and real change, are in it), and the spread τ² of the
@@ -41,6 +44,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::load::reference::TestReference;
 use crate::model::{Dataset, Exam};
 use crate::stats::normal_sf;
 
@@ -100,8 +104,14 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
                 .map(|&p| f64::from(p))
                 .collect();
             let n = all.len() as f64;
-            let mean = all.iter().sum::<f64>() / n;
-            let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let (mean, sd) = match region_moments(data.reference.region.get(&block.key)) {
+                Some(m) => m,
+                None => {
+                    let mean = all.iter().sum::<f64>() / n;
+                    let var = all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                    (mean, var.sqrt())
+                }
+            };
             (0..block.cells.len())
                 .map(|c| {
                     let own: Vec<f64> = (block.cell(c).primary().iter())
@@ -116,6 +126,25 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
                 .collect()
         })
         .collect()
+}
+
+/// The mean and SD of a test's primary scores over the region, from its
+/// published distribution (reference.csv), when given: a municipality's cells
+/// are then set against the region's works, as the whole region's analysis
+/// sets them (the SD with the region's works − 1 where their number is given).
+pub(super) fn region_moments(r: Option<&TestReference>) -> Option<(f64, f64)> {
+    let dist = &r?.primary;
+    let mean = TestReference::mean(dist)?;
+    let var: f64 = dist
+        .iter()
+        .map(|(s, p)| p * (f64::from(*s) - mean).powi(2))
+        .sum();
+    let correction = match r?.works {
+        Some(n) if n > 1.0 => n / (n - 1.0),
+        _ => 1.0,
+    };
+    let sd = (var * correction).sqrt();
+    (sd > 0.0 && sd.is_finite()).then_some((mean, sd))
 }
 
 /// Every cell of the folder by (year, exam, subject, grade, school), with its (z, n).

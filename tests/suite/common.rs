@@ -103,3 +103,28 @@ pub fn table(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
         })
         .collect()
 }
+
+/// Keeps the rows of `schools` in every CSV of `from` that has a school
+/// column (the others copied whole): a municipality's own folder.
+pub fn cut(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    schools: &std::collections::BTreeSet<String>,
+) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_owned();
+        let mut rd = csv::Reader::from_path(&path).unwrap();
+        let headers = rd.headers().unwrap().clone();
+        let mut wr = csv::Writer::from_path(to.join(&name)).unwrap();
+        wr.write_record(&headers).unwrap();
+        let col = headers.iter().position(|h| h == "school");
+        for rec in rd.records() {
+            let rec = rec.unwrap();
+            if col.is_none_or(|c| schools.contains(&rec[c])) {
+                wr.write_record(&rec).unwrap();
+            }
+        }
+    }
+}

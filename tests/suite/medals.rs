@@ -253,27 +253,6 @@ fn medal_counts_need_enough_other_schools() {
     }
 }
 
-/// Keeps the rows of `schools` in every CSV of `from` that has a school
-/// column (the others copied whole): a municipality's own folder.
-fn cut(from: &std::path::Path, to: &std::path::Path, schools: &std::collections::BTreeSet<String>) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_owned();
-        let mut rd = csv::Reader::from_path(&path).unwrap();
-        let headers = rd.headers().unwrap().clone();
-        let mut wr = csv::Writer::from_path(to.join(&name)).unwrap();
-        wr.write_record(&headers).unwrap();
-        let col = headers.iter().position(|h| h == "school");
-        for rec in rd.records() {
-            let rec = rec.unwrap();
-            if col.is_none_or(|c| schools.contains(&rec[c])) {
-                wr.write_record(&rec).unwrap();
-            }
-        }
-    }
-}
-
 /// A municipality of a few schools judges its medals against its region's
 /// figures in reference.csv (written by `obektiv reference` from the whole
 /// region: graduates and holders per bin of test points, the schools'
@@ -323,7 +302,7 @@ fn a_small_municipality_judges_medals_against_the_reference() {
         .min_by_key(|s| s.len())
         .expect("a small municipality");
     let muni = tmp.path().join("muni");
-    cut(&region, &muni, own);
+    common::cut(&region, &muni, own);
     let russian = |out: &std::path::Path| -> Vec<std::collections::BTreeMap<String, String>> {
         (common::table(&out.join("findings.csv")).into_iter())
             .filter(|r| r["sign"] == "S12" && r["exam"] == "EGE" && r["subject"] == "RU")

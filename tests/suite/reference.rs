@@ -190,3 +190,90 @@ VPR,2025,MA,4,region,journal,raised,10
     );
     assert!(!read(&out.join("report.html")).contains("Сравнение с регионом и Россией"));
 }
+
+/// A municipality with the region's reference.csv judges its VPR against its
+/// GIA as the whole region does: its cells are standardized against the
+/// region's works (the published distributions of primary scores) and set
+/// against the region's VPR–GIA line, spread and persistent part (measure
+/// `vpr_gia`, written by `obektiv reference`), so each school's S10
+/// statistic is the region's own; without the file the municipality fits its
+/// own line on its few schools and the statistic differs.
+#[test]
+fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("region");
+    crate::common::simulated(&region, 60, 2, 6);
+    std::fs::remove_file(region.join("truth.csv")).unwrap();
+    let reference = written(&region);
+    let lines: Vec<&str> = reference
+        .lines()
+        .filter(|l| l.contains(",vpr_gia,"))
+        .collect();
+    for exam in ["OGE,", "EGE,"] {
+        for key in ["a", "b", "spread", "persistent", "pairs"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(exam) && l.contains(&format!(",vpr_gia,{key},"))),
+                "{exam} {key}: {lines:?}"
+            );
+        }
+    }
+    let whole = tmp.path().join("whole");
+    analyze(&region, &whole);
+    let s10 = |out: &Path| -> BTreeMap<(String, String, String, String), String> {
+        (table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S10" && r["evaluated"] == "true")
+            .map(|r| {
+                let key = (
+                    r["year"].clone(),
+                    r["subject"].clone(),
+                    r["grade"].clone(),
+                    r["school"].clone(),
+                );
+                (key, r["statistic"].clone())
+            })
+            .collect()
+    };
+    let in_region = s10(&whole);
+    // The largest municipality.
+    let schools = table(&region.join("schools.csv"));
+    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for s in &schools {
+        by.entry(s["municipality"].as_str())
+            .or_default()
+            .insert(s["school"].clone());
+    }
+    let own = by.values().max_by_key(|s| s.len()).unwrap();
+    let muni = tmp.path().join("muni");
+    crate::common::cut(&region, &muni, own);
+    let alone = tmp.path().join("alone");
+    analyze(&muni, &alone);
+    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
+    let with = tmp.path().join("with");
+    analyze(&muni, &with);
+    let (with_ref, without) = (s10(&with), s10(&alone));
+    assert!(with_ref.len() >= 10, "{with_ref:?}");
+    let mut differ = 0;
+    for (key, z) in &with_ref {
+        let region_z: f64 = in_region[key].parse().unwrap();
+        let z: f64 = z.parse().unwrap();
+        assert!(
+            (z - region_z).abs() < 1e-6,
+            "{key:?}: {z} against the region's {region_z}"
+        );
+        if without
+            .get(key)
+            .is_none_or(|w| (w.parse::<f64>().unwrap() - region_z).abs() > 1e-3)
+        {
+            differ += 1;
+        }
+    }
+    assert!(
+        differ > 0,
+        "the municipality's own line gave the region's statistics"
+    );
+    let notes = read(&with.join("findings.csv"));
+    assert!(notes.contains("по всему региону (reference.csv)"));
+}

@@ -51,8 +51,8 @@
 //!   p ≤ 0.001 above nominal in the misspecified regions (0.2–0.7 % of
 //!   school-subject-years), left to the empirical null of the evidence.
 //! * **A municipality with the region's figures**: where reference.csv gives
-//!   the region's distributions of primary scores for every Russian and
-//!   mathematics test of the VPR and of a GIA, and the region's line for that
+//!   the region's distributions of primary scores for every test of the
+//!   folder, and the region's line for a
 //!   GIA (measure `vpr_gia`: a, b, τ², τ²ₚ, written by `obektiv reference`),
 //!   the cells are standardized against the region and judged on its line and
 //!   persistent part ([`region_lines`]): each school gets the statistic the
@@ -156,24 +156,18 @@ impl Shortfall {
 type SchoolKey = (&'static str, u32);
 
 /// Per GIA: the region's line and persistent part from reference.csv, where
-/// it can stand for the folder's: every Russian and mathematics test of the
-/// VPR and of that GIA in the folder has the region's distribution of primary
-/// scores (so its cells are standardized against the region), and its tests
-/// give one line, the same figures on each (`obektiv reference` writes them
-/// so). Otherwise the folder fits its own.
+/// it can stand for the folder's: the cells are standardized against the
+/// region ([`super::s9_cohort::against_region`]: every test of the folder has
+/// the region's distribution of primary scores), and the GIA's Russian and
+/// mathematics tests give one line, the same figures on each (`obektiv
+/// reference` writes them so). Otherwise the folder fits its own.
 fn region_lines(data: &Dataset) -> BTreeMap<Exam, (Fit, f64)> {
     let region = &data.reference.region;
-    let against_region = |exam: Exam| {
-        (data.tests.iter())
-            .filter(|b| b.key.exam == exam && compulsory(&b.key.subject))
-            .all(|b| super::s9_cohort::region_moments(region.get(&b.key)).is_some())
-    };
-    if !against_region(Exam::Vpr) {
+    if !super::s9_cohort::against_region(data) {
         return BTreeMap::new();
     }
     [Exam::Oge, Exam::Ege]
         .into_iter()
-        .filter(|&exam| against_region(exam))
         .filter_map(|exam| {
             let lines: Vec<_> = (data.tests.iter())
                 .filter(|b| b.key.exam == exam && compulsory(&b.key.subject))
@@ -407,9 +401,9 @@ impl Sign for VprNotConfirmed {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Если у ОО несколько лет или и ОГЭ, и ЕГЭ, отклонения от прямой r по всем годам и обоим экзаменам усредняются с весами: разброс τ² делится на часть, постоянную для ОО (τ²ₚ — среднее произведение отклонений одной ОО в разные годы и по разным экзаменам), и меняющуюся; Z — среднее отклонение, делённое на его стандартное отклонение. Эффект — отклонение этого года a + b·z − z′ (по ОГЭ, если его нет — по ЕГЭ): год, в котором ГИА подтверждает ВПР, в оценку не входит.",
+            formula: "Русский язык и математика. Для ячейки ВПР: средний первичный балл минус средний по тесту, делённый на стандартное отклонение баллов теста; z — среднее таких значений по всем классам ОО в этом году (с весом по числу работ n); z′ — то же для ОГЭ (9 класс) этой ОО по тому же предмету в том же году, а если ОГЭ нет — для ЕГЭ (11 класс). По парам всех ОО: z′ = a + b·z (наименьшие квадраты, отдельно для ОГЭ и ЕГЭ), τ² — разброс пар вокруг прямой сверх случайного. Если в reference.csv есть распределения баллов региона и прямая «ВПР — ГИА» региона, средний балл и стандартное отклонение теста берутся по всем работам региона, а a, b, τ² и τ²ₚ — региона: ОО муниципалитета оцениваются так же, как при расчёте по всему региону. Z = (a + b·z − z′) / √(τ² + b²/n + 1/n′); p = 1 − Φ(Z). Если у ОО несколько лет или и ОГЭ, и ЕГЭ, отклонения от прямой r по всем годам и обоим экзаменам усредняются с весами: разброс τ² делится на часть, постоянную для ОО (τ²ₚ — среднее произведение отклонений одной ОО в разные годы и по разным экзаменам), и меняющуюся; Z — среднее отклонение, делённое на его стандартное отклонение. Эффект — отклонение этого года a + b·z − z′ (по ОГЭ, если его нет — по ЕГЭ): год, в котором ГИА подтверждает ВПР, в оценку не входит.",
             statistic: "pooled over the school's years and its OGE and EGE (random effects): how far its GIA result in the subject falls short of the result predicted from its VPR results in the subject (every grade pooled), in SD of the test's works",
-            null: "each pair lies around the folder's least-squares line GIA = a + b VPR (per GIA) with the spread of all pairs (moments), split into a part persistent within a school and a part that changes, plus the sampling variances",
+            null: "each pair lies around the folder's least-squares line GIA = a + b VPR (per GIA; the region's line and spreads from reference.csv where given, the cells then standardized against the region) with the spread of all pairs (moments), split into a part persistent within a school and a part that changes, plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the year's own shortfall >= cohort_min_effect; a family of its own",
             min_sample: "min_works VPR works of the subject and min_works GIA works; 10 schools' pairs per GIA; VPR cells of schools with OGE or EGE in the subject",
             compared: "результат ВПР ОО по русскому языку или математике (все классы вместе) — с результатами ОГЭ и ЕГЭ этой же ОО по тому же предмету в те же годы (все годы в данных вместе), с учётом того, как эти результаты обычно связаны у всех ОО",

@@ -9,10 +9,10 @@
 //!
 //! * **Standardized results**: a cell's mean primary score minus its test's
 //!   mean over all works, divided by the test's SD over all works: z, with
-//!   sampling variance 1/n in every test. Where reference.csv gives the
-//!   test's distribution of primary scores over the region, the mean and SD
-//!   are the region's ([`region_moments`]): a municipality's cells stand
-//!   where the whole region's analysis puts them.
+//!   sampling variance 1/n in every test. Where reference.csv gives every
+//!   test's distribution of primary scores over the region, the means and SDs
+//!   are the region's ([`region_moments`], [`against_region`]): a
+//!   municipality's cells stand where the whole region's analysis puts them.
 //! * **Relation**: over every pair of the folder (z now, z a year later), the
 //!   least-squares line z′ = a + b z (b < 1: the regression to the mean of
 //!   noisy cell means, and real change, are in it), and the spread τ² of the
@@ -97,6 +97,7 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 /// test's mean over all works, in SD of the test's works, and its works.
 fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
     use rayon::prelude::*;
+    let region = against_region(data);
     (data.tests.par_iter())
         .map(|block| {
             let all: Vec<f64> = (block.primary.iter())
@@ -104,7 +105,8 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
                 .map(|&p| f64::from(p))
                 .collect();
             let n = all.len() as f64;
-            let (mean, sd) = match region_moments(data.reference.region.get(&block.key)) {
+            let region = region.then(|| region_moments(data.reference.region.get(&block.key)));
+            let (mean, sd) = match region.flatten() {
                 Some(m) => m,
                 None => {
                     let mean = all.iter().sum::<f64>() / n;
@@ -145,6 +147,16 @@ pub(super) fn region_moments(r: Option<&TestReference>) -> Option<(f64, f64)> {
     };
     let sd = (var * correction).sqrt();
     (sd > 0.0 && sd.is_finite()).then_some((mean, sd))
+}
+
+/// Whether the folder's cells are standardized against the region: every
+/// test of the folder has the region's distribution of primary scores in
+/// reference.csv (as `obektiv reference` writes it for a municipality). One
+/// test without it and all are standardized against the folder: a cohort's
+/// two results, or a school's grades pooled, never mix the two.
+pub(super) fn against_region(data: &Dataset) -> bool {
+    !data.tests.is_empty()
+        && (data.tests.iter()).all(|b| region_moments(data.reference.region.get(&b.key)).is_some())
 }
 
 /// Every cell of the folder by (year, exam, subject, grade, school), with its (z, n).
@@ -353,7 +365,7 @@ impl Sign for CohortNotKept {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста; z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
+            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста (если в reference.csv есть распределение баллов региона — по всем работам региона); z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
             statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing",
             null: "the pair lies around the folder's least-squares line z' = a + b z with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the effect >= cohort_min_effect; a family of its own",

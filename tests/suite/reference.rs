@@ -276,4 +276,17 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
     );
     let notes = read(&with.join("findings.csv"));
     assert!(notes.contains("по всему региону (reference.csv)"));
+    // One test without the region's distribution (here VPR 5 history): every
+    // cell is standardized against the folder and the folder fits its line,
+    // as without the file.
+    let partial: String = (reference.lines())
+        .filter(|l| !(l.starts_with("VPR,") && l.contains(",HI,5,region,primary,")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(partial.len() < reference.len());
+    std::fs::write(muni.join("reference.csv"), &partial).unwrap();
+    let part = tmp.path().join("partial");
+    analyze(&muni, &part);
+    assert_eq!(s10(&part), without);
+    assert!(!read(&part.join("findings.csv")).contains("по всему региону (reference.csv)"));
 }

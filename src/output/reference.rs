@@ -116,7 +116,7 @@ fn line_rows(data: &Dataset) -> Vec<Row> {
     let mut out = Vec::new();
     for block in &data.tests {
         let k = &block.key;
-        let Some(l) = lines.iter().find(|l| l.exam == k.exam) else {
+        let Some(l) = lines.get(&k.exam) else {
             continue;
         };
         if !matches!(k.subject.as_str(), "RU" | "MA") {
@@ -142,7 +142,7 @@ fn line_rows(data: &Dataset) -> Vec<Row> {
             // Shortest text that reads back as the same number.
             out.push(row(key, format!("{v:?}")));
         }
-        out.push(row("pairs", l.pairs.to_string()));
+        out.push(row("pairs", format!("{}", l.pairs)));
     }
     out
 }

@@ -415,14 +415,17 @@ fn shown_len(v: &Value, kind: Kind) -> usize {
         (Value::Bool(_), _) => 6,
         (Value::Int(i), Kind::Percent(p)) => digits(*i as f64 * 100.0) + usize::from(p) + 2,
         (Value::Int(i), Kind::Decimal(p)) => digits(*i as f64) + usize::from(p) + 1,
-        (Value::Int(i), _) => {
-            (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 1) as usize + usize::from(*i < 0)
-        }
+        (Value::Int(i), _) => decimal_digits(i.unsigned_abs()) + usize::from(*i < 0),
         (Value::Num(x), Kind::Percent(p)) => digits(x * 100.0) + usize::from(p) + 2,
         (Value::Num(x), Kind::Decimal(p)) => digits(*x) + usize::from(p) + 1,
         (Value::Num(x), Kind::Integer) => digits(*x),
         (Value::Num(x), _) => x.to_string().len().min(11),
     }
+}
+
+/// The decimal digits of `u` (1 for 0).
+fn decimal_digits(u: u64) -> usize {
+    (u.checked_ilog10().unwrap_or(0) + 1) as usize
 }
 
 /// The digits of |x| rounded to a whole number (as `{:.0}` writes it),
@@ -432,7 +435,7 @@ fn whole_digits(x: f64) -> usize {
     if r < 1e15 {
         // Exact in u64 below 2^53; 9.5 rounds to 10 both ways (ties differ
         // only on even/odd, never on the number of digits).
-        ((r as u64).checked_ilog10().unwrap_or(0) + 1) as usize
+        decimal_digits(r as u64)
     } else {
         format!("{:.0}", x.abs()).len()
     }

@@ -27,7 +27,7 @@ mod s8_identical_totals;
 mod s9_cohort;
 mod texts;
 
-pub use s10_vpr_vs_gia::{RegionLine, region_lines_of};
+pub use s10_vpr_vs_gia::region_lines_of;
 pub use s12_medals::{BIN as MEDAL_BIN, MedalCounts, SchoolMedals};
 
 pub use texts::{Texts, Unpacked};

@@ -73,6 +73,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::load::reference::GiaLine;
 use crate::model::{Dataset, Exam};
 
 use crate::stats::normal_sf;
@@ -349,30 +350,22 @@ impl Confirmations {
     }
 }
 
-/// The folder's line per GIA with the persistent part, as `obektiv
-/// reference` writes them for a region's municipalities (measure `vpr_gia`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RegionLine {
-    pub exam: Exam,
-    pub a: f64,
-    pub b: f64,
-    pub spread: f64,
-    pub persistent: f64,
-    pub pairs: usize,
-}
-
-/// The lines S10 fits on `data` (every GIA with 10 pairs or more).
-pub fn region_lines_of(data: &Dataset, min_works: usize) -> Vec<RegionLine> {
+/// The folder's line per GIA with the persistent part (every GIA with 10
+/// pairs or more), as `obektiv reference` writes them for a region's
+/// municipalities (measure `vpr_gia`, read back as the same [`GiaLine`]).
+pub fn region_lines_of(data: &Dataset, min_works: usize) -> BTreeMap<Exam, GiaLine> {
     let st = Standardized::new(data);
     let conf = Confirmations::new(data, &st, min_works);
     (conf.fits.iter())
-        .map(|(&exam, f)| RegionLine {
-            exam,
-            a: f.a,
-            b: f.b,
-            spread: f.tau2,
-            persistent: conf.persistent,
-            pairs: f.pairs,
+        .map(|(&exam, f)| {
+            let line = GiaLine {
+                a: f.a,
+                b: f.b,
+                spread: f.tau2,
+                persistent: conf.persistent,
+                pairs: f.pairs as f64,
+            };
+            (exam, line)
         })
         .collect()
 }

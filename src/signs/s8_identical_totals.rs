@@ -254,30 +254,25 @@ struct Pile {
 /// holding on average `MIN_PER_VARIANT` candidate works or more. The choice
 /// reads only which variant each work wrote, never a score.
 fn variant_piles(primary: &[f32], variant: &[u16], skip: &[f32]) -> Option<Vec<Pile>> {
-    let candidate = |v: f32| !v.is_nan() && !skip.iter().any(|&k| (k - v).abs() < 1e-6);
     let mut by: std::collections::BTreeMap<u16, Vec<f32>> = std::collections::BTreeMap::new();
     for (&s, &v) in primary.iter().zip(variant) {
-        if candidate(s) {
-            by.entry(v).or_default().push(s);
-        }
+        by.entry(v).or_default().push(s);
     }
-    let works: usize = by.values().map(Vec::len).sum();
-    if by.len() < 2 || works < MIN_PER_VARIANT * by.len() {
-        return None;
-    }
-    Some(
-        by.into_iter()
-            .filter_map(|(variant, scores)| {
-                let (score, x, n) = mode_of(&scores, skip)?;
-                Some(Pile {
-                    variant,
-                    score,
-                    x,
-                    n,
-                })
+    // A variant without a work on a candidate score has no pile (`mode_of`
+    // counts the candidates) and does not count.
+    let piles: Vec<Pile> = (by.into_iter())
+        .filter_map(|(variant, scores)| {
+            let (score, x, n) = mode_of(&scores, skip)?;
+            Some(Pile {
+                variant,
+                score,
+                x,
+                n,
             })
-            .collect(),
-    )
+        })
+        .collect();
+    let works: u64 = piles.iter().map(|p| p.n).sum();
+    (piles.len() >= 2 && works >= (MIN_PER_VARIANT * piles.len()) as u64).then_some(piles)
 }
 
 /// The pile reported: the most works, then the largest share of its variant,

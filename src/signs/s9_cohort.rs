@@ -100,15 +100,15 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
     let region = against_region(data);
     (data.tests.par_iter())
         .map(|block| {
-            let all: Vec<f64> = (block.primary.iter())
-                .filter(|p| !p.is_nan())
-                .map(|&p| f64::from(p))
-                .collect();
-            let n = all.len() as f64;
             let region = region.then(|| region_moments(data.reference.region.get(&block.key)));
             let (mean, sd) = match region.flatten() {
                 Some(m) => m,
                 None => {
+                    let all: Vec<f64> = (block.primary.iter())
+                        .filter(|p| !p.is_nan())
+                        .map(|&p| f64::from(p))
+                        .collect();
+                    let n = all.len() as f64;
                     let mean = all.iter().sum::<f64>() / n;
                     let var = all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
                     (mean, var.sqrt())

@@ -13,7 +13,9 @@
 //!    sign's own (its centre is the fitted one: below 0 for a discrete sign
 //!    with many p-values near 1, see [`NullFit`]). Fewer than `null_min_cells` cells for an
 //!    exam: the sign's null fitted on all exams; fewer than that in all: the
-//!    theoretical null (both shown in the methods section).
+//!    theoretical null (both shown in the methods section). A sign that fits
+//!    the schools' spread itself on its own count scale (the medal sign) keeps
+//!    its p-values.
 //! 2. **One p-value per cell.** Signs that read the same thing from the same
 //!    works form a family ([`crate::signs::Sign::family`]: cut-off bunching with
 //!    marks fitted to the journal; exam above own marks in its two forms; own
@@ -66,7 +68,9 @@ pub struct SignNull {
     pub exam: Exam,
     /// Fitted on this exam's cells (else on all exams', or theoretical).
     pub fit: NullFit,
-    /// Where the null in force comes from: "exam", "all exams" or "theoretical".
+    /// Where the null in force comes from: "exam", "all exams", "sign" (the
+    /// sign's own fit, [`crate::signs::Sign::null_of_its_own`]) or
+    /// "theoretical".
     pub source: &'static str,
 }
 
@@ -389,7 +393,9 @@ fn fit_nulls(results: &SignResults, exam_of: &[Exam], min_cells: usize) -> Vec<S
         let all = NullFit::fit(&p_of(None), min_cells);
         for &exam in &exams {
             let own = NullFit::fit(&p_of(Some(exam)), min_cells);
-            let (fit, source) = if own.fitted {
+            let (fit, source) = if sign.null_of_its_own() {
+                (NullFit::theoretical(own.n), "sign")
+            } else if own.fitted {
                 (own, "exam")
             } else if all.fitted {
                 (all, "all exams")

@@ -73,8 +73,8 @@ enum Measure {
     MedalGraduates,
     /// Medal holders among them, per the same bins.
     MedalHolders,
-    /// The schools' spread of medal counts beyond chance (ρ).
-    MedalSpread,
+    /// The schools' SD of medal rates on the logit scale beyond chance (τ).
+    MedalSchoolSd,
     /// obektiv's own: the region's line between its schools' VPR and GIA
     /// results (sign S10), on the GIA test's rows: keys `a`, `b`, `spread`
     /// (τ²), `persistent` (τ²ₚ), `pairs`.
@@ -94,7 +94,7 @@ impl Measure {
             "journal" | "журнал" => Some(Measure::Journal),
             "medal_graduates" | "выпускники" => Some(Measure::MedalGraduates),
             "medal_holders" | "медалисты" => Some(Measure::MedalHolders),
-            "medal_spread" | "разброс медалей" => Some(Measure::MedalSpread),
+            "medal_school_sd" | "разброс медалей" => Some(Measure::MedalSchoolSd),
             "vpr_gia" | "впр и гиа" => Some(Measure::VprGia),
             _ => None,
         }
@@ -109,7 +109,7 @@ impl Measure {
             Measure::Journal => "сравнение с отметками по журналу",
             Measure::MedalGraduates => "выпускники по баллам ЕГЭ",
             Measure::MedalHolders => "медалисты по баллам ЕГЭ",
-            Measure::MedalSpread => "разброс числа медалистов между ОО",
+            Measure::MedalSchoolSd => "разброс числа медалистов между ОО",
             Measure::VprGia => "связь результатов ВПР и ГИА по ОО",
         }
     }
@@ -152,11 +152,11 @@ const LINE_KEYS: [&str; 5] = ["a", "b", "spread", "persistent", "pairs"];
 
 /// A year's medal figures on the EGE Russian test: per bin's lower bound
 /// (test points, a multiple of 5), (holders, graduates); and the schools'
-/// spread ρ where given.
+/// SD τ on the logit scale where given.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MedalReference {
     pub bins: BTreeMap<u8, (u64, u64)>,
-    pub spread: Option<f64>,
+    pub tau: Option<f64>,
 }
 
 impl TestReference {
@@ -226,13 +226,22 @@ pub fn load(
         };
         let Some(measure) = Measure::parse(row.get(c_measure)) else {
             let v = row.get(c_measure);
+            if v.trim().eq_ignore_ascii_case("medal_spread") {
+                return report.reject(
+                    file,
+                    row.line,
+                    "measure",
+                    v,
+                    "medal_spread записан прежней версией obektiv и теперь не используется: перезапишите файл командой obektiv reference (разброс медалей теперь в medal_school_sd)",
+                );
+            }
             return report.reject(
                 file,
                 row.line,
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_spread или vpr_gia"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd или vpr_gia"
                 ),
             );
         };
@@ -284,7 +293,7 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .ok()
             .filter(|k| *k <= 100 && k % 5 == 0)
             .map(|_| ()),
-        Measure::MedalSpread => key.is_empty().then_some(()),
+        Measure::MedalSchoolSd => key.is_empty().then_some(()),
         Measure::VprGia => LINE_KEYS.contains(&key).then_some(()),
     };
     ok.ok_or_else(|| match measure {
@@ -299,7 +308,7 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         Measure::MedalGraduates | Measure::MedalHolders => {
             "нужна нижняя граница группы тестовых баллов: 0, 5, 10, …, 100".to_owned()
         }
-        Measure::MedalSpread => "у показателя medal_spread ключ должен быть пустым".to_owned(),
+        Measure::MedalSchoolSd => "у показателя medal_school_sd ключ должен быть пустым".to_owned(),
         Measure::VprGia => "нужно a, b, spread, persistent или pairs".to_owned(),
     })
 }
@@ -520,19 +529,20 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     }
                 }
             }
-            Measure::MedalSpread => {
+            Measure::MedalSchoolSd => {
                 let r = &rows[0];
-                if r.1 >= 1.0 {
+                let most = crate::stats::random_intercept::MAX_TAU;
+                if r.1 > most {
                     fail(
                         report,
-                        format!("разброс {} не меньше 1 (строка {})", r.1, r.2),
+                        format!("разброс медалей {} больше {most} (строка {})", r.1, r.2),
                     );
                     continue;
                 }
                 target
                     .medals
                     .get_or_insert_with(MedalReference::default)
-                    .spread = Some(r.1);
+                    .tau = Some(r.1);
             }
             Measure::VprGia => match gia_line(rows) {
                 Ok(l) => target.line = Some(l),

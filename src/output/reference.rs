@@ -99,9 +99,9 @@ fn medal_rows(data: &Dataset) -> Vec<Row> {
             out.push(row("medal_holders", lower, holders.to_string()));
         }
         out.push(row(
-            "medal_spread",
+            "medal_school_sd",
             String::new(),
-            format!("{:.6}", m.spread),
+            format!("{:.6}", m.tau),
         ));
     }
     out

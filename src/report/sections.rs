@@ -503,6 +503,7 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
             let source = match n.source {
                 "exam" => "по ячейкам процедуры",
                 "all exams" => "по ячейкам всех процедур",
+                "sign" => "разброс между ОО оценён самим признаком",
                 _ if n.fit.n < inputs.config.signs.null_min_cells => "теоретическое (ячеек мало)",
                 _ => "теоретическое (p-значения слишком дискретны)",
             };

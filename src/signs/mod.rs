@@ -77,6 +77,13 @@ pub trait Sign: Sync {
     fn marks_cell(&self) -> bool {
         true
     }
+    /// The sign fits the schools' honest spread itself, by central matching
+    /// on its own count scale (S12): the evidence stage does not fit the
+    /// empirical null again on its p-values, where the steps of a discrete
+    /// count (many schools with p = 1) would widen it a second time.
+    fn null_of_its_own(&self) -> bool {
+        false
+    }
     /// Signs that read the same thing from the same works share a family
     /// (see [`crate::evidence`]): only the strongest of a family counts, at a
     /// Bonferroni price for the family's size.

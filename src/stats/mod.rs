@@ -12,6 +12,7 @@ pub mod multiple;
 pub mod nested;
 pub mod profile;
 pub mod random_effects;
+pub mod random_intercept;
 pub mod simes;
 
 use statrs::distribution::{ContinuousCDF, DiscreteCDF, Normal, Poisson};

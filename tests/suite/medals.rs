@@ -433,6 +433,7 @@ fn medal_figures_that_do_not_fit_are_not_used() {
 EGE,2025,RU,11,region,medal_graduates,60,10
 EGE,2025,RU,11,region,medal_holders,60,12
 EGE,2025,RU,11,region,medal_holders,62,1
+EGE,2025,RU,11,region,medal_spread,,0.02
 ",
     )
     .unwrap();
@@ -448,6 +449,13 @@ EGE,2025,RU,11,region,medal_holders,62,1
         rejected
             .iter()
             .any(|r| r["file"] == "reference.csv" && r["line"] == "4"),
+        "{rejected:?}"
+    );
+    // An older obektiv's spread (a beta-binomial ρ) is not read as τ.
+    assert!(
+        rejected.iter().any(|r| r["file"] == "reference.csv"
+            && r["line"] == "5"
+            && r["reason"].contains("перезапишите файл командой obektiv reference")),
         "{rejected:?}"
     );
 }

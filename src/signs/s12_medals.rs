@@ -235,6 +235,13 @@ impl MedalCounts {
             .map(|(k, _)| *k)
             .collect();
         by_school.retain(|k, _| !thin.contains(k));
+        // The school's level: its graduates' mean score against the year's.
+        let mut year_means: BTreeMap<u16, (f64, f64)> = BTreeMap::new();
+        for (&(year, school), grads) in &by_school {
+            let e = year_means.entry(year).or_default();
+            e.0 += score_sums[&(year, school)];
+            e.1 += grads.len() as f64;
+        }
         let schools = (by_school.iter())
             .map(|(&(year, school), grads)| {
                 let rates = year_rates(&totals[&year], grads);
@@ -242,36 +249,26 @@ impl MedalCounts {
                 let medals = SchoolMedals {
                     graduates: grads.len(),
                     holders: o,
-                    expected: rates.iter().sum(),
+                    expected: 0.0,
                     p: 1.0,
                 };
-                ((year, school), (medals, rates))
+                let (sum, n) = year_means[&year];
+                let level = score_sums[&(year, school)] / grads.len() as f64 - sum / n;
+                ((year, school), (medals, rates, level))
             })
             .collect::<Vec<_>>();
-        // The school's level: its graduates' mean score against the year's,
-        // and the slope of the medal rate on it per year.
-        let mut year_means: BTreeMap<u16, (f64, f64)> = BTreeMap::new();
-        for ((year, school), (m, _)) in &schools {
-            let e = year_means.entry(*year).or_default();
-            e.0 += score_sums[&(*year, *school)];
-            e.1 += m.graduates as f64;
-        }
-        let level = |year: u16, school: u32, graduates: usize| {
-            let (sum, n) = year_means[&year];
-            score_sums[&(year, school)] / graduates as f64 - sum / n
-        };
+        // The slope of the medal rate on the level, per year; the rates moved
+        // by it.
         let mut for_slope: BTreeMap<u16, Vec<random_intercept::Leveled>> = BTreeMap::new();
-        for ((year, school), (m, rates)) in &schools {
-            let x = level(*year, *school, m.graduates);
-            (for_slope.entry(*year).or_default()).push((rates.as_slice(), m.holders, x));
+        for ((year, _), (m, rates, level)) in &schools {
+            (for_slope.entry(*year).or_default()).push((rates.as_slice(), m.holders, *level));
         }
         let slopes: BTreeMap<u16, f64> = (for_slope.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_slope(&list)))
             .collect();
         let schools: Vec<_> = (schools.into_iter())
-            .map(|((year, school), (mut m, rates))| {
-                let x = level(year, school, m.graduates);
-                let rates = random_intercept::shifted(&rates, slopes[&year] * x);
+            .map(|((year, school), (mut m, rates, level))| {
+                let rates = random_intercept::shifted(&rates, slopes[&year] * level);
                 m.expected = rates.iter().sum();
                 ((year, school), (m, rates))
             })

@@ -79,6 +79,35 @@ enum Measure {
     /// results (sign S10), on the GIA test's rows: keys `a`, `b`, `spread`
     /// (τ²), `persistent` (τ²ₚ), `pairs`.
     VprGia,
+    /// obektiv's own (sign S5): per total score `t` (key `t`, or `t_v` for
+    /// variant v), pairs of works of different schools with identical task
+    /// scores.
+    IdenticalPairs,
+    /// All pairs of works of different schools, per the same keys.
+    CrossPairs,
+    /// obektiv's own (sign S3): per level group g (key g = 1, 2, …), the
+    /// largest cell mean in it, on the scale of the test's cut-offs.
+    CutoffLevel,
+    /// Per cut-off c and level group g (key `c_g`): the share of works at the
+    /// cut-off among its window in the region's cells of that level.
+    CutoffShare,
+    /// Per the same keys: the school-to-school spread ρ of that share.
+    CutoffSpread,
+    /// Per the same keys: the cells the share and spread were read from.
+    CutoffCells,
+    /// Per the same keys: the works in those cells' windows.
+    CutoffWorks,
+    /// Per the same keys: Σ n² over those cells' windows.
+    CutoffWorks2,
+    /// obektiv's own (sign S6): the region's mean response per bin of the
+    /// predictor, key `d_x` (direction a or b, the bin's largest predictor
+    /// value: a school mark for a, a primary score for b).
+    OwnMarksBin,
+    /// The pooled within-cell SD of the residuals, key `a` or `b`.
+    OwnMarksSd,
+    /// The year's model of cells within schools, keys `d_mu`, `d_school`,
+    /// `d_cell` (μ, τ²ₛ, τ²꜀).
+    OwnMarksModel,
 }
 
 impl Measure {
@@ -96,6 +125,25 @@ impl Measure {
             "medal_holders" | "медалисты" => Some(Measure::MedalHolders),
             "medal_school_sd" | "разброс медалей" => Some(Measure::MedalSchoolSd),
             "vpr_gia" | "впр и гиа" => Some(Measure::VprGia),
+            "identical_pairs" | "совпадающие пары" => Some(Measure::IdenticalPairs),
+            "cross_pairs" | "пары работ" => Some(Measure::CrossPairs),
+            "cutoff_level" | "уровень группы" => Some(Measure::CutoffLevel),
+            "cutoff_share" | "доля на границе" => Some(Measure::CutoffShare),
+            "cutoff_spread" | "разброс на границе" => Some(Measure::CutoffSpread),
+            "cutoff_cells" | "ячеек у границы" => Some(Measure::CutoffCells),
+            "cutoff_works" | "работ у границы" => Some(Measure::CutoffWorks),
+            "cutoff_works2" | "сумма квадратов работ у границы" => {
+                Some(Measure::CutoffWorks2)
+            }
+            "own_marks_bin" | "отметки школы: средние" => {
+                Some(Measure::OwnMarksBin)
+            }
+            "own_marks_sd" | "отметки школы: разброс" => {
+                Some(Measure::OwnMarksSd)
+            }
+            "own_marks_model" | "отметки школы: модель" => {
+                Some(Measure::OwnMarksModel)
+            }
             _ => None,
         }
     }
@@ -111,6 +159,18 @@ impl Measure {
             Measure::MedalHolders => "медалисты по баллам ЕГЭ",
             Measure::MedalSchoolSd => "разброс числа медалистов между ОО",
             Measure::VprGia => "связь результатов ВПР и ГИА по ОО",
+            Measure::IdenticalPairs | Measure::CrossPairs => {
+                "совпадения работ разных ОО по баллам за задания"
+            }
+            Measure::CutoffLevel
+            | Measure::CutoffShare
+            | Measure::CutoffSpread
+            | Measure::CutoffCells
+            | Measure::CutoffWorks
+            | Measure::CutoffWorks2 => "работы на границах отметок по группам ОО",
+            Measure::OwnMarksBin | Measure::OwnMarksSd | Measure::OwnMarksModel => {
+                "результаты и отметки школы"
+            }
         }
     }
 }
@@ -133,6 +193,13 @@ pub struct TestReference {
     pub medals: Option<MedalReference>,
     /// The region's VPR–GIA line, on a GIA test (obektiv's own measure).
     pub line: Option<GiaLine>,
+    /// Per (total, variant): identical and all cross-school pairs of works
+    /// (obektiv's own measure, sign S5); empty when not given.
+    pub pairs: crate::stats::identical::PairCounts,
+    /// The cut-off sign's null per level group (obektiv's own measures).
+    pub cutoffs: Option<CutoffNulls>,
+    /// The own-marks sign's reference, per direction (obektiv's own).
+    pub own_marks: [Option<OwnMarksRef>; 2],
 }
 
 /// The region's line GIA = a + b · VPR over its schools' standardized results
@@ -149,6 +216,133 @@ pub struct GiaLine {
 
 /// The keys of [`Measure::VprGia`], in [`GiaLine`]'s order.
 const LINE_KEYS: [&str; 5] = ["a", "b", "spread", "persistent", "pairs"];
+
+/// The region's null of the cut-off sign (S3) per level group of cells
+/// (obektiv's own measures `cutoff_level`, `cutoff_share`, `cutoff_spread`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CutoffNulls {
+    /// Per group 1, 2, …: the largest cell mean in it.
+    pub bounds: BTreeMap<u8, f64>,
+    /// Per (cut-off in hundredths, group): [share, ρ, cells, works in their
+    /// windows, Σ n² of the windows]; NaN where not given.
+    pub nulls: BTreeMap<(i64, u8), [f64; 5]>,
+}
+
+impl CutoffNulls {
+    /// A cut-off as a key: in hundredths of a point.
+    pub fn key(cut: f64) -> i64 {
+        (cut * 100.0).round() as i64
+    }
+
+    /// The group of a cell of mean `m`: the first whose largest mean is at
+    /// least `m`, else the last (1-based).
+    pub fn group_of(&self, m: f64) -> u8 {
+        (self.bounds.iter())
+            .find(|(_, b)| m <= **b)
+            .or_else(|| self.bounds.iter().next_back())
+            .map_or(1, |(g, _)| *g)
+    }
+
+    /// [share, ρ, cells, works, Σ n²] of a cut-off and group.
+    pub fn null(&self, cut: f32, group: u8) -> Option<[f64; 5]> {
+        self.nulls.get(&(Self::key(f64::from(cut)), group)).copied()
+    }
+
+    /// Why the figures cannot be used: groups numbered 1, 2, … in order of
+    /// their means, the four figures for each cut-off and group given (a group
+    /// without them has no null at that cut-off, as in the region's own
+    /// analysis), shares in (0, 1), spreads in (0, 0.5].
+    fn check(&self) -> Result<(), String> {
+        if self.bounds.is_empty() {
+            return Err("нет границ групп ОО (cutoff_level)".into());
+        }
+        let groups = self.bounds.len() as u8;
+        if self.bounds.keys().copied().ne(1..=groups) {
+            return Err("группы ОО должны идти подряд с 1".into());
+        }
+        if (self.bounds.values().zip(self.bounds.values().skip(1))).any(|(a, b)| a > b) {
+            return Err("средние баллы групп ОО идут не по возрастанию".into());
+        }
+        if self.nulls.is_empty() {
+            return Err("нет долей и разброса на границах (cutoff_share, cutoff_spread)".into());
+        }
+        for (&(c, g), &[p, rho, cells, works, works2]) in &self.nulls {
+            let cut = c as f64 / 100.0;
+            for (v, m) in [
+                (p, "доли (cutoff_share)"),
+                (rho, "разброса (cutoff_spread)"),
+                (cells, "числа ячеек (cutoff_cells)"),
+                (works, "числа работ (cutoff_works)"),
+                (works2, "суммы квадратов (cutoff_works2)"),
+            ] {
+                if v.is_nan() {
+                    return Err(format!("граница {cut}, группа {g}: нет {m}"));
+                }
+            }
+            if cells.fract() != 0.0
+                || works.fract() != 0.0
+                || cells < 3.0
+                || works < 2.0 * cells
+                || works2 * cells < works * works
+            {
+                return Err(format!(
+                    "граница {cut}, группа {g}: ячеек {cells}, работ {works}, сумма квадратов {works2} — нужно целые числа, не меньше 3 ячеек и 2 работ в каждой, сумма квадратов не меньше квадрата работ, делённого на ячейки"
+                ));
+            }
+            if !(p > 0.0 && p < 1.0) {
+                return Err(format!(
+                    "граница {cut}, группа {g}: доля {p} не между 0 и 1"
+                ));
+            }
+            if !(rho > 0.0 && rho <= 0.5) {
+                return Err(format!(
+                    "граница {cut}, группа {g}: разброс {rho} не в (0; 0,5]"
+                ));
+            }
+        }
+        if let Some(&(_, g)) = self.nulls.keys().find(|k| k.1 > groups) {
+            return Err(format!("группа {g} без среднего балла (cutoff_level)"));
+        }
+        Ok(())
+    }
+}
+
+/// The region's reference of the own-marks sign (S6) in one direction
+/// (obektiv's own measures `own_marks_bin`, `own_marks_sd`, `own_marks_model`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OwnMarksRef {
+    /// (largest predictor value, mean response) per bin, by predictor.
+    pub bins: Vec<(f64, f64)>,
+    /// The pooled within-cell SD of the residuals (NaN where not given).
+    pub sd: f64,
+    /// The year's μ, τ²ₛ, τ²꜀ (NaN where not given).
+    pub model: [f64; 3],
+}
+
+impl OwnMarksRef {
+    fn empty() -> OwnMarksRef {
+        OwnMarksRef {
+            bins: Vec::new(),
+            sd: f64::NAN,
+            model: [f64::NAN; 3],
+        }
+    }
+
+    /// Why it cannot be used: bins, a positive SD, the three figures of the
+    /// model with spreads ≥ 0.
+    fn check(&self) -> Result<(), String> {
+        if self.bins.is_empty() {
+            return Err("нет средних по группам (own_marks_bin)".into());
+        }
+        if self.sd.is_nan() || self.sd <= 0.0 {
+            return Err("нет разброса (own_marks_sd)".into());
+        }
+        if self.model.iter().any(|v| v.is_nan()) {
+            return Err("нет всех трёх чисел модели (own_marks_model: mu, school, cell)".into());
+        }
+        Ok(())
+    }
+}
 
 /// A year's medal figures on the EGE Russian test: per bin's lower bound
 /// (test points, a multiple of 5), (holders, graduates); and the schools'
@@ -241,13 +435,16 @@ pub fn load(
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd или vpr_gia"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd, vpr_gia, identical_pairs, cross_pairs, cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works, cutoff_works2, own_marks_bin, own_marks_sd или own_marks_model"
                 ),
             );
         };
         let value = row.get(c_value);
-        // The line's intercept may be below 0; every other figure may not.
-        let signed = measure == Measure::VprGia && row.get(c_key).trim() == "a";
+        // The line's intercept and the own-marks model's centre may be below
+        // 0; every other figure may not.
+        let key_text = row.get(c_key).trim();
+        let signed = (measure == Measure::VprGia && key_text == "a")
+            || (measure == Measure::OwnMarksModel && key_text.ends_with("_mu"));
         let Some(v) = values::number(value).filter(|v| v.is_finite() && (signed || *v >= 0.0))
         else {
             return report.reject(
@@ -295,6 +492,16 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .map(|_| ()),
         Measure::MedalSchoolSd => key.is_empty().then_some(()),
         Measure::VprGia => LINE_KEYS.contains(&key).then_some(()),
+        Measure::IdenticalPairs | Measure::CrossPairs => pair_group(key).map(|_| ()),
+        Measure::CutoffLevel => level_group(key).map(|_| ()),
+        Measure::CutoffShare
+        | Measure::CutoffSpread
+        | Measure::CutoffCells
+        | Measure::CutoffWorks
+        | Measure::CutoffWorks2 => cutoff_group(key).map(|_| ()),
+        Measure::OwnMarksBin => own_marks_bin(key).map(|_| ()),
+        Measure::OwnMarksSd => direction(key).map(|_| ()),
+        Measure::OwnMarksModel => own_marks_model(key).map(|_| ()),
     };
     ok.ok_or_else(|| match measure {
         Measure::Works => "у показателя works ключ должен быть пустым".to_owned(),
@@ -310,7 +517,72 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         }
         Measure::MedalSchoolSd => "у показателя medal_school_sd ключ должен быть пустым".to_owned(),
         Measure::VprGia => "нужно a, b, spread, persistent или pairs".to_owned(),
+        Measure::IdenticalPairs | Measure::CrossPairs => {
+            "нужен первичный балл или балл_вариант (например, 12 или 12_2)".to_owned()
+        }
+        Measure::CutoffLevel => "нужен номер группы ОО: 1, 2, … 5".to_owned(),
+        Measure::OwnMarksBin => {
+            "нужны a или b и балл или отметка через «_» (например, a_4)".to_owned()
+        }
+        Measure::OwnMarksSd => "нужно a или b".to_owned(),
+        Measure::OwnMarksModel => {
+            "нужно a_mu, a_school, a_cell, b_mu, b_school или b_cell".to_owned()
+        }
+        Measure::CutoffShare
+        | Measure::CutoffSpread
+        | Measure::CutoffCells
+        | Measure::CutoffWorks
+        | Measure::CutoffWorks2 => {
+            "нужны граница и номер группы ОО через «_» (например, 16_3)".to_owned()
+        }
     })
+}
+
+/// The direction of an `own_marks_*` key: a = 0, b = 1.
+fn direction(key: &str) -> Option<usize> {
+    match key.trim() {
+        "a" => Some(0),
+        "b" => Some(1),
+        _ => None,
+    }
+}
+
+/// (direction, the bin's largest predictor value) of an `own_marks_bin` key.
+fn own_marks_bin(key: &str) -> Option<(usize, f64)> {
+    let (d, x) = key.split_once('_')?;
+    let x = values::number(x).filter(|x| (0.0..=values::MAX_PRIMARY).contains(x))?;
+    Some((direction(d)?, x))
+}
+
+/// (direction, figure 0..3 = μ, τ²ₛ, τ²꜀) of an `own_marks_model` key.
+fn own_marks_model(key: &str) -> Option<(usize, usize)> {
+    let (d, f) = key.split_once('_')?;
+    let f = ["mu", "school", "cell"]
+        .iter()
+        .position(|x| *x == f.trim())?;
+    Some((direction(d)?, f))
+}
+
+/// A level group's number in `cutoff_*` keys: 1..=5.
+fn level_group(key: &str) -> Option<u8> {
+    key.trim().parse().ok().filter(|g| (1..=5).contains(g))
+}
+
+/// The (cut-off in hundredths, group) of a `cutoff_share` / `cutoff_spread`
+/// key `c_g`.
+fn cutoff_group(key: &str) -> Option<(i64, u8)> {
+    let (c, g) = key.split_once('_')?;
+    let c = values::number(c).filter(|c| (0.0..=values::MAX_PRIMARY).contains(c))?;
+    Some((CutoffNulls::key(c), level_group(g)?))
+}
+
+/// The group of an `identical_pairs` / `cross_pairs` key: `t` (variant
+/// unknown, 0) or `t_v` (not `t/v`, which Excel turns into a date), whole numbers, t at most the largest primary score.
+fn pair_group(key: &str) -> Option<(u32, u16)> {
+    let (t, v) = key.split_once('_').unwrap_or((key, "0"));
+    let t: u32 = t.trim().parse().ok()?;
+    let v: u16 = v.trim().parse().ok()?;
+    (f64::from(t) <= values::MAX_PRIMARY).then_some((t, v))
 }
 
 /// The line from its five figures, or why it cannot be used: every key given,
@@ -544,6 +816,69 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     .get_or_insert_with(MedalReference::default)
                     .tau = Some(r.1);
             }
+            Measure::IdenticalPairs | Measure::CrossPairs => {
+                if let Some(r) = rows.iter().find(|r| r.1.fract() != 0.0) {
+                    fail(
+                        report,
+                        format!("нужно число пар, а не {} (строка {})", r.1, r.2),
+                    );
+                    continue;
+                }
+                for r in rows {
+                    let e = target.pairs.entry(pair_group(&r.0).unwrap_or((0, 0)));
+                    let e = e.or_insert((u64::MAX, u64::MAX));
+                    if *measure == Measure::IdenticalPairs {
+                        e.0 = r.1 as u64;
+                    } else {
+                        e.1 = r.1 as u64;
+                    }
+                }
+            }
+            Measure::CutoffLevel
+            | Measure::CutoffShare
+            | Measure::CutoffSpread
+            | Measure::CutoffCells
+            | Measure::CutoffWorks
+            | Measure::CutoffWorks2 => {
+                let n = target.cutoffs.get_or_insert_with(CutoffNulls::default);
+                for r in rows {
+                    if *measure == Measure::CutoffLevel {
+                        n.bounds.insert(level_group(&r.0).unwrap_or(1), r.1);
+                        continue;
+                    }
+                    let e = n.nulls.entry(cutoff_group(&r.0).unwrap_or((0, 1)));
+                    let e = e.or_insert([f64::NAN; 5]);
+                    let slot = match measure {
+                        Measure::CutoffShare => 0,
+                        Measure::CutoffSpread => 1,
+                        Measure::CutoffCells => 2,
+                        Measure::CutoffWorks => 3,
+                        _ => 4,
+                    };
+                    e[slot] = r.1;
+                }
+            }
+            Measure::OwnMarksBin | Measure::OwnMarksSd | Measure::OwnMarksModel => {
+                for r in rows {
+                    let (d, slot) = match measure {
+                        Measure::OwnMarksBin => (own_marks_bin(&r.0).map_or(0, |b| b.0), None),
+                        Measure::OwnMarksSd => (direction(&r.0).unwrap_or(0), None),
+                        _ => {
+                            let (d, f) = own_marks_model(&r.0).unwrap_or((0, 0));
+                            (d, Some(f))
+                        }
+                    };
+                    let o = target.own_marks[d].get_or_insert_with(OwnMarksRef::empty);
+                    match (measure, slot) {
+                        (Measure::OwnMarksBin, _) => {
+                            o.bins.push((own_marks_bin(&r.0).map_or(0.0, |b| b.1), r.1));
+                        }
+                        (Measure::OwnMarksSd, _) => o.sd = r.1,
+                        (_, Some(f)) => o.model[f] = r.1,
+                        _ => {}
+                    }
+                }
+            }
             Measure::VprGia => match gia_line(rows) {
                 Ok(l) => target.line = Some(l),
                 Err(why) => fail(report, why),
@@ -610,6 +945,66 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                 ),
             );
             r.medals = None;
+        }
+    }
+    // Pair counts hold together or are not used: both given for every
+    // group, identical pairs at most all pairs.
+    for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
+        let why = (r.pairs.iter()).find_map(|(&(t, v), &(same, all))| {
+            let group = if v == 0 {
+                format!("балл {t}")
+            } else {
+                format!("балл {t}, вариант {v}")
+            };
+            if same == u64::MAX {
+                Some(format!(
+                    "{group}: нет числа совпадающих пар (identical_pairs)"
+                ))
+            } else if all == u64::MAX {
+                Some(format!("{group}: нет числа пар работ (cross_pairs)"))
+            } else {
+                (same > all)
+                    .then(|| format!("{group}: совпадающих пар {same} больше, чем всех пар {all}"))
+            }
+        });
+        if let Some(why) = why {
+            report.warn(
+                file,
+                0,
+                format!(
+                    "совпадения работ ({key}): {why}; не используются — частота совпадений оценивается по ОО самой папки"
+                ),
+            );
+            r.pairs.clear();
+        }
+    }
+    for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
+        if let Some(Err(why)) = r.cutoffs.as_ref().map(CutoffNulls::check) {
+            report.warn(
+                file,
+                0,
+                format!(
+                    "работы на границах отметок ({key}): {why}; не используются — доля и разброс оцениваются по ячейкам самой папки"
+                ),
+            );
+            r.cutoffs = None;
+        }
+    }
+    for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
+        for (d, o) in r.own_marks.iter_mut().enumerate() {
+            let Some(m) = o.as_mut() else { continue };
+            m.bins.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if let Err(why) = m.check() {
+                report.warn(
+                    file,
+                    0,
+                    format!(
+                        "результаты и отметки школы ({key}, направление {}): {why}; не используются — сравнение идёт с работами самой папки",
+                        ["a", "b"][d]
+                    ),
+                );
+                *o = None;
+            }
         }
     }
     out.region.retain(|_, r| *r != TestReference::default());

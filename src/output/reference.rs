@@ -5,7 +5,10 @@
 //! and the shares of exam marks below / equal to / above the journal mark in %;
 //! with medals.csv, the medal figures S12 needs (graduates and holders per
 //! bin of EGE test points, the schools' spread), so that a municipality's
-//! medals are judged against its region's.
+//! medals are judged against its region's; for tests with task scores, the
+//! pairs of works of different schools (all, and with identical task scores)
+//! per total score, so that a municipality's copying sign uses the region's
+//! collision rates.
 
 use serde::Serialize;
 
@@ -67,6 +70,19 @@ fn rows_of(block: &TestBlock) -> Vec<Row> {
     if let Some(shares) = crate::describe::region(block).vs_journal {
         for (name, x) in ["lowered", "confirmed", "raised"].into_iter().zip(shares) {
             out.push(row("journal", name.to_owned(), format!("{:.2}", 100.0 * x)));
+        }
+    }
+    // S5's collision counts, where the sign runs (5 tasks or more).
+    if block.tasks.len() >= 5 {
+        let reference = crate::signs::collision_reference(block);
+        for (&(t, v), &(same, all)) in reference.pairs() {
+            let key = if v == 0 {
+                t.to_string()
+            } else {
+                format!("{t}_{v}")
+            };
+            out.push(row("identical_pairs", key.clone(), same.to_string()));
+            out.push(row("cross_pairs", key, all.to_string()));
         }
     }
     out
@@ -147,10 +163,105 @@ fn line_rows(data: &Dataset) -> Vec<Row> {
     out
 }
 
+/// The cut-off sign's (S3) null per level group of each test with cut-offs:
+/// the groups' largest cell means, and per cut-off and group the share and
+/// spread (see [`crate::signs::cutoff_nulls`]).
+fn cutoff_rows(data: &Dataset) -> Vec<Row> {
+    let cfg = crate::signs::SignsConfig::default();
+    let pools = crate::signs::cutoff_pools(data, &cfg);
+    let mut out = Vec::new();
+    for block in &data.tests {
+        let k = &block.key;
+        let pooled = |i: u8| pools.get(&(k.exam, i)).and_then(|p| p.rho());
+        let Some((cuts, nulls)) = crate::signs::cutoff_nulls(block, &cfg, pooled) else {
+            continue;
+        };
+        let row = |measure: &'static str, key: String, value: String| Row {
+            exam: k.exam.code(),
+            year: k.year,
+            subject: k.subject.clone(),
+            grade: k.grade,
+            scope: "region",
+            measure,
+            key,
+            value,
+        };
+        // Shortest text that reads back as the same number.
+        for (g, b) in &nulls.bounds {
+            out.push(row("cutoff_level", g.to_string(), format!("{b:?}")));
+        }
+        for c in cuts {
+            for &g in nulls.bounds.keys() {
+                if let Some([p, rho, cells, works, works2]) = nulls.null(c, g) {
+                    let key = format!("{c}_{g}");
+                    out.push(row("cutoff_share", key.clone(), format!("{p:?}")));
+                    out.push(row("cutoff_spread", key.clone(), format!("{rho:?}")));
+                    out.push(row("cutoff_cells", key.clone(), format!("{cells}")));
+                    out.push(row("cutoff_works", key.clone(), format!("{works}")));
+                    out.push(row("cutoff_works2", key, format!("{works2}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The own-marks sign's (S6) reference of each test and direction (a: the
+/// exam against the school's marks, b: the marks against the exam): the
+/// region's mean response per bin of the predictor, the pooled SD of the
+/// residuals, and the year's model of cells within schools.
+fn own_marks_rows(data: &Dataset) -> Vec<Row> {
+    let own = crate::signs::OwnMarks::new(data);
+    let mut out = Vec::new();
+    for (t, block) in data.tests.iter().enumerate() {
+        let k = &block.key;
+        for (d, dir) in own.dirs.iter().enumerate() {
+            let (Some((means, sd)), Some(model)) = (&dir.references[t], dir.fits.get(&k.year))
+            else {
+                continue;
+            };
+            let name = ["a", "b"][d];
+            let row = |measure: &'static str, key: String, value: String| Row {
+                exam: k.exam.code(),
+                year: k.year,
+                subject: k.subject.clone(),
+                grade: k.grade,
+                scope: "region",
+                measure,
+                key,
+                value,
+            };
+            for (x, m) in means.bins() {
+                out.push(row(
+                    "own_marks_bin",
+                    format!("{name}_{x}"),
+                    format!("{m:?}"),
+                ));
+            }
+            out.push(row("own_marks_sd", name.to_owned(), format!("{sd:?}")));
+            for (f, v) in ["mu", "school", "cell"].into_iter().zip([
+                model.mu,
+                model.tau2_school,
+                model.tau2_cell,
+            ]) {
+                out.push(row(
+                    "own_marks_model",
+                    format!("{name}_{f}"),
+                    format!("{v:?}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// reference.csv bytes for every test of `data` (scope `region`), the medal
-/// figures where the folder has medals.csv, and S10's VPR–GIA lines.
+/// figures where the folder has medals.csv, S10's VPR–GIA lines and S3's
+/// nulls per level group.
 pub fn bytes(data: &Dataset) -> Result<Vec<u8>, crate::error::OutputError> {
     let mut rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
+    rows.extend(cutoff_rows(data));
+    rows.extend(own_marks_rows(data));
     rows.extend(medal_rows(data));
     rows.extend(line_rows(data));
     super::csv_bytes(&rows, crate::config::CsvDialect::default(), "reference.csv")

@@ -79,6 +79,40 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
          средний первичный балл в процентах от максимального. Прочерк — показатель не \
          опубликован или не применим (у ЕГЭ нет отметок)."
     ));
+    // The engine's own regional figures (written from the whole region's
+    // folder): which comparisons they move to the region.
+    let computed: Vec<&str> = [
+        (
+            "работы на границах отметок и минимальных баллов ГИА",
+            reference.region.values().any(|r| r.cutoffs.is_some()),
+        ),
+        (
+            "совпадающие работы",
+            reference.region.values().any(|r| !r.pairs.is_empty()),
+        ),
+        (
+            "результаты и отметки школы",
+            reference.region.values().any(|r| r.own_marks.iter().any(Option::is_some)),
+        ),
+        (
+            "результаты ВПР и ГИА",
+            reference.region.values().any(|r| r.line.is_some()),
+        ),
+        (
+            "медали",
+            reference.region.values().any(|r| r.medals.is_some()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, has)| has.then_some(what))
+    .collect();
+    if !computed.is_empty() {
+        page.p(&format!(
+            "В файле показателей региона есть и рассчитанные программой по всем ОО региона: по \
+             ним с ОО всего региона, а не только с ОО этой папки, сравниваются {}.",
+            computed.join(", ")
+        ));
+    }
     // A folder of one municipality is named by it.
     let municipalities: std::collections::BTreeSet<&str> = data
         .schools

@@ -27,6 +27,9 @@ mod s8_identical_totals;
 mod s9_cohort;
 mod texts;
 
+pub use s3_cutoff_bunching::{exam_pools as cutoff_pools, published_nulls as cutoff_nulls};
+pub use s5_identical_works::collision_reference;
+pub use s6_own_marks::OwnMarks;
 pub use s10_vpr_vs_gia::region_lines_of;
 pub use s12_medals::{BIN as MEDAL_BIN, MedalCounts, SchoolMedals};
 

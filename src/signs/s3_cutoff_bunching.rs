@@ -23,6 +23,17 @@
 //!   distribution of X is the exact convolution of the three beta-binomials.
 //!   The cell is left out of its own reference where enough others remain
 //!   ([`crate::stats::betabinom::MomentSums`]).
+//! * **With reference.csv** written by `obektiv reference` (`cutoff_level`,
+//!   `cutoff_share`, `cutoff_spread`, `cutoff_cells`, `cutoff_works`,
+//!   `cutoff_works2`): each cell's null is its region's level group's (the
+//!   group by the region's bounds of cell means), rebuilt as moment sums
+//!   ([`crate::stats::betabinom::MomentSums::of_fit`]) with the cell left out
+//!   as the region's own analysis leaves it ([`region_fit`]) — the region's
+//!   own p-value of the cell. A municipality's own 2–30 cells per
+//!   test give a share and spread that one lifted cell among them distorts
+//!   (measured: a strongly lifted cell, p = 8·10⁻²⁵ in the region, got 5·10⁻⁴
+//!   in its municipality of 6 schools, its worst cut-off dropped for want of a
+//!   fit). The GIA-minimum sign (S11) reads the same nulls.
 //! * **Rule**: p = P(X ≥ x); enters the cell's evidence ([`crate::evidence`]) when the excess
 //!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
 //! * **EGE**: the same test on the *test-score* scale (0..100, d = 5) at the
@@ -38,9 +49,9 @@
 //!   examinations. AEJ: Applied 11(3); Рособрнадзор, признак «концентрация
 //!   результатов на границах отметок».
 
-use crate::load::reference::TestReference;
+use crate::load::reference::{CutoffNulls, TestReference};
 use crate::model::{Cell, NO_TEST_SCORE};
-use crate::stats::betabinom::{BetaBinomial, MomentSums, convolve, upper_tail};
+use crate::stats::betabinom::{BetaBinomial, LOO_MIN_CELLS, MomentSums, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 
@@ -126,6 +137,9 @@ fn counts_of(scores: impl Iterator<Item = f32>, cuts: &[f32], d: f32) -> Vec<(u6
     out
 }
 
+/// A region's published group of one cut-off: [share, ρ, cells, works, Σ n²].
+type Published = [f64; 5];
+
 /// What the fits of a test are made from.
 struct Prepared {
     cut: Cutoffs,
@@ -139,6 +153,12 @@ struct Prepared {
     members: Vec<Vec<usize>>,
     /// Per cut-off, the region's level of the fits, from reference.csv.
     level: Vec<Option<(f64, f64)>>,
+    /// Per cell, its mean score on the cut-offs' scale.
+    means: Vec<f64>,
+    /// The region's own nulls per level group (reference.csv, written by
+    /// `obektiv reference`), where they cover every cut-off of the test:
+    /// the groups, and per cut-off the null of each group.
+    region: Option<(CutoffNulls, Vec<Vec<Option<Published>>>)>,
 }
 
 impl Prepared {
@@ -163,6 +183,12 @@ impl Prepared {
         c: usize,
         pooled: impl Fn(u8) -> Option<f64>,
     ) -> Vec<Option<BetaBinomial>> {
+        if let Some((groups, nulls)) = &self.region {
+            let g = usize::from(groups.group_of(self.means[c])) - 1;
+            return (nulls.iter().enumerate())
+                .map(|(i, n)| n[g].map(|f| region_fit(f, self.counts[c][i])))
+                .collect();
+        }
         (0..self.cut.values.len())
             .map(|i| {
                 MomentSums::fit_without(
@@ -215,12 +241,11 @@ fn prepare_block(
         .collect();
     let usable = |c: usize| scores[c].len() >= cfg.min_works;
     // Level groups (fifths, fewer in a small test) of the cell mean.
-    let mean = |c: usize| {
-        let p = &scores[c];
-        p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64
-    };
+    let means: Vec<f64> = (scores.iter())
+        .map(|p| p.iter().map(|&x| f64::from(x)).sum::<f64>() / p.len().max(1) as f64)
+        .collect();
     let mut order: Vec<usize> = (0..n_cells).filter(|&c| usable(c)).collect();
-    order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)));
     let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
     // With the region's published distribution, each cut-off's fits are
     // put on the region's share at the cut-off among its window.
@@ -247,6 +272,18 @@ fn prepare_block(
             })
         })
         .collect();
+    // The region's nulls where every cut-off of the test has one in some
+    // group (a group without one judges the cell without that cut-off, as
+    // the region's own analysis does).
+    let region = reference.and_then(|r| r.cutoffs.as_ref()).and_then(|n| {
+        let groups = n.bounds.len() as u8;
+        let nulls: Vec<Vec<Option<Published>>> = (cut.values.iter())
+            .map(|&c| (1..=groups).map(|g| n.null(c, g)).collect())
+            .collect();
+        (nulls.iter())
+            .all(|n| n.iter().any(Option::is_some))
+            .then(|| (n.clone(), nulls))
+    });
     Ok(Prepared {
         cut,
         scores,
@@ -255,7 +292,87 @@ fn prepare_block(
         fifth,
         members,
         level,
+        means,
+        region,
     })
+}
+
+/// A cell's null from its region's published group, as the region's own
+/// analysis makes it ([`MomentSums::fit_without`]): the group's sums rebuilt
+/// ([`MomentSums::of_fit`]) without the cell; their own fit where at least
+/// [`LOO_MIN_CELLS`] others remain, else their share with the published
+/// spread (the exam's pooled spread, which a region's exam always has),
+/// widened for the share's uncertainty. A cell that does not fit inside the
+/// group's sums (another folder's) gets the group's share and spread as
+/// they are.
+fn region_fit([p, rho, cells, works, works2]: Published, cell: (u64, u64)) -> BetaBinomial {
+    let (x, n) = (cell.0 as f64, cell.1 as f64);
+    let sums = MomentSums::of_fit(p, rho, cells, works, works2);
+    let inside = n >= 2.0 && n <= works && x <= p * works && n * n <= works2;
+    let as_published = BetaBinomial::of_share(p, rho);
+    if !inside {
+        return as_published;
+    }
+    let others = sums.without(cell);
+    let fit = if cells - 1.0 >= LOO_MIN_CELLS as f64 {
+        others.fit()
+    } else {
+        others.fit_pooled(rho, cell.1)
+    };
+    fit.unwrap_or(as_published)
+}
+
+/// The region's nulls of a test as reference.csv carries them: per level
+/// group, the largest cell mean in it; per cut-off and group, the share and
+/// spread a cell of that level is judged against ([`MomentSums::fit_published`]
+/// with the exam's pooled spread, `pooled`). None where the test has no
+/// cut-offs.
+pub fn published_nulls(
+    block: &crate::model::TestBlock,
+    cfg: &SignsConfig,
+    pooled: impl Fn(u8) -> Option<f64>,
+) -> Option<(Vec<f32>, CutoffNulls)> {
+    let p = prepare_block(block, None, cfg).ok()?;
+    if p.order.is_empty() {
+        return None;
+    }
+    let by_cut = p.references(cfg);
+    let mut out = CutoffNulls::default();
+    for (g, m) in p.members.iter().enumerate() {
+        let Some(&last) = m.last() else { continue };
+        let g = g as u8 + 1;
+        out.bounds.insert(g, p.means[last]);
+        for (i, &c) in p.cut.values.iter().enumerate() {
+            let sums = &by_cut[i][usize::from(g - 1)];
+            let fit = (sums.iter().flatten())
+                .find_map(|s| s.fit_published(pooled(i as u8)).map(|bb| (bb, s)));
+            if let Some((bb, s)) = fit {
+                let key = (CutoffNulls::key(f64::from(c)), g);
+                let (cells, works, works2) = s.size();
+                out.nulls
+                    .insert(key, [bb.share(), bb.rho(), cells, works, works2]);
+            }
+        }
+    }
+    Some((p.cut.values.clone(), out))
+}
+
+/// Per test of `data` (dataset order), the sums of its level groups and cut-offs
+/// pooled over the exam's tests, as [`super::run`] pools them: the spread
+/// that a group of fewer than 30 cells takes.
+pub fn exam_pools(data: &crate::model::Dataset, cfg: &SignsConfig) -> super::SpreadPools {
+    let mut pools = super::SpreadPools::new();
+    for block in &data.tests {
+        let Ok(p) = prepare_block(block, None, cfg) else {
+            continue;
+        };
+        for m in &p.members {
+            for i in 0..p.cut.values.len() {
+                (pools.entry((block.key.exam, i as u8)).or_default()).add(&p.sums(m, i));
+            }
+        }
+    }
+    pools
 }
 
 /// One cut-off of one cell: its null, the works in its window, the works at it.
@@ -350,8 +467,23 @@ impl Sign for CutoffBunching {
         // cells), then the whole test's; each cell is judged without itself
         // where enough others remain.
         let by_cut = p.references(cfg);
+        let by_region = p.region.is_some();
+        // The share of works at each cut-off: the region's published
+        // distribution where the file gives it, else the folder's cells.
+        let dist = (test.reference)
+            .map(|r| {
+                if cut.test_scores {
+                    &r.test_score
+                } else {
+                    &r.primary
+                }
+            })
+            .filter(|d| !d.is_empty());
         let region_share: Vec<f64> = (0..k)
             .map(|i| {
+                if let Some(d) = dist {
+                    return TestReference::share_at(d, cut.values[i]);
+                }
                 let (a, n): (u64, u64) = order.iter().fold((0, 0), |(a, n), &c| {
                     (a + counts[c][i].0, n + scores[c].len() as u64)
                 });
@@ -397,7 +529,11 @@ impl Sign for CutoffBunching {
                     pct(counts[c][worst].0 as f64 / n as f64),
                     pct(region_share[worst])
                 );
-                Finding::tested(x as f64, p, effect, reason)
+                let mut f = Finding::tested(x as f64, p, effect, reason);
+                if by_region {
+                    f.note = "доля работ на границе и её разброс — по ОО региона того же уровня (reference.csv)".to_owned();
+                }
+                f
             })
             .collect()
     }

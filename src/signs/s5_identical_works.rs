@@ -12,6 +12,11 @@
 //!   effect ≥ `identical_min_effect`.
 //! * **Minimum sample**: `min_works` works; tests with fewer than 5 tasks are not
 //!   evaluated (too few distinct answer vectors for identity to mean anything).
+//! * **With reference.csv** (`identical_pairs`, `cross_pairs`, written by
+//!   `obektiv reference` from the whole region): the collision probabilities
+//!   are the region's, where its groups cover every group of the folder — a
+//!   municipality's few cross-school pairs would put each rate near the
+//!   continuity correction's floor and E far above the region's.
 //! * **Known limitation**: identical pairs are not independent (a group of three
 //!   is three pairs), so on short tests the Poisson tail is too small; the
 //!   5-task minimum and the minimum effect keep that from flagging honest cells.
@@ -60,11 +65,15 @@ impl Sign for IdenticalWorks {
         }
         let scores = block.scores.view();
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
-        let mut school = Vec::with_capacity(block.n_works());
-        for span in &block.cells {
-            school.extend(std::iter::repeat_n(span.school, span.len()));
-        }
-        let reference = CollisionReference::build(scores, &max, &school, &block.variant);
+        let own = collision_reference(block);
+        // The region's rates (reference.csv) where they cover every group
+        // of the folder's own.
+        let region = (test.reference)
+            .filter(|r| !r.pairs.is_empty())
+            .map(|r| CollisionReference::from_pairs(r.pairs.clone()))
+            .filter(|r| r.covers(&own));
+        let by_region = region.is_some();
+        let reference = region.unwrap_or(own);
         (0..n_cells)
             .map(|c| {
                 let span = block.cells[c];
@@ -76,13 +85,24 @@ impl Sign for IdenticalWorks {
                     "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} {})",
                     pct(r.share_in_groups), r.largest_group, plural(r.largest_group as u64, ["работа", "работы", "работ"])));
                 f.note = format!(
-                    "пар совпадающих работ {} (ожидалось {}), самая большая группа совпадающих — {}",
+                    "пар совпадающих работ {} (ожидалось {}{}), самая большая группа совпадающих — {}",
                     r.observed_pairs,
                     super::dec(r.expected_pairs, 2),
+                    if by_region { " по частоте совпадений в регионе" } else { "" },
                     r.largest_group
                 );
                 f
             })
             .collect()
     }
+}
+
+/// The test's own collision reference (every work, each with its school).
+pub fn collision_reference(block: &crate::model::TestBlock) -> CollisionReference {
+    let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
+    let mut school = Vec::with_capacity(block.n_works());
+    for span in &block.cells {
+        school.extend(std::iter::repeat_n(span.school, span.len()));
+    }
+    CollisionReference::build(block.scores.view(), &max, &school, &block.variant)
 }

@@ -32,6 +32,14 @@
 //!   leave-out as in meta-analysis: Viechtbauer W., Cheung M.W.-L. (2010)
 //!   Outlier and influence diagnostics for meta-analysis. Res. Synth. Methods 1).
 //!   The variances are fitted on all cells, outliers included (conservative).
+//! * **With reference.csv** written by `obektiv reference` (`own_marks_bin`,
+//!   `own_marks_sd`, `own_marks_model`, per test and direction): the cell's
+//!   residuals are taken against the region's conditional means and divided
+//!   by the region's SD, and where every test of the year has them the year's
+//!   model (μ, τ²ₛ, τ²꜀) is the region's — each cell as the region's own
+//!   analysis sees it (up to the region leaving the cell's works out of its
+//!   means). A municipality's few schools estimate the spreads poorly, and
+//!   one lenient school among ten widens them for all.
 //! * **Null hypothesis**: the cell departs from its school's usual relation
 //!   between results and marks no more than the cells of honest schools do.
 //! * **Rule**: p = P(Z ≥ z); enters the cell's evidence ([`crate::evidence`]) when the effect
@@ -51,6 +59,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::load::reference::OwnMarksRef;
 use crate::model::{Dataset, NO_MARK};
 use crate::stats::conditional::ConditionalMean;
 use crate::stats::nested::Nested;
@@ -89,6 +98,9 @@ pub struct Direction {
     pub fits: BTreeMap<u16, Nested>,
     /// Per (year, school): Σ w*, Σ w* y and the number of its cells.
     pub sums: BTreeMap<(u16, u32), (f64, f64, usize)>,
+    /// Per test: the conditional means and pooled SD of its own works (None
+    /// where it has no residuals or took the region's from reference.csv).
+    pub references: Vec<Option<(ConditionalMean, f64)>>,
 }
 
 /// Both directions: [exam above marks, marks above exam].
@@ -127,10 +139,23 @@ const MIN_REFERENCE_CELLS: usize = 5;
 /// Human Resources 50(2)). In a region of hundreds of cells this adds next
 /// to nothing; in a municipality it is what keeps an honest cell's residual
 /// against four or five other schools from looking unusual.
+#[cfg(test)]
 fn test_residuals(
     block: &crate::model::TestBlock,
     d: usize,
 ) -> Result<Vec<Option<CellResidual>>, &'static str> {
+    referenced_residuals(block, d).map(|r| r.0)
+}
+
+/// A test's residuals in direction `d`, with the region's conditional means
+/// and the pooled SD they were taken against (see [`test_residuals`]).
+type Referenced = (Vec<Option<CellResidual>>, ConditionalMean, f64);
+
+/// [`test_residuals`] with the reference and SD it used (for reference.csv).
+fn referenced_residuals(
+    block: &crate::model::TestBlock,
+    d: usize,
+) -> Result<Referenced, &'static str> {
     let pair = |i: usize| {
         let (p, j) = (block.primary[i], block.journal[i]);
         (!p.is_nan() && j != NO_MARK).then(|| {
@@ -246,7 +271,7 @@ fn test_residuals(
         );
     }
     let sd = (ss / df).sqrt();
-    Ok(raw
+    let cells = raw
         .into_iter()
         .map(|c| {
             c.map(|(m, _, n, var)| CellResidual {
@@ -256,7 +281,43 @@ fn test_residuals(
                 in_reference: true,
             })
         })
-        .collect())
+        .collect();
+    Ok((cells, reference, sd))
+}
+
+/// A test's residuals against its region's published conditional means and
+/// SD (reference.csv): the region's own analysis of each cell, whose
+/// reference of thousands of works carries no uncertainty worth adding
+/// (v = 1/n).
+fn region_residuals(
+    block: &crate::model::TestBlock,
+    d: usize,
+    region: &OwnMarksRef,
+) -> Vec<Option<CellResidual>> {
+    let reference = ConditionalMean::of_bins(&region.bins).expect("checked when loaded");
+    (block.cells.iter())
+        .map(|span| {
+            let r: Vec<f64> = (span.start as usize..span.end as usize)
+                .filter_map(|i| {
+                    let (p, j) = (block.primary[i], block.journal[i]);
+                    (!p.is_nan() && j != NO_MARK).then(|| {
+                        let (p, j) = (f64::from(p), f64::from(j));
+                        let (x, y) = if d == 0 { (j, p) } else { (p, j) };
+                        y - reference.mean(x)
+                    })
+                })
+                .collect();
+            (!r.is_empty()).then(|| {
+                let n = r.len();
+                CellResidual {
+                    y: r.iter().sum::<f64>() / n as f64 / region.sd,
+                    n,
+                    v: 1.0 / n as f64,
+                    in_reference: true,
+                }
+            })
+        })
+        .collect()
 }
 
 impl Direction {
@@ -265,15 +326,48 @@ impl Direction {
         // Per year, per school: the cells (y, v, test, cell).
         type Group = Vec<(f64, f64, usize, usize)>;
         let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
-        let residuals: Vec<_> = {
+        // Where reference.csv gives the region's means, SD and the year's
+        // model for this direction, the region's; else the folder's own.
+        let region = |t: usize| {
+            let r = data.reference.region.get(&data.tests[t].key)?;
+            r.own_marks[d].as_ref()
+        };
+        type Got =
+            Result<(Vec<Option<CellResidual>>, Option<(ConditionalMean, f64)>), &'static str>;
+        let residuals: Vec<Got> = {
             use rayon::prelude::*;
-            (data.tests.par_iter())
-                .map(|block| test_residuals(block, d))
+            (data.tests.par_iter().enumerate())
+                .map(|(t, block)| match region(t) {
+                    Some(r) => Ok((region_residuals(block, d, r), None)),
+                    None => referenced_residuals(block, d).map(|(c, m, sd)| (c, Some((m, sd)))),
+                })
                 .collect()
         };
+        // A year is judged on the region's model where every test of the
+        // year with residuals took the region's reference.
+        let mut own_years: std::collections::BTreeSet<u16> = Default::default();
+        let mut region_model: BTreeMap<u16, Nested> = BTreeMap::new();
+        for (t, r) in residuals.iter().enumerate() {
+            let year = data.tests[t].key.year;
+            match (r, region(t)) {
+                (Ok(_), Some(reg)) => {
+                    let [mu, tau2_school, tau2_cell] = reg.model;
+                    region_model.entry(year).or_insert(Nested {
+                        mu,
+                        tau2_school,
+                        tau2_cell,
+                    });
+                }
+                (Ok(_), None) => {
+                    own_years.insert(year);
+                }
+                (Err(_), _) => {}
+            }
+        }
         for ((t, block), residuals) in data.tests.iter().enumerate().zip(residuals) {
             match residuals {
-                Ok(cells) => {
+                Ok((cells, reference)) => {
+                    out.references.push(reference);
                     for (i, (span, c)) in block.cells.iter().zip(&cells).enumerate() {
                         if let Some(c) = c.filter(|c| c.n >= 2) {
                             groups
@@ -288,6 +382,7 @@ impl Direction {
                     out.skipped.push(None);
                 }
                 Err(why) => {
+                    out.references.push(None);
                     out.cells.push(vec![None; block.cells.len()]);
                     out.skipped.push(Some(why));
                 }
@@ -298,7 +393,10 @@ impl Direction {
                 .values()
                 .map(|g| g.iter().map(|&(y, v, _, _)| (y, v)).collect())
                 .collect();
-            let Some(fit) = Nested::fit(&list) else {
+            let region = (!own_years.contains(&year))
+                .then(|| region_model.get(&year).copied())
+                .flatten();
+            let Some(fit) = region.or_else(|| Nested::fit(&list)) else {
                 continue;
             };
             let sum = |cells: &mut dyn Iterator<Item = &(f64, f64, usize, usize)>| {

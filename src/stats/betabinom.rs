@@ -76,6 +76,20 @@ impl BetaBinomial {
         self.alpha / (self.alpha + self.beta)
     }
 
+    /// The intra-cell correlation ρ = 1 / (α + β + 1).
+    pub fn rho(&self) -> f64 {
+        1.0 / (self.alpha + self.beta + 1.0)
+    }
+
+    /// The distribution with share `p` and spread `rho` (both in (0, 1)).
+    pub fn of_share(p: f64, rho: f64) -> BetaBinomial {
+        let s = (1.0 - rho) / rho;
+        BetaBinomial {
+            alpha: p * s,
+            beta: (1.0 - p) * s,
+        }
+    }
+
     /// The same school-to-school spread (α + β, hence ρ) around another mean:
     /// with `level` = (from, to), the share's logit moved by logit(to) −
     /// logit(from). Puts a fit on a folder's cells (`from` their pooled
@@ -251,6 +265,11 @@ impl MomentSums {
         self.k.round() as usize
     }
 
+    /// (cells, trials, Σ trials²) summed.
+    pub fn size(&self) -> (f64, f64, f64) {
+        (self.k, self.sn, self.sn2)
+    }
+
     /// The moment fit; None with fewer than 3 cells or a pooled share of 0 or 1.
     pub fn fit(&self) -> Option<BetaBinomial> {
         if self.cells() < 3 || self.sn <= 0.0 {
@@ -262,11 +281,42 @@ impl MomentSums {
         }
         let r = (self.sx2n - 2.0 * p * self.sx + p * p * self.sn) / (p * (1.0 - p));
         let rho = ((r - (self.k - 1.0)) / self.sn1).clamp(1e-6, 0.5);
-        let s = (1.0 - rho) / rho;
-        Some(BetaBinomial {
-            alpha: p * s,
-            beta: (1.0 - p) * s,
-        })
+        Some(BetaBinomial::of_share(p, rho))
+    }
+
+    /// The sums of `cells` cells of `works` trials (each of at least 2)
+    /// whose moment fit is (`p`, `rho`): a region's published group, from
+    /// which a municipality leaves its own cell out as the region's analysis
+    /// does. Σ(n − 1) = works − cells; the Pearson sum R = ρ Σ(n − 1) + k − 1,
+    /// and Σx²/n from R = (Σx²/n − 2 p Σx + p² Σn) / (p (1 − p)); Σn² as
+    /// given (`works2`). Exact where ρ was not clamped.
+    pub fn of_fit(p: f64, rho: f64, cells: f64, works: f64, works2: f64) -> MomentSums {
+        let sn1 = works - cells;
+        let r = rho * sn1 + cells - 1.0;
+        MomentSums {
+            k: cells,
+            sx: p * works,
+            sn: works,
+            sx2n: r * p * (1.0 - p) + p * p * works,
+            sn1,
+            sn2: works2,
+        }
+    }
+
+    /// The null these cells give a cell from elsewhere (another folder's, a
+    /// municipality's): their own fit where they are at least
+    /// [`LOO_MIN_CELLS`], else their share with the `pooled` spread, else
+    /// their own fit — [`MomentSums::fit_new`] without the widening for a
+    /// share read from few cells, which a region's groups of tens of cells
+    /// and thousands of works do not need.
+    pub fn fit_published(&self, pooled: Option<f64>) -> Option<BetaBinomial> {
+        let own = self.fit();
+        match pooled {
+            Some(rho) if self.cells() < LOO_MIN_CELLS => {
+                own.map(|bb| BetaBinomial::of_share(bb.share(), rho))
+            }
+            _ => own,
+        }
     }
 }
 
@@ -457,6 +507,18 @@ mod tests {
         // A one-trial cell is not summed, so leaving it out changes nothing.
         assert_eq!(MomentSums::of(&[(1, 1)]).cells(), 0);
         assert_eq!(all.without((1, 1)), all);
+        // The sums rebuilt from the published fit (share, spread, 5 cells,
+        // 115 trials, Σn²) leave cell 3 out as the sums themselves do (the spread
+        // here is inside the clamp: r = 0.0479 by `direct`).
+        let (p, r) = direct(&cells);
+        assert!(r > 1e-6 && r < 0.5, "{r}");
+        // Σn² = 400 + 625 + 324 + 900 + 484 = 2733.
+        assert_eq!(all.size(), (5.0, 115.0, 2733.0));
+        let again = MomentSums::of_fit(p, r, 5.0, 115.0, 2733.0);
+        let loo = again.without(cells[3]).fit().unwrap();
+        let (p, r) = direct(&rest);
+        assert!((loo.share() - p).abs() < 1e-12 && (rho(loo) - r).abs() < 1e-12);
+        assert!((BetaBinomial::of_share(0.3, 0.05).rho() - 0.05).abs() < 1e-15);
     }
 
     #[test]

@@ -77,6 +77,20 @@ impl ConditionalMean {
     pub fn n_bins(&self) -> usize {
         self.bins.len()
     }
+
+    /// (largest predictor value, mean response) of each bin, by predictor.
+    pub fn bins(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.bins.iter().map(|&(x, m, _)| (x, m))
+    }
+
+    /// From published bins (largest predictor value, mean response), sorted
+    /// by predictor (another folder's: a region's, from reference.csv); the
+    /// numbers of pairs are not known and read as 0. None when empty.
+    pub fn of_bins(bins: &[(f64, f64)]) -> Option<ConditionalMean> {
+        (!bins.is_empty()).then(|| ConditionalMean {
+            bins: bins.iter().map(|&(x, m)| (x, m, 0)).collect(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -158,12 +158,16 @@ fn vector_hash(v: &[u16]) -> u64 {
     })
 }
 
+/// Per `(total, variant)` group: (identical cross-school pairs `I`,
+/// cross-school pairs `P_all`).
+pub type PairCounts = BTreeMap<(u32, u16), (u64, u64)>;
+
 /// Regional reference of one test: the collision probability `c(t, v)` of
 /// two works from different schools with the same total and variant.
 #[derive(Clone, Debug)]
 pub struct CollisionReference {
-    /// `c(t, v)` for every `(total, variant)` group that has non-trivial works.
-    collision: BTreeMap<(u32, u16), f64>,
+    /// `(I, P_all)` for every `(total, variant)` group that has non-trivial works.
+    pairs: PairCounts,
 }
 
 impl CollisionReference {
@@ -257,26 +261,42 @@ impl CollisionReference {
             .collect();
         drop(items);
         by_school.par_sort_unstable();
-        let mut collision = BTreeMap::new();
+        let mut counts = PairCounts::new();
         let groups_of = by_school.chunk_by(|a, b| a >> 32 == b >> 32);
         for (g, &(key, n, identical)) in groups_of.zip(&groups) {
             let sum_ns2: u64 = g.chunk_by(|a, b| a == b).map(|s| square(s.len())).sum();
-            let pairs = (n * n - sum_ns2) / 2;
-            let c = (identical as f64 + CONTINUITY) / (pairs as f64 + 2.0 * CONTINUITY);
-            collision.insert(key, c);
+            counts.insert(key, (identical, (n * n - sum_ns2) / 2));
         }
-        CollisionReference { collision }
+        CollisionReference { pairs: counts }
     }
 
-    /// Collision probability `c(t, v)` for `(total, variant)`; for tests and
-    /// documentation. A group without cross-school pairs, or absent from the
-    /// test (including trivial totals), gets `0.5`, the value of the formula
-    /// for `P_all = 0`.
+    /// The reference from another folder's counts (the region's, published in
+    /// reference.csv by `obektiv reference`): a municipality's cells are then
+    /// judged against the collision rates of the whole region, which its own
+    /// few cross-school pairs estimate poorly (a group of 10 works in two
+    /// schools has 25 pairs: `c ≥ 0.5 / 26` where the region's is 10⁻⁴).
+    pub fn from_pairs(pairs: PairCounts) -> CollisionReference {
+        CollisionReference { pairs }
+    }
+
+    /// `(I, P_all)` per `(total, variant)` group, for reference.csv.
+    pub fn pairs(&self) -> &PairCounts {
+        &self.pairs
+    }
+
+    /// Whether `self` has a rate for every group of `other` (the folder's own
+    /// reference): the region's counts are used only where they do.
+    pub fn covers(&self, other: &CollisionReference) -> bool {
+        other.pairs.keys().all(|k| self.pairs.contains_key(k))
+    }
+
+    /// Collision probability `c(t, v) = (I + 0.5) / (P_all + 1)` for
+    /// `(total, variant)`. A group without cross-school pairs, or absent from
+    /// the test (including trivial totals), gets `0.5`, the value of the
+    /// formula for `P_all = 0`.
     pub fn collision(&self, total: u32, variant: u16) -> f64 {
-        self.collision
-            .get(&(total, variant))
-            .copied()
-            .unwrap_or(CONTINUITY / (2.0 * CONTINUITY))
+        let (identical, pairs) = self.pairs.get(&(total, variant)).copied().unwrap_or((0, 0));
+        (identical as f64 + CONTINUITY) / (pairs as f64 + 2.0 * CONTINUITY)
     }
 }
 
@@ -571,6 +591,30 @@ mod tests {
         assert_eq!(res.share_in_groups, 0.0);
         assert_eq!(res.largest_group, 1);
 
+        // The counts behind the rates, by hand as above: t = 2 (I 8, P 20),
+        // t = 3 (I 5, P 12); the reference rebuilt from them (as from
+        // reference.csv) gives the same test. A folder holding school 30
+        // alone has groups t = 2, 3 (and no cross-school pair): covered.
+        let counts: Vec<_> = r.pairs().iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(counts, [((2, 0), (8, 20)), ((3, 0), (5, 12))]);
+        let again = CollisionReference::from_pairs(r.pairs().clone());
+        assert_eq!(
+            identical_test(&again, scores.view(), &max, &variant, 0..7),
+            identical_test(&r, scores.view(), &max, &variant, 0..7)
+        );
+        let alone = CollisionReference::build(
+            scores.slice(ndarray::s![12..17, ..]),
+            &max,
+            &school[12..17],
+            &variant[12..17],
+        );
+        assert_eq!(alone.pairs()[&(2, 0)], (0, 0));
+        assert!(again.covers(&alone));
+        // A group the region lacks (t = 3 here) is not covered.
+        let mut fewer = r.pairs().clone();
+        fewer.remove(&(3, 0));
+        assert!(!CollisionReference::from_pairs(fewer).covers(&alone));
+
         // An empty variant slice means "all unknown".
         let r0 = CollisionReference::build(scores.view(), &max, &school, &[]);
         assert_eq!(
@@ -805,19 +849,19 @@ mod tests {
         // Determinism and independence of row order inside the region: the
         // reference does not depend on the order of the works.
         let r2 = CollisionReference::build(scores.view(), &max, &school, &[]);
-        assert_eq!(r.collision, r2.collision);
+        assert_eq!(r.pairs, r2.pairs);
         let mut rev = scores.clone();
         rev.invert_axis(ndarray::Axis(0));
         let rev_school: Vec<u32> = school.iter().rev().copied().collect();
         let r3 = CollisionReference::build(rev.view(), &max, &rev_school, &[]);
-        assert_eq!(r.collision, r3.collision);
+        assert_eq!(r.pairs, r3.pairs);
         // Hash collisions: with every vector given the same hash the works
         // are told apart by their vectors, and every rate is the same.
         let r4 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |_| 7);
-        assert_eq!(r.collision, r4.collision);
+        assert_eq!(r.pairs, r4.pairs);
         let r5 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |v| {
             u64::from(v[0])
         });
-        assert_eq!(r.collision, r5.collision);
+        assert_eq!(r.pairs, r5.pairs);
     }
 }

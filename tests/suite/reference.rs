@@ -85,6 +85,15 @@ VPR,2025,MA,4,region,journal,confirmed,70
 VPR,2025,MA,4,region,journal,raised,10
 VPR,2025,MA,4,город,journal,raised,10
 VPR,2025,MA,4,region,task,1,-3
+VPR,2025,MA,4,region,identical_pairs,3,5
+VPR,2025,MA,4,region,cross_pairs,3,2
+VPR,2025,MA,4,region,cross_pairs,3/1,2
+VPR,2025,MA,4,region,cutoff_level,1,3.5
+VPR,2025,MA,4,region,cutoff_share,3_1,0.4
+VPR,2025,MA,4,region,cutoff_spread,3_1,0.7
+VPR,2025,MA,4,region,cutoff_cells,3_1,40
+VPR,2025,MA,4,region,cutoff_works,3_1,900
+VPR,2025,MA,4,region,cutoff_works2,3_1,21000
 ",
     )
     .unwrap();
@@ -99,6 +108,10 @@ VPR,2025,MA,4,region,task,1,-3
         "распределение первичных баллов (ВПР 2025, математика, 4 кл., регион): это количества работ, но их сумма 7 больше числа участников 5",
         // Fractions that are not shares summing to 100 %.
         "распределение отметок (ВПР 2025, математика, 4 кл., регион): ни количества работ (есть дробные значения), ни доли в процентах (сумма 90,5 %, а не 100 %)",
+        // More identical pairs than pairs.
+        "совпадения работ (ВПР 2025, математика, 4 кл.): балл 3: совпадающих пар 5 больше, чем всех пар 2; не используются",
+        // A spread above 0.5.
+        "работы на границах отметок (ВПР 2025, математика, 4 кл.): граница 3, группа 1: разброс 0.7 не в (0; 0,5]; не используются",
     ] {
         assert!(notes.contains(said), "«{said}» not in\n{notes}");
     }
@@ -108,14 +121,15 @@ VPR,2025,MA,4,region,task,1,-3
         .filter(|r| r["file"] == "reference.csv")
         .map(|r| r["line"].as_str())
         .collect();
-    assert_eq!(lines, ["14", "15"], "{rejected:?}");
-    // 14 rows read (lines 2–15), the two bad ones rejected; of the others
+    // Line 18: a key "3/1" (the group is written 3_1).
+    assert_eq!(lines, ["14", "15", "18"], "{rejected:?}");
+    // 23 rows read (lines 2–24), the three bad ones rejected; of the others
     // only the journal shares fit and are used.
     let files = table(&out.join("files.csv"));
     let f = files.iter().find(|f| f["file"] == "reference.csv").unwrap();
     assert_eq!(
         (f["rows_read"].as_str(), f["rows_rejected"].as_str()),
-        ("14", "2")
+        ("23", "3")
     );
 }
 
@@ -276,6 +290,29 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
     );
     let notes = read(&with.join("findings.csv"));
     assert!(notes.contains("по всему региону (reference.csv)"));
+    // The copying sign (S5) takes the region's collision rates from the
+    // same file (identical_pairs, cross_pairs): each cell's p-value is the
+    // one the whole region's analysis gives it; the municipality's own few
+    // cross-school pairs give other ones.
+    let s5 = |out: &Path| -> BTreeMap<Vec<String>, String> {
+        (table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S5" && r["evaluated"] == "true")
+            .map(|r| {
+                let key = ["year", "exam", "subject", "grade", "school"].map(|c| r[c].clone());
+                (key.to_vec(), r["p_value"].clone())
+            })
+            .collect()
+    };
+    let (s5_region, s5_with, s5_alone) = (s5(&whole), s5(&with), s5(&alone));
+    assert!(s5_with.len() >= 50, "{}", s5_with.len());
+    for (key, p) in &s5_with {
+        assert_eq!(p, &s5_region[key], "{key:?}");
+    }
+    assert!(
+        s5_alone.iter().any(|(k, p)| p != &s5_region[k]),
+        "the municipality's own pairs gave the region's p-values"
+    );
+    assert!(notes.contains("по частоте совпадений в регионе"));
     // One test without the region's distribution (here VPR 5 history): every
     // cell is standardized against the folder and the folder fits its line,
     // as without the file.
@@ -289,4 +326,111 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
     analyze(&muni, &part);
     assert_eq!(s10(&part), without);
     assert!(!read(&part.join("findings.csv")).contains("по всему региону (reference.csv)"));
+}
+
+/// The cut-off sign (S3) of a municipality with the region's reference.csv
+/// (cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works,
+/// cutoff_works2) judges each cell against the region's level group of
+/// cells, the cell left out as the region's own analysis leaves it out, so
+/// that each cell's p-value is the whole region's own. Without the file the
+/// municipality's few cells give other ones.
+#[test]
+fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("region");
+    crate::common::simulated(&region, 160, 1, 8);
+    std::fs::remove_file(region.join("truth.csv")).unwrap();
+    let reference = written(&region);
+    for measure in ["level", "share", "spread", "cells", "works", "works2"] {
+        assert!(
+            reference.contains(&format!(",region,cutoff_{measure},")),
+            "{measure}"
+        );
+    }
+    let whole = tmp.path().join("whole");
+    analyze(&region, &whole);
+    let schools = table(&region.join("schools.csv"));
+    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for s in &schools {
+        by.entry(s["municipality"].as_str())
+            .or_default()
+            .insert(s["school"].clone());
+    }
+    let own = by.values().max_by_key(|s| s.len()).unwrap();
+    let muni = tmp.path().join("muni");
+    crate::common::cut(&region, &muni, own);
+    let alone = tmp.path().join("alone");
+    analyze(&muni, &alone);
+    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
+    let with = tmp.path().join("with");
+    analyze(&muni, &with);
+    let s3 = |out: &Path| -> BTreeMap<Vec<String>, String> {
+        (table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S3" && r["evaluated"] == "true" && r["exam"] == "VPR")
+            .map(|r| {
+                let key = ["year", "subject", "grade", "school"].map(|c| r[c].clone());
+                (key.to_vec(), r["p_value"].clone())
+            })
+            .collect()
+    };
+    let (in_region, s3_with, s3_alone) = (s3(&whole), s3(&with), s3(&alone));
+    assert!(s3_with.len() >= 30, "{}", s3_with.len());
+    // The same p-value up to the rounding of the published figures (a
+    // spread clamped at 10⁻⁶ is not rebuilt exactly), or to a cell whose mean
+    // ties the edge of two groups falling in the other.
+    let near = |m: &BTreeMap<Vec<String>, String>| {
+        (m.iter())
+            .filter(|(k, p)| {
+                let (a, b): (f64, f64) = (p.parse().unwrap(), in_region[*k].parse().unwrap());
+                (a.max(1e-300).log10() - b.max(1e-300).log10()).abs() <= 0.01
+            })
+            .count()
+    };
+    let same = near(&s3_with);
+    assert!(
+        same * 100 >= s3_with.len() * 95,
+        "{same} of {} cells have the region's p-value",
+        s3_with.len()
+    );
+    let own_same = near(&s3_alone);
+    assert!(
+        own_same < s3_alone.len() * 3 / 4,
+        "{own_same} of {}",
+        s3_alone.len()
+    );
+    assert!(read(&with.join("findings.csv")).contains("по ОО региона того же уровня"));
+
+    // The own-marks signs (S6a, S6b) take the region's conditional means,
+    // SD and the year's model (own_marks_bin, own_marks_sd, own_marks_model):
+    // each cell's z is the region's up to the region leaving the cell's own
+    // works out of its means (a few hundredths), where the municipality's
+    // own model of its few schools moves it further.
+    for sign in ["S6a", "S6b"] {
+        let z = |out: &Path| -> BTreeMap<Vec<String>, f64> {
+            (table(&out.join("findings.csv")).into_iter())
+                .filter(|r| r["sign"] == sign && !r["statistic"].is_empty())
+                .map(|r| {
+                    let key = ["year", "exam", "subject", "grade", "school"].map(|c| r[c].clone());
+                    (key.to_vec(), r["statistic"].parse().unwrap())
+                })
+                .collect()
+        };
+        let (region_z, with_z, alone_z) = (z(&whole), z(&with), z(&alone));
+        assert!(with_z.len() >= 50, "{sign}: {}", with_z.len());
+        let off = |m: &BTreeMap<Vec<String>, f64>| {
+            let mut d: Vec<f64> = (m.iter()).map(|(k, z)| (z - region_z[k]).abs()).collect();
+            d.sort_by(f64::total_cmp);
+            d[d.len() * 9 / 10]
+        };
+        let (near, own) = (off(&with_z), off(&alone_z));
+        assert!(
+            near < 0.1,
+            "{sign}: 90 % of cells within {near} of the region's z"
+        );
+        assert!(
+            own > 2.0 * near,
+            "{sign}: alone {own}, with the file {near}"
+        );
+    }
 }

@@ -38,8 +38,9 @@
 //!   (x − E X) / Σ window ≥ `cutoff_min_effect`.
 //! * **EGE**: the same test on the *test-score* scale (0..100, d = 5) at the
 //!   certificate minimum and the university minimum of the year's scale
-//!   (`pass`, `university` in scales.csv or the bundled scales): pushes over
-//!   the minimums leave the same signature.
+//!   (`pass`, `university` in scales.csv or the bundled scales; one cut-off
+//!   where both are the same score, so that its works do not count twice):
+//!   pushes over the minimums leave the same signature.
 //! * **Minimum sample**: `min_works` works and at least 5 works in the windows;
 //!   tests without cut-offs (no scale; EGE without test scores) are not evaluated.
 //! * **Reference**: McCrary J. (2008) Manipulation of the running variable in the
@@ -84,7 +85,9 @@ impl Cutoffs {
                 (scale.pass, "минимальном балле для аттестата"),
                 (scale.university, "минимальном балле для поступления в вуз"),
             ] {
-                if let Some(v) = v {
+                // One minimum for both where they are the same score: the
+                // same works must not count twice as independent parts.
+                if let Some(v) = v.filter(|&v| !values.contains(&f32::from(v))) {
                     values.push(f32::from(v));
                     names.push(name.to_owned());
                 }
@@ -625,6 +628,15 @@ mod tests {
             counts_of(scores.into_iter(), &cut.values, 5.0),
             [(2, 4), (0, 0)]
         );
+        // Both minimums at the same score (profile mathematics: 27 and 27)
+        // are one cut-off: its works counted twice as independent parts
+        // would double the excess and halve the null's spread of it.
+        if let Some(s) = block.scale.as_mut() {
+            s.university = Some(24);
+        }
+        let cut = Cutoffs::of(&block).expect("EGE cut-offs");
+        assert_eq!(cut.values, [24.0]);
+        assert_eq!(cut.names, ["минимальном балле для аттестата"]);
         // Without test scores EGE has nothing to judge.
         block.test_score.fill(NO_TEST_SCORE);
         assert!(Cutoffs::of(&block).is_none());

@@ -92,7 +92,10 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
         ),
         (
             "результаты и отметки школы",
-            reference.region.values().any(|r| r.own_marks.iter().any(Option::is_some)),
+            reference
+                .region
+                .values()
+                .any(|r| r.own_marks.iter().any(Option::is_some)),
         ),
         (
             "результаты ВПР и ГИА",

@@ -120,6 +120,9 @@ impl OwnMarks {
 /// reference is then the pupils of at least four other cells.
 const MIN_REFERENCE_CELLS: usize = 5;
 
+/// A test's residuals, conditional means and pooled SD ([`test_residuals`]).
+type Referenced = (Vec<Option<CellResidual>>, ConditionalMean, f64);
+
 /// Per cell, the residuals of direction `d` in one test, divided by the pooled
 /// within-cell SD; Err with the reason when the test has none.
 ///
@@ -139,23 +142,10 @@ const MIN_REFERENCE_CELLS: usize = 5;
 /// Human Resources 50(2)). In a region of hundreds of cells this adds next
 /// to nothing; in a municipality it is what keeps an honest cell's residual
 /// against four or five other schools from looking unusual.
-#[cfg(test)]
-fn test_residuals(
-    block: &crate::model::TestBlock,
-    d: usize,
-) -> Result<Vec<Option<CellResidual>>, &'static str> {
-    referenced_residuals(block, d).map(|r| r.0)
-}
-
-/// A test's residuals in direction `d`, with the region's conditional means
-/// and the pooled SD they were taken against (see [`test_residuals`]).
-type Referenced = (Vec<Option<CellResidual>>, ConditionalMean, f64);
-
-/// [`test_residuals`] with the reference and SD it used (for reference.csv).
-fn referenced_residuals(
-    block: &crate::model::TestBlock,
-    d: usize,
-) -> Result<Referenced, &'static str> {
+///
+/// Returns the residuals with the conditional means and the pooled SD they
+/// were taken against (written to reference.csv by `obektiv reference`).
+fn test_residuals(block: &crate::model::TestBlock, d: usize) -> Result<Referenced, &'static str> {
     let pair = |i: usize| {
         let (p, j) = (block.primary[i], block.journal[i]);
         (!p.is_nan() && j != NO_MARK).then(|| {
@@ -339,7 +329,7 @@ impl Direction {
             (data.tests.par_iter().enumerate())
                 .map(|(t, block)| match region(t) {
                     Some(r) => Ok((region_residuals(block, d, r), None)),
-                    None => referenced_residuals(block, d).map(|(c, m, sd)| (c, Some((m, sd)))),
+                    None => test_residuals(block, d).map(|(c, m, sd)| (c, Some((m, sd)))),
                 })
                 .collect()
         };
@@ -502,12 +492,17 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             };
             let mut f = Finding::tested(z, normal_sf(z), effect, reason);
             f.note = format!(
-                "средний остаток {} стандартного отклонения при ожидаемом {} ± {} (разброс между ОО {}, между ячейками одной ОО {}); работ {}",
+                "средний остаток {} стандартного отклонения при ожидаемом {} ± {} (разброс между ОО {}, между ячейками одной ОО {}{}); работ {}",
                 super::dec(cell.y, 3),
                 super::dec(m, 3),
                 super::dec(var.sqrt(), 3),
                 super::dec(fit.tau2_school, 4),
                 super::dec(fit.tau2_cell, 4),
+                if dir.references[test.index].is_none() {
+                    "; средние и разброс — по региону, reference.csv"
+                } else {
+                    ""
+                },
                 cell.n
             );
             if cell.n < cfg.min_works {
@@ -624,7 +619,7 @@ mod tests {
             cell(6.0, 8.0, 10.0, 12.0),
             (vec![5.0; 3], vec![NO_MARK; 3]),
         ]);
-        let r = test_residuals(&b, 0).unwrap();
+        let r = test_residuals(&b, 0).unwrap().0;
         let want_y = [
             -0.4873397172404483,
             0.7310095758606724,
@@ -662,7 +657,7 @@ mod tests {
         // residuals have no spread within cells.
         let b = block(&vec![cell(5.0, 5.0, 9.0, 9.0); 5]);
         assert_eq!(
-            test_residuals(&b, 0),
+            test_residuals(&b, 0).map(|r| r.0),
             Err("при одной и той же отметке школы результаты не различаются: не с чем сравнивать")
         );
     }

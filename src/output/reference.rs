@@ -27,18 +27,25 @@ struct Row {
     value: String,
 }
 
+impl Row {
+    /// A region figure of test `k`.
+    fn of(k: &crate::model::TestKey, measure: &'static str, key: String, value: String) -> Row {
+        Row {
+            exam: k.exam.code(),
+            year: k.year,
+            subject: k.subject.clone(),
+            grade: k.grade,
+            scope: "region",
+            measure,
+            key,
+            value,
+        }
+    }
+}
+
 fn rows_of(block: &TestBlock) -> Vec<Row> {
     let k = &block.key;
-    let row = |measure: &'static str, key: String, value: String| Row {
-        exam: k.exam.code(),
-        year: k.year,
-        subject: k.subject.clone(),
-        grade: k.grade,
-        scope: "region",
-        measure,
-        key,
-        value,
-    };
+    let row = |measure, key, value| Row::of(k, measure, key, value);
     let mut out = vec![row("works", String::new(), block.primary.len().to_string())];
     for (s, n) in histogram(block.primary.iter().copied()) {
         out.push(row("primary", s.to_string(), n.to_string()));
@@ -144,16 +151,7 @@ fn line_rows(data: &Dataset) -> Vec<Row> {
             ("spread", l.spread),
             ("persistent", l.persistent),
         ];
-        let row = |key: &str, value: String| Row {
-            exam: k.exam.code(),
-            year: k.year,
-            subject: k.subject.clone(),
-            grade: k.grade,
-            scope: "region",
-            measure: "vpr_gia",
-            key: key.to_owned(),
-            value,
-        };
+        let row = |key: &str, value| Row::of(k, "vpr_gia", key.to_owned(), value);
         for (key, v) in figures {
             // Shortest text that reads back as the same number.
             out.push(row(key, format!("{v:?}")));
@@ -176,16 +174,7 @@ fn cutoff_rows(data: &Dataset) -> Vec<Row> {
         let Some((cuts, nulls)) = crate::signs::cutoff_nulls(block, &cfg, pooled) else {
             continue;
         };
-        let row = |measure: &'static str, key: String, value: String| Row {
-            exam: k.exam.code(),
-            year: k.year,
-            subject: k.subject.clone(),
-            grade: k.grade,
-            scope: "region",
-            measure,
-            key,
-            value,
-        };
+        let row = |measure, key, value| Row::of(k, measure, key, value);
         // Shortest text that reads back as the same number.
         for (g, b) in &nulls.bounds {
             out.push(row("cutoff_level", g.to_string(), format!("{b:?}")));
@@ -221,16 +210,7 @@ fn own_marks_rows(data: &Dataset) -> Vec<Row> {
                 continue;
             };
             let name = ["a", "b"][d];
-            let row = |measure: &'static str, key: String, value: String| Row {
-                exam: k.exam.code(),
-                year: k.year,
-                subject: k.subject.clone(),
-                grade: k.grade,
-                scope: "region",
-                measure,
-                key,
-                value,
-            };
+            let row = |measure, key, value| Row::of(k, measure, key, value);
             for (x, m) in means.bins() {
                 out.push(row(
                     "own_marks_bin",

@@ -205,6 +205,33 @@ VPR,2025,MA,4,region,journal,raised,10
     assert!(!read(&out.join("report.html")).contains("Сравнение с регионом и Россией"));
 }
 
+/// The largest municipality of `region` cut into `dir/muni` and analysed
+/// alone, into `dir/alone`, then with the region's `reference`, into
+/// `dir/with`: (muni, alone, with).
+fn largest_municipality(
+    region: &Path,
+    dir: &Path,
+    reference: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let schools = table(&region.join("schools.csv"));
+    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for s in &schools {
+        by.entry(s["municipality"].as_str())
+            .or_default()
+            .insert(s["school"].clone());
+    }
+    let own = by.values().max_by_key(|s| s.len()).unwrap();
+    let muni = dir.join("muni");
+    crate::common::cut(region, &muni, own);
+    let alone = dir.join("alone");
+    analyze(&muni, &alone);
+    std::fs::write(muni.join("reference.csv"), reference).unwrap();
+    let with = dir.join("with");
+    analyze(&muni, &with);
+    (muni, alone, with)
+}
+
 /// A municipality with the region's reference.csv judges its VPR against its
 /// GIA as the whole region does: its cells are standardized against the
 /// region's works (the published distributions of primary scores) and set
@@ -214,7 +241,7 @@ VPR,2025,MA,4,region,journal,raised,10
 /// own line on its few schools and the statistic differs.
 #[test]
 fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
     let tmp = tempfile::tempdir().unwrap();
     let region = tmp.path().join("region");
     crate::common::simulated(&region, 60, 2, 6);
@@ -251,22 +278,7 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
             .collect()
     };
     let in_region = s10(&whole);
-    // The largest municipality.
-    let schools = table(&region.join("schools.csv"));
-    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for s in &schools {
-        by.entry(s["municipality"].as_str())
-            .or_default()
-            .insert(s["school"].clone());
-    }
-    let own = by.values().max_by_key(|s| s.len()).unwrap();
-    let muni = tmp.path().join("muni");
-    crate::common::cut(&region, &muni, own);
-    let alone = tmp.path().join("alone");
-    analyze(&muni, &alone);
-    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
-    let with = tmp.path().join("with");
-    analyze(&muni, &with);
+    let (muni, alone, with) = largest_municipality(&region, tmp.path(), &reference);
     let (with_ref, without) = (s10(&with), s10(&alone));
     assert!(with_ref.len() >= 10, "{with_ref:?}");
     let mut differ = 0;
@@ -336,7 +348,7 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
 /// municipality's few cells give other ones.
 #[test]
 fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
     let tmp = tempfile::tempdir().unwrap();
     let region = tmp.path().join("region");
     crate::common::simulated(&region, 160, 1, 8);
@@ -350,21 +362,7 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
     }
     let whole = tmp.path().join("whole");
     analyze(&region, &whole);
-    let schools = table(&region.join("schools.csv"));
-    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for s in &schools {
-        by.entry(s["municipality"].as_str())
-            .or_default()
-            .insert(s["school"].clone());
-    }
-    let own = by.values().max_by_key(|s| s.len()).unwrap();
-    let muni = tmp.path().join("muni");
-    crate::common::cut(&region, &muni, own);
-    let alone = tmp.path().join("alone");
-    analyze(&muni, &alone);
-    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
-    let with = tmp.path().join("with");
-    analyze(&muni, &with);
+    let (_, alone, with) = largest_municipality(&region, tmp.path(), &reference);
     let s3 = |out: &Path| -> BTreeMap<Vec<String>, String> {
         (table(&out.join("findings.csv")).into_iter())
             .filter(|r| r["sign"] == "S3" && r["evaluated"] == "true" && r["exam"] == "VPR")

@@ -111,6 +111,17 @@ impl Cutoffs {
         })
     }
 
+    /// The region's published distribution on this scale (reference.csv), if given.
+    fn dist<'r>(&self, reference: Option<&'r TestReference>) -> Option<&'r [(f32, f64)]> {
+        let r = reference?;
+        let d = if self.test_scores {
+            &r.test_score
+        } else {
+            &r.primary
+        };
+        (!d.is_empty()).then_some(d.as_slice())
+    }
+
     /// The scores of a cell on this scale (EGE works without a test score left out).
     fn scores<'a>(&self, cell: Cell<'a>) -> Vec<f32> {
         if self.test_scores {
@@ -204,6 +215,14 @@ impl Prepared {
             .collect()
     }
 
+    /// Each level group's sums per cut-off, tagged with the cut-off's slot
+    /// (what the exam's spread pool is summed from).
+    fn group_sums(&self) -> Vec<(u8, MomentSums)> {
+        (self.members.iter())
+            .flat_map(|m| (0..self.cut.values.len()).map(|i| (i as u8, self.sums(m, i))))
+            .collect()
+    }
+
     /// The sums of cut-off `i` over `members`.
     fn sums(&self, members: &[usize], i: usize) -> MomentSums {
         MomentSums::of(
@@ -252,16 +271,10 @@ fn prepare_block(
     let (fifth, members) = super::level_groups(&order, n_cells, cfg.min_cells);
     // With the region's published distribution, each cut-off's fits are
     // put on the region's share at the cut-off among its window.
-    let dist = reference.map(|r| {
-        if cut.test_scores {
-            &r.test_score
-        } else {
-            &r.primary
-        }
-    });
+    let dist = cut.dist(reference);
     let level: Vec<Option<(f64, f64)>> = (0..k)
         .map(|i| {
-            let dist = dist.filter(|d| !d.is_empty())?;
+            let dist = dist?;
             let c = cut.values[i];
             let window = TestReference::share_between(dist, c - d, c);
             let (a, w) = order.iter().fold((0, 0), |(a, w), &cell| {
@@ -360,19 +373,17 @@ pub fn published_nulls(
     Some((p.cut.values.clone(), out))
 }
 
-/// Per test of `data` (dataset order), the sums of its level groups and cut-offs
-/// pooled over the exam's tests, as [`super::run`] pools them: the spread
-/// that a group of fewer than 30 cells takes.
+/// Per exam and cut-off slot, the spread pooled over the exam's tests and
+/// level groups, as [`super::run`] pools it from [`Sign::spread`]: the
+/// spread that a group of fewer than 30 cells takes.
 pub fn exam_pools(data: &crate::model::Dataset, cfg: &SignsConfig) -> super::SpreadPools {
     let mut pools = super::SpreadPools::new();
     for block in &data.tests {
         let Ok(p) = prepare_block(block, None, cfg) else {
             continue;
         };
-        for m in &p.members {
-            for i in 0..p.cut.values.len() {
-                (pools.entry((block.key.exam, i as u8)).or_default()).add(&p.sums(m, i));
-            }
+        for (slot, sums) in p.group_sums() {
+            pools.entry((block.key.exam, slot)).or_default().add(&sums);
         }
     }
     pools
@@ -444,12 +455,7 @@ impl Sign for CutoffBunching {
         cfg.cutoff_min_effect
     }
     fn spread(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentSums)> {
-        let Ok(p) = prepare(test, cfg) else {
-            return Vec::new();
-        };
-        (p.members.iter())
-            .flat_map(|m| (0..p.cut.values.len()).map(|i| (i as u8, p.sums(m, i))))
-            .collect()
+        prepare(test, cfg).map_or_else(|_| Vec::new(), |p| p.group_sums())
     }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         let n_cells = test.block.cells.len();
@@ -473,15 +479,7 @@ impl Sign for CutoffBunching {
         let by_region = p.region.is_some();
         // The share of works at each cut-off: the region's published
         // distribution where the file gives it, else the folder's cells.
-        let dist = (test.reference)
-            .map(|r| {
-                if cut.test_scores {
-                    &r.test_score
-                } else {
-                    &r.primary
-                }
-            })
-            .filter(|d| !d.is_empty());
+        let dist = cut.dist(test.reference);
         let region_share: Vec<f64> = (0..k)
             .map(|i| {
                 if let Some(d) = dist {

@@ -118,7 +118,11 @@ fn grid(headers: &[String], rows: &[&[String]]) -> Grid {
     const BOLD: f64 = 1.1;
     const PAD: f64 = 250.0;
     let n = headers.len().max(1);
-    let longest_word = |s: &str| s.split_whitespace().map(|w| w.chars().count()).max();
+    let longest_word = |s: &str| {
+        (unbroken(s).split(|c: char| c.is_whitespace() && c != NBSP))
+            .map(|w| w.chars().count())
+            .max()
+    };
     // A header's longest word in the letters of the values.
     let mut head: Vec<usize> = (headers.iter())
         .map(|h| (longest_word(h).unwrap_or(0) as f64 * BOLD).ceil() as usize)
@@ -169,6 +173,19 @@ fn grid(headers: &[String], rows: &[&[String]]) -> Grid {
     Grid { widths, style }
 }
 
+/// A no-break space.
+const NBSP: char = '\u{a0}';
+
+/// The text with a number and its per cent sign joined by a no-break space,
+/// so that a narrow column does not put «%» on a line of its own.
+fn unbroken(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(" %") {
+        text.replace(" %", "\u{a0}%").into()
+    } else {
+        text.into()
+    }
+}
+
 fn cell(
     ids: &mut Ids,
     style: &str,
@@ -176,7 +193,7 @@ fn cell(
     (right, head): (bool, bool),
     width: usize,
 ) -> TableCell {
-    let mut run = Run::new().add_text(text.to_owned());
+    let mut run = Run::new().add_text(unbroken(text).into_owned());
     if head {
         run = run.bold();
     }
@@ -391,6 +408,16 @@ fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_keeps_its_per_cent_sign() {
+        // «33,9 %» is one word of 6 letters for the widths and one
+        // unbreakable run in the cell; other spaces still break.
+        assert_eq!(unbroken("33,9 % и 5 %"), "33,9\u{a0}% и 5\u{a0}%");
+        assert_eq!(unbroken("без процентов"), "без процентов");
+        let g = |v: &str| grid(&["Доля".to_owned()], &[&[v.to_owned()]]).widths[0];
+        assert!(g("33,9 %") > g("33,9"), "the sign is part of the word");
+    }
 
     #[test]
     fn the_archive_is_compressed_and_reads_back_the_same() {

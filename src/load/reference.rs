@@ -659,6 +659,16 @@ fn given(values: &[f64], works: Option<f64>) -> Result<Given, String> {
     ))
 }
 
+/// The note that a test's figures of one kind are not used: what, why, and
+/// what is done instead.
+fn not_used(report: &mut LoadReport, file: &str, what: String, why: &str, instead: &str) {
+    report.warn(
+        file,
+        0,
+        format!("{what}: {why}; не используются — {instead}"),
+    );
+}
+
 fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) -> Reference {
     let mut out = Reference::default();
     let mut absent: BTreeMap<String, std::collections::BTreeSet<u16>> = BTreeMap::new();
@@ -937,13 +947,8 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
             })
         };
         if let Some(why) = why {
-            report.warn(
-                file,
-                0,
-                format!(
-                    "медали ({key}): {why}; не используются — доля медалистов оценивается по ОО самой папки"
-                ),
-            );
+            let instead = "доля медалистов оценивается по ОО самой папки";
+            not_used(report, file, format!("медали ({key})"), &why, instead);
             r.medals = None;
         }
     }
@@ -968,25 +973,22 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
             }
         });
         if let Some(why) = why {
-            report.warn(
+            let instead = "частота совпадений оценивается по ОО самой папки";
+            not_used(
+                report,
                 file,
-                0,
-                format!(
-                    "совпадения работ ({key}): {why}; не используются — частота совпадений оценивается по ОО самой папки"
-                ),
+                format!("совпадения работ ({key})"),
+                &why,
+                instead,
             );
             r.pairs.clear();
         }
     }
     for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
         if let Some(Err(why)) = r.cutoffs.as_ref().map(CutoffNulls::check) {
-            report.warn(
-                file,
-                0,
-                format!(
-                    "работы на границах отметок ({key}): {why}; не используются — доля и разброс оцениваются по ячейкам самой папки"
-                ),
-            );
+            let what = format!("работы на границах отметок ({key})");
+            let instead = "доля и разброс оцениваются по ячейкам самой папки";
+            not_used(report, file, what, &why, instead);
             r.cutoffs = None;
         }
     }
@@ -995,14 +997,12 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
             let Some(m) = o.as_mut() else { continue };
             m.bins.sort_by(|a, b| a.0.total_cmp(&b.0));
             if let Err(why) = m.check() {
-                report.warn(
-                    file,
-                    0,
-                    format!(
-                        "результаты и отметки школы ({key}, направление {}): {why}; не используются — сравнение идёт с работами самой папки",
-                        ["a", "b"][d]
-                    ),
+                let what = format!(
+                    "результаты и отметки школы ({key}, направление {})",
+                    ["a", "b"][d]
                 );
+                let instead = "сравнение идёт с работами самой папки";
+                not_used(report, file, what, &why, instead);
                 *o = None;
             }
         }

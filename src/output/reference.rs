@@ -171,7 +171,7 @@ fn cutoff_rows(data: &Dataset) -> Vec<Row> {
     for block in &data.tests {
         let k = &block.key;
         let pooled = |i: u8| pools.get(&(k.exam, i)).and_then(|p| p.rho());
-        let Some((cuts, nulls)) = crate::signs::cutoff_nulls(block, &cfg, pooled) else {
+        let Some(nulls) = crate::signs::cutoff_nulls(block, &cfg, pooled) else {
             continue;
         };
         let row = |measure, key, value| Row::of(k, measure, key, value);
@@ -179,17 +179,14 @@ fn cutoff_rows(data: &Dataset) -> Vec<Row> {
         for (g, b) in &nulls.bounds {
             out.push(row("cutoff_level", g.to_string(), format!("{b:?}")));
         }
-        for c in cuts {
-            for &g in nulls.bounds.keys() {
-                if let Some([p, rho, cells, works, works2]) = nulls.null(c, g) {
-                    let key = format!("{c}_{g}");
-                    out.push(row("cutoff_share", key.clone(), format!("{p:?}")));
-                    out.push(row("cutoff_spread", key.clone(), format!("{rho:?}")));
-                    out.push(row("cutoff_cells", key.clone(), format!("{cells}")));
-                    out.push(row("cutoff_works", key.clone(), format!("{works}")));
-                    out.push(row("cutoff_works2", key, format!("{works2}")));
-                }
-            }
+        // By cut-off (in hundredths of a point), then group.
+        for (&(c, g), &[p, rho, cells, works, works2]) in &nulls.nulls {
+            let key = format!("{}_{g}", c as f64 / 100.0);
+            out.push(row("cutoff_share", key.clone(), format!("{p:?}")));
+            out.push(row("cutoff_spread", key.clone(), format!("{rho:?}")));
+            out.push(row("cutoff_cells", key.clone(), format!("{cells}")));
+            out.push(row("cutoff_works", key.clone(), format!("{works}")));
+            out.push(row("cutoff_works2", key, format!("{works2}")));
         }
     }
     out

@@ -347,7 +347,7 @@ pub fn published_nulls(
     block: &crate::model::TestBlock,
     cfg: &SignsConfig,
     pooled: impl Fn(u8) -> Option<f64>,
-) -> Option<(Vec<f32>, CutoffNulls)> {
+) -> Option<CutoffNulls> {
     let p = prepare_block(block, None, cfg).ok()?;
     if p.order.is_empty() {
         return None;
@@ -370,7 +370,7 @@ pub fn published_nulls(
             }
         }
     }
-    Some((p.cut.values.clone(), out))
+    Some(out)
 }
 
 /// Per exam and cut-off slot, the spread pooled over the exam's tests and

@@ -205,6 +205,21 @@ VPR,2025,MA,4,region,journal,raised,10
     assert!(!read(&out.join("report.html")).contains("Сравнение с регионом и Россией"));
 }
 
+/// A simulated region (without its truth.csv) in a temporary folder, and
+/// the reference.csv `obektiv reference` writes from it.
+fn region_and_reference(
+    schools: usize,
+    years: u16,
+    seed: u64,
+) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("region");
+    crate::common::simulated(&region, schools, years, seed);
+    std::fs::remove_file(region.join("truth.csv")).unwrap();
+    let reference = written(&region);
+    (tmp, region, reference)
+}
+
 /// The largest municipality of `region` cut into `dir/muni` and analysed
 /// alone, into `dir/alone`, then with the region's `reference`, into
 /// `dir/with`: (muni, alone, with).
@@ -242,11 +257,7 @@ fn largest_municipality(
 #[test]
 fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
     use std::collections::BTreeMap;
-    let tmp = tempfile::tempdir().unwrap();
-    let region = tmp.path().join("region");
-    crate::common::simulated(&region, 60, 2, 6);
-    std::fs::remove_file(region.join("truth.csv")).unwrap();
-    let reference = written(&region);
+    let (tmp, region, reference) = region_and_reference(60, 2, 6);
     let lines: Vec<&str> = reference
         .lines()
         .filter(|l| l.contains(",vpr_gia,"))
@@ -349,11 +360,7 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
 #[test]
 fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
     use std::collections::BTreeMap;
-    let tmp = tempfile::tempdir().unwrap();
-    let region = tmp.path().join("region");
-    crate::common::simulated(&region, 160, 1, 8);
-    std::fs::remove_file(region.join("truth.csv")).unwrap();
-    let reference = written(&region);
+    let (tmp, region, reference) = region_and_reference(160, 1, 8);
     for measure in ["level", "share", "spread", "cells", "works", "works2"] {
         assert!(
             reference.contains(&format!(",region,cutoff_{measure},")),

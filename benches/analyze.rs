@@ -14,7 +14,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use obektiv::config::Config;
 use obektiv::progress::Progress;
 use obektiv::simulate::{SimOptions, simulate};
-use polars::prelude::*;
+use polars_core::prelude::*;
+use polars_io::prelude::*;
 
 fn sizes() -> Vec<usize> {
     std::env::var("OBEKTIV_BENCH_SCHOOLS")

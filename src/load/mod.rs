@@ -3,7 +3,7 @@
 //! used or listed as rejected.
 //!
 //! Stages: find the files → schools.csv → tasks.csv, scales.csv, medals.csv →
-//! results files (parsed one by one into typed columns) → [`assemble`] (polars
+//! results files (parsed one by one into typed columns) → [`assemble`] (one
 //! sort, whole-test checks, cells) → the same for recheck.csv → reference.csv
 //! (checked against the tests found).
 

@@ -27,7 +27,7 @@ enum Source {
         delimiter: u8,
     },
     Parquet {
-        columns: Vec<polars::prelude::Column>,
+        columns: Vec<polars_core::prelude::Column>,
     },
     /// Rows already split into fields (from a workbook), with their lines.
     Rows {
@@ -258,7 +258,8 @@ impl Table {
     }
 
     fn open_parquet(path: &Path) -> Result<Table, LoadError> {
-        use polars::prelude::*;
+        use polars_core::prelude::*;
+        use polars_io::prelude::*;
         let parquet_err = |_: PolarsError| LoadError::Parquet {
             path: path.to_owned(),
             message: "файл повреждён или это не файл parquet".to_owned(),

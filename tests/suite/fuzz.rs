@@ -265,7 +265,8 @@ proptest! {
 
 /// RESULTS as a parquet file whose fields are the given texts (all columns text).
 fn parquet_bytes(rows: &[Vec<String>], headers: &[&str]) -> Vec<u8> {
-    use polars::prelude::*;
+    use polars_core::prelude::*;
+    use polars_io::prelude::*;
     let columns: Vec<Column> = (headers.iter().enumerate())
         .map(|(c, h)| {
             let values: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();

@@ -98,7 +98,7 @@ fn bom_and_russian_headers_load_like_plain() {
 
 #[test]
 fn parquet_loads_like_csv() {
-    use polars::prelude::*;
+    use polars_io::prelude::*;
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let (csv_cells, _) = cells_of(a.path(), &[("results.csv", RESULTS.as_bytes())]);

@@ -318,6 +318,10 @@ impl<'a> Cell<'a> {
     pub fn variant(&self) -> &'a [u16] {
         &self.block.variant[self.span.range()]
     }
+    /// Class code id of each work ([`StrPool::NONE`] when not given).
+    pub fn class(&self) -> &'a [u32] {
+        &self.block.class[self.span.range()]
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -35,6 +35,12 @@
 //!   0.31 of its cells marked, honest cells p ≤ 0.001 0.05 % → 0.04 %. One f
 //!   serves every variant (variants of one test differ little in difficulty;
 //!   what they differ by, the empirical null absorbs).
+//! * **Class by class**: a copied work is handed on between the desks of one
+//!   class, so where the class is given and the cell has several, the blocks
+//!   are the variants of each class (the same rule: two blocks or more, on
+//!   average 5 candidate works each; else the variants alone, else the whole
+//!   cell). The reading again depends only on who sat in which class and
+//!   wrote which variant.
 //! * **Rule**: enters the cell's evidence when the effect x / n − max_s f_s
 //!   (the excess of the pile's share over the most likely score's) ≥
 //!   `identical_min_effect`. In one family with S5; evaluated only where S5
@@ -50,6 +56,7 @@
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
+use crate::model::StrPool;
 use crate::report::html::plural;
 
 pub struct IdenticalTotals;
@@ -146,14 +153,14 @@ impl Sign for IdenticalTotals {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "n — работ ячейки с баллом не 0, не максимум и не граница отметки; x — наибольшее число из них с одним и тем же баллом. f — распределение баллов в ячейках того же теста и уровня (пятая часть по среднему баллу), без самой ячейки. p = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n; f), точно. Если в ячейке два варианта и больше (в среднем не меньше 5 работ на вариант), x — наибольшее скопление внутри одного варианта, p = 1 − Π_v (1 − P_v), где P_v = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n_v; f), n_v — работ варианта v. Эффект: x/n (x/n_v) минус наибольшая из долей f_s.",
-            statistic: "the most works on one score (other than 0, the maximum and the mark cut-offs) among the cell's n works on such scores; within one variant where the cell has several",
+            formula: "n — работ ячейки с баллом не 0, не максимум и не граница отметки; x — наибольшее число из них с одним и тем же баллом. f — распределение баллов в ячейках того же теста и уровня (пятая часть по среднему баллу), без самой ячейки. p = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n; f), точно. Если в ячейке два варианта и больше (в среднем не меньше 5 работ на вариант), x — наибольшее скопление внутри одного варианта, p = 1 − Π_v (1 − P_v), где P_v = P(наибольшее из K_s ≥ x) для (K_s) ~ Мультиномиальное(n_v; f), n_v — работ варианта v; если указаны классы и в ячейке их несколько, так же читаются варианты каждого класса (в среднем не меньше 5 работ на вариант класса). Эффект: x/n (x/n_v) минус наибольшая из долей f_s.",
+            statistic: "the most works on one score (other than 0, the maximum and the mark cut-offs) among the cell's n works on such scores; within one variant where the cell has several, within one variant of one class where classes are given",
             null: "the cell's works are a multinomial draw from the score distribution of cells of similar level (same fifth of cell means) in the same test, the cell left out",
             rule: "exact P(max count >= x); enters the evidence when x / n − max f >= identical_min_effect; evaluated only without task scores (else S5)",
             min_sample: "min_works works on candidate scores, a known maximum; fewer than 5 task columns",
-            compared: "сколько работ ОО набрали один и тот же первичный балл (если вариантов несколько — по одному и тому же варианту) — с тем, сколько совпадений даёт случайно распределение баллов в ячейках того же теста и похожего уровня",
+            compared: "сколько работ ОО набрали один и тот же первичный балл (если вариантов несколько — по одному и тому же варианту, а если указаны классы — в одном классе) — с тем, сколько совпадений даёт случайно распределение баллов в ячейках того же теста и похожего уровня",
             unusual: "на одном балле работ намного больше, чем бывает случайно: так выглядят одинаковые работы группы участников (списывание, подсказки), когда баллов за задания нет",
-            needs: "только первичные баллы и максимальный балл теста, номер варианта — если он есть; признак проверяется, когда нет баллов за задания (иначе совпадения видит признак «Совпадающие работы»)",
+            needs: "только первичные баллы и максимальный балл теста, номер варианта и класс — если они есть; признак проверяется, когда нет баллов за задания (иначе совпадения видит признак «Совпадающие работы»)",
             reference: "Angoff (1974); Levin (1981)",
         }
     }
@@ -201,13 +208,17 @@ impl Sign for IdenticalTotals {
                 }
                 let top = f.iter().copied().fold(0.0, f64::max) / total;
                 let cell = test.block.cell(c);
-                if let Some(piles) = variant_piles(&cell.primary().to_vec(), cell.variant(), &p.skip) {
+                if let Some(piles) = block_piles(&cell.primary().to_vec(), cell.variant(), cell.class(), &p.skip) {
                     let best = variant_best(&piles);
                     let pv = p_max_over_variants(&piles, &f, best.x as usize);
                     let share = best.x as f64 / best.n as f64;
                     let wrote = match best.variant {
                         0 => "без указанного варианта".to_owned(),
                         v => format!("вариант {v}"),
+                    };
+                    let wrote = match best.class {
+                        StrPool::NONE => wrote,
+                        _ => format!("{wrote} в одном классе"),
                     };
                     let reason = format!(
                         "{} из {} {}, писавших {wrote}, набрали ровно {} перв. балла ({}), а у участников ОО того же уровня самый частый балл набирают не больше {} (когда баллов за задания нет, так выглядят одинаковые работы группы участников: они пишут один вариант)",
@@ -234,37 +245,60 @@ impl Sign for IdenticalTotals {
     }
 }
 
-/// Fewest candidate works a variant holds on average for a cell to be read
-/// variant by variant.
+/// Fewest candidate works a block (a variant, or a class's variant) holds on
+/// average for a cell to be read block by block.
 const MIN_PER_VARIANT: usize = 5;
 
-/// One variant's largest pile in a cell.
+/// One block's largest pile in a cell: the works of one variant, or of one
+/// variant in one class.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Pile {
     variant: u16,
+    /// The class's code id, [`StrPool::NONE`] when the cell is read by
+    /// variant alone.
+    class: u32,
     score: f32,
     /// Works on the pile.
     x: u64,
-    /// The variant's works on candidate scores.
+    /// The block's works on candidate scores.
     n: u64,
 }
 
-/// The largest pile of each variant of a cell, when the cell is read variant by
-/// variant: two variants or more (a work without one counts as variant 0),
-/// holding on average `MIN_PER_VARIANT` candidate works or more. The choice
-/// reads only which variant each work wrote, never a score.
-fn variant_piles(primary: &[f32], variant: &[u16], skip: &[f32]) -> Option<Vec<Pile>> {
-    let mut by: std::collections::BTreeMap<u16, Vec<f32>> = std::collections::BTreeMap::new();
-    for (&s, &v) in primary.iter().zip(variant) {
-        by.entry(v).or_default().push(s);
+/// The largest pile of each block of a cell, the finest reading that holds:
+/// by variant within each class (a copied work is handed on between desks of
+/// one class, and its copies carry its variant), else by variant alone. A
+/// reading holds with two blocks or more (a work without a variant counts as
+/// variant 0) holding on average `MIN_PER_VARIANT` candidate works or more;
+/// none holding, the cell is read as a whole (None). The choice reads only
+/// who wrote which variant in which class, never a score.
+fn block_piles(primary: &[f32], variant: &[u16], class: &[u32], skip: &[f32]) -> Option<Vec<Pile>> {
+    let classes = class.iter().any(|&c| c != StrPool::NONE && c != class[0]);
+    if classes {
+        let keys: Vec<(u16, u32)> = variant.iter().zip(class).map(|(&v, &c)| (v, c)).collect();
+        if let Some(piles) = piles_by(primary, &keys, skip) {
+            return Some(piles);
+        }
     }
-    // A variant without a work on a candidate score has no pile (`mode_of`
+    let keys: Vec<(u16, u32)> = variant.iter().map(|&v| (v, StrPool::NONE)).collect();
+    piles_by(primary, &keys, skip)
+}
+
+/// The piles of the blocks given by `keys` (variant, class), when the reading
+/// holds (see [`block_piles`]).
+fn piles_by(primary: &[f32], keys: &[(u16, u32)], skip: &[f32]) -> Option<Vec<Pile>> {
+    let mut by: std::collections::BTreeMap<(u16, u32), Vec<f32>> =
+        std::collections::BTreeMap::new();
+    for (&s, &k) in primary.iter().zip(keys) {
+        by.entry(k).or_default().push(s);
+    }
+    // A block without a work on a candidate score has no pile (`mode_of`
     // counts the candidates) and does not count.
     let piles: Vec<Pile> = (by.into_iter())
-        .filter_map(|(variant, scores)| {
+        .filter_map(|((variant, class), scores)| {
             let (score, x, n) = mode_of(&scores, skip)?;
             Some(Pile {
                 variant,
+                class,
                 score,
                 x,
                 n,
@@ -275,12 +309,17 @@ fn variant_piles(primary: &[f32], variant: &[u16], skip: &[f32]) -> Option<Vec<P
     (piles.len() >= 2 && works >= (MIN_PER_VARIANT * piles.len()) as u64).then_some(piles)
 }
 
-/// The pile reported: the most works, then the largest share of its variant,
-/// then the lowest variant.
+/// The pile reported: the most works, then the largest share of its block,
+/// then the lowest variant, then the lowest score (so that which class's pile
+/// is named never depends on the order codes were met in).
 fn variant_best(piles: &[Pile]) -> Pile {
     let mut best = piles[0];
     for &p in &piles[1..] {
-        let more = p.x > best.x || (p.x == best.x && p.x * best.n > best.x * p.n);
+        let more = (p.x.cmp(&best.x))
+            .then((p.x * best.n).cmp(&(best.x * p.n)))
+            .then(best.variant.cmp(&p.variant))
+            .then(best.score.total_cmp(&p.score))
+            .is_gt();
         if more {
             best = p;
         }
@@ -412,6 +451,7 @@ mod tests {
         // P = 1 − (1/2)(1/2) = 3/4.
         let pile = |n| Pile {
             variant: 1,
+            class: StrPool::NONE,
             score: 1.0,
             x: 0,
             n,
@@ -432,15 +472,51 @@ mod tests {
             7.0, 7.0, 7.0, 7.0, 8.0, 9.0, 7.0, 8.0, 8.0, 9.0, 9.0, 9.0, 0.0, 20.0,
         ];
         let variant = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 2];
-        let piles = variant_piles(&primary, &variant, &[0.0, 20.0]).unwrap();
+        let none = [StrPool::NONE; 14];
+        let piles = block_piles(&primary, &variant, &none, &[0.0, 20.0]).unwrap();
         assert_eq!(piles.len(), 2);
         assert_eq!((piles[0].score, piles[0].x, piles[0].n), (7.0, 4, 6));
         assert_eq!((piles[1].score, piles[1].x, piles[1].n), (9.0, 3, 6));
         assert_eq!(variant_best(&piles).variant, 1);
         // One variant only, or fewer than 5 works a variant: read as a whole.
-        assert!(variant_piles(&primary, &[1; 14], &[0.0, 20.0]).is_none());
+        assert!(block_piles(&primary, &[1; 14], &none, &[0.0, 20.0]).is_none());
         let many: Vec<u16> = (1..=14).collect();
-        assert!(variant_piles(&primary, &many, &[0.0, 20.0]).is_none());
+        assert!(block_piles(&primary, &many, &none, &[0.0, 20.0]).is_none());
+    }
+
+    #[test]
+    fn classes_split_a_variant_when_each_block_holds_enough() {
+        // Two classes (codes 7 and 9), two variants, 20 candidate works: four
+        // blocks of 5. Class 7's variant 1 holds the pile 12 ×4; read by
+        // variant alone the pile is 4 of variant 1's 10 works.
+        let mut primary = vec![12.0, 12.0, 12.0, 12.0, 5.0]; // class 7, variant 1
+        primary.extend([4.0, 5.0, 6.0, 7.0, 8.0]); // class 7, variant 2
+        primary.extend([3.0, 6.0, 9.0, 10.0, 11.0]); // class 9, variant 1
+        primary.extend([3.0, 4.0, 5.0, 9.0, 10.0]); // class 9, variant 2
+        let variant: Vec<u16> = [1, 2, 1, 2].iter().flat_map(|&v| [v; 5]).collect();
+        let class: Vec<u32> = [7, 7, 9, 9].iter().flat_map(|&c| [c; 5]).collect();
+        let skip = [0.0, 20.0];
+        let piles = block_piles(&primary, &variant, &class, &skip).unwrap();
+        assert_eq!(piles.len(), 4);
+        let best = variant_best(&piles);
+        assert_eq!(
+            (best.variant, best.class, best.score, best.x, best.n),
+            (1, 7, 12.0, 4, 5)
+        );
+        // Three blocks of 5 and one of 1 (16 works: 4 a block on average, too
+        // few): read by variant alone, as if no class were given.
+        let short: Vec<usize> = (0..16).collect();
+        let pick = |v: &[f32]| short.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (p16, v16): (Vec<f32>, Vec<u16>) =
+            (pick(&primary), short.iter().map(|&i| variant[i]).collect());
+        let c16: Vec<u32> = short.iter().map(|&i| class[i]).collect();
+        let by_variant = block_piles(&p16, &v16, &[StrPool::NONE; 16], &skip);
+        assert_eq!(block_piles(&p16, &v16, &c16, &skip), by_variant);
+        assert!(by_variant.unwrap().iter().all(|p| p.class == StrPool::NONE));
+        // One class for every work: the variant reading.
+        let one = block_piles(&primary, &variant, &[7; 20], &skip).unwrap();
+        assert_eq!(one.len(), 2);
+        assert!(one.iter().all(|p| p.class == StrPool::NONE));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! «Карта риска»: every school as a point, its result on the x axis (whatever the
 //! report uses: mean share of the maximum, a standardized score…, named by
 //! `x_label`) and the strength of its signs of non-objective results on the y
-//! axis (the evidence score, −lg p, from 0 up). Schools on the risk list are
+//! axis (the evidence score, −lg p, from 0 up; logarithmic where the strongest
+//! reaches 40, see [`EvidenceAxis`]). Schools on the risk list are
 //! filled dark triangles, the others hollow gray circles; the dashed line is the
 //! list's threshold when given. The `label_top` riskiest
 //! schools (listed, or with evidence ≥ 2) are named beside their points, labels pushed
@@ -131,9 +132,7 @@ impl Chart for RiskMap {
         let top = (points.iter().map(|p| p.risk))
             .chain(self.threshold.filter(|t| t.is_finite()))
             .fold(1.0, f64::max);
-        let y_step = scale::nice_step(top * 1.05, 8);
-        let y_max = (top * 1.05 / y_step).ceil() * y_step;
-        let y_dec = scale::decimals_for(y_step);
+        let y = EvidenceAxis::for_top(top);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(MARGIN)
             .margin_right(2 * MARGIN)
@@ -143,17 +142,17 @@ impl Chart for RiskMap {
             .y_label_area_size(90)
             .build_cartesian_2d(
                 scale::Axis::new(x_lo, x_hi, scale::ticks(x_lo, x_hi, step)),
-                scale::Axis::new(0.0, y_max, scale::ticks(0.0, y_max, y_step)),
+                y.axis(),
             )?;
         scale::house_mesh(&mut chart.configure_mesh())
             .x_desc(common::desc(&self.x_label, area.dim_in_pixel().0, 90))
-            .y_desc("Сила признаков (−lg p)")
+            .y_desc(y.desc())
             .x_label_formatter(&|v| format::fmt_num(*v, x_dec))
-            .y_label_formatter(&|v| format::fmt_num(*v, y_dec))
+            .y_label_formatter(&|v| y.label(*v))
             .draw()?;
 
         if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
-            let line = [(x_lo, t), (x_hi, t)];
+            let line = [(x_lo, y.at(t)), (x_hi, y.at(t))];
             chart.draw_series(std::iter::once(DashedPathElement::new(
                 line,
                 10,
@@ -174,7 +173,7 @@ impl Chart for RiskMap {
         let mut labels: Vec<Label> = top
             .iter()
             .map(|p| {
-                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                let at = chart.backend_coord(&(p.result, y.at(p.risk)));
                 let text = common::fit(&p.name, NOTE_SIZE, LABEL_MAX);
                 // Right of the point, unless that runs off the plot.
                 let left = at.0 + LABEL_DX + common::text_width(&text, NOTE_SIZE) as i32 > x_px.end;
@@ -219,7 +218,7 @@ impl Chart for RiskMap {
         if dense {
             let mut counts: std::collections::BTreeMap<(i32, i32), u32> = Default::default();
             for p in points.iter().filter(|p| !p.listed) {
-                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                let at = chart.backend_coord(&(p.result, y.at(p.risk)));
                 *counts
                     .entry((at.0.div_euclid(CELL_PX), at.1.div_euclid(CELL_PX)))
                     .or_default() += 1;
@@ -235,12 +234,12 @@ impl Chart for RiskMap {
             }
         } else {
             for p in points.iter().filter(|p| !p.listed) {
-                let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+                let at = chart.backend_coord(&(p.result, y.at(p.risk)));
                 legend::draw_marker(root, Marker::HollowCircle, at, MUTED)?;
             }
         }
         for p in points.iter().filter(|p| p.listed) {
-            let at = chart.backend_coord(&(p.result, p.risk.max(0.0)));
+            let at = chart.backend_coord(&(p.result, y.at(p.risk)));
             legend::draw_marker(root, Marker::Triangle, at, SCHOOL)?;
         }
 
@@ -250,6 +249,81 @@ impl Chart for RiskMap {
             root.draw(&Text::new(l.text.clone(), (l.at.0 + dx, l.y), style))?;
         }
         Ok(())
+    }
+}
+
+/// The evidence axis: linear from 0 while the strongest evidence is below
+/// [`LOG_FROM`]; above, lg(1 + evidence), so that a region whose strongest
+/// schools reach −lg p = 300 (p at the floor of double precision) still shows
+/// the threshold of 2–3 and the crowd below it apart instead of pressed
+/// into one line at the bottom.
+struct EvidenceAxis {
+    log: bool,
+    /// The largest evidence shown.
+    max: f64,
+    /// Ticks, in evidence.
+    ticks: Vec<f64>,
+    decimals: usize,
+}
+
+/// The strongest evidence from which the axis is logarithmic.
+const LOG_FROM: f64 = 40.0;
+
+impl EvidenceAxis {
+    fn for_top(top: f64) -> EvidenceAxis {
+        if top < LOG_FROM {
+            let step = scale::nice_step(top * 1.05, 8);
+            let max = (top * 1.05 / step).ceil() * step;
+            return EvidenceAxis {
+                log: false,
+                max,
+                ticks: scale::ticks(0.0, max, step),
+                decimals: scale::decimals_for(step),
+            };
+        }
+        // 0, 1, 2, 5, 10, 20, 50, … up to the first at or above the top.
+        let mut ticks = vec![0.0];
+        let mut decade = 1.0;
+        'up: loop {
+            for m in [1.0, 2.0, 5.0] {
+                ticks.push(m * decade);
+                if m * decade >= top {
+                    break 'up;
+                }
+            }
+            decade *= 10.0;
+        }
+        EvidenceAxis {
+            log: true,
+            max: *ticks.last().unwrap_or(&top),
+            ticks,
+            decimals: 0,
+        }
+    }
+
+    /// Where evidence `e` is drawn (a negative one at 0).
+    fn at(&self, e: f64) -> f64 {
+        let e = e.max(0.0);
+        if self.log { e.ln_1p() } else { e }
+    }
+
+    fn axis(&self) -> scale::Axis {
+        let ticks = self.ticks.iter().map(|&t| self.at(t)).collect();
+        scale::Axis::new(0.0, self.at(self.max), ticks)
+    }
+
+    /// The tick label of axis position `v`.
+    fn label(&self, v: f64) -> String {
+        let e = if self.log { v.exp_m1() } else { v };
+        format::fmt_num(e, self.decimals)
+    }
+
+    fn desc(&self) -> &'static str {
+        if self.log {
+            "Сила признаков (−lg p), лог. масштаб"
+        } else {
+            "Сила признаков (−lg p)"
+        }
     }
 }
 
@@ -303,5 +377,34 @@ fn place_labels(labels: &mut [Label], top: i32, gap: i32) {
         }
         label.y = y;
         placed.push((x0, x1, y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_evidence_axis_turns_logarithmic_for_a_wide_range() {
+        // Below 40: linear from 0, as before.
+        let lin = EvidenceAxis::for_top(15.0);
+        assert!(!lin.log);
+        assert_eq!(lin.at(3.0), 3.0);
+        assert!(lin.max >= 15.0 * 1.05);
+        // At the floor of double precision (−lg p = 300): 0, 1, 2, 5, … 500,
+        // drawn at lg(1 + e), labelled back in evidence.
+        let log = EvidenceAxis::for_top(300.0);
+        assert!(log.log);
+        let want = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0];
+        assert_eq!(log.ticks, want);
+        assert_eq!(log.max, 500.0);
+        assert!((log.at(99.0) - 100f64.ln()).abs() < 1e-12);
+        assert_eq!(log.at(-2.0), 0.0);
+        assert_eq!(log.label(log.at(200.0)), "200");
+        assert_eq!(log.label(log.at(0.0)), "0");
+        // The threshold of a list (2–3) sits a fifth of the way up, not at
+        // the bottom line (1 % of the height on the linear axis).
+        let t = log.at(2.6) / log.at(log.max);
+        assert!(t > 0.2 && t < 0.25, "{t}");
     }
 }

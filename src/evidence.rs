@@ -348,8 +348,9 @@ fn set_shares(decisive: &mut [(usize, f64)], cells: &[CellVerdict]) {
 }
 
 /// One year's list: rescales the weights to average 1, sets each
-/// school-year's q-value, evidence and `listed`; returns the evidence the
-/// weakest listed school-year has (infinite when none is listed).
+/// school-year's q-value, evidence and `listed`; returns the list's bar in
+/// evidence, which a school-year is listed exactly when it reaches (infinite
+/// when none is listed).
 fn list_year(rows: &mut [SchoolYear], cfg: &SignsConfig) -> f64 {
     let total: f64 = rows.iter().map(|r| r.weight).sum();
     let n = rows.len() as f64;
@@ -361,7 +362,7 @@ fn list_year(rows: &mut [SchoolYear], cfg: &SignsConfig) -> f64 {
         .map(|r| Some((r.p_value / r.weight).min(1.0)))
         .collect();
     let q = bh_qvalues(&weighted);
-    let mut threshold = f64::INFINITY;
+    let mut listed = 0usize;
     for (r, q) in rows.iter_mut().zip(q) {
         r.q_value = q.unwrap_or(1.0);
         r.evidence = evidence_of(r.p_value / r.weight);
@@ -369,11 +370,20 @@ fn list_year(rows: &mut [SchoolYear], cfg: &SignsConfig) -> f64 {
             Control::Fdr => r.q_value <= cfg.q_max,
             Control::Fpr => r.p_value / r.weight <= cfg.fpr_max,
         };
-        if r.listed {
-            threshold = threshold.min(r.evidence);
-        }
+        listed += usize::from(r.listed);
     }
-    threshold
+    if listed == 0 {
+        return f64::INFINITY;
+    }
+    // The bar itself, not the weakest listed school: with k of n listed by
+    // Benjamini–Hochberg, a school-year is listed exactly when its weighted p
+    // is at most k·q/n (every listed one is, and an unlisted one at or below
+    // it would have made the list longer); with the per-school budget, when
+    // it is at most the budget.
+    match cfg.control {
+        Control::Fdr => evidence_of(listed as f64 * cfg.q_max / n),
+        Control::Fpr => evidence_of(cfg.fpr_max),
+    }
 }
 
 /// The null of each marking sign per exam present.
@@ -448,7 +458,14 @@ mod tests {
         assert_eq!(listed, [true, true, true, false]);
         assert!((rows[0].weight - 1.6).abs() < 1e-12);
         assert!((rows[1].q_value - 0.05).abs() < 1e-12);
+        // The bar: k q / m = 3 · 0.05 / 4 = 0.0375 (here the third's own p / w).
         assert!((t - (-(0.0375f64).log10())).abs() < 1e-12);
+        // p = 0.001 and 0.5: BH lists the first (0.001 ≤ 0.05 / 2), and the
+        // bar is 1 · 0.05 / 2 = 0.025 (−lg = 1.602), not the listed one's 3.
+        let mut rows = vec![row(0.001, 1.0), row(0.5, 1.0)];
+        let t = list_year(&mut rows, &SignsConfig::default());
+        assert!(rows[0].listed && !rows[1].listed);
+        assert!((t - (-(0.025f64).log10())).abs() < 1e-12, "{t}");
     }
 
     proptest! {
@@ -473,7 +490,9 @@ mod tests {
             let lowest_listed = rows.iter().filter(|r| r.listed).map(|r| r.evidence).fold(f64::INFINITY, f64::min);
             let highest_unlisted = rows.iter().filter(|r| !r.listed).map(|r| r.evidence).fold(f64::NEG_INFINITY, f64::max);
             prop_assert!(lowest_listed > highest_unlisted, "{lowest_listed} vs {highest_unlisted}");
-            prop_assert_eq!(threshold, lowest_listed);
+            // Listed exactly when the evidence reaches the bar.
+            prop_assert!(lowest_listed >= threshold - 1e-9, "{lowest_listed} vs {threshold}");
+            prop_assert!(highest_unlisted <= threshold + 1e-9, "{highest_unlisted} vs {threshold}");
         }
     }
 }

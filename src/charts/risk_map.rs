@@ -83,7 +83,7 @@ impl Chart for RiskMap {
         let mut items = vec![
             (
                 Swatch::Marker(Marker::Triangle, SCHOOL),
-                format!("в списке риска ({listed})"),
+                format!("в перечне ({listed})"),
             ),
             if dense {
                 (
@@ -101,7 +101,7 @@ impl Chart for RiskMap {
             },
         ];
         if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
-            let text = format!("порог списка: {}", format::fmt_num(t, 2));
+            let text = format!("порог перечня: {}", format::fmt_num(t, 2));
             items.push((
                 Swatch::Line {
                     color: CUTOFF_INK,

@@ -272,8 +272,8 @@ struct Pile {
 /// none holding, the cell is read as a whole (None). The choice reads only
 /// who wrote which variant in which class, never a score.
 fn block_piles(primary: &[f32], variant: &[u16], class: &[u32], skip: &[f32]) -> Option<Vec<Pile>> {
-    let classes = class.iter().any(|&c| c != StrPool::NONE && c != class[0]);
-    if classes {
+    // Two classes or more (works without a class count as one of them).
+    if class.iter().any(|c| Some(c) != class.first()) {
         let keys: Vec<(u16, u32)> = variant.iter().zip(class).map(|(&v, &c)| (v, c)).collect();
         if let Some(piles) = piles_by(primary, &keys, skip) {
             return Some(piles);

@@ -140,6 +140,9 @@ pub struct TestInput<'a> {
     /// The sign's spread pooled over the exam's tests (empty while the pools
     /// are being gathered).
     pub spreads: &'a SpreadPools,
+    /// Student and class codes ([`Dataset::codes`]): a work's class id is its
+    /// own, so classes are compared by their codes.
+    pub codes: &'a crate::model::StrPool,
 }
 
 /// Aggregates across tests, computed once per run.
@@ -246,6 +249,7 @@ impl<'a> TestInput<'a> {
             shared,
             reference: data.reference.region.get(&data.tests[t].key),
             spreads,
+            codes: &data.codes,
         }
     }
 

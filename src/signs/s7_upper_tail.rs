@@ -342,6 +342,7 @@ mod tests {
             shared: &shared,
             reference: None,
             spreads: &Default::default(),
+            codes: &Default::default(),
         };
         let f = UpperTail.evaluate(&input, &SignsConfig::default());
         // Low cells have fewer than 5 works in the top quarter and are skipped.

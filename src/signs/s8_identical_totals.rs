@@ -56,7 +56,6 @@
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
-use crate::model::StrPool;
 use crate::report::html::plural;
 
 pub struct IdenticalTotals;
@@ -208,7 +207,8 @@ impl Sign for IdenticalTotals {
                 }
                 let top = f.iter().copied().fold(0.0, f64::max) / total;
                 let cell = test.block.cell(c);
-                if let Some(piles) = block_piles(&cell.primary().to_vec(), cell.variant(), cell.class(), &p.skip) {
+                let class: Vec<&str> = cell.class().iter().map(|&c| test.codes.get(c)).collect();
+                if let Some(piles) = block_piles(&cell.primary().to_vec(), cell.variant(), &class, &p.skip) {
                     let best = variant_best(&piles);
                     let pv = p_max_over_variants(&piles, &f, best.x as usize);
                     let share = best.x as f64 / best.n as f64;
@@ -216,9 +216,10 @@ impl Sign for IdenticalTotals {
                         0 => "без указанного варианта".to_owned(),
                         v => format!("вариант {v}"),
                     };
-                    let wrote = match best.class {
-                        StrPool::NONE => wrote,
-                        _ => format!("{wrote} в одном классе"),
+                    let wrote = if best.by_class {
+                        format!("{wrote} в одном классе")
+                    } else {
+                        wrote
                     };
                     let reason = format!(
                         "{} из {} {}, писавших {wrote}, набрали ровно {} перв. балла ({}), а у участников ОО того же уровня самый частый балл набирают не больше {} (когда баллов за задания нет, так выглядят одинаковые работы группы участников: они пишут один вариант)",
@@ -254,9 +255,8 @@ const MIN_PER_VARIANT: usize = 5;
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Pile {
     variant: u16,
-    /// The class's code id, [`StrPool::NONE`] when the cell is read by
-    /// variant alone.
-    class: u32,
+    /// Read class by class (else by variant alone).
+    by_class: bool,
     score: f32,
     /// Works on the pile.
     x: u64,
@@ -271,22 +271,33 @@ struct Pile {
 /// variant 0) holding on average `MIN_PER_VARIANT` candidate works or more;
 /// none holding, the cell is read as a whole (None). The choice reads only
 /// who wrote which variant in which class, never a score.
-fn block_piles(primary: &[f32], variant: &[u16], class: &[u32], skip: &[f32]) -> Option<Vec<Pile>> {
+/// `class` holds each work's class code ("" where none is given).
+fn block_piles(
+    primary: &[f32],
+    variant: &[u16],
+    class: &[&str],
+    skip: &[f32],
+) -> Option<Vec<Pile>> {
     // Two classes or more (works without a class count as one of them).
     if class.iter().any(|c| Some(c) != class.first()) {
-        let keys: Vec<(u16, u32)> = variant.iter().zip(class).map(|(&v, &c)| (v, c)).collect();
-        if let Some(piles) = piles_by(primary, &keys, skip) {
+        let keys: Vec<(u16, &str)> = variant.iter().copied().zip(class.iter().copied()).collect();
+        if let Some(piles) = piles_by(primary, &keys, skip, true) {
             return Some(piles);
         }
     }
-    let keys: Vec<(u16, u32)> = variant.iter().map(|&v| (v, StrPool::NONE)).collect();
-    piles_by(primary, &keys, skip)
+    let keys: Vec<(u16, &str)> = variant.iter().map(|&v| (v, "")).collect();
+    piles_by(primary, &keys, skip, false)
 }
 
-/// The piles of the blocks given by `keys` (variant, class), when the reading
-/// holds (see [`block_piles`]).
-fn piles_by(primary: &[f32], keys: &[(u16, u32)], skip: &[f32]) -> Option<Vec<Pile>> {
-    let mut by: std::collections::BTreeMap<(u16, u32), Vec<f32>> =
+/// The piles of the blocks given by `keys` (variant, class code), when the
+/// reading holds (see [`block_piles`]); the blocks in the order of their keys.
+fn piles_by(
+    primary: &[f32],
+    keys: &[(u16, &str)],
+    skip: &[f32],
+    by_class: bool,
+) -> Option<Vec<Pile>> {
+    let mut by: std::collections::BTreeMap<(u16, &str), Vec<f32>> =
         std::collections::BTreeMap::new();
     for (&s, &k) in primary.iter().zip(keys) {
         by.entry(k).or_default().push(s);
@@ -294,11 +305,11 @@ fn piles_by(primary: &[f32], keys: &[(u16, u32)], skip: &[f32]) -> Option<Vec<Pi
     // A block without a work on a candidate score has no pile (`mode_of`
     // counts the candidates) and does not count.
     let piles: Vec<Pile> = (by.into_iter())
-        .filter_map(|((variant, class), scores)| {
+        .filter_map(|((variant, _), scores)| {
             let (score, x, n) = mode_of(&scores, skip)?;
             Some(Pile {
                 variant,
-                class,
+                by_class,
                 score,
                 x,
                 n,
@@ -310,8 +321,8 @@ fn piles_by(primary: &[f32], keys: &[(u16, u32)], skip: &[f32]) -> Option<Vec<Pi
 }
 
 /// The pile reported: the most works, then the largest share of its block,
-/// then the lowest variant, then the lowest score (so that which class's pile
-/// is named never depends on the order codes were met in).
+/// then the lowest variant, then the lowest score, then the first class by
+/// its code.
 fn variant_best(piles: &[Pile]) -> Pile {
     let mut best = piles[0];
     for &p in &piles[1..] {
@@ -426,6 +437,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StrPool;
 
     #[test]
     fn mode_skips_floor_ceiling_and_cut_offs() {
@@ -451,7 +463,7 @@ mod tests {
         // P = 1 − (1/2)(1/2) = 3/4.
         let pile = |n| Pile {
             variant: 1,
-            class: StrPool::NONE,
+            by_class: false,
             score: 1.0,
             x: 0,
             n,
@@ -472,7 +484,7 @@ mod tests {
             7.0, 7.0, 7.0, 7.0, 8.0, 9.0, 7.0, 8.0, 8.0, 9.0, 9.0, 9.0, 0.0, 20.0,
         ];
         let variant = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 2];
-        let none = [StrPool::NONE; 14];
+        let none = [""; 14];
         let piles = block_piles(&primary, &variant, &none, &[0.0, 20.0]).unwrap();
         assert_eq!(piles.len(), 2);
         assert_eq!((piles[0].score, piles[0].x, piles[0].n), (7.0, 4, 6));
@@ -486,37 +498,95 @@ mod tests {
 
     #[test]
     fn classes_split_a_variant_when_each_block_holds_enough() {
-        // Two classes (codes 7 and 9), two variants, 20 candidate works: four
-        // blocks of 5. Class 7's variant 1 holds the pile 12 ×4; read by
-        // variant alone the pile is 4 of variant 1's 10 works.
-        let mut primary = vec![12.0, 12.0, 12.0, 12.0, 5.0]; // class 7, variant 1
-        primary.extend([4.0, 5.0, 6.0, 7.0, 8.0]); // class 7, variant 2
-        primary.extend([3.0, 6.0, 9.0, 10.0, 11.0]); // class 9, variant 1
-        primary.extend([3.0, 4.0, 5.0, 9.0, 10.0]); // class 9, variant 2
+        // Two classes (7А and 7Б), two variants, 20 candidate works: four
+        // blocks of 5. 7А's variant 1 holds the pile 12 ×4; read by variant
+        // alone the pile is 4 of variant 1's 10 works.
+        let mut primary = vec![12.0, 12.0, 12.0, 12.0, 5.0]; // 7А, variant 1
+        primary.extend([4.0, 5.0, 6.0, 7.0, 8.0]); // 7А, variant 2
+        primary.extend([3.0, 6.0, 9.0, 10.0, 11.0]); // 7Б, variant 1
+        primary.extend([3.0, 4.0, 5.0, 9.0, 10.0]); // 7Б, variant 2
         let variant: Vec<u16> = [1, 2, 1, 2].iter().flat_map(|&v| [v; 5]).collect();
-        let class: Vec<u32> = [7, 7, 9, 9].iter().flat_map(|&c| [c; 5]).collect();
+        let class: Vec<&str> = ["7А", "7А", "7Б", "7Б"]
+            .iter()
+            .flat_map(|&c| [c; 5])
+            .collect();
         let skip = [0.0, 20.0];
         let piles = block_piles(&primary, &variant, &class, &skip).unwrap();
         assert_eq!(piles.len(), 4);
         let best = variant_best(&piles);
         assert_eq!(
-            (best.variant, best.class, best.score, best.x, best.n),
-            (1, 7, 12.0, 4, 5)
+            (best.variant, best.by_class, best.score, best.x, best.n),
+            (1, true, 12.0, 4, 5)
         );
         // Three blocks of 5 and one of 1 (16 works: 4 a block on average, too
         // few): read by variant alone, as if no class were given.
-        let short: Vec<usize> = (0..16).collect();
-        let pick = |v: &[f32]| short.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let (p16, v16): (Vec<f32>, Vec<u16>) =
-            (pick(&primary), short.iter().map(|&i| variant[i]).collect());
-        let c16: Vec<u32> = short.iter().map(|&i| class[i]).collect();
-        let by_variant = block_piles(&p16, &v16, &[StrPool::NONE; 16], &skip);
-        assert_eq!(block_piles(&p16, &v16, &c16, &skip), by_variant);
-        assert!(by_variant.unwrap().iter().all(|p| p.class == StrPool::NONE));
+        let p16 = &primary[..16];
+        let (v16, c16) = (&variant[..16], &class[..16]);
+        let by_variant = block_piles(p16, v16, &[""; 16], &skip);
+        assert_eq!(block_piles(p16, v16, c16, &skip), by_variant);
+        assert!(by_variant.unwrap().iter().all(|p| !p.by_class));
         // One class for every work: the variant reading.
-        let one = block_piles(&primary, &variant, &[7; 20], &skip).unwrap();
+        let one = block_piles(&primary, &variant, &["7А"; 20], &skip).unwrap();
         assert_eq!(one.len(), 2);
-        assert!(one.iter().all(|p| p.class == StrPool::NONE));
+        assert!(one.iter().all(|p| !p.by_class));
+    }
+
+    #[test]
+    fn a_copied_group_is_read_in_its_class_by_its_codes() {
+        use crate::signs::testing::block;
+        use crate::signs::{Shared, SpreadPools};
+        // As the loader gives them, every work has a class id of its own
+        // (codes are not interned): the classes are told apart by their codes.
+        // 200 cells of 24 works spread over 6..17 (two variants, two classes
+        // of 12, the variant alternating by desk) and one where 8 of class
+        // 7Б's 12 hand in 15 on variant 2 — by variant alone 8 of 12 on
+        // variant 2, in its class 8 of 8.
+        let honest =
+            |c: usize| -> Vec<f32> { (0..24).map(|i| (6 + (i * 7 + c * 5) % 12) as f32).collect() };
+        let mut cells: Vec<(Vec<f32>, Vec<u8>)> =
+            (0..200).map(|c| (honest(c), vec![4; 24])).collect();
+        let mut odd = honest(7);
+        for i in (13..24).step_by(2).chain([12, 14]) {
+            odd[i] = 15.0;
+        }
+        cells.push((odd, vec![4; 24]));
+        let mut b = block(&cells);
+        b.max_score = Some(30.0);
+        let mut codes = StrPool::default();
+        b.variant = (0..b.n_works()).map(|w| 1 + (w % 2) as u16).collect();
+        b.class = (0..b.n_works())
+            .map(|w| codes.push(if w % 24 < 12 { "7А" } else { "7Б" }))
+            .collect();
+        for w in 0..24 {
+            let at = 200 * 24 + w;
+            if b.primary[at] == 15.0 {
+                b.variant[at] = 2;
+            }
+        }
+        let (shared, spreads) = (Shared::default(), SpreadPools::default());
+        let mut input = TestInput {
+            index: 0,
+            block: &b,
+            schools: &[],
+            shared: &shared,
+            reference: None,
+            spreads: &spreads,
+            codes: &codes,
+        };
+        let by_class = IdenticalTotals.evaluate(&input, &SignsConfig::default())[200].clone();
+        assert!(by_class.reason.contains("в одном классе"), "{by_class:?}");
+        // Without the codes (every class "") the same cell is read by variant.
+        let none = StrPool::default();
+        let mut b2 = b.clone();
+        b2.class = vec![StrPool::NONE; b.n_works()];
+        input.block = &b2;
+        input.codes = &none;
+        let by_variant = IdenticalTotals.evaluate(&input, &SignsConfig::default())[200].clone();
+        assert!(
+            !by_variant.reason.contains("в одном классе"),
+            "{by_variant:?}"
+        );
+        assert!(by_class.p_value.unwrap() < by_variant.p_value.unwrap() / 10.0);
     }
 
     #[test]
@@ -567,6 +637,7 @@ mod tests {
         b.max_score = Some(30.0);
         let shared = Shared::default();
         let spreads = SpreadPools::default();
+        let codes = StrPool::default();
         let input = TestInput {
             index: 0,
             block: &b,
@@ -574,6 +645,7 @@ mod tests {
             shared: &shared,
             reference: None,
             spreads: &spreads,
+            codes: &codes,
         };
         let f = IdenticalTotals.evaluate(&input, &SignsConfig::default());
         assert!(f[200].evaluated, "{:?}", f[200]);

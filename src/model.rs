@@ -318,7 +318,9 @@ impl<'a> Cell<'a> {
     pub fn variant(&self) -> &'a [u16] {
         &self.block.variant[self.span.range()]
     }
-    /// Class code id of each work ([`StrPool::NONE`] when not given).
+    /// Class code id of each work ([`StrPool::NONE`] when not given). Every
+    /// work has an id of its own (codes are not interned): compare classes by
+    /// their codes ([`StrPool::get`]), never by id.
     pub fn class(&self) -> &'a [u32] {
         &self.block.class[self.span.range()]
     }

@@ -814,4 +814,23 @@ pub(crate) mod testing {
             max_score: None,
         }
     }
+
+    /// What a sign sees of `block` alone: no schools, no region's figures, no
+    /// pooled spreads.
+    pub fn input<'a>(
+        block: &'a TestBlock,
+        shared: &'a super::Shared,
+        spreads: &'a super::SpreadPools,
+        codes: &'a crate::model::StrPool,
+    ) -> super::TestInput<'a> {
+        super::TestInput {
+            index: 0,
+            block,
+            schools: &[],
+            shared,
+            reference: None,
+            spreads,
+            codes,
+        }
+    }
 }

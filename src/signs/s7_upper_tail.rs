@@ -310,7 +310,10 @@ mod tests {
 
     #[test]
     fn a_cell_with_a_top_heavier_than_its_middle_stands_out() {
-        use crate::signs::{Shared, testing::block};
+        use crate::signs::{
+            Shared,
+            testing::{block, input},
+        };
         use statrs::distribution::{ContinuousCDF, Normal};
         // 50 ordinary cells (five level groups of 10) of 24 works on a 0..30
         // scale: the normal quantiles at (i + 0.5) / 24 with SD 3, 3.5, 4 or
@@ -335,15 +338,8 @@ mod tests {
         cells.push((odd, vec![4; 24]));
         let b = block(&cells);
         let shared = Shared::default();
-        let input = TestInput {
-            index: 0,
-            block: &b,
-            schools: &[],
-            shared: &shared,
-            reference: None,
-            spreads: &Default::default(),
-            codes: &Default::default(),
-        };
+        let (spreads, codes) = Default::default();
+        let input = input(&b, &shared, &spreads, &codes);
         let f = UpperTail.evaluate(&input, &SignsConfig::default());
         // Low cells have fewer than 5 works in the top quarter and are skipped.
         let p: Vec<f64> = f.iter().map(|f| f.p_value.unwrap_or(1.0)).collect();

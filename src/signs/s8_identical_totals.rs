@@ -533,7 +533,7 @@ mod tests {
 
     #[test]
     fn a_copied_group_is_read_in_its_class_by_its_codes() {
-        use crate::signs::testing::block;
+        use crate::signs::testing::{block, input};
         use crate::signs::{Shared, SpreadPools};
         // As the loader gives them, every work has a class id of its own
         // (codes are not interned): the classes are told apart by their codes.
@@ -564,15 +564,7 @@ mod tests {
             }
         }
         let (shared, spreads) = (Shared::default(), SpreadPools::default());
-        let mut input = TestInput {
-            index: 0,
-            block: &b,
-            schools: &[],
-            shared: &shared,
-            reference: None,
-            spreads: &spreads,
-            codes: &codes,
-        };
+        let mut input = input(&b, &shared, &spreads, &codes);
         let by_class = IdenticalTotals.evaluate(&input, &SignsConfig::default())[200].clone();
         assert!(by_class.reason.contains("в одном классе"), "{by_class:?}");
         // Without the codes (every class "") the same cell is read by variant.
@@ -614,7 +606,7 @@ mod tests {
 
     #[test]
     fn a_pile_on_one_score_stands_out_among_smooth_cells() {
-        use crate::signs::testing::block;
+        use crate::signs::testing::{block, input};
         use crate::signs::{Shared, SpreadPools};
         // 200 honest cells of 24 works, each score the sum of three uniform
         // draws from 0..=10 (SD ≈ 5.5 points; a seeded generator); one cell
@@ -635,18 +627,9 @@ mod tests {
         cells.push((odd, vec![4; 24]));
         let mut b = block(&cells);
         b.max_score = Some(30.0);
-        let shared = Shared::default();
-        let spreads = SpreadPools::default();
+        let (shared, spreads) = (Shared::default(), SpreadPools::default());
         let codes = StrPool::default();
-        let input = TestInput {
-            index: 0,
-            block: &b,
-            schools: &[],
-            shared: &shared,
-            reference: None,
-            spreads: &spreads,
-            codes: &codes,
-        };
+        let input = input(&b, &shared, &spreads, &codes);
         let f = IdenticalTotals.evaluate(&input, &SignsConfig::default());
         assert!(f[200].evaluated, "{:?}", f[200]);
         let p_odd = f[200].p_value.unwrap();

@@ -9,7 +9,7 @@ use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, StrPool, TestKey};
 use super::columns::{ColumnMap, RESULTS};
 use super::report::LoadReport;
 use super::schools::Schools;
-use super::table::{Malformed, Row, Table};
+use super::table::{Chunk, Malformed, Row, Table};
 use super::values::{self, Score};
 
 /// The parsed rows of one file, columnar.
@@ -199,6 +199,9 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         schools: cx.schools,
         task_ids: &task_ids,
     };
+    if let Some(chunks) = table.csv_chunks(CHUNK_BYTES) {
+        return load_chunks(table, &chunks, &parse, file, cx, raw);
+    }
     // Rows are copied into batches by a reader thread (the records are
     // reused, nothing is allocated per row) while the batch before is parsed
     // on every core in pieces and committed in file order: ids, codes,
@@ -252,6 +255,54 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
     })?;
     Ok((raw, read))
 }
+
+/// Reads a CSV text cut into pieces ([`Table::csv_chunks`]): each window of
+/// pieces is read and parsed on every core while the window before is
+/// committed in file order, so the works, codes, rejections and notes come
+/// out as from one pass, and no core waits for a reader.
+fn load_chunks(
+    table: &Table,
+    chunks: &[Chunk<'_>],
+    parse: &Parse<'_>,
+    file: &str,
+    cx: &mut Context<'_>,
+    mut raw: RawWorks,
+) -> Result<(RawWorks, u64), LoadError> {
+    use rayon::prelude::*;
+    let window = (BATCH / PIECE).max(2 * rayon::current_num_threads());
+    let mut read = 0u64;
+    let mut parsed: Vec<Result<(Piece, u64), LoadError>> = Vec::new();
+    for group in chunks.chunks(window) {
+        let (next, committed) = rayon::join(
+            || {
+                group
+                    .par_iter()
+                    .map(|c| parse.chunk(table, c))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                for piece in parsed.drain(..) {
+                    let (piece, rows) = piece?;
+                    read += rows;
+                    commit(piece, file, cx, &mut raw);
+                }
+                Ok::<(), LoadError>(())
+            },
+        );
+        committed?;
+        parsed = next;
+    }
+    for piece in parsed {
+        let (piece, rows) = piece?;
+        read += rows;
+        commit(piece, file, cx, &mut raw);
+    }
+    Ok((raw, read))
+}
+
+/// Bytes of text per piece read on one core (about [`PIECE`] rows of a
+/// results file with a dozen task columns).
+const CHUNK_BYTES: usize = 1 << 17;
 
 /// Rows per batch, and per piece of a batch parsed on one core.
 const BATCH: usize = 1 << 15;
@@ -307,13 +358,7 @@ impl Parse<'_> {
     }
 
     fn piece(&self, rows: &[BatchRow]) -> Piece {
-        let mut out = Piece {
-            raw: RawWorks {
-                task_ids: self.task_ids.to_vec(),
-                ..RawWorks::default()
-            },
-            ..Piece::default()
-        };
+        let mut out = self.empty_piece();
         let mut cache = Cache::default();
         for r in rows {
             let row = Row {
@@ -321,16 +366,43 @@ impl Parse<'_> {
                 fields: &r.fields,
                 malformed: r.malformed,
             };
-            cache.cell = None;
-            if let Err(problem) = parse_row(&row, self, &mut out, &mut cache) {
-                out.events.push(Event::Reject {
-                    line: row.line,
-                    problem,
-                    cell: cache.cell,
-                });
-            }
+            self.row(&row, &mut out, &mut cache);
         }
         out
+    }
+
+    /// Parses the rows of a piece of the file's text (one core's share).
+    fn chunk(&self, table: &Table, chunk: &Chunk<'_>) -> Result<(Piece, u64), LoadError> {
+        let mut out = self.empty_piece();
+        let mut cache = Cache::default();
+        let mut read = 0u64;
+        table.for_each_row_of(chunk, |row| {
+            read += 1;
+            self.row(&row, &mut out, &mut cache);
+        })?;
+        Ok((out, read))
+    }
+
+    fn empty_piece(&self) -> Piece {
+        Piece {
+            raw: RawWorks {
+                task_ids: self.task_ids.to_vec(),
+                ..RawWorks::default()
+            },
+            ..Piece::default()
+        }
+    }
+
+    /// Parses one row into `out` (or its rejection).
+    fn row(&self, row: &Row<'_>, out: &mut Piece, cache: &mut Cache) {
+        cache.cell = None;
+        if let Err(problem) = parse_row(row, self, out, cache) {
+            out.events.push(Event::Reject {
+                line: row.line,
+                problem,
+                cell: cache.cell,
+            });
+        }
     }
 }
 

@@ -352,6 +352,90 @@ impl Table {
     }
 }
 
+/// A piece of a CSV table's data rows, cut at a line break (see
+/// [`Table::csv_chunks`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Chunk<'a> {
+    text: &'a str,
+    /// Line breaks before the piece in the file.
+    breaks_before: u64,
+}
+
+impl Table {
+    /// The data rows' text cut at line breaks into pieces of about `bytes`
+    /// bytes, to be read on several cores, when that reads exactly as one
+    /// pass does: a CSV text without a quote character, so that no record
+    /// runs over a line break (a quote may hold one, and a quote left open is
+    /// resynchronised row by row, see [`Table::for_each_row`]). None for
+    /// other texts and other sources.
+    pub fn csv_chunks(&self, bytes: usize) -> Option<Vec<Chunk<'_>>> {
+        let Source::Csv { text, delimiter } = &self.source else {
+            return None;
+        };
+        if text.as_bytes().contains(&b'"') {
+            return None;
+        }
+        // The header is the first record (checked to be one line).
+        let mut reader = csv_reader(text, *delimiter);
+        let mut record = ByteRecord::new();
+        if !reader.read_byte_record(&mut record).unwrap_or(false) {
+            return Some(Vec::new());
+        }
+        let mut at = (reader.position().byte() as usize).min(text.len());
+        // The reader may stop inside the header's CRLF: the piece starts
+        // past the line breaks, so that none is cut or counted twice.
+        at += text[at..].len() - text[at..].trim_start_matches(['\r', '\n']).len();
+        let mut breaks_before = breaks(&text[..at]) as u64;
+        let mut chunks = Vec::new();
+        while at < text.len() {
+            // The piece ends after the first LF at or past `bytes` (a CRLF is
+            // never cut; a text of lone CRs stays one piece).
+            let want = (at + bytes.max(1)).min(text.len());
+            let end = match text.as_bytes()[want..].iter().position(|&b| b == b'\n') {
+                Some(i) => want + i + 1,
+                None => text.len(),
+            };
+            let piece = &text[at..end];
+            chunks.push(Chunk {
+                text: piece,
+                breaks_before,
+            });
+            breaks_before += breaks(piece) as u64;
+            at = end;
+        }
+        Some(chunks)
+    }
+
+    /// Calls `f` for each row of a piece of [`Table::csv_chunks`], in order,
+    /// as [`Table::for_each_row`] delivers them.
+    pub fn for_each_row_of(
+        &self,
+        chunk: &Chunk<'_>,
+        mut f: impl FnMut(Row<'_>),
+    ) -> Result<(), LoadError> {
+        let Source::Csv { delimiter, .. } = &self.source else {
+            return Ok(());
+        };
+        let width = self.headers.len();
+        let mut reader = csv_reader(chunk.text, *delimiter);
+        let mut record = ByteRecord::new();
+        let mut lines = LineCounter::default();
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&self.path, &e))?
+        {
+            let start = record_start(&record, 0, chunk.text);
+            let line = chunk.breaks_before + lines.line_at(chunk.text, start);
+            f(Row {
+                line,
+                fields: &record,
+                malformed: (record.len() != width).then_some(Malformed::Ragged),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The data rows of CSV text (the header line skipped), resynchronising after
 /// a quote left open: a record that runs over several lines without the
 /// header's number of fields is such a quote, reported on its first line, and
@@ -521,6 +605,62 @@ mod tests {
         assert_eq!(detect_delimiter("year,exam,subject\n"), b',');
         assert_eq!(detect_delimiter("\"a;b\",c,d\n"), b',');
         assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
+    }
+
+    /// (line, fields, ragged) of every row, as one pass reads them.
+    fn rows_in_one_pass(t: &Table) -> Vec<(u64, Vec<Vec<u8>>, bool)> {
+        let mut out = Vec::new();
+        t.for_each_row(|r| {
+            out.push((
+                r.line,
+                r.fields.iter().map(<[u8]>::to_vec).collect(),
+                r.malformed.is_some(),
+            ))
+        })
+        .unwrap();
+        out
+    }
+
+    proptest::proptest! {
+        /// Read in pieces of any size, a text without quotes gives the rows,
+        /// lines and raggedness of one pass: line breaks LF, CRLF and CR
+        /// alone, blank lines, short and long rows, no final break.
+        #[test]
+        fn pieces_read_as_one_pass(
+            lines in proptest::collection::vec((0usize..5, 0usize..4), 0..40),
+            bytes in 1usize..40,
+        ) {
+            let mut text = String::from("a;b;c\r\n");
+            for (i, &(fields, end)) in lines.iter().enumerate() {
+                let row: Vec<String> = (0..fields).map(|f| format!("{i}ж{f}")).collect();
+                text.push_str(&row.join(";"));
+                text.push_str(["\n", "\r\n", "\r", "\n\n"][end]);
+            }
+            if lines.len() % 2 == 1 {
+                text.push_str("9;9;9");
+            }
+            let t = Table::from_csv_bytes(Path::new("x.csv"), text.into_bytes()).unwrap();
+            let whole = rows_in_one_pass(&t);
+            let chunks = t.csv_chunks(bytes).expect("no quote: read in pieces");
+            let mut pieces = Vec::new();
+            for c in &chunks {
+                t.for_each_row_of(c, |r| {
+                    pieces.push((
+                        r.line,
+                        r.fields.iter().map(<[u8]>::to_vec).collect(),
+                        r.malformed.is_some(),
+                    ))
+                })
+                .unwrap();
+            }
+            proptest::prop_assert_eq!(pieces, whole);
+        }
+    }
+
+    #[test]
+    fn a_quote_reads_in_one_pass() {
+        let t = Table::from_csv_bytes(Path::new("x.csv"), b"a;b\n\"1\";2\n".to_vec()).unwrap();
+        assert!(t.csv_chunks(4).is_none());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct MunicipalitySigns {
 
 const LABEL_MAX: u32 = 400;
 
+/// Pixels between a bar's end and its label.
+const LABEL_GAP: u32 = 8;
+
 impl MunicipalitySigns {
     fn share(&self) -> f64 {
         if self.schools == 0 {
@@ -50,6 +53,23 @@ impl MunicipalitySigns {
             f64::from(self.flagged) * 100.0 / f64::from(self.schools)
         }
     }
+
+    /// The label beside the bar: «7 из 42 · 17 %».
+    fn label(&self) -> String {
+        format!(
+            "{} из {} · {} %",
+            self.flagged,
+            self.schools,
+            share_text(self.share())
+        )
+    }
+}
+
+/// A share in per cent for a label: a tenth where it is below 10 % (1 of
+/// 150 is «0,7 %», not «1 %»), whole above.
+fn share_text(p: f64) -> String {
+    let decimals = if p > 0.0 && p < 10.0 { 1 } else { 0 };
+    format::fmt_num(p, decimals)
 }
 
 impl SignsByMunicipality {
@@ -112,7 +132,7 @@ impl Chart for SignsByMunicipality {
                 "по региону: {} из {} · {} %",
                 format::fmt_int(flagged),
                 format::fmt_int(schools),
-                format::fmt_num(p, 0)
+                share_text(p)
             );
             items.push((
                 Swatch::Line {
@@ -137,16 +157,21 @@ impl Chart for SignsByMunicipality {
             .unwrap_or(0);
         let n = rows.len();
         let centres = scale::row_centres(n);
-        // Room to the right of the longest bar for its «7 из 42 · 17 %».
-        let top = rows
-            .iter()
-            .map(|r| r.share())
-            .fold(overall.unwrap_or(0.0), f64::max);
-        let x_max = if top <= 0.0 {
-            10.0
-        } else {
-            (top * 1.35).min(100.0).max(top + 12.0)
-        };
+        // The axis fits the bars with room to the right of each for its
+        // «7 из 42 · 17 %», the room measured in pixels of the plot (so that
+        // shares of a few per cent are not pressed against the axis).
+        let texts: Vec<String> = rows.iter().map(|r| r.label()).collect();
+        let plot_w =
+            f64::from(area.dim_in_pixel().0) - f64::from(3 * MARGIN + label_w + 20 + LABEL_GAP);
+        let x_max = (rows.iter().zip(&texts))
+            .map(|(r, t)| {
+                // The share of the plot's width the bar may take.
+                let room = (plot_w - f64::from(common::text_width(t, label_size))) / plot_w;
+                r.share() / room.max(0.2)
+            })
+            .fold(overall.unwrap_or(0.0), f64::max)
+            .min(100.0);
+        let x_max = if x_max <= 0.0 { 10.0 } else { x_max };
         let x_step = scale::nice_step(x_max, 8);
         let x_max = (x_max / x_step).ceil() * x_step;
         let mut chart = ChartBuilder::on(&area)
@@ -189,17 +214,11 @@ impl Chart for SignsByMunicipality {
                     SCHOOL.stroke_width(1),
                 )))?;
             }
-            let text = format!(
-                "{} из {} · {} %",
-                row.flagged,
-                row.schools,
-                format::fmt_num(share, 0)
-            );
             let (x, y) = chart.backend_coord(&(share, y));
             common::boxed_text(
                 root,
-                &text,
-                (x + 8, y),
+                &row.label(),
+                (x + LABEL_GAP as i32, y),
                 label_size,
                 INK,
                 (HPos::Left, VPos::Center),

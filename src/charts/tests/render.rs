@@ -128,13 +128,39 @@ fn signs_by_municipality_shows_the_region_it_is_given() {
 }
 
 #[test]
+fn signs_by_municipality_fits_its_axis_to_small_shares() {
+    // One school of 46 flagged (2.2 %), one of 150 in the region (0.67 %):
+    // the axis ends a little past the bar, not at 16 % as when the room
+    // for the bar's label was counted in percentage points.
+    let row = |name: &str, flagged, schools| charts::MunicipalitySigns {
+        name: name.into(),
+        flagged,
+        schools,
+    };
+    let chart = charts::SignsByMunicipality {
+        rows: vec![
+            row("Красногорский район", 1, 46),
+            row("Ашинский район", 0, 104),
+        ],
+        ..fixtures::signs_by_municipality()
+    };
+    let svg = check(&chart, &["1 из 46 · 2,2 %", "по региону: 1 из 150 · 0,7 %"]);
+    let ticks: Vec<f64> = (texts(&svg).into_iter())
+        .filter_map(|t| t.text.replace(',', ".").parse::<f64>().ok())
+        .collect();
+    let top = ticks.iter().copied().fold(0.0, f64::max);
+    assert!((2.2..=5.0).contains(&top), "axis ends at {top}: {ticks:?}");
+}
+
+#[test]
 fn signs_by_municipality_sorts_and_counts() {
     let svg = check(
         &fixtures::signs_by_municipality(),
         &[
             "Доля школ с признаками, %",
             "7 из 42 · 17 %",
-            "2 из 30 · 7 %",
+            // 2 / 30 = 6.67 %: a tenth below 10 %.
+            "2 из 30 · 6,7 %",
             "0 из 12 · 0 %",
             "по региону: 9 из 84 · 11 %",
         ],

@@ -65,8 +65,8 @@ pub enum Command {
         after_help = "Примеры:\n  obektiv analyze data/sample --out reports --config obektiv.toml\n  \
 obektiv analyze data/sample --out reports_m --municipality \"Красногорский муниципальный район\"\n\n\
 Записывает аналитическую справку (report.html и spravka.docx для правки в Word), перечень ОО\n\
-(risk_list.csv, .xlsx), ячейки\n\
-(cells.csv, .xlsx), выборку для перепроверки и файлы качества данных.\n\
+(risk_list.csv, .xlsx), ячейки (cells.csv, .xlsx), выборку для перепроверки и файлы качества\n\
+данных.\n\
 Код завершения: 0 — использованы все строки; 3 — готово, но часть строк или файлов не\n\
 использована (см. rejected_rows.csv, files.csv); 1 — ошибка (в сообщении — файл и причина)."
     )]

@@ -224,8 +224,30 @@ impl CellSpan {
         self.end == self.start
     }
 
-    fn range(&self) -> std::ops::Range<usize> {
+    /// The cell's works: rows of its test's columns.
+    pub fn range(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
+    }
+}
+
+/// The score on which the signs that compare results (S1, S6, S7) read a
+/// test: the primary score, or — where no work of the test has one and some
+/// have a test score, as in EGE exports of test scores alone — the test
+/// score (0–100). The EGE conversion is monotone, so both order the works
+/// alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelScale {
+    Primary,
+    TestScore,
+}
+
+impl LevelScale {
+    /// «первичный» / «тестовый» (the score's adjective in the texts).
+    pub fn adjective(self) -> &'static str {
+        match self {
+            LevelScale::Primary => "первичный",
+            LevelScale::TestScore => "тестовый",
+        }
     }
 }
 
@@ -267,6 +289,38 @@ impl TestBlock {
             (self.max_score).or_else(|| self.scale.as_ref().and_then(|s| s.max_score))
         } else {
             Some(self.tasks.iter().map(|t| t.max).sum())
+        }
+    }
+
+    /// The score the signs that compare results read ([`LevelScale`]).
+    pub fn level_scale(&self) -> LevelScale {
+        let no_primary = self.primary.iter().all(|p| p.is_nan());
+        if no_primary && self.test_score.iter().any(|&t| t != NO_TEST_SCORE) {
+            LevelScale::TestScore
+        } else {
+            LevelScale::Primary
+        }
+    }
+
+    /// Each work's score on the [`LevelScale`] (NaN where it has none).
+    pub fn level_scores(&self) -> std::borrow::Cow<'_, Array1<f32>> {
+        match self.level_scale() {
+            LevelScale::Primary => std::borrow::Cow::Borrowed(&self.primary),
+            LevelScale::TestScore => std::borrow::Cow::Owned(self.test_score.mapv(|t| {
+                if t == NO_TEST_SCORE {
+                    f32::NAN
+                } else {
+                    f32::from(t)
+                }
+            })),
+        }
+    }
+
+    /// The maximum of the [`LevelScale`]: the maximum primary score, or 100.
+    pub fn level_max(&self) -> Option<f32> {
+        match self.level_scale() {
+            LevelScale::Primary => self.max_primary(),
+            LevelScale::TestScore => Some(100.0),
         }
     }
 

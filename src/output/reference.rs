@@ -201,6 +201,11 @@ fn own_marks_rows(data: &Dataset) -> Vec<Row> {
     let mut out = Vec::new();
     for (t, block) in data.tests.iter().enumerate() {
         let k = &block.key;
+        // The published figures are on the primary scale (a test read on
+        // test scores alone has none of them).
+        if block.level_scale() != crate::model::LevelScale::Primary {
+            continue;
+        }
         for (d, dir) in own.dirs.iter().enumerate() {
             let (Some((means, sd)), Some(model)) = (&dir.references[t], dir.fits.get(&k.year))
             else {

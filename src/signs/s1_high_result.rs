@@ -1,7 +1,8 @@
 //! S1: a result well above the cell's peer group.
 //!
 //! * **Statistic**: the cell's mean primary score as a share of the test's
-//!   maximum, m; its predictive z against the peer group's normal
+//!   maximum, m (the test score out of 100 where the test has test scores
+//!   alone, [`crate::model::LevelScale`]); its predictive z against the peer group's normal
 //!   random-effects model (DerSimonian–Laird τ², see
 //!   [`crate::stats::random_effects`]) with sampling variance σ²_w / n, σ²_w the
 //!   pooled within-cell variance; effect = the empirical-Bayes (shrunk) level
@@ -22,7 +23,8 @@
 //!   (1986); ФИОКО, признак «аномально высокие результаты» в методике выявления
 //!   ОО с признаками необъективности.
 
-use crate::model::Cell;
+use ndarray::ArrayView1;
+
 use crate::stats::normal_sf;
 use crate::stats::random_effects::RandomEffects;
 
@@ -33,10 +35,9 @@ pub struct HighResult;
 /// Fewest works for a cell to enter the regional reference.
 pub const REFERENCE_WORKS: usize = 15;
 
-/// (mean share, within variance in shares², n) of a cell.
-fn moments(cell: Cell<'_>, max: f64) -> Option<(f64, f64, usize)> {
-    let p: Vec<f64> = cell
-        .primary()
+/// (mean share, within variance in shares², n) of a cell's scores.
+fn moments(scores: ArrayView1<'_, f32>, max: f64) -> Option<(f64, f64, usize)> {
+    let p: Vec<f64> = scores
         .iter()
         .filter(|x| !x.is_nan())
         .map(|&x| f64::from(x) / max)
@@ -66,7 +67,7 @@ impl Sign for HighResult {
             min_sample: "min_works works; peer group of at least min_cells cells, else the whole test",
             compared: "средний первичный балл ячейки (доля максимального) — с ячейками того же теста в сопоставимых ОО: лицеи, гимназии и ОО с углублённым изучением предмета сравниваются между собой, остальные — между собой",
             unusual: "результат, который с поправкой на размер ячейки (малые ячейки сдвигаются к среднему) заметно выше обычного для таких ОО; сам по себе высокий результат признаком необъективности не считается и в силу признаков ОО не входит",
-            needs: "максимальный первичный балл теста (из заданий, tasks.csv или шкалы; иначе наибольший в данных)",
+            needs: "максимальный первичный балл теста (из заданий, tasks.csv или шкалы; иначе наибольший в данных); если первичных баллов нет — тестовые баллы ЕГЭ (из 100)",
             reference: "Efron & Morris (1975); DerSimonian & Laird (1986); ФИОКО, признак «аномально высокие результаты»",
         }
     }
@@ -79,7 +80,7 @@ impl Sign for HighResult {
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         let block = test.block;
         let n_cells = block.cells.len();
-        let Some(max) = block.max_primary().filter(|&m| m > 0.0).map(f64::from) else {
+        let Some(max) = block.level_max().filter(|&m| m > 0.0).map(f64::from) else {
             return vec![
                 Finding::skipped(
                     "у теста не известен максимальный первичный балл (нет ни баллов за задания, ни tasks.csv, ни шкалы)"
@@ -87,8 +88,11 @@ impl Sign for HighResult {
                 n_cells
             ];
         };
-        let mom: Vec<Option<(f64, f64, usize)>> =
-            (0..n_cells).map(|c| moments(block.cell(c), max)).collect();
+        let scale = block.level_scale();
+        let scores = block.level_scores();
+        let mom: Vec<Option<(f64, f64, usize)>> = (block.cells.iter())
+            .map(|span| moments(scores.slice(ndarray::s![span.range()]), max))
+            .collect();
         // The regional reference is fitted on cells of at least REFERENCE_WORKS
         // works (the DerSimonian–Laird spread is biased by tiny cells); every
         // cell of `min_works` works or more is judged against it.
@@ -124,7 +128,7 @@ impl Sign for HighResult {
         (0..n_cells)
             .map(|c| {
                 let Some((m, _, n)) = mom[c] else {
-                    return Finding::skipped("в ячейке меньше 2 работ с первичным баллом");
+                    return Finding::skipped("в ячейке меньше 2 работ с баллом");
                 };
                 if n < cfg.min_works {
                     return Finding::too_small(n, "работ", cfg);
@@ -140,12 +144,98 @@ impl Sign for HighResult {
                     normal_sf(z),
                     effect,
                     format!(
-                        "средний первичный балл — {} от максимума при {} в группе сравнения",
+                        "средний {} балл — {} от максимума при {} в группе сравнения",
+                        scale.adjective(),
                         pct(m),
                         pct(re.mu)
                     ),
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LevelScale, NO_TEST_SCORE};
+    use crate::signs::{Shared, SpreadPools, testing};
+
+    /// Twelve cells of 20 works on 0..=100, the last one higher.
+    fn cells() -> Vec<(Vec<f32>, Vec<u8>)> {
+        (0..12u8)
+            .map(|c| {
+                let base = if c == 11 {
+                    85.0
+                } else {
+                    40.0 + 2.0 * f32::from(c)
+                };
+                let works: Vec<f32> = (0..20u8)
+                    .map(|i| (base + 3.0 * f32::from(i % 7) - f32::from(i % 3)).min(100.0))
+                    .collect();
+                (works, vec![4; 20])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn test_scores_alone_are_read_as_primary_scores_out_of_100() {
+        // The same numbers as primary scores with a maximum of 100 and as test
+        // scores without a primary score: the sign must read them alike (the
+        // share of the maximum is the same), and say which score it read.
+        let mut primary = testing::block(&cells());
+        primary.max_score = Some(100.0);
+        let mut tested = testing::block(&cells());
+        tested.test_score = tested
+            .primary
+            .mapv(|p| if p.is_nan() { NO_TEST_SCORE } else { p as u8 });
+        tested.primary.fill(f32::NAN);
+        assert_eq!(primary.level_scale(), LevelScale::Primary);
+        assert_eq!(tested.level_scale(), LevelScale::TestScore);
+        let (shared, spreads, codes) = (
+            Shared::default(),
+            SpreadPools::default(),
+            crate::model::StrPool::default(),
+        );
+        let cfg = SignsConfig::default();
+        let schools: Vec<crate::model::School> = (0..12)
+            .map(|i| crate::model::School {
+                id: format!("s{i}"),
+                name: format!("СОШ № {i}"),
+                municipality: "М".into(),
+                kind: "СОШ".into(),
+                advanced_subjects: Vec::new(),
+                locality: None,
+            })
+            .collect();
+        let judge = |block| {
+            let input = TestInput {
+                schools: &schools,
+                ..testing::input(block, &shared, &spreads, &codes)
+            };
+            HighResult.evaluate(&input, &cfg)
+        };
+        let (a, b) = (judge(&primary), judge(&tested));
+        assert!(a.iter().all(|f| f.evaluated), "{:?}", a[0].note);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (x.statistic, x.p_value, x.effect),
+                (y.statistic, y.p_value, y.effect)
+            );
+        }
+        // The high cell stands out: its mean is 0.92 of the maximum against
+        // 0.48–0.70 for the others (base + 7.6 by hand: the offsets
+        // 3·(i mod 7) − (i mod 3) average 8.55 − 0.95; two works capped at 100).
+        assert!(b[11].p_value.unwrap() < 0.01, "{:?}", b[11].p_value);
+        assert!(
+            a[11].reason.contains("средний первичный балл"),
+            "{}",
+            a[11].reason
+        );
+        assert!(
+            b[11].reason.contains("средний тестовый балл"),
+            "{}",
+            b[11].reason
+        );
     }
 }

@@ -146,8 +146,10 @@ type Referenced = (Vec<Option<CellResidual>>, ConditionalMean, f64);
 /// Returns the residuals with the conditional means and the pooled SD they
 /// were taken against (written to reference.csv by `obektiv reference`).
 fn test_residuals(block: &crate::model::TestBlock, d: usize) -> Result<Referenced, &'static str> {
+    // The primary score, or the test score of a test that has only those.
+    let scores = block.level_scores();
     let pair = |i: usize| {
-        let (p, j) = (block.primary[i], block.journal[i]);
+        let (p, j) = (scores[i], block.journal[i]);
         (!p.is_nan() && j != NO_MARK).then(|| {
             let (p, j) = (f64::from(p), f64::from(j));
             if d == 0 { (j, p) } else { (p, j) }
@@ -318,8 +320,13 @@ impl Direction {
         let mut groups: BTreeMap<u16, BTreeMap<u32, Group>> = BTreeMap::new();
         // Where reference.csv gives the region's means, SD and the year's
         // model for this direction, the region's; else the folder's own.
+        // (Published on the primary scale: not for a test read on test scores.)
         let region = |t: usize| {
-            let r = data.reference.region.get(&data.tests[t].key)?;
+            let block = &data.tests[t];
+            if block.level_scale() != crate::model::LevelScale::Primary {
+                return None;
+            }
+            let r = data.reference.region.get(&block.key)?;
             r.own_marks[d].as_ref()
         };
         type Got =
@@ -446,6 +453,10 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     } else {
         "годовыми отметками"
     };
+    let score = match block.level_scale() {
+        crate::model::LevelScale::Primary => "первичным",
+        crate::model::LevelScale::TestScore => "тестовым",
+    };
     (0..n_cells)
         .map(|c| {
             let Some(cell) = dir.cells[test.index][c] else {
@@ -485,7 +496,7 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 )
             } else {
                 format!(
-                    "{} в среднем на {} стандартного отклонения выше, чем у участников региона с тем же первичным баллом{own}",
+                    "{} в среднем на {} стандартного отклонения выше, чем у участников региона с тем же {score} баллом{own}",
                     if marks == "годовыми отметками" { "годовые отметки" } else { "отметки по журналу" },
                     dec(cell.y)
                 )

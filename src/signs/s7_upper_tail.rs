@@ -31,7 +31,8 @@
 //!   mean cell recall on the full layout and 0.3 on totals only, and keeps
 //!   honest cells' p-values conservative (2.1 % below 0.05).
 //! * **Minimum sample**: `min_works` works and at least 5 works at or above B.
-//!   Runs on totals alone (the primary score).
+//!   Runs on totals alone (the primary score; the test score where a test
+//!   has test scores alone, [`crate::model::LevelScale`]).
 //! * **Reference**: Jacob B.A., Levitt S.D. (2003) Rotten apples: an
 //!   investigation of the prevalence and predictors of teacher cheating. QJE
 //!   118(3) (unexpected gains concentrated in part of a class); Kleven H.J.
@@ -83,7 +84,7 @@ fn at_or_above(sorted: &[f64], v: f64) -> u64 {
 
 /// What the fits of a test are made from.
 struct Prepared {
-    /// Per cell: its primary scores, sorted.
+    /// Per cell: its scores ([`crate::model::LevelScale`]), sorted.
     scores: Vec<Vec<f64>>,
     /// Per cell: (works in the top, works at or above the upper band).
     counts: Vec<(u64, u64)>,
@@ -103,9 +104,10 @@ struct Prepared {
 fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Finding>> {
     let block = test.block;
     let n_cells = block.cells.len();
-    let scores: Vec<Vec<f64>> = (0..n_cells)
-        .map(|c| {
-            let mut v: Vec<f64> = (block.cell(c).primary().iter())
+    let on_scale = block.level_scores();
+    let scores: Vec<Vec<f64>> = (block.cells.iter())
+        .map(|span| {
+            let mut v: Vec<f64> = (on_scale.slice(ndarray::s![span.range()]).iter())
                 .filter(|x| !x.is_nan())
                 .map(|&x| f64::from(x))
                 .collect();
@@ -118,7 +120,9 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
         .collect();
     // The region's published distribution sets the thresholds when given,
     // else the pooled works of the test's usable cells.
-    let dist = test.reference.map(|r| &r.primary).filter(|d| !d.is_empty());
+    // (Published on the primary scale: not for a test read on test scores.)
+    let dist = (test.reference.map(|r| &r.primary))
+        .filter(|d| !d.is_empty() && block.level_scale() == crate::model::LevelScale::Primary);
     let pooled = distribution(
         order
             .iter()
@@ -128,9 +132,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
     let thresholds = (threshold(of, TOP_SHARE), threshold(of, BAND_SHARE));
     let (Some(t), Some(b)) = thresholds else {
         return Err(vec![
-            Finding::skipped(
-                "в тесте нет ячеек с первичными баллами"
-            );
+            Finding::skipped("в тесте нет ячеек с баллами");
             n_cells
         ]);
     };
@@ -194,7 +196,7 @@ impl Sign for UpperTail {
             min_sample: "min_works works and at least 5 in the region's top quarter",
             compared: "среди работ ОО, попавших в лучшую четверть работ региона, — доля попавших в лучшие 10 %; сравнивается с ОО того же уровня (той же пятой части по медианному баллу)",
             unusual: "лучших работ намного больше, чем работ с баллом чуть ниже них: так выглядят подсказки части класса на трудных заданиях или завышение баллов сильнейшим",
-            needs: "только первичные баллы (без баллов за задания и без отметок по журналу); не меньше 5 работ в лучшей четверти региона",
+            needs: "только первичные баллы (без баллов за задания и без отметок по журналу), а если их нет — тестовые баллы ЕГЭ; не меньше 5 работ в лучшей четверти региона",
             reference: "Jacob & Levitt (2003); Kleven (2016)",
         }
     }

@@ -120,3 +120,91 @@ fn every_shape_is_judged_with_what_it_has() {
         assert!(read(&out.join("report.html")).contains("Итоги года"));
     }
 }
+
+/// EGE exports of test scores alone (no primary score, no task scores), as
+/// a regional centre hands them out: the signs that compare results read
+/// the test score (S1, S6, S7), the minimums are read on it (S3, S11).
+#[test]
+fn ege_test_scores_alone_are_judged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    crate::common::simulated(&full, 40, 1, 5);
+    let data = tmp.path().join("ege");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(full.join("schools.csv"), data.join("schools.csv")).unwrap();
+    let keep = [
+        "year",
+        "exam",
+        "subject",
+        "grade",
+        "school",
+        "class",
+        "student",
+        "variant",
+        "mark",
+        "test_score",
+        "journal_mark",
+    ];
+    let mut works = 0;
+    for entry in std::fs::read_dir(&full).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("results") && name.contains("ege")) {
+            continue;
+        }
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let cols: Vec<usize> = keep
+            .iter()
+            .map(|k| headers.iter().position(|h| h == *k).unwrap())
+            .collect();
+        let mut w = csv::Writer::from_path(data.join(&name)).unwrap();
+        w.write_record(keep).unwrap();
+        for row in r.records() {
+            let row = row.unwrap();
+            w.write_record(cols.iter().map(|&c| &row[c])).unwrap();
+            works += 1;
+        }
+    }
+    assert!(works > 500, "{works} EGE works");
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let rejected = read(&out.join("rejected_rows.csv"));
+    assert_eq!(rejected.lines().count(), 1, "{rejected}");
+    // Russian is written by every graduate: its cells of 10 works and more
+    // are judged on the test score.
+    let cells = table(&out.join("cells.csv"));
+    let big: Vec<String> = (cells.iter())
+        .filter(|c| c["subject"] == "RU" && c["n"].parse::<usize>().unwrap() >= 10)
+        .map(|c| c["school"].clone())
+        .collect();
+    assert!(big.len() >= 10, "{} Russian cells of 10 works", big.len());
+    for sign in ["S1", "S6a", "S7"] {
+        let f = findings(&out, sign);
+        let (judged, not): (Vec<_>, Vec<_>) = (f.iter())
+            .filter(|r| r["subject"] == "RU" && big.contains(&r["school"]))
+            .partition(|r| r["evaluated"] == "true");
+        if sign == "S7" {
+            // The upper tail needs 5 works in the region's top quarter: a
+            // weaker school's cell says so, every other is judged.
+            assert!(
+                judged.len() * 3 >= big.len(),
+                "{sign}: {} judged",
+                judged.len()
+            );
+            assert!(
+                not.iter().all(|r| r["note"].contains("лучшая четверть")),
+                "{sign}: {:?}",
+                not.iter().map(|r| &r["note"]).collect::<Vec<_>>()
+            );
+        } else {
+            assert!(
+                judged.len() * 10 >= big.len() * 9,
+                "{sign}: {} of {} Russian cells judged",
+                judged.len(),
+                big.len()
+            );
+        }
+    }
+    assert!(read(&out.join("report.html")).contains("Итоги года"));
+}

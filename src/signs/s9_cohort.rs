@@ -94,17 +94,20 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 }
 
 /// Per test, per cell: (z, n) — the cell's mean primary score minus its
-/// test's mean over all works, in SD of the test's works, and its works.
+/// test's mean over all works, in SD of the test's works, and its works (the
+/// test score of a test that has no primary score, [`crate::model::LevelScale`]:
+/// standardized, the two scales meet).
 fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
     use rayon::prelude::*;
     let region = against_region(data);
     (data.tests.par_iter())
         .map(|block| {
             let region = region.then(|| region_moments(data.reference.region.get(&block.key)));
+            let scores = block.level_scores();
             let (mean, sd) = match region.flatten() {
                 Some(m) => m,
                 None => {
-                    let all: Vec<f64> = (block.primary.iter())
+                    let all: Vec<f64> = (scores.iter())
                         .filter(|p| !p.is_nan())
                         .map(|&p| f64::from(p))
                         .collect();
@@ -114,9 +117,9 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
                     (mean, var.sqrt())
                 }
             };
-            (0..block.cells.len())
-                .map(|c| {
-                    let own: Vec<f64> = (block.cell(c).primary().iter())
+            (block.cells.iter())
+                .map(|span| {
+                    let own: Vec<f64> = (scores.slice(ndarray::s![span.range()]).iter())
                         .filter(|p| !p.is_nan())
                         .map(|&p| f64::from(p))
                         .collect();
@@ -151,12 +154,16 @@ pub(super) fn region_moments(r: Option<&TestReference>) -> Option<(f64, f64)> {
 
 /// Whether the folder's cells are standardized against the region: every
 /// test of the folder has the region's distribution of primary scores in
-/// reference.csv (as `obektiv reference` writes it for a municipality). One
-/// test without it and all are standardized against the folder: a cohort's
-/// two results, or a school's grades pooled, never mix the two.
+/// reference.csv (as `obektiv reference` writes it for a municipality) and
+/// is read on primary scores. One test without it and all are standardized
+/// against the folder: a cohort's two results, or a school's grades pooled,
+/// never mix the two.
 pub(super) fn against_region(data: &Dataset) -> bool {
     !data.tests.is_empty()
-        && (data.tests.iter()).all(|b| region_moments(data.reference.region.get(&b.key)).is_some())
+        && (data.tests.iter()).all(|b| {
+            b.level_scale() == crate::model::LevelScale::Primary
+                && region_moments(data.reference.region.get(&b.key)).is_some()
+        })
 }
 
 /// Every cell of the folder by (year, exam, subject, grade, school), with its (z, n).

@@ -295,9 +295,16 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             reject(&mut out, w, "primary".into(), primary.to_string(), why);
             continue;
         }
-        if tasks.is_empty() && primary.is_nan() && r.test_score[i] == NO_TEST_SCORE {
+        // A work with its mark alone (a school's table of exam and journal
+        // marks) is kept: the signs that compare marks read it.
+        if tasks.is_empty()
+            && primary.is_nan()
+            && r.test_score[i] == NO_TEST_SCORE
+            && r.mark[i] == NO_MARK
+        {
             let why =
-                "нет ни первичного балла, ни баллов за задания, ни тестового балла".to_owned();
+                "нет ни первичного балла, ни баллов за задания, ни тестового балла, ни отметки"
+                    .to_owned();
             reject(&mut out, w, "primary".into(), String::new(), why);
             continue;
         }

@@ -188,6 +188,53 @@ fn sample_without_journal_marks_runs_end_to_end_with_exit_0() {
 }
 
 #[test]
+fn a_table_of_exam_and_journal_marks_alone_is_judged_on_the_marks() {
+    // What a municipal office often collects from its schools: each pupil's
+    // exam mark and journal mark, no score at all (the EGE, which has no
+    // mark, with its test score). Every row is used, and the signs that
+    // compare marks (S4a, S4b) judge the VPR and OGE cells; the others say
+    // what they lack.
+    let tmp = tempfile::tempdir().unwrap();
+    let keep = [
+        "year",
+        "exam",
+        "subject",
+        "grade",
+        "school",
+        "class",
+        "student",
+        "mark",
+        "journal_mark",
+        "test_score",
+    ];
+    let out = sample_without_runs(tmp.path(), |h| !keep.contains(&h), true);
+    assert_eq!(read(&out.join("rejected_rows.csv")).lines().count(), 1);
+    let cells = table(&out.join("cells.csv"));
+    let vpr: Vec<_> = (cells.iter())
+        .filter(|c| c["exam"] == "VPR" && c["n"].parse::<usize>().unwrap() >= 10)
+        .collect();
+    assert!(vpr.len() > 1000, "{} VPR cells", vpr.len());
+    assert!(vpr.iter().all(|c| c["mean_primary"].is_empty()));
+    let findings = table(&out.join("findings.csv"));
+    for sign in ["S4a", "S4b"] {
+        let judged = (findings.iter())
+            .filter(|f| f["sign"] == sign && f["exam"] == "VPR" && f["evaluated"] == "true")
+            .count();
+        assert!(
+            judged * 10 >= vpr.len() * 9,
+            "{sign}: {judged} of {}",
+            vpr.len()
+        );
+    }
+    for sign in ["S1", "S3", "S6a", "S7"] {
+        let judged = (findings.iter())
+            .filter(|f| f["sign"] == sign && f["exam"] == "VPR" && f["evaluated"] == "true")
+            .count();
+        assert_eq!(judged, 0, "{sign} judged a cell without scores");
+    }
+}
+
+#[test]
 fn historic_years_are_used_and_impossible_ones_say_why() {
     let tmp = tempfile::tempdir().unwrap();
     let body = RESULTS.replace("2025,", "1989,");

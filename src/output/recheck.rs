@@ -50,7 +50,7 @@ pub fn sample_rows(data: &Dataset, s: &Sample) -> Vec<SampleRow> {
                 size_class: x.size_class,
                 evidence: round(Some(x.evidence), 3),
                 markers: x.markers,
-                result: round(Some(x.result), 3),
+                result: round(x.result, 3),
                 reason: safe_text(&x.reason),
                 seed: s.seed,
                 method: s.method.clone(),

@@ -128,26 +128,30 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             super::html::int(all as u64)
         )
     };
-    vec![
-        Figure {
-            stem: format!("{year}_municipalities"),
-            caption: format!(
-                "Доля ОО с признаками необъективности по муниципалитетам, {year} год (ОО в перечне / все ОО с результатами).{of_all}"
-            ),
-            spec: Spec::Municipalities(SignsByMunicipality {
-                title: format!("ОО с признаками по муниципалитетам, {year}"),
-                rows: munis
-                    .into_iter()
-                    .map(|(name, c)| MunicipalitySigns {
-                        name: name.to_owned(),
-                        flagged: c.listed,
-                        schools: c.schools,
-                    })
-                    .collect(),
-                region: Some(region),
-            }),
-        },
-        Figure {
+    let mut figures = vec![Figure {
+        stem: format!("{year}_municipalities"),
+        caption: format!(
+            "Доля ОО с признаками необъективности по муниципалитетам, {year} год (ОО в перечне / все ОО с результатами).{of_all}"
+        ),
+        spec: Spec::Municipalities(SignsByMunicipality {
+            title: format!("ОО с признаками по муниципалитетам, {year}"),
+            rows: munis
+                .into_iter()
+                .map(|(name, c)| MunicipalitySigns {
+                    name: name.to_owned(),
+                    flagged: c.listed,
+                    schools: c.schools,
+                })
+                .collect(),
+            region: Some(region),
+        }),
+    }];
+    // Without scores (a table of marks alone) no school has a result to
+    // place it by: no map.
+    if per.is_empty() {
+        return figures;
+    }
+    figures.push(Figure {
             stem: format!("{year}_risk_map"),
             caption: format!(
                 "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — сила признаков ОО за год (−lg p); пунктир — порог перечня; выделены ОО из перечня."
@@ -167,8 +171,8 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                 threshold: ev.thresholds.get(&year).copied().filter(|t| t.is_finite()),
                 label_top: 5,
             }),
-        },
-    ]
+        });
+    figures
 }
 
 fn cell_title(block: &TestBlock, school: &str) -> String {

@@ -100,7 +100,7 @@ pub struct SampledSchool {
     pub evidence: f64,
     pub markers: usize,
     /// Standardized result (see the module doc).
-    pub result: f64,
+    pub result: Option<f64>,
     pub size_class: &'static str,
     /// Why the school is in this stratum (Russian).
     pub reason: String,
@@ -159,26 +159,37 @@ fn test_moments(p: ndarray::ArrayView1<'_, f32>) -> (f64, f64) {
 }
 
 /// Each school's standardized result in `year`: (works, works-weighted mean
-/// over its cells of (cell mean − test mean) / test SD of primary scores).
+/// over its cells of (cell mean − test mean) / test SD), on the score each
+/// test is read on ([`crate::model::LevelScale`]: the primary score, else the
+/// EGE test score), works without a score left out. A school none of whose
+/// works has a score (a table of marks alone) has no result and is not in the
+/// map.
 pub fn standardized_results(data: &Dataset, year: u16) -> BTreeMap<u32, (usize, f64)> {
     let mut out: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
     for block in data.tests.iter().filter(|b| b.key.year == year) {
-        let (mean, sd) = test_moments(block.primary.view());
-        for (c, span) in block.cells.iter().enumerate() {
-            let cell = block.cell(c);
-            let n = cell.n();
+        let scores = block.level_scores();
+        let valid: Vec<f32> = scores.iter().copied().filter(|x| !x.is_nan()).collect();
+        let (mean, sd) = test_moments(ndarray::ArrayView1::from(&valid));
+        if sd.is_nan() || sd <= 0.0 {
+            continue;
+        }
+        for span in &block.cells {
+            let own: Vec<f64> = (scores.slice(ndarray::s![span.range()]).iter())
+                .filter(|x| !x.is_nan())
+                .map(|&x| f64::from(x))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let n = own.len();
+            let cm = own.iter().sum::<f64>() / n as f64;
             let e = out.entry(span.school).or_default();
             e.0 += n;
-            if sd > 0.0 && n > 0 {
-                let cm = cell.primary().iter().map(|&x| f64::from(x)).sum::<f64>() / n as f64;
-                e.1 += n as f64 * (cm - mean) / sd;
-            }
+            e.1 += n as f64 * (cm - mean) / sd;
         }
     }
     for e in out.values_mut() {
-        if e.0 > 0 {
-            e.1 /= e.0 as f64;
-        }
+        e.1 /= e.0 as f64;
     }
     out
 }
@@ -285,7 +296,7 @@ pub fn draw(
         .collect();
     let mut sizes: Vec<usize> = eligible.iter().map(|s| years[s].works).collect();
     let bounds = size_bounds(&mut sizes);
-    let result = |s: u32| standardized.get(&s).map_or(0.0, |r| r.1);
+    let result = |s: u32| standardized.get(&s).map(|r| r.1);
     let entry = |s: u32, stratum: Stratum, order: usize, reason: String| {
         let y = &years[&s];
         SampledSchool {
@@ -348,7 +359,8 @@ pub fn draw(
     }
 
     // 2. High results without signs: a simple random sample.
-    let mut results_sorted: Vec<f64> = eligible.iter().map(|&s| result(s)).collect();
+    // (Schools without a score have no result: a table of marks alone.)
+    let mut results_sorted: Vec<f64> = eligible.iter().filter_map(|&s| result(s)).collect();
     results_sorted.sort_by(f64::total_cmp);
     let high_cut = if results_sorted.is_empty() {
         f64::INFINITY
@@ -362,7 +374,7 @@ pub fn draw(
         .filter(|s| !taken.contains(*s))
         .filter(|s| {
             let y = &years[*s];
-            !y.marked && (y.high_sign || result(**s) >= high_cut)
+            !y.marked && (y.high_sign || result(**s).is_some_and(|r| r >= high_cut))
         })
         .map(|&s| (r2.random::<u64>(), s))
         .collect();
@@ -381,7 +393,7 @@ pub fn draw(
             i + 1,
             format!(
                 "{why} (стандартизованный результат {})",
-                crate::report::html::signed(result(s), 2)
+                result(s).map_or("нет".to_owned(), |r| crate::report::html::signed(r, 2))
             ),
         ));
     }
@@ -465,6 +477,48 @@ mod tests {
             let picks = systematic(30, 6, &mut r);
             assert_eq!(picks.iter().filter(|&&p| p < 20).count(), 4, "{picks:?}");
         }
+    }
+
+    #[test]
+    fn standardized_results_leave_out_works_without_a_score() {
+        // Three schools of one test: [10, 12, –], [20, 22], [–, –]. The test's
+        // scored works 10, 12, 20, 22: mean 16, SD √(104 / 3) = 5.8878; school
+        // 0: (11 − 16) / 5.8878 = −0.84921 over its 2 scored works, school 1
+        // +0.84921, school 2 no result (a missing score once dropped the whole
+        // test).
+        let nan = f32::NAN;
+        let block = crate::signs::testing::block(&[
+            (vec![10.0, 12.0, nan], vec![4; 3]),
+            (vec![20.0, 22.0], vec![4; 2]),
+            (vec![nan, nan], vec![4; 2]),
+        ]);
+        let data = Dataset {
+            tests: vec![block],
+            ..Dataset::default()
+        };
+        let r = standardized_results(&data, 2025);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[&0].0, 2);
+        assert!((r[&0].1 + 0.84921).abs() < 1e-4, "{:?}", r[&0]);
+        assert!((r[&1].1 - 0.84921).abs() < 1e-4, "{:?}", r[&1]);
+        // Test scores alone are read the same way.
+        let mut tested = data.tests[0].clone();
+        tested.test_score = tested.primary.mapv(|p| {
+            if p.is_nan() {
+                crate::model::NO_TEST_SCORE
+            } else {
+                p as u8
+            }
+        });
+        tested.primary.fill(nan);
+        let t = standardized_results(
+            &Dataset {
+                tests: vec![tested],
+                ..Dataset::default()
+            },
+            2025,
+        );
+        assert_eq!(t, r);
     }
 
     #[test]

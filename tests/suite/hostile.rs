@@ -232,6 +232,16 @@ fn a_table_of_exam_and_journal_marks_alone_is_judged_on_the_marks() {
             .count();
         assert_eq!(judged, 0, "{sign} judged a cell without scores");
     }
+    // A school without a score (no graduates with an EGE test score) has no
+    // result: it is never drawn as a high result without signs, it may be
+    // drawn at random.
+    let sample = table(&out.join("recheck_sample.csv"));
+    let high: Vec<_> = (sample.iter())
+        .filter(|s| s["stratum"] == "high_no_signs")
+        .collect();
+    assert!(!high.is_empty());
+    assert!(high.iter().all(|s| !s["result"].is_empty()), "{high:?}");
+    assert!(sample.iter().any(|s| s["result"].is_empty()));
 }
 
 #[test]

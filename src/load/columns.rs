@@ -8,6 +8,7 @@ use crate::error::LoadError;
 use super::values::visible;
 
 /// One column a file kind knows.
+#[derive(Clone, Copy, Debug)]
 pub struct ColumnSpec {
     pub name: &'static str,
     pub aliases: &'static [&'static str],

@@ -6,7 +6,7 @@
 use crate::error::LoadError;
 use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, StrPool, TestKey};
 
-use super::columns::{ColumnMap, RESULTS};
+use super::columns::{ColumnMap, ColumnSpec, RESULTS};
 use super::report::LoadReport;
 use super::schools::Schools;
 use super::table::{Chunk, Malformed, Row, Table};
@@ -131,6 +131,10 @@ pub struct Context<'a> {
 }
 
 struct Cols {
+    /// The year and the exam of every row, taken from the file's name where
+    /// the file has no such column.
+    fixed_year: Option<String>,
+    fixed_exam: Option<String>,
     width: usize,
     year: usize,
     exam: usize,
@@ -155,9 +159,39 @@ fn problem(column: &str, value: &str, reason: impl Into<String>) -> Problem {
 
 /// Reads one results-layout file. Returns the parsed rows and the number of data rows read.
 pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks, u64), LoadError> {
-    let map = ColumnMap::build(&table.path, &table.headers, RESULTS, true)?;
+    // A file of one year and one procedure often says them in its name
+    // only (results_2025_vpr.csv): a missing year or exam column is then
+    // taken from the name, with a note.
+    let probe = ColumnMap::build(&table.path, &table.headers, &optional_keys(), true)?;
+    let named =
+        |col: &str, value: Option<String>| value.filter(|_| probe.get(RESULTS, col).is_none());
+    let fixed_year = named("year", year_in_name(file));
+    let fixed_exam = named("exam", exam_in_name(file).map(|e| e.code().to_owned()));
+    let specs: Vec<ColumnSpec> = (RESULTS.iter())
+        .map(|s| {
+            let by_name = (s.name == "year" && fixed_year.is_some())
+                || (s.name == "exam" && fixed_exam.is_some());
+            ColumnSpec {
+                required: s.required && !by_name,
+                ..*s
+            }
+        })
+        .collect();
+    let map = ColumnMap::build(&table.path, &table.headers, &specs, true)?;
+    for (what, value) in [("year (год)", &fixed_year), ("exam (экзамен)", &fixed_exam)] {
+        if let Some(v) = value {
+            cx.report.note(
+                super::report::Level::Info,
+                file,
+                0,
+                format!("в файле нет столбца {what}: во всех строках взято из имени файла — {v}"),
+            );
+        }
+    }
     let req = |n| map.get(RESULTS, n).unwrap_or(usize::MAX);
     let cols = Cols {
+        fixed_year,
+        fixed_exam,
         width: table.headers.len(),
         year: req("year"),
         exam: req("exam"),
@@ -254,6 +288,42 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         reader.join().expect("the reader thread does not panic")
     })?;
     Ok((raw, read))
+}
+
+/// RESULTS with no column required: to see which columns a file has.
+fn optional_keys() -> Vec<ColumnSpec> {
+    (RESULTS.iter())
+        .map(|s| ColumnSpec {
+            required: false,
+            ..*s
+        })
+        .collect()
+}
+
+/// The one year (1950..=2100) a file's name holds as a number of its own,
+/// e.g. `results_2025_vpr.csv`; None when it holds none or several.
+fn year_in_name(file: &str) -> Option<String> {
+    let stem = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let years: std::collections::BTreeSet<&str> = (stem.split(|c: char| !c.is_ascii_digit()))
+        .filter(|t| t.len() == 4 && t.parse::<u16>().is_ok_and(|y| (1950..=2100).contains(&y)))
+        .collect();
+    (years.len() == 1)
+        .then(|| years.first().map(|y| (*y).to_owned()))
+        .flatten()
+}
+
+/// The one procedure a file's name names as a word of its own (VPR, OGE,
+/// EGE or ВПР, ОГЭ, ЕГЭ, any case); None when it names none or several.
+fn exam_in_name(file: &str) -> Option<Exam> {
+    let stem = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let exams: std::collections::BTreeSet<&'static str> = (stem
+        .split(|c: char| !c.is_alphanumeric()))
+    .filter_map(|t| Exam::parse(t).map(Exam::code))
+    .collect();
+    match exams.len() {
+        1 => exams.first().and_then(|c| Exam::parse(c)),
+        _ => None,
+    }
 }
 
 /// Reads a CSV text cut into pieces ([`Table::csv_chunks`]): each window of
@@ -469,13 +539,13 @@ fn parse_row(
     if let Some(why) = row.malformed_reason(c.width) {
         return Err(problem("", "", why));
     }
-    let year_s = row.get(c.year);
+    let year_s = c.fixed_year.as_deref().unwrap_or_else(|| row.get(c.year));
     let year = match values::year(year_s) {
         Ok(Some(y)) => y,
         Ok(None) => return Err(problem("year", "", "не заполнен столбец year (год)")),
         Err(why) => return Err(problem("year", year_s, why)),
     };
-    let exam_s = row.get(c.exam);
+    let exam_s = c.fixed_exam.as_deref().unwrap_or_else(|| row.get(c.exam));
     let exam = Exam::parse(exam_s).ok_or_else(|| {
         problem(
             "exam",
@@ -710,6 +780,33 @@ fn test_score(s: &str) -> Result<u8, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn year_and_exam_in_a_file_name() {
+        assert_eq!(
+            year_in_name("results_2025_vpr.csv").as_deref(),
+            Some("2025")
+        );
+        assert_eq!(
+            year_in_name("ВПР 2025 математика.csv").as_deref(),
+            Some("2025")
+        );
+        assert_eq!(
+            year_in_name("2025/results_2025.csv").as_deref(),
+            Some("2025")
+        );
+        // Two years, none, a number that is no year, a longer number.
+        assert_eq!(year_in_name("results_2024-2025.csv"), None);
+        assert_eq!(year_in_name("results.csv"), None);
+        assert_eq!(year_in_name("results_1812.csv"), None);
+        assert_eq!(year_in_name("results_20250.csv"), None);
+        assert_eq!(exam_in_name("results_2025_vpr.csv"), Some(Exam::Vpr));
+        assert_eq!(exam_in_name("ОГЭ-2025.csv"), Some(Exam::Oge));
+        assert_eq!(exam_in_name("Ege_2025.xlsx"), Some(Exam::Ege));
+        // A word that only contains the code, or two procedures.
+        assert_eq!(exam_in_name("results_vprs.csv"), None);
+        assert_eq!(exam_in_name("oge_ege_2025.csv"), None);
+    }
 
     #[test]
     fn coded_scores_read_back_exactly() {

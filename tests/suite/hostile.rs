@@ -245,6 +245,47 @@ fn a_table_of_exam_and_journal_marks_alone_is_judged_on_the_marks() {
 }
 
 #[test]
+fn a_file_without_year_and_exam_columns_takes_them_from_its_name() {
+    // The common results without their first two columns.
+    let body: String = (RESULTS.lines())
+        .map(|l| l.splitn(3, ',').nth(2).unwrap().to_owned() + "\n")
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results_ВПР_2025.csv", body.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    let summary = analyze(&data, &out);
+    assert_eq!(summary.rows_rejected, 0);
+    let cells = table(&out.join("cells.csv"));
+    assert_eq!(cells.len(), 3);
+    assert!(
+        cells
+            .iter()
+            .all(|c| c["year"] == "2025" && c["exam"] == "VPR")
+    );
+    let n = notes(&out);
+    assert!(n.contains("нет столбца year (год): во всех строках взято из имени файла — 2025"));
+    assert!(n.contains("нет столбца exam (экзамен): во всех строках взято из имени файла — VPR"));
+    // A name with two years says nothing certain: the columns stay required.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results_vpr_2024-2025.csv", body.as_bytes())],
+    );
+    let e = obektiv::analyze(&obektiv::Job {
+        data,
+        out: tmp.path().join("out"),
+        config: obektiv::config::Config::default(),
+        progress: obektiv::progress::Progress::new(false),
+    })
+    .expect_err("no year")
+    .to_string();
+    assert!(e.contains("нет обязательных столбцов: year (год)."), "{e}");
+}
+
+#[test]
 fn historic_years_are_used_and_impossible_ones_say_why() {
     let tmp = tempfile::tempdir().unwrap();
     let body = RESULTS.replace("2025,", "1989,");

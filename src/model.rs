@@ -249,6 +249,14 @@ impl LevelScale {
             LevelScale::TestScore => "тестовый",
         }
     }
+
+    /// «первичным» / «тестовым» («с тем же … баллом»).
+    pub fn instrumental(self) -> &'static str {
+        match self {
+            LevelScale::Primary => "первичным",
+            LevelScale::TestScore => "тестовым",
+        }
+    }
 }
 
 /// All used works of one test, columnar, sorted by (school, student).

@@ -453,10 +453,7 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     } else {
         "годовыми отметками"
     };
-    let score = match block.level_scale() {
-        crate::model::LevelScale::Primary => "первичным",
-        crate::model::LevelScale::TestScore => "тестовым",
-    };
+    let score = block.level_scale().instrumental();
     (0..n_cells)
         .map(|c| {
             let Some(cell) = dir.cells[test.index][c] else {

@@ -18,6 +18,11 @@ csv_dialect = "plain"
 # Справка одного муниципалитета на фоне региона (то же, что analyze
 # --municipality): название как в schools.csv, например
 # municipality = "Красногорский муниципальный район"
+# Строки findings.csv: "all" — каждая ячейка × каждый признак, с причиной, если
+# признак не проверялся; "evaluated" — только строки с числами (проверенные
+# признаки и малые ячейки «для сведения»): для региона в тысячи ОО файл
+# вдвое меньше и пишется быстрее.
+findings = "all"
 
 [signs]
 # Как составляется перечень (единица перечня — ОО за год; см. раздел «Методика»
@@ -111,10 +116,25 @@ pub enum CsvDialect {
     ExcelRu,
 }
 
+/// Which rows findings.csv holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum FindingsRows {
+    /// Every cell × sign, a sign not evaluated with its reason (the data
+    /// contract's table).
+    #[default]
+    #[serde(rename = "all")]
+    All,
+    /// The rows with numbers: evaluated signs, and cells below a sign's
+    /// minimum that carry their statistic.
+    #[serde(rename = "evaluated")]
+    Evaluated,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
     pub csv_dialect: CsvDialect,
+    pub findings: FindingsRows,
     /// The справка of one municipality against its region (`--municipality`).
     pub municipality: Option<String>,
 }

@@ -487,7 +487,10 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                 &job.out,
                 "findings.csv",
                 index.len(),
-                |r, w| lists::write_findings(data, &a.results, &a.evidence.cells, &index, r, w),
+                |r, w| {
+                    let rows = job.config.output.findings;
+                    lists::write_findings(data, &a.results, &a.evidence.cells, &index, r, rows, w)
+                },
                 d,
             )
         })

@@ -50,7 +50,7 @@ impl Serialize for Utf8<'_> {
 }
 
 /// Serializes into `w` the rows of findings.csv of the cells `range` of
-/// `index`, cell by cell (the table of a national year is written without
+/// `index` (all, or those with numbers: `rows`), cell by cell (the table of a national year is written without
 /// being held, see [`super::stream_csv_par`]). The range is taken test by
 /// test, each test's texts read back for those cells only.
 pub fn write_findings(
@@ -59,8 +59,10 @@ pub fn write_findings(
     cells: &[crate::evidence::CellVerdict],
     index: &[(usize, usize)],
     range: std::ops::Range<usize>,
+    rows: crate::config::FindingsRows,
     w: &mut csv::Writer<Vec<u8>>,
 ) -> Result<(), csv::Error> {
+    let all = rows == crate::config::FindingsRows::All;
     let mut at = range.start;
     while at < range.end {
         // The range cut at the tests' boundaries.
@@ -90,6 +92,9 @@ pub fn write_findings(
             let school = safe_bytes(data.schools[block.cells[c].school as usize].id.as_bytes());
             for (s, sign) in REGISTRY.iter().enumerate() {
                 let f = &results.findings[s][i];
+                if !(all || f.evaluated || f.statistic().is_some()) {
+                    continue;
+                }
                 let j = i - first;
                 w.serialize(FindingRow {
                     year: block.key.year,

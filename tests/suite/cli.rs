@@ -350,3 +350,40 @@ fn timings_print_the_stage_table() {
     }
     assert!(!run(false).contains("всего"));
 }
+
+#[test]
+fn findings_with_numbers_only_on_request() {
+    // `findings = "evaluated"` keeps the rows with numbers — every evaluated
+    // sign and every small cell that carries its statistic — and drops the
+    // signs not evaluated for want of data; the default keeps cell × sign.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let config = tmp.path().join("obektiv.toml");
+    std::fs::write(&config, "[output]\nfindings = \"evaluated\"\n").unwrap();
+    let (all, some) = (tmp.path().join("all"), tmp.path().join("some"));
+    for (out, cfg) in [(&all, None), (&some, Some(&config))] {
+        let mut cmd = obektiv();
+        cmd.args(["--quiet", "analyze"])
+            .arg(&data)
+            .arg("--out")
+            .arg(out);
+        if let Some(c) = cfg {
+            cmd.arg("--config").arg(c);
+        }
+        cmd.assert().success();
+    }
+    let rows = |dir: &std::path::Path| crate::common::table(&dir.join("findings.csv"));
+    let (full, kept) = (rows(&all), rows(&some));
+    let cells = crate::common::table(&all.join("cells.csv")).len();
+    assert_eq!(full.len(), cells * obektiv::signs::REGISTRY.len());
+    let with_numbers: Vec<_> = (full.iter())
+        .filter(|r| r["evaluated"] == "true" || !r["statistic"].is_empty())
+        .collect();
+    assert!(with_numbers.len() < full.len());
+    assert_eq!(kept.len(), with_numbers.len());
+    assert!(kept.iter().zip(&with_numbers).all(|(a, b)| a == *b));
+    // The other outputs do not change.
+    for f in ["cells.csv", "risk_list.csv", "recheck_sample.csv"] {
+        assert_eq!(read(&all.join(f)), read(&some.join(f)), "{f}");
+    }
+}

@@ -228,6 +228,12 @@ impl CellSpan {
     pub fn range(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+
+    /// The cell's rows of one of its test's columns (e.g.
+    /// [`TestBlock::level_scores`]).
+    pub fn of<'a, T>(&self, column: &'a Array1<T>) -> ArrayView1<'a, T> {
+        column.slice(s![self.range()])
+    }
 }
 
 /// The score on which the signs that compare results (S1, S6, S7) read a

@@ -204,7 +204,7 @@ impl Chart for SignsByMunicipality {
                 CUTOFF_INK.stroke_width(2),
             )))?;
         }
-        for (row, y) in rows.iter().zip(centres) {
+        for ((row, text), y) in rows.iter().zip(&texts).zip(centres) {
             let share = row.share();
             if share > 0.0 {
                 let rect = [(0.0, y - 0.32), (share, y + 0.32)];
@@ -217,7 +217,7 @@ impl Chart for SignsByMunicipality {
             let (x, y) = chart.backend_coord(&(share, y));
             common::boxed_text(
                 root,
-                &row.label(),
+                text,
                 (x + LABEL_GAP as i32, y),
                 label_size,
                 INK,

@@ -162,21 +162,24 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
     // A file of one year and one procedure often says them in its name
     // only (results_2025_vpr.csv): a missing year or exam column is then
     // taken from the name, with a note.
-    let probe = ColumnMap::build(&table.path, &table.headers, &optional_keys(), true)?;
+    // RESULTS with `required` kept where `keep` says so.
+    let relaxed = |keep: &dyn Fn(&ColumnSpec) -> bool| -> Vec<ColumnSpec> {
+        (RESULTS.iter())
+            .map(|s| ColumnSpec {
+                required: s.required && keep(s),
+                ..*s
+            })
+            .collect()
+    };
+    // Which columns the file has, none required.
+    let probe = ColumnMap::build(&table.path, &table.headers, &relaxed(&|_| false), true)?;
     let named =
         |col: &str, value: Option<String>| value.filter(|_| probe.get(RESULTS, col).is_none());
     let fixed_year = named("year", year_in_name(file));
     let fixed_exam = named("exam", exam_in_name(file).map(|e| e.code().to_owned()));
-    let specs: Vec<ColumnSpec> = (RESULTS.iter())
-        .map(|s| {
-            let by_name = (s.name == "year" && fixed_year.is_some())
-                || (s.name == "exam" && fixed_exam.is_some());
-            ColumnSpec {
-                required: s.required && !by_name,
-                ..*s
-            }
-        })
-        .collect();
+    let specs = relaxed(&|s| {
+        !((s.name == "year" && fixed_year.is_some()) || (s.name == "exam" && fixed_exam.is_some()))
+    });
     let map = ColumnMap::build(&table.path, &table.headers, &specs, true)?;
     for (what, value) in [("year (год)", &fixed_year), ("exam (экзамен)", &fixed_exam)] {
         if let Some(v) = value {
@@ -290,40 +293,31 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
     Ok((raw, read))
 }
 
-/// RESULTS with no column required: to see which columns a file has.
-fn optional_keys() -> Vec<ColumnSpec> {
-    (RESULTS.iter())
-        .map(|s| ColumnSpec {
-            required: false,
-            ..*s
-        })
-        .collect()
+/// A file's name without its folders.
+fn base_name(file: &str) -> &str {
+    file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
 /// The one year (1950..=2100) a file's name holds as a number of its own,
 /// e.g. `results_2025_vpr.csv`; None when it holds none or several.
 fn year_in_name(file: &str) -> Option<String> {
-    let stem = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    let years: std::collections::BTreeSet<&str> = (stem.split(|c: char| !c.is_ascii_digit()))
-        .filter(|t| t.len() == 4 && t.parse::<u16>().is_ok_and(|y| (1950..=2100).contains(&y)))
-        .collect();
-    (years.len() == 1)
-        .then(|| years.first().map(|y| (*y).to_owned()))
-        .flatten()
+    let years: std::collections::BTreeSet<&str> = (base_name(file)
+        .split(|c: char| !c.is_ascii_digit()))
+    .filter(|t| t.len() == 4 && t.parse::<u16>().is_ok_and(|y| (1950..=2100).contains(&y)))
+    .collect();
+    let one = years.len() == 1;
+    years.first().filter(|_| one).map(|y| (*y).to_owned())
 }
 
 /// The one procedure a file's name names as a word of its own (VPR, OGE,
 /// EGE or ВПР, ОГЭ, ЕГЭ, any case); None when it names none or several.
 fn exam_in_name(file: &str) -> Option<Exam> {
-    let stem = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    let exams: std::collections::BTreeSet<&'static str> = (stem
+    let exams: std::collections::BTreeSet<Exam> = (base_name(file)
         .split(|c: char| !c.is_alphanumeric()))
-    .filter_map(|t| Exam::parse(t).map(Exam::code))
+    .filter_map(Exam::parse)
     .collect();
-    match exams.len() {
-        1 => exams.first().and_then(|c| Exam::parse(c)),
-        _ => None,
-    }
+    let one = exams.len() == 1;
+    exams.first().copied().filter(|_| one)
 }
 
 /// Reads a CSV text cut into pieces ([`Table::csv_chunks`]): each window of

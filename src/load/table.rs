@@ -607,17 +607,18 @@ mod tests {
         assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
     }
 
-    /// (line, fields, ragged) of every row, as one pass reads them.
-    fn rows_in_one_pass(t: &Table) -> Vec<(u64, Vec<Vec<u8>>, bool)> {
+    type Seen = (u64, Vec<Vec<u8>>, bool);
+
+    /// A row's (line, fields, ragged).
+    fn seen(r: Row<'_>) -> Seen {
+        let fields = r.fields.iter().map(<[u8]>::to_vec).collect();
+        (r.line, fields, r.malformed.is_some())
+    }
+
+    /// Every row, as one pass reads them.
+    fn rows_in_one_pass(t: &Table) -> Vec<Seen> {
         let mut out = Vec::new();
-        t.for_each_row(|r| {
-            out.push((
-                r.line,
-                r.fields.iter().map(<[u8]>::to_vec).collect(),
-                r.malformed.is_some(),
-            ))
-        })
-        .unwrap();
+        t.for_each_row(|r| out.push(seen(r))).unwrap();
         out
     }
 
@@ -644,14 +645,7 @@ mod tests {
             let chunks = t.csv_chunks(bytes).expect("no quote: read in pieces");
             let mut pieces = Vec::new();
             for c in &chunks {
-                t.for_each_row_of(c, |r| {
-                    pieces.push((
-                        r.line,
-                        r.fields.iter().map(<[u8]>::to_vec).collect(),
-                        r.malformed.is_some(),
-                    ))
-                })
-                .unwrap();
+                t.for_each_row_of(c, |r| pieces.push(seen(r))).unwrap();
             }
             proptest::prop_assert_eq!(pieces, whole);
         }

@@ -50,9 +50,10 @@ impl Serialize for Utf8<'_> {
 }
 
 /// Serializes into `w` the rows of findings.csv of the cells `range` of
-/// `index` (all, or those with numbers: `rows`), cell by cell (the table of a national year is written without
-/// being held, see [`super::stream_csv_par`]). The range is taken test by
-/// test, each test's texts read back for those cells only.
+/// `index` (all, or those with numbers: `rows`), cell by cell (the table of a
+/// national year is written without being held, see
+/// [`super::stream_csv_par`]). The range is taken test by test, each test's
+/// texts read back for those cells only.
 pub fn write_findings(
     data: &Dataset,
     results: &SignResults,

@@ -174,7 +174,7 @@ pub fn standardized_results(data: &Dataset, year: u16) -> BTreeMap<u32, (usize, 
             continue;
         }
         for span in &block.cells {
-            let own: Vec<f64> = (scores.slice(ndarray::s![span.range()]).iter())
+            let own: Vec<f64> = (span.of(&scores).iter())
                 .filter(|x| !x.is_nan())
                 .map(|&x| f64::from(x))
                 .collect();

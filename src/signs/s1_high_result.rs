@@ -2,8 +2,8 @@
 //!
 //! * **Statistic**: the cell's mean primary score as a share of the test's
 //!   maximum, m (the test score out of 100 where the test has test scores
-//!   alone, [`crate::model::LevelScale`]); its predictive z against the peer group's normal
-//!   random-effects model (DerSimonian–Laird τ², see
+//!   alone, [`crate::model::LevelScale`]); its predictive z against the peer
+//!   group's normal random-effects model (DerSimonian–Laird τ², see
 //!   [`crate::stats::random_effects`]) with sampling variance σ²_w / n, σ²_w the
 //!   pooled within-cell variance; effect = the empirical-Bayes (shrunk) level
 //!   minus the group mean, in shares of the maximum.
@@ -91,7 +91,7 @@ impl Sign for HighResult {
         let scale = block.level_scale();
         let scores = block.level_scores();
         let mom: Vec<Option<(f64, f64, usize)>> = (block.cells.iter())
-            .map(|span| moments(scores.slice(ndarray::s![span.range()]), max))
+            .map(|span| moments(span.of(&scores), max))
             .collect();
         // The regional reference is fitted on cells of at least REFERENCE_WORKS
         // works (the DerSimonian–Laird spread is biased by tiny cells); every

@@ -107,7 +107,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
     let on_scale = block.level_scores();
     let scores: Vec<Vec<f64>> = (block.cells.iter())
         .map(|span| {
-            let mut v: Vec<f64> = (on_scale.slice(ndarray::s![span.range()]).iter())
+            let mut v: Vec<f64> = (span.of(&on_scale).iter())
                 .filter(|x| !x.is_nan())
                 .map(|&x| f64::from(x))
                 .collect();

@@ -119,7 +119,7 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
             };
             (block.cells.iter())
                 .map(|span| {
-                    let own: Vec<f64> = (scores.slice(ndarray::s![span.range()]).iter())
+                    let own: Vec<f64> = (span.of(&scores).iter())
                         .filter(|p| !p.is_nan())
                         .map(|&p| f64::from(p))
                         .collect();

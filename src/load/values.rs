@@ -102,7 +102,7 @@ pub fn visible(s: &str) -> String {
 
 /// Parses a task score field.
 pub fn score(s: &str) -> Result<Score, NotANumber> {
-    let t = s.trim();
+    let t = super::table::trim(s);
     match t {
         "" => Ok(Score::Absent),
         "X" | "x" | "Х" | "х" | "-" | "—" | "–" => Ok(Score::NotDone),

@@ -27,7 +27,7 @@
 
 use crate::model::TaskLevel;
 use crate::stats::profile::{
-    GuttmanReference, HardReference, hard_excess, hardest_third, misfit_excess,
+    GuttmanReference, HardReference, WholeScores, hard_excess, hardest_third_of, misfit_excess,
 };
 use crate::stats::sidak_min;
 
@@ -67,7 +67,7 @@ impl Sign for TaskProfile {
                 n_cells
             ];
         }
-        let scores = block.scores.view();
+        let scores = WholeScores::of(block.scores.view());
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
         let levels_known = block.tasks.iter().all(|t| t.level.is_some());
         let hard: Vec<bool> = if levels_known {
@@ -77,10 +77,11 @@ impl Sign for TaskProfile {
                 .map(|t| matches!(t.level, Some(TaskLevel::Advanced | TaskLevel::High)))
                 .collect()
         } else {
-            hardest_third(scores, &max)
+            hardest_third_of(&scores, &max)
         };
-        let hard_ref = HardReference::build(scores, &hard);
-        let gutt_ref = GuttmanReference::build(scores, &max);
+        let hard_ref = HardReference::of(&scores, &hard);
+        let gutt_ref = GuttmanReference::of(&scores, &max);
+        drop(scores);
         (0..n_cells)
             .map(|c| {
                 let span = block.cells[c];

@@ -24,7 +24,7 @@
 //!   detecting cheaters, JASA 69; Wollack J.A. (2003) Comparison of answer
 //!   copying indices with real data, J. Educ. Measurement 40(3).
 
-use crate::stats::identical::{CollisionReference, identical_test};
+use crate::stats::identical::{CollisionReference, Encoded, identical_test_of};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
 use crate::report::html::plural;
@@ -63,9 +63,9 @@ impl Sign for IdenticalWorks {
                 n_cells
             ];
         }
-        let scores = block.scores.view();
         let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
-        let own = collision_reference(block);
+        let works = Encoded::of(block.scores.view(), &max);
+        let own = CollisionReference::of(&works, &schools_of(block), &block.variant);
         // The region's rates (reference.csv) where they cover every group
         // of the folder's own.
         let region = (test.reference)
@@ -80,7 +80,7 @@ impl Sign for IdenticalWorks {
                 if span.len() < cfg.min_works {
                     return Finding::too_small(span.len(), "работ", cfg);
                 }
-                let r = identical_test(&reference, scores, &max, &block.variant, span.start as usize..span.end as usize);
+                let r = identical_test_of(&reference, &works, &block.variant, span.start as usize..span.end as usize);
                 let mut f = Finding::tested(r.observed_pairs as f64, r.p_value, r.share_in_groups, format!(
                     "{} работ совпадают с другой работой того же класса по баллам за каждое задание (самая большая группа — {} {})",
                     pct(r.share_in_groups), r.largest_group, plural(r.largest_group as u64, ["работа", "работы", "работ"])));
@@ -100,9 +100,19 @@ impl Sign for IdenticalWorks {
 /// The test's own collision reference (every work, each with its school).
 pub fn collision_reference(block: &crate::model::TestBlock) -> CollisionReference {
     let max: Vec<f32> = block.tasks.iter().map(|t| t.max).collect();
+    CollisionReference::build(
+        block.scores.view(),
+        &max,
+        &schools_of(block),
+        &block.variant,
+    )
+}
+
+/// The school of each work of the test.
+fn schools_of(block: &crate::model::TestBlock) -> Vec<u32> {
     let mut school = Vec::with_capacity(block.n_works());
     for span in &block.cells {
         school.extend(std::iter::repeat_n(span.school, span.len()));
     }
-    CollisionReference::build(block.scores.view(), &max, &school, &block.variant)
+    school
 }

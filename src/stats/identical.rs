@@ -158,6 +158,56 @@ fn vector_hash(v: &[u16]) -> u64 {
     })
 }
 
+/// A test's works rounded once ([`encode_row`]) and hashed: the reference and
+/// every cell's test read them instead of rounding each work twice.
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    /// The rounded scores, works × tasks row by row.
+    flat: Vec<u16>,
+    tasks: usize,
+    totals: Vec<u32>,
+    hashes: Vec<u64>,
+    max_total: i64,
+}
+
+impl Encoded {
+    /// Encodes every work of `scores` (`max`: the task maxima).
+    pub fn of(scores: ArrayView2<'_, f32>, max: &[f32]) -> Encoded {
+        Encoded::hashed(scores, max, vector_hash)
+    }
+
+    fn hashed(scores: ArrayView2<'_, f32>, max: &[f32], hash: impl Fn(&[u16]) -> u64) -> Encoded {
+        let (works, tasks) = scores.dim();
+        assert_eq!(max.len(), tasks, "max: one entry per task");
+        let mut e = Encoded {
+            flat: Vec::with_capacity(works * tasks),
+            tasks,
+            totals: Vec::with_capacity(works),
+            hashes: Vec::with_capacity(works),
+            max_total: max_total(max),
+        };
+        let mut buf: Vec<u16> = Vec::with_capacity(tasks);
+        for row in scores.rows() {
+            e.totals.push(encode_row(row, &mut buf));
+            e.hashes.push(hash(&buf));
+            e.flat.extend_from_slice(&buf);
+        }
+        e
+    }
+
+    fn works(&self) -> usize {
+        self.totals.len()
+    }
+
+    fn vector(&self, i: usize) -> &[u16] {
+        &self.flat[i * self.tasks..(i + 1) * self.tasks]
+    }
+
+    fn trivial(&self, i: usize) -> bool {
+        is_trivial(self.totals[i], self.max_total)
+    }
+}
+
 /// Per `(total, variant)` group: (identical cross-school pairs `I`,
 /// cross-school pairs `P_all`).
 pub type PairCounts = BTreeMap<(u32, u16), (u64, u64)>;
@@ -186,44 +236,34 @@ impl CollisionReference {
         school: &[u32],
         variant: &[u16],
     ) -> CollisionReference {
-        Self::build_hashed(scores, max, school, variant, vector_hash)
+        CollisionReference::of(&Encoded::of(scores, max), school, variant)
     }
 
-    /// [`CollisionReference::build`] with the vectors' hash given (a test
-    /// makes every hash collide).
-    fn build_hashed(
-        scores: ArrayView2<'_, f32>,
-        max: &[f32],
-        school: &[u32],
-        variant: &[u16],
-        vector_hash: impl Fn(&[u16]) -> u64,
-    ) -> CollisionReference {
-        let (works, tasks) = scores.dim();
-        check_shapes(scores, max, variant);
-        assert_eq!(school.len(), works, "school: one entry per work");
-        let max_total = max_total(max);
+    /// [`CollisionReference::build`] from the test's encoded works.
+    pub fn of(works: &Encoded, school: &[u32], variant: &[u16]) -> CollisionReference {
+        let n = works.works();
+        assert_eq!(school.len(), n, "school: one entry per work");
+        assert!(
+            variant.is_empty() || variant.len() == n,
+            "variant: one entry per work, or empty for unknown"
+        );
 
-        // Non-trivial works: their group, school and a hash of their vector,
-        // the vectors themselves stored contiguously in `flat`.
-        let mut items: Vec<Item> = Vec::new();
-        let mut flat: Vec<u16> = Vec::new();
-        let mut buf: Vec<u16> = Vec::with_capacity(tasks);
-        for (i, row) in scores.rows().into_iter().enumerate() {
-            let total = encode_row(row, &mut buf);
-            if is_trivial(total, max_total) {
-                continue;
-            }
-            let at = u32::try_from(items.len()).expect("fewer than 2^32 works in a test");
-            items.push(Item::new(
-                total,
-                variant_of(variant, i),
-                vector_hash(&buf),
-                school[i],
-                at,
-            ));
-            flat.extend_from_slice(&buf);
-        }
-        let vector = |w: &Item| &flat[w.at as usize * tasks..(w.at as usize + 1) * tasks];
+        // Non-trivial works: their group, school and the hash of their
+        // vector (`at`: the work's row).
+        let mut items: Vec<Item> = (0..n)
+            .filter(|&i| !works.trivial(i))
+            .map(|i| {
+                let at = u32::try_from(i).expect("fewer than 2^32 works in a test");
+                Item::new(
+                    works.totals[i],
+                    variant_of(variant, i),
+                    works.hashes[i],
+                    school[i],
+                    at,
+                )
+            })
+            .collect();
+        let vector = |w: &Item| works.vector(w.at as usize);
         let same_group = |a: &Item, b: &Item| a.group() == b.group();
         let group_key = |w: &Item| ((w.group() >> 16) as u32, w.group() as u16);
 
@@ -238,14 +278,15 @@ impl CollisionReference {
             let mut sum_nx2 = 0u64;
             let mut sum_nxs2 = 0u64;
             for h in g.chunk_by_mut(|a, b| a.hashed() == b.hashed()) {
-                if h.iter().any(|w| vector(w) != vector(&h[0])) {
+                let mixed = h.len() > 1 && h.iter().any(|w| vector(w) != vector(&h[0]));
+                if mixed {
                     h.sort_unstable_by(|a, b| {
                         vector(a)
                             .cmp(vector(b))
                             .then_with(|| a.school().cmp(&b.school()))
                     });
                 }
-                for x in h.chunk_by(|a, b| vector(a) == vector(b)) {
+                for x in h.chunk_by(|a, b| !mixed || vector(a) == vector(b)) {
                     sum_nx2 += square(x.len());
                     for s in x.chunk_by(|a, b| a.school() == b.school()) {
                         sum_nxs2 += square(s.len());
@@ -335,36 +376,45 @@ pub fn identical_test(
     variant: &[u16],
     cell_rows: Range<usize>,
 ) -> IdenticalResult {
-    let (rows, tasks) = scores.dim();
+    let rows = scores.nrows();
     check_shapes(scores, max, variant);
     assert!(
         cell_rows.start <= cell_rows.end && cell_rows.end <= rows,
         "cell_rows {cell_rows:?} out of 0..{rows}"
     );
-    let works = cell_rows.len();
-    let max_total = max_total(max);
+    let cell = scores.slice(ndarray::s![cell_rows.clone(), ..]);
+    let variant = variant.get(cell_rows.clone()).unwrap_or(&[]);
+    identical_test_of(
+        reference,
+        &Encoded::of(cell, max),
+        variant,
+        0..cell_rows.len(),
+    )
+}
+
+/// [`identical_test`] on the test's encoded works (`variant` as there).
+pub fn identical_test_of(
+    reference: &CollisionReference,
+    works: &Encoded,
+    variant: &[u16],
+    cell_rows: Range<usize>,
+) -> IdenticalResult {
+    let n_works = cell_rows.len();
 
     // As in the reference: one integer key per work (group, vector hash, its
-    // place), vectors compared only within a run of equal hashes.
-    let mut items: Vec<Item> = Vec::new();
-    let mut flat: Vec<u16> = Vec::new();
-    let mut buf: Vec<u16> = Vec::with_capacity(tasks);
-    for i in cell_rows {
-        let total = encode_row(scores.row(i), &mut buf);
-        if is_trivial(total, max_total) {
-            continue;
-        }
-        let at = items.len() as u32;
+    // row), vectors compared only within a run of equal hashes.
+    let mut items: Vec<Item> = Vec::with_capacity(n_works);
+    for i in cell_rows.filter(|&i| !works.trivial(i)) {
+        let at = i as u32;
         items.push(Item::new(
-            total,
+            works.totals[i],
             variant_of(variant, i),
-            vector_hash(&buf),
+            works.hashes[i],
             at,
             at,
         ));
-        flat.extend_from_slice(&buf);
     }
-    let vector = |w: &Item| &flat[w.at as usize * tasks..(w.at as usize + 1) * tasks];
+    let vector = |w: &Item| works.vector(w.at as usize);
     items.sort_unstable_by_key(|w| w.key);
 
     let mut observed = 0u64;
@@ -376,10 +426,11 @@ pub fn identical_test(
         let (total, v) = ((group >> 16) as u32, group as u16);
         expected += pairs(g.len()) as f64 * reference.collision(total, v);
         for h in g.chunk_by_mut(|a, b| a.hashed() == b.hashed()) {
-            if h.iter().any(|w| vector(w) != vector(&h[0])) {
+            let mixed = h.len() > 1 && h.iter().any(|w| vector(w) != vector(&h[0]));
+            if mixed {
                 h.sort_unstable_by(|a, b| vector(a).cmp(vector(b)));
             }
-            for x in h.chunk_by(|a, b| vector(a) == vector(b)) {
+            for x in h.chunk_by(|a, b| !mixed || vector(a) == vector(b)) {
                 observed += pairs(x.len());
                 if x.len() >= 2 {
                     in_groups += x.len();
@@ -393,13 +444,13 @@ pub fn identical_test(
         observed_pairs: observed,
         expected_pairs: expected,
         p_value: poisson_upper_tail(observed, expected),
-        share_in_groups: if works == 0 {
+        share_in_groups: if n_works == 0 {
             0.0
         } else {
-            in_groups as f64 / works as f64
+            in_groups as f64 / n_works as f64
         },
         largest_group: largest,
-        works,
+        works: n_works,
     }
 }
 
@@ -857,11 +908,10 @@ mod tests {
         assert_eq!(r.pairs, r3.pairs);
         // Hash collisions: with every vector given the same hash the works
         // are told apart by their vectors, and every rate is the same.
-        let r4 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |_| 7);
+        let hashed = |f: fn(&[u16]) -> u64| Encoded::hashed(scores.view(), &max, f);
+        let r4 = CollisionReference::of(&hashed(|_| 7), &school, &[]);
         assert_eq!(r.pairs, r4.pairs);
-        let r5 = CollisionReference::build_hashed(scores.view(), &max, &school, &[], |v| {
-            u64::from(v[0])
-        });
+        let r5 = CollisionReference::of(&hashed(|v| u64::from(v[0])), &school, &[]);
         assert_eq!(r.pairs, r5.pairs);
     }
 }

@@ -116,37 +116,67 @@ fn narrow(x: u64) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
 
-/// Total score of one work.
-fn total_of(row: ArrayView1<'_, f32>) -> u64 {
-    row.iter().map(|&x| u64::from(score(x))).sum()
+/// A test's task scores as whole numbers ([`super::whole_score`]), works ×
+/// tasks row by row: rounded once for both references of the sign instead of
+/// in each of their passes over the matrix.
+#[derive(Clone, Debug)]
+pub struct WholeScores {
+    values: Vec<u32>,
+    works: usize,
+    tasks: usize,
 }
 
-/// Hard-task score of one work.
-fn hard_of(row: ArrayView1<'_, f32>, hard: &[bool]) -> u64 {
-    row.iter()
-        .zip(hard)
-        .filter(|(_, h)| **h)
-        .map(|(&x, _)| u64::from(score(x)))
-        .sum()
+impl WholeScores {
+    pub fn of(scores: ArrayView2<'_, f32>) -> WholeScores {
+        let (works, tasks) = scores.dim();
+        let mut values = Vec::with_capacity(works * tasks);
+        match scores.as_slice() {
+            Some(all) => values.extend(all.iter().map(|&x| score(x))),
+            None => values.extend(scores.iter().map(|&x| score(x))),
+        }
+        WholeScores {
+            values,
+            works,
+            tasks,
+        }
+    }
+
+    /// The works' rows in order (empty rows when the test has no tasks).
+    fn rows(&self) -> impl Iterator<Item = &[u32]> {
+        (0..self.works).map(|i| &self.values[i * self.tasks..(i + 1) * self.tasks])
+    }
+}
+
+/// Total score of one work.
+fn total_of(row: &[u32]) -> u64 {
+    row.iter().map(|&x| u64::from(x)).sum()
 }
 
 /// The `ceil(J / 3)` tasks with the lowest regional success rate
 /// (mean score / max), ties by task index. Tasks with `max ≤ 0` are never
 /// hard; an empty region gives no hard tasks.
 pub fn hardest_third(scores: ArrayView2<'_, f32>, max: &[f32]) -> Vec<bool> {
+    hardest_third_of(&WholeScores::of(scores), max)
+}
+
+/// [`hardest_third`] of scores already rounded.
+pub fn hardest_third_of(scores: &WholeScores, max: &[f32]) -> Vec<bool> {
     let tasks = max.len();
-    assert_eq!(scores.ncols(), tasks, "scores columns must match max");
+    assert_eq!(scores.tasks, tasks, "scores columns must match max");
     let mut hard = vec![false; tasks];
-    let n = scores.nrows();
+    let n = scores.works;
     if n == 0 {
         return hard;
     }
+    let mut sums = vec![0f64; tasks];
+    for row in scores.rows() {
+        for (s, &x) in sums.iter_mut().zip(row) {
+            *s += f64::from(x);
+        }
+    }
     let mut rates: Vec<(f64, usize)> = (0..tasks)
         .filter(|&j| max[j] > 0.0)
-        .map(|j| {
-            let sum: f64 = scores.column(j).iter().map(|&x| f64::from(score(x))).sum();
-            (sum / n as f64 / f64::from(max[j]), j)
-        })
+        .map(|j| (sums[j] / n as f64 / f64::from(max[j]), j))
         .collect();
     rates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let k = tasks.div_ceil(3);
@@ -180,14 +210,22 @@ impl HardReference {
     /// Builds the reference from all works of the test in the region.
     /// O(N · J + T log T), T = range of totals.
     pub fn build(scores: ArrayView2<'_, f32>, hard: &[bool]) -> HardReference {
-        assert_eq!(scores.ncols(), hard.len(), "scores columns must match hard");
+        HardReference::of(&WholeScores::of(scores), hard)
+    }
+
+    /// [`HardReference::build`] from scores already rounded.
+    pub fn of(scores: &WholeScores, hard: &[bool]) -> HardReference {
+        assert_eq!(scores.tasks, hard.len(), "scores columns must match hard");
         let mut task_max = vec![0u32; hard.len()];
-        let mut works: Vec<(u32, u32)> = Vec::with_capacity(scores.nrows());
+        let mut works: Vec<(u32, u32)> = Vec::with_capacity(scores.works);
         for row in scores.rows() {
-            for (m, &x) in task_max.iter_mut().zip(row.iter()) {
-                *m = (*m).max(score(x));
+            let (mut total, mut hard_total) = (0u64, 0u64);
+            for ((m, &x), &h) in task_max.iter_mut().zip(row).zip(hard) {
+                *m = (*m).max(x);
+                total += u64::from(x);
+                hard_total += if h { u64::from(x) } else { 0 };
             }
-            works.push((narrow(total_of(row)), narrow(hard_of(row, hard))));
+            works.push((narrow(total), narrow(hard_total)));
         }
         let big_h: u64 = task_max
             .iter()
@@ -375,7 +413,12 @@ impl GuttmanReference {
     /// Builds the reference from all works of the test in the region.
     /// O(N · S + N log N).
     pub fn build(scores: ArrayView2<'_, f32>, max: &[f32]) -> GuttmanReference {
-        assert_eq!(scores.ncols(), max.len(), "scores columns must match max");
+        GuttmanReference::of(&WholeScores::of(scores), max)
+    }
+
+    /// [`GuttmanReference::build`] from scores already rounded.
+    pub fn of(scores: &WholeScores, max: &[f32]) -> GuttmanReference {
+        assert_eq!(scores.tasks, max.len(), "scores columns must match max");
         let steps: Vec<u32> = max.iter().map(|&m| score(m)).collect();
         let mut offset = Vec::with_capacity(steps.len());
         let mut s_total = 0usize;
@@ -386,9 +429,8 @@ impl GuttmanReference {
         // Passing counts per step via per-task score histograms.
         let mut hist: Vec<Vec<u64>> = steps.iter().map(|&m| vec![0; m as usize + 1]).collect();
         for row in scores.rows() {
-            for (j, &x) in row.iter().enumerate() {
-                let s = score(x).min(steps[j]) as usize;
-                hist[j][s] += 1;
+            for ((h, &x), &m) in hist.iter_mut().zip(row).zip(&steps) {
+                h[x.min(m) as usize] += 1;
             }
         }
         // (count passing, task, step)
@@ -431,10 +473,9 @@ impl GuttmanReference {
             misfit: Vec::new(),
         };
 
-        let n = scores.nrows();
+        let n = scores.works;
         let works: Vec<(u64, f64)> = scores
             .rows()
-            .into_iter()
             .map(|row| (total_of(row), r.normed(row)))
             .collect();
         if n == 0 {
@@ -469,11 +510,11 @@ impl GuttmanReference {
     /// `G_N` of one work. With `p` the 0-based positions of the steps in the
     /// popularity order, a passed step at `p` follows `p − (passed steps before
     /// it)` failed ones, so `G = Σ_passed p − r(r − 1)/2`: one lookup per task.
-    fn normed(&self, work: ArrayView1<'_, f32>) -> f64 {
+    fn normed(&self, work: &[u32]) -> f64 {
         let mut passed = 0u64;
         let mut sum_pos = 0u64;
         for (j, &x) in work.iter().enumerate() {
-            let s = score(x).min(self.steps[j]) as usize;
+            let s = x.min(self.steps[j]) as usize;
             passed += s as u64;
             sum_pos += self.cum[self.start[j] + s];
         }
@@ -490,7 +531,8 @@ impl GuttmanReference {
 /// (0 when `r = 0` or `r = S`).
 pub fn normed_guttman(r: &GuttmanReference, work: ArrayView1<'_, f32>) -> f64 {
     assert_eq!(work.len(), r.steps.len(), "work length must match tasks");
-    r.normed(work)
+    let whole: Vec<u32> = work.iter().map(|&x| score(x)).collect();
+    r.normed(&whole)
 }
 
 /// Result of [`misfit_excess`] for one cell.

@@ -46,9 +46,16 @@ impl Exam {
     /// Accepts `VPR`/`ВПР`, `OGE`/`ОГЭ`, `EGE`/`ЕГЭ` in any case.
     pub fn parse(s: &str) -> Option<Exam> {
         let known = |t: &str| match t {
-            "VPR" | "ВПР" => Some(Exam::Vpr),
-            "OGE" | "ОГЭ" => Some(Exam::Oge),
-            "EGE" | "ЕГЭ" => Some(Exam::Ege),
+            "VPR"
+            | "ВПР"
+            | "ВСЕРОССИЙСКАЯ ПРОВЕРОЧНАЯ РАБОТА"
+            | "ВСЕРОССИЙСКИЕ ПРОВЕРОЧНЫЕ РАБОТЫ" => Some(Exam::Vpr),
+            "OGE" | "ОГЭ" | "ОСНОВНОЙ ГОСУДАРСТВЕННЫЙ ЭКЗАМЕН" => {
+                Some(Exam::Oge)
+            }
+            "EGE" | "ЕГЭ" | "ЕДИНЫЙ ГОСУДАРСТВЕННЫЙ ЭКЗАМЕН" => {
+                Some(Exam::Ege)
+            }
             _ => None,
         };
         // As written (every row of a results file), else in capitals.
@@ -415,6 +422,7 @@ pub fn subject_name(code: &str) -> &str {
     match code {
         "RU" => "русский язык",
         "MA" => "математика",
+        "MB" => "математика (базовый уровень)",
         "OK" => "окружающий мир",
         "BI" => "биология",
         "HI" => "история",
@@ -426,6 +434,8 @@ pub fn subject_name(code: &str) -> &str {
         "EN" => "английский язык",
         "DE" => "немецкий язык",
         "FR" => "французский язык",
+        "ES" => "испанский язык",
+        "ZH" => "китайский язык",
         "LI" => "литература",
         _ => code,
     }

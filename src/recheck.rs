@@ -254,19 +254,29 @@ pub fn analyze(
         };
         let block = &data.tests[t];
         let max = max_of(block);
-        let mut rows: HashMap<(u32, &str), usize> = HashMap::new();
+        // A school's works by code; a code given in several classes (pupils
+        // numbered in each class anew) is told apart by the class.
+        let mut rows: HashMap<(u32, &str), Vec<usize>> = HashMap::new();
         for span in &block.cells {
-            for r in span.start..span.end {
-                rows.insert(
-                    (span.school, data.codes.get(block.student[r as usize])),
-                    r as usize,
-                );
+            for r in span.start as usize..span.end as usize {
+                let code = data.codes.get(block.student[r]);
+                rows.entry((span.school, code)).or_default().push(r);
             }
         }
+        let class = |of: &TestBlock, r: usize| data.codes.get(of.class[r]);
         for span in &rb.cells {
             for r in span.start as usize..span.end as usize {
                 let student = data.codes.get(rb.student[r]);
-                let Some(&row) = rows.get(&(span.school, student)) else {
+                let found = rows
+                    .get(&(span.school, student))
+                    .and_then(|rs| match rs[..] {
+                        [one] => Some(one),
+                        _ => rs
+                            .iter()
+                            .copied()
+                            .find(|&x| class(block, x) == class(rb, r)),
+                    });
+                let Some(row) = found else {
                     out.unmatched.push(Unmatched {
                         key: rb.key.clone(),
                         school: span.school,

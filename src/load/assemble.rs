@@ -16,7 +16,7 @@
 //! * the mark is computed from the scale where empty; a given mark that
 //!   disagrees with the scale is kept and reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
@@ -329,16 +329,17 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             && cx.codes.get(ra.class[ia]) == cx.codes.get(rb.class[ib])
     };
     let mut unique: Vec<WorkRef> = Vec::with_capacity(kept.len());
-    let mut s = 0;
-    while s < kept.len() {
-        let e = (s + 1..kept.len())
-            .find(|&e| !same_key(kept[s], kept[e]))
-            .unwrap_or(kept.len());
-        let group = &kept[s..e];
-        let where_ = |w: WorkRef| {
-            let (r, i) = raw(w);
-            format!("{}, строка {}", r.file, r.line[i])
-        };
+    let where_ = |w: WorkRef| {
+        let (r, i) = raw(w);
+        format!("{}, строка {}", r.file, r.line[i])
+    };
+    let class_of = |w: WorkRef| {
+        let (r, i) = raw(w);
+        cx.codes.get(r.class[i])
+    };
+    // The works of one school under one code: one work, copies of it, or
+    // different results (all rejected: which is right cannot be told).
+    let mut judge = |group: &[WorkRef], out: &mut Built| {
         if group.len() == 1 {
             unique.push(group[0]);
         } else if group[1..].iter().all(|&w| identical(group[0], w)) {
@@ -350,7 +351,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                     where_(group[0])
                 );
                 reject(
-                    &mut out,
+                    out,
                     w,
                     "student".into(),
                     cx.codes.get(r.student[i]).to_owned(),
@@ -368,7 +369,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                     all.join("; ")
                 );
                 reject(
-                    &mut out,
+                    out,
                     w,
                     "student".into(),
                     cx.codes.get(r.student[i]).to_owned(),
@@ -376,7 +377,38 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                 );
             }
         }
+    };
+    // Codes numbered within each class (1, 2, … in 4А and again in 4Б): a
+    // code given in different classes names different pupils.
+    let mut by_class: Option<(String, usize)> = None;
+    let mut s = 0;
+    while s < kept.len() {
+        let e = (s + 1..kept.len())
+            .find(|&e| !same_key(kept[s], kept[e]))
+            .unwrap_or(kept.len());
+        let group = &kept[s..e];
+        let classes: BTreeSet<&str> = group.iter().map(|&w| class_of(w)).collect();
+        if classes.len() > 1 && !classes.contains("") {
+            let (r, i) = raw(group[0]);
+            let n = by_class.get_or_insert_with(|| (cx.codes.get(r.student[i]).to_owned(), 0));
+            n.1 += 1;
+            let mut group = group.to_vec();
+            group.sort_by_key(|&w| class_of(w));
+            for one in group.chunk_by(|&a, &b| class_of(a) == class_of(b)) {
+                judge(one, &mut out);
+            }
+        } else {
+            judge(group, &mut out);
+        }
         s = e;
+    }
+    if let Some((code, n)) = by_class {
+        out.notes.push(Note::test_warning(format!(
+            "{key}: коды участников повторяются в разных классах одной ОО (например, «{}»; \
+             таких кодов: {n}) — видимо, участники пронумерованы в каждом классе заново; \
+             работы различены по классу",
+            super::values::visible(&code)
+        )));
     }
     if unique.is_empty() {
         return out;

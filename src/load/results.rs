@@ -3,6 +3,8 @@
 //! (task set, maxima, primary = sum of tasks, duplicates) happen in
 //! [`super::assemble`].
 
+use std::collections::BTreeMap;
+
 use crate::error::LoadError;
 use crate::model::{Exam, NO_MARK, NO_TEST_SCORE, StrPool, TestKey};
 
@@ -225,20 +227,36 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         );
     }
     let task_ids: Vec<u16> = map.tasks.iter().map(|&(k, _)| k).collect();
-    let mut raw = RawWorks {
+    let raw = RawWorks {
         file: file.to_owned(),
         task_ids: task_ids.clone(),
         ..RawWorks::default()
     };
     let parse = Parse {
+        headers: &table.headers,
         cols: &cols,
         map: &map,
         schools: cx.schools,
         task_ids: &task_ids,
     };
-    if let Some(chunks) = table.csv_chunks(CHUNK_BYTES) {
-        return load_chunks(table, &chunks, &parse, file, cx, raw);
-    }
+    let mut lenient = Lenient::default();
+    let loaded = match table.csv_chunks(CHUNK_BYTES) {
+        Some(chunks) => load_chunks(table, &chunks, &parse, file, cx, raw, &mut lenient),
+        None => load_batches(table, &parse, file, cx, raw, &mut lenient),
+    };
+    lenient.report(file, cx.report);
+    loaded
+}
+
+/// Reads a table row by row ([`Table::for_each_row`]).
+fn load_batches(
+    table: &Table,
+    parse: &Parse<'_>,
+    file: &str,
+    cx: &mut Context<'_>,
+    mut raw: RawWorks,
+    lenient: &mut Lenient,
+) -> Result<(RawWorks, u64), LoadError> {
     // Rows are copied into batches by a reader thread (the records are
     // reused, nothing is allocated per row) while the batch before is parsed
     // on every core in pieces and committed in file order: ids, codes,
@@ -278,7 +296,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
                 || parse.batch(&batch),
                 || {
                     for piece in parsed.drain(..) {
-                        commit(piece, file, cx, &mut raw);
+                        commit(piece, file, cx, &mut raw, lenient);
                     }
                 },
             );
@@ -286,7 +304,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
             let _ = used.send(batch);
         }
         for piece in parsed {
-            commit(piece, file, cx, &mut raw);
+            commit(piece, file, cx, &mut raw, lenient);
         }
         reader.join().expect("the reader thread does not panic")
     })?;
@@ -331,6 +349,7 @@ fn load_chunks(
     file: &str,
     cx: &mut Context<'_>,
     mut raw: RawWorks,
+    lenient: &mut Lenient,
 ) -> Result<(RawWorks, u64), LoadError> {
     use rayon::prelude::*;
     let window = (BATCH / PIECE).max(2 * rayon::current_num_threads());
@@ -348,7 +367,7 @@ fn load_chunks(
                 for piece in parsed.drain(..) {
                     let (piece, rows) = piece?;
                     read += rows;
-                    commit(piece, file, cx, &mut raw);
+                    commit(piece, file, cx, &mut raw, lenient);
                 }
                 Ok::<(), LoadError>(())
             },
@@ -359,7 +378,7 @@ fn load_chunks(
     for piece in parsed {
         let (piece, rows) = piece?;
         read += rows;
-        commit(piece, file, cx, &mut raw);
+        commit(piece, file, cx, &mut raw, lenient);
     }
     Ok((raw, read))
 }
@@ -382,6 +401,7 @@ struct BatchRow {
 
 /// What parsing a file needs that does not change from row to row.
 struct Parse<'a> {
+    headers: &'a [String],
     cols: &'a Cols,
     map: &'a ColumnMap,
     schools: &'a Schools,
@@ -410,6 +430,66 @@ struct Piece {
     tests: TestIndex,
     codes: StrPool,
     events: Vec<Event>,
+    lenient: Lenient,
+}
+
+/// A value read leniently, said once per file in notes.csv.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Reading {
+    /// A school year, «2024/2025», for the year of its spring.
+    SchoolYear,
+    /// A grade written with text, «4 класс» or «4А».
+    Grade,
+    /// A school's id in another letter case than in schools.csv.
+    SchoolCase,
+    /// A subject code obektiv does not know by name (its code).
+    UnknownSubject(String),
+}
+
+/// The values of a file read leniently: per kind, the first one (line,
+/// value) and how many rows.
+#[derive(Debug, Default)]
+struct Lenient(BTreeMap<Reading, (u64, String, u64)>);
+
+impl Lenient {
+    fn saw(&mut self, what: Reading, line: u64, value: &str) {
+        let e = (self.0.entry(what)).or_insert_with(|| (line, value.to_owned(), 0));
+        e.2 += 1;
+    }
+
+    /// Adds a later piece's readings.
+    fn extend(&mut self, later: Lenient) {
+        for (what, (line, value, n)) in later.0 {
+            self.0.entry(what).or_insert((line, value, 0)).2 += n;
+        }
+    }
+
+    fn report(self, file: &str, report: &mut LoadReport) {
+        for (what, (line, value, n)) in self.0 {
+            let value = values::visible(&value);
+            let rows = format!("строк: {n}, первая — строка {line}");
+            let message = match what {
+                Reading::SchoolYear => format!(
+                    "год записан как учебный (например, «{value}»): взят год его весны, когда \
+                     проходят ВПР, ОГЭ и ЕГЭ ({rows})"
+                ),
+                Reading::Grade => format!(
+                    "параллель записана с текстом (например, «{value}»): взято число в её начале \
+                     ({rows})"
+                ),
+                Reading::UnknownSubject(code) => format!(
+                    "предмет «{value}» (код {code}) не входит в список известных предметов: он \
+                     прочитан как отдельный предмет; если это опечатка или другое обозначение известного \
+                     предмета (RU, MA, …), исправьте его в файле ({rows})"
+                ),
+                Reading::SchoolCase => format!(
+                    "логин ОО записан не в том регистре, что в schools.csv (например, «{value}»): \
+                     ОО найдена без учёта регистра ({rows})"
+                ),
+            };
+            report.note(super::report::Level::Warning, file, line, message);
+        }
+    }
 }
 
 impl Parse<'_> {
@@ -447,6 +527,36 @@ impl Parse<'_> {
         Ok((out, read))
     }
 
+    /// Why a rejected row is not a pupil's work at all: the header line
+    /// again (files put one after another) or a summary line («Итого»).
+    fn not_a_work(&self, row: &Row<'_>) -> Option<Problem> {
+        let fields = || (0..row.fields.len()).map(|i| row.get(i));
+        let header = (self.headers.len() == row.fields.len())
+            && fields()
+                .zip(self.headers)
+                .all(|(f, h)| f.trim() == h.trim());
+        if header {
+            return Some(problem(
+                "",
+                "",
+                "строка повторяет заголовок таблицы (файлы вставлены один за другим?); \
+                 это не работа участника",
+            ));
+        }
+        let (at, summary) = fields().enumerate().find(|(_, f)| {
+            let f = f.to_lowercase();
+            ["итого", "всего", "среднее", "средний балл"]
+                .iter()
+                .any(|w| f.starts_with(w))
+        })?;
+        let column = self.headers.get(at).map_or("", String::as_str);
+        Some(problem(
+            column,
+            summary,
+            "итоговая строка таблицы, а не работа участника",
+        ))
+    }
+
     fn empty_piece(&self) -> Piece {
         Piece {
             raw: RawWorks {
@@ -461,6 +571,7 @@ impl Parse<'_> {
     fn row(&self, row: &Row<'_>, out: &mut Piece, cache: &mut Cache) {
         cache.cell = None;
         if let Err(problem) = parse_row(row, self, out, cache) {
+            let problem = self.not_a_work(row).unwrap_or(problem);
             out.events.push(Event::Reject {
                 line: row.line,
                 problem,
@@ -473,7 +584,14 @@ impl Parse<'_> {
 /// Appends a parsed piece to the file's works: its tests and codes take
 /// their numbers in the folder's index and pool, its rejections and notes go
 /// to the report.
-fn commit(piece: Piece, file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
+fn commit(
+    piece: Piece,
+    file: &str,
+    cx: &mut Context<'_>,
+    raw: &mut RawWorks,
+    lenient: &mut Lenient,
+) {
+    lenient.extend(piece.lenient);
     let test_ids: Vec<u32> = (piece.tests.keys.iter())
         .map(|k| cx.tests.id(k.year, k.exam, &k.subject, k.grade))
         .collect();
@@ -517,8 +635,12 @@ fn commit(piece: Piece, file: &str, cx: &mut Context<'_>, raw: &mut RawWorks) {
 struct Cache {
     subject_raw: String,
     subject: String,
+    /// Whether `subject` is a code obektiv knows by name.
+    subject_known: bool,
     school_raw: String,
     school: u32,
+    /// Whether the school was found without regard to letter case.
+    school_folded: bool,
     /// The (test, school) of the current row once its keys parsed.
     cell: Option<(u32, u32)>,
 }
@@ -535,7 +657,12 @@ fn parse_row(
     }
     let year_s = c.fixed_year.as_deref().unwrap_or_else(|| row.get(c.year));
     let year = match values::year(year_s) {
-        Ok(Some(y)) => y,
+        Ok(Some(y)) => {
+            if year_s.len() > 4 && values::school_year(year_s).is_some() {
+                out.lenient.saw(Reading::SchoolYear, row.line, year_s);
+            }
+            y
+        }
         Ok(None) => return Err(problem("year", "", "не заполнен столбец year (год)")),
         Err(why) => return Err(problem("year", year_s, why)),
     };
@@ -560,10 +687,28 @@ fn parse_row(
             )
         })?;
         cache.subject_raw = subject_s.to_owned();
+        cache.subject_known = values::known_subject(&cache.subject);
+    }
+    if !cache.subject_known {
+        let unknown = Reading::UnknownSubject(cache.subject.clone());
+        out.lenient.saw(unknown, row.line, subject_s);
     }
     let grade_s = row.get(c.grade);
-    let grade = match values::integer(grade_s) {
-        Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
+    // «4 класс», «4А»: the number it starts with, said in a note.
+    let (parsed, in_text) = match values::integer(grade_s) {
+        Err(_) => match values::grade_in_text(grade_s) {
+            Some(g) => (Ok(Some(g)), true),
+            None => (Err(values::NotANumber), false),
+        },
+        parsed => (parsed, false),
+    };
+    let grade = match parsed {
+        Ok(Some(g)) if (4..=11).contains(&g) => {
+            if in_text {
+                out.lenient.saw(Reading::Grade, row.line, grade_s);
+            }
+            g as u8
+        }
         Ok(None) => {
             return Err(problem(
                 "grade",
@@ -588,9 +733,19 @@ fn parse_row(
         ));
     }
     if school_s != cache.school_raw {
-        let idx = (p.schools.find(school_s)).map_err(|why| problem("school", school_s, why))?;
+        let (idx, folded) = match p.schools.find(school_s) {
+            Ok(i) => (i, false),
+            Err(why) => match p.schools.find_any_case(school_s) {
+                Some(i) => (i, true),
+                None => return Err(problem("school", school_s, why)),
+            },
+        };
         cache.school = idx as u32;
+        cache.school_folded = folded;
         cache.school_raw = school_s.to_owned();
+    }
+    if cache.school_folded {
+        out.lenient.saw(Reading::SchoolCase, row.line, school_s);
     }
     let test = out.tests.id(year, exam, &cache.subject, grade);
     cache.cell = Some((test, cache.school));

@@ -17,6 +17,9 @@ use super::values::visible;
 pub struct Schools {
     pub schools: Vec<School>,
     pub unusable: BTreeMap<String, String>,
+    /// Each id in lower case, and its school when no other id has the same
+    /// lower case (`edu050001` and `EDU050001` both read).
+    folded: BTreeMap<String, Option<usize>>,
 }
 
 impl Schools {
@@ -31,6 +34,12 @@ impl Schools {
                 ),
                 None => format!("ОО «{}» нет в schools.csv", visible(id)),
             })
+    }
+
+    /// The school whose id differs from `id` in letter case alone (one
+    /// such school), for a results file typed by hand.
+    pub fn find_any_case(&self, id: &str) -> Option<usize> {
+        self.folded.get(&id.to_lowercase()).copied().flatten()
     }
 }
 
@@ -134,7 +143,20 @@ pub fn load(
         .into_iter()
         .filter(|(id, _)| schools.binary_search_by(|s| s.id.as_str().cmp(id)).is_err())
         .collect();
-    Ok((Schools { schools, unusable }, read))
+    let mut folded: BTreeMap<String, Option<usize>> = BTreeMap::new();
+    for (i, school) in schools.iter().enumerate() {
+        (folded.entry(school.id.to_lowercase()))
+            .and_modify(|e| *e = None)
+            .or_insert(Some(i));
+    }
+    Ok((
+        Schools {
+            schools,
+            unusable,
+            folded,
+        },
+        read,
+    ))
 }
 
 fn same_school(a: &School, b: &School) -> bool {

@@ -327,6 +327,9 @@ impl Table {
             }
             Source::Rows { rows } => {
                 for (line, record) in rows {
+                    if blank(record.as_byte_record()) {
+                        continue;
+                    }
                     f(Row {
                         line: *line,
                         fields: record.as_byte_record(),
@@ -434,6 +437,9 @@ impl Table {
             .read_byte_record(&mut record)
             .map_err(|e| csv_error(&self.path, &e))?
         {
+            if blank(&record) {
+                continue;
+            }
             let start = record_start(&record, 0, chunk.text);
             let line = chunk.breaks_before + lines.line_at(chunk.text, start);
             f(Row {
@@ -498,6 +504,9 @@ fn csv_rows(
                     None => break 'restart,
                 }
             }
+            if blank(&record) {
+                continue;
+            }
             f(Row {
                 line,
                 fields: &record,
@@ -506,6 +515,13 @@ fn csv_rows(
         }
     }
     Ok(())
+}
+
+/// A row of delimiters alone (`;;;;`: how Excel saves a formatted empty row),
+/// or of spaces between them: an empty line, skipped as the reader skips a
+/// blank one.
+fn blank(record: &ByteRecord) -> bool {
+    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Line breaks in `s`: LF, CRLF, and a CR alone (old Macintosh files), as an
@@ -758,6 +774,23 @@ mod tests {
         assert_eq!(
             lines(b"a;b\n1;2\r\n3;4\n"),
             [(2, "1".to_owned()), (3, "3".to_owned())]
+        );
+    }
+
+    #[test]
+    fn rows_of_delimiters_alone_are_empty_lines() {
+        // Excel saves a formatted empty row as `;;` (or `; ;`); a short row
+        // of empty fields is empty too. A row with one value is a row.
+        let want = [(2, "1".to_owned(), None), (6, "3".to_owned(), None)];
+        assert_eq!(rows_of(b"a;b;c\n1;2;3\n;;\n; ;\n;\n3;4;5\n"), want);
+        assert_eq!(
+            rows_of(b"a;b;c\r\n1;2;3\r\n;;\r\n; ;\r\n;\r\n3;4;5\r\n"),
+            want
+        );
+        assert_eq!(
+            rows_of(b"a;b;c\n;;x\n"),
+            [(2, String::new(), None)],
+            "a row with a value is read"
         );
     }
 

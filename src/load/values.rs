@@ -64,6 +64,9 @@ pub const YEARS: std::ops::RangeInclusive<i64> = 1950..=2100;
 /// Parses a year field: `Ok(None)` when empty, `Err` with the Russian reason
 /// (different for a number out of range and for text that is not a whole number).
 pub fn year(s: &str) -> Result<Option<u16>, String> {
+    if let Some(y) = school_year(s) {
+        return Ok(Some(y));
+    }
     match integer(s) {
         Ok(None) => Ok(None),
         Ok(Some(y)) if YEARS.contains(&y) => Ok(Some(y as u16)),
@@ -77,6 +80,21 @@ pub fn year(s: &str) -> Result<Option<u16>, String> {
             s.trim()
         )),
     }
+}
+
+/// A school year written as «2024/2025» (or «2024-2025», «2024–25»): the
+/// procedures of a school year are held in its spring, so the year is the
+/// second one.
+pub fn school_year(s: &str) -> Option<u16> {
+    let (a, b) = s.trim().split_once(['/', '-', '–'])?;
+    let (a, b) = (a.trim(), b.trim());
+    let first: u16 = a.parse().ok().filter(|_| a.len() == 4)?;
+    let second: u16 = match b.len() {
+        4 => b.parse().ok()?,
+        2 => first / 100 * 100 + b.parse::<u16>().ok()?,
+        _ => return None,
+    };
+    (second == first + 1 && YEARS.contains(&i64::from(second))).then_some(second)
 }
 
 /// A value as a message shows it: control characters (a NUL byte, a stray
@@ -113,6 +131,26 @@ pub fn score(s: &str) -> Result<Score, NotANumber> {
     }
 }
 
+/// The grade of a text that starts with it, as pupils' lists write it:
+/// «4 класс», «11 кл.», «4А», «5-й», «6 «Б»» → 4, 11, 4, 5, 6. The number
+/// must be followed by a letter, a space or a dash, and nothing but letters,
+/// spaces and `.-«»"` may follow (so «4.5» or «4/5» are not grades).
+pub fn grade_in_text(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, rest) = t.split_at(digits);
+    let first = rest.chars().next()?;
+    let allowed = |c: char| c.is_alphabetic() || c.is_whitespace() || ".-–«»\"".contains(c);
+    if digits == 0
+        || digits > 2
+        || !(first.is_alphabetic() || first.is_whitespace() || first == '-')
+        || !rest.chars().all(allowed)
+    {
+        return None;
+    }
+    number.parse().ok()
+}
+
 /// Subject codes from codes or Russian names (`Русский язык` -> `RU`).
 pub fn subject(s: &str) -> Option<String> {
     let t = s.trim();
@@ -140,8 +178,28 @@ pub fn subject(s: &str) -> Option<String> {
         ("английский язык", "EN"),
         ("немецкий язык", "DE"),
         ("французский язык", "FR"),
+        ("испанский язык", "ES"),
+        ("китайский язык", "ZH"),
         ("литература", "LI"),
+        ("математика (профиль)", "MA"),
+        ("математика профиль", "MA"),
+        ("профильная математика", "MA"),
+        ("математика (профильная)", "MA"),
+        ("математика (база)", "MB"),
+        ("математика база", "MB"),
+        ("базовая математика", "MB"),
+        ("математика (базовая)", "MB"),
+        ("английский", "EN"),
+        ("немецкий", "DE"),
+        ("французский", "FR"),
+        ("иностранный язык (английский)", "EN"),
+        ("иностранный язык (английский язык)", "EN"),
+        ("иностранный язык (немецкий)", "DE"),
+        ("иностранный язык (немецкий язык)", "DE"),
+        ("иностранный язык (французский)", "FR"),
+        ("иностранный язык (французский язык)", "FR"),
     ];
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some((_, code)) = NAMES.iter().find(|(n, _)| *n == lower) {
         return Some((*code).to_owned());
     }
@@ -149,9 +207,68 @@ pub fn subject(s: &str) -> Option<String> {
     is_code.then(|| t.to_ascii_uppercase())
 }
 
+/// Whether a subject code is one obektiv knows by name: a code outside them
+/// is read, with a note (a typo would split a subject in two).
+pub fn known_subject(code: &str) -> bool {
+    crate::model::subject_name(code) != code
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn school_years_give_their_spring() {
+        for s in [
+            "2024/2025",
+            "2024-2025",
+            " 2024 / 2025 ",
+            "2024–25",
+            "2024/25",
+        ] {
+            assert_eq!(school_year(s), Some(2025), "{s}");
+            assert_eq!(year(s), Ok(Some(2025)), "{s}");
+        }
+        for s in [
+            "2025",
+            "2024/2026",
+            "2025/2024",
+            "24/25",
+            "2024/",
+            "abcd/2025",
+        ] {
+            assert_eq!(school_year(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn grades_written_with_text() {
+        for (s, g) in [
+            ("4 класс", 4),
+            ("11 кл.", 11),
+            ("4А", 4),
+            ("4 А", 4),
+            ("10-Б", 10),
+            ("5-й", 5),
+            ("6 «Б»", 6),
+            (" 7 классы ", 7),
+        ] {
+            assert_eq!(grade_in_text(s), Some(g), "{s}");
+        }
+        for s in [
+            "4",
+            "4.5",
+            "4,0",
+            "4/5",
+            "класс 4",
+            "",
+            "4 класс 2",
+            "123 класс",
+            "4+",
+        ] {
+            assert_eq!(grade_in_text(s), None, "{s}");
+        }
+    }
 
     #[test]
     fn numbers_with_decimal_comma() {

@@ -302,3 +302,60 @@ fn truncated_last_line_without_newline_is_rejected() {
     assert_eq!(rows[0]["line"], "11");
     assert!(rows[0]["reason"].contains("обрезана"));
 }
+
+#[test]
+fn hand_typed_tables_are_read_as_a_methodist_types_them() {
+    // The common results as an office often types them: a school year, the
+    // grade with its letter, a login in capitals, pupils numbered in each
+    // class anew, the journal mark under FIS OKO's header, Excel's empty
+    // rows of delimiters, the header again (two files pasted together) and
+    // a total line. Each of the nine works must be read as the clean file's.
+    let header = "year,exam,subject,grade,school,class,student,variant,t1,t2,t3,primary,mark,\
+                  Отметка за предыдущую четверть";
+    let body: Vec<String> = (RESULTS.lines().skip(1))
+        .map(|l| {
+            l.replacen("2025,", "2024/2025,", 1)
+                .replacen(",4,edu", ",4 класс,edu", 1)
+                .replace("edu000002", "EDU000002")
+                // 101, 102 in 4А and 103, 104 in 4Б become 1, 2 and 1, 2.
+                .replace(",101,", ",1,")
+                .replace(",102,", ",2,")
+                .replace(",103,", ",1,")
+                .replace(",104,", ",2,")
+        })
+        .collect();
+    let text = format!(
+        "{header}\n{}\n,,,,,,,,,,,,,\n{header}\n{}\nИтого,,,,,,,,,,,,,\n",
+        body[..4].join("\n"),
+        body[4..].join("\n")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    let (clean, _) = cells_of(
+        &tmp.path().join("clean"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    assert_eq!(
+        (s.works, s.rows_rejected),
+        (9, 2),
+        "{:?}",
+        rejected(tmp.path())
+    );
+    let why: Vec<String> = rejected(tmp.path())
+        .iter()
+        .map(|r| r["reason"].clone())
+        .collect();
+    assert!(why[0].contains("повторяет заголовок"), "{why:?}");
+    assert!(why[1].contains("итоговая строка"), "{why:?}");
+    // Every cell as from the clean file (journal marks included).
+    assert_eq!(cells, clean);
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    for said in [
+        "год записан как учебный",
+        "параллель записана с текстом",
+        "не в том регистре",
+        "пронумерованы в каждом классе заново",
+    ] {
+        assert!(notes.contains(said), "{said}: {notes}");
+    }
+}

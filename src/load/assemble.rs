@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
-use crate::model::{CellSpan, NO_MARK, NO_TEST_SCORE, StrPool, TaskInfo, TestBlock, TestKey};
+use crate::model::{
+    CellSpan, NO_MARK, NO_TEST_SCORE, Scale, StrPool, TaskInfo, TestBlock, TestKey,
+};
 
 use super::report::{Level, Note, Rejected};
 use super::results::{RawWorks, TestIndex};
@@ -146,6 +148,57 @@ fn sort_works(raws: &[RawWorks], codes: &StrPool) -> Vec<WorkRef> {
         })
     });
     keys.into_iter().map(|k| (k.file, k.row)).collect()
+}
+
+/// The test's scale, and a note on where it came from when that needs
+/// saying. The folder's scales.csv wins; else, for VPR and OGE, the cut
+/// points that the works' own marks pin down ([`scales::cuts_from_marks`])
+/// where no bundled scale of the year agrees with them; else the bundled
+/// scale (of another year when the maximum is the same).
+fn scale_of(
+    key: &TestKey,
+    cx: &Context<'_>,
+    declared_max: Option<f32>,
+    pairs: impl FnOnce() -> Vec<(f32, u8)>,
+) -> (Option<Scale>, Option<String>) {
+    let resolved = || scales::resolve(key, cx.folder_scales, cx.bundled_scales, declared_max);
+    if cx.folder_scales.contains_key(key) || !key.exam.has_marks() {
+        return resolved();
+    }
+    let Some((cuts, wrong)) = scales::cuts_from_marks(&pairs()) else {
+        return resolved();
+    };
+    let shown = |c: [f32; 3]| c.map(|x| x.to_string()).join(" / ");
+    let disagreeing = if wrong > 0 {
+        format!(" (не согласуются с ними отметки {wrong} работ)")
+    } else {
+        String::new()
+    };
+    let bundled = cx.bundled_scales.get(key);
+    let note = match bundled.and_then(|b| b.cuts.map(|c| (b, c))) {
+        Some((_, c)) if c == cuts => return resolved(),
+        Some((b, c)) => format!(
+            "{key}: отметки в файле не соответствуют встроенной шкале ({}: границы отметок \
+             «3», «4», «5» — {}); использованы границы, по которым выставлены отметки в \
+             файле: {}{disagreeing}",
+            b.origin,
+            shown(c),
+            shown(cuts)
+        ),
+        None => format!(
+            "{key}: шкалы перевода баллов в отметки нет в scales.csv; границы отметок «3», «4», \
+             «5» взяты по первичным баллам и отметкам в файле: {}{disagreeing}",
+            shown(cuts)
+        ),
+    };
+    let scale = Scale {
+        cuts: Some(cuts),
+        pass: None,
+        university: None,
+        max_score: bundled.and_then(|b| b.max_score),
+        origin: "границы по отметкам в файле результатов".to_owned(),
+    };
+    (Some(scale), Some(note))
 }
 
 fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<'_>) -> Built {
@@ -436,7 +489,29 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         let listed = if totals_only { d.as_slice() } else { &tasks };
         (listed.iter().all(|t| t.max_declared)).then(|| listed.iter().map(|t| t.max).sum::<f32>())
     });
-    let (scale, borrowed) = scales::resolve(key, cx.folder_scales, cx.bundled_scales, declared_max);
+    // Build the block: scores and primary scores first, then the marks by
+    // the scale (which may be read from the works' own marks).
+    let n = unique.len();
+    let k = tasks.len();
+    let mut scores = Vec::with_capacity(n * k);
+    let mut primary = Vec::with_capacity(n);
+    for &w in &unique {
+        let (r, i) = raw(w);
+        let mut sum = 0.0f32;
+        for ti in 0..k {
+            let v = task_value(w, ti);
+            scores.push(v);
+            sum += v;
+        }
+        primary.push(if k > 0 { sum } else { r.primary[i] });
+    }
+    let given = |j: usize| {
+        let (r, i) = raw(unique[j]);
+        r.mark[i]
+    };
+    let (scale, borrowed) = scale_of(key, cx, declared_max, || {
+        (0..n).map(|j| (primary[j], given(j))).collect()
+    });
     if let Some(msg) = borrowed {
         out.notes.push(Note::test_warning(msg));
     }
@@ -450,25 +525,12 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             s.origin
         )));
     }
-
-    // Build the block.
-    let n = unique.len();
-    let k = tasks.len();
-    let mut scores = Vec::with_capacity(n * k);
-    let mut primary = Vec::with_capacity(n);
     let mut mark = Vec::with_capacity(n);
     let mut disagrees = Vec::with_capacity(n);
     let mut unmarked = 0usize;
-    for &w in &unique {
+    for (j, &w) in unique.iter().enumerate() {
         let (r, i) = raw(w);
-        let mut sum = 0.0f32;
-        for ti in 0..k {
-            let v = task_value(w, ti);
-            scores.push(v);
-            sum += v;
-        }
-        let p = if k > 0 { sum } else { r.primary[i] };
-        primary.push(p);
+        let p = primary[j];
         let by_scale = match (&scale, key.exam.has_marks() && !p.is_nan()) {
             (Some(s), true) => s.mark(p),
             _ => None,

@@ -236,6 +236,69 @@ pub fn resolve(
     (None, None)
 }
 
+/// Works a test needs before its cut points are read from its marks.
+const MIN_MARKED: usize = 30;
+/// Share of works whose mark may disagree with the cut points read.
+const MAX_DISAGREEING: f64 = 0.01;
+
+/// The cut points of marks 3, 4 and 5 read from the works' own (primary
+/// score, mark) pairs — what a FIS OKO export holds when no scale is at
+/// hand. For each mark k the cut is the score c that leaves the fewest works
+/// on the wrong side (a mark ≥ k below c, or < k at or above it); it is
+/// taken only when it is determined to one score point (the nearest score
+/// below c was seen, with a mark below k), the cuts rise, at least
+/// [`MIN_MARKED`] works have a mark and at most [`MAX_DISAGREEING`] of them
+/// disagree in all. Returns the cuts and the number of works that disagree.
+pub fn cuts_from_marks(pairs: &[(f32, u8)]) -> Option<([f32; 3], usize)> {
+    let mut pairs: Vec<(f32, u8)> = (pairs.iter().copied())
+        .filter(|(p, m)| p.is_finite() && (2..=5).contains(m))
+        .collect();
+    if pairs.len() < MIN_MARKED {
+        return None;
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Distinct scores, and per score the works with each mark.
+    let mut scores: Vec<(f32, [usize; 4])> = Vec::new();
+    for &(p, m) in &pairs {
+        match scores.last_mut() {
+            Some((q, counts)) if *q == p => counts[usize::from(m - 2)] += 1,
+            _ => {
+                let mut counts = [0; 4];
+                counts[usize::from(m - 2)] = 1;
+                scores.push((p, counts));
+            }
+        }
+    }
+    let mut cuts = [0f32; 3];
+    for (slot, k) in (3u8..=5).enumerate() {
+        let at_least = |c: &[usize; 4]| c[usize::from(k - 2)..].iter().sum::<usize>();
+        let below = |c: &[usize; 4]| c[..usize::from(k - 2)].iter().sum::<usize>();
+        // Threshold at scores[j]: marks ≥ k under it and < k from it on.
+        let mut under = 0usize;
+        let mut from: usize = scores.iter().map(|(_, c)| below(c)).sum();
+        let mut best: Option<(usize, usize)> = None;
+        for (j, (_, c)) in scores.iter().enumerate() {
+            let errors = under + from;
+            if best.is_none_or(|(e, _)| errors < e) {
+                best = Some((errors, j));
+            }
+            under += at_least(c);
+            from -= below(c);
+        }
+        let (_, j) = best?;
+        // Nobody at the mark, or the cut's score point not pinned down.
+        let pinned = j > 0 && scores[j].0 - scores[j - 1].0 <= 1.0 + 1e-6;
+        if at_least(&scores[j].1) == 0 || !pinned {
+            return None;
+        }
+        cuts[slot] = scores[j].0;
+    }
+    let rising = cuts[0] < cuts[1] && cuts[1] < cuts[2];
+    let by_cuts = |p: f32| 2 + cuts.iter().filter(|&&c| p >= c).count() as u8;
+    let wrong = pairs.iter().filter(|&&(p, m)| by_cuts(p) != m).count();
+    (rising && wrong as f64 <= MAX_DISAGREEING * pairs.len() as f64).then_some((cuts, wrong))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +311,64 @@ mod tests {
             subject: subject.into(),
             grade,
         }
+    }
+
+    /// (score, mark) pairs: `n` works at each score of `scores`, marked by `cuts`.
+    fn marked(scores: std::ops::RangeInclusive<u32>, n: usize, cuts: [f32; 3]) -> Vec<(f32, u8)> {
+        let scale = Scale {
+            cuts: Some(cuts),
+            pass: None,
+            university: None,
+            max_score: None,
+            origin: String::new(),
+        };
+        scores
+            .flat_map(|p| std::iter::repeat_n(p as f32, n))
+            .map(|p| (p, scale.mark(p).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn cuts_are_read_from_the_works_marks() {
+        // Every score 0..=20 twice, cuts 6 / 11 / 17: found exactly.
+        let pairs = marked(0..=20, 2, [6.0, 11.0, 17.0]);
+        assert_eq!(cuts_from_marks(&pairs), Some(([6.0, 11.0, 17.0], 0)));
+        // Order does not matter.
+        let mut rev = pairs.clone();
+        rev.reverse();
+        assert_eq!(cuts_from_marks(&rev), Some(([6.0, 11.0, 17.0], 0)));
+        // One typo among 42 (a «5» at score 3): 1 work disagrees, 1/42 > 1 %.
+        let mut typo = pairs.clone();
+        typo[6].1 = 5;
+        assert_eq!(cuts_from_marks(&typo), None);
+        // The same typo among 210 works (10 per score): kept, 1 disagrees.
+        let mut many = marked(0..=20, 10, [6.0, 11.0, 17.0]);
+        many[30].1 = 5;
+        assert_eq!(cuts_from_marks(&many), Some(([6.0, 11.0, 17.0], 1)));
+        // Nobody scored 16: the cut of «5» lies in (15, 17] and is not read.
+        let gap: Vec<_> = pairs.iter().copied().filter(|p| p.0 != 16.0).collect();
+        assert_eq!(cuts_from_marks(&gap), None);
+        // Nobody got «5»: no cuts.
+        let no_five: Vec<_> = pairs.iter().copied().filter(|p| p.1 < 5).collect();
+        assert_eq!(cuts_from_marks(&no_five), None);
+        // Too few works with a mark.
+        assert_eq!(cuts_from_marks(&pairs[..29]), None);
+        // Marks unrelated to the scores: too many disagree.
+        let noise: Vec<_> = (0..60)
+            .map(|i| ((i % 20) as f32, 2 + (i * 7 % 4) as u8))
+            .collect();
+        assert_eq!(cuts_from_marks(&noise), None);
+        // Half points: cuts at 6.5 pinned by works at 6.0.
+        let half: Vec<(f32, u8)> = (0..=40)
+            .flat_map(|h| std::iter::repeat_n(h as f32 / 2.0, 2))
+            .map(|p| {
+                (
+                    p,
+                    2 + u8::from(p >= 6.5) + u8::from(p >= 11.0) + u8::from(p >= 17.5),
+                )
+            })
+            .collect();
+        assert_eq!(cuts_from_marks(&half), Some(([6.5, 11.0, 17.5], 0)));
     }
 
     #[test]

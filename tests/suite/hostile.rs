@@ -612,3 +612,67 @@ fn a_workbook_whose_used_range_reaches_the_last_cell_is_read_cell_by_cell() {
     assert_eq!((s.works, s.rows_rejected), (3, 0));
     assert!(notes(&out).contains("XFD1048576"), "{}", notes(&out));
 }
+
+#[test]
+fn without_scales_csv_the_cut_points_are_read_from_the_works_marks() {
+    // A municipal folder seldom has scales.csv, but FIS OKO's exports hold
+    // each work's primary score and mark: the cut points of every VPR and
+    // OGE test must come out as the sample's own scales.csv states them
+    // (the simulator marked the works by it), S3 must judge the cells, and
+    // no work is reported as marked against the scale.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = sample_without(tmp.path(), |_| false, false);
+    let truth = table(&data.join("scales.csv"));
+    std::fs::remove_file(data.join("scales.csv")).unwrap();
+    let out = tmp.path().join("out");
+    let run = analyze_cli(&data, &out);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let notes = notes(&out);
+    let mut read = 0;
+    for t in truth
+        .iter()
+        .filter(|t| t["exam"] != "EGE" && t["mark"] == "3")
+    {
+        let cut = |m: &str| {
+            let row = truth.iter().find(|r| {
+                ["exam", "year", "subject", "grade"]
+                    .iter()
+                    .all(|c| r[*c] == t[*c])
+                    && r["mark"] == m
+            });
+            row.unwrap()["min_score"].clone()
+        };
+        let said = format!("{} / {} / {}", cut("3"), cut("4"), cut("5"));
+        // The note of this test names its cut points.
+        let exam = if t["exam"] == "VPR" {
+            "ВПР"
+        } else {
+            "ОГЭ"
+        };
+        let name = obektiv::model::subject_name(&t["subject"]).to_owned();
+        let head = format!("{exam} {}, {name}, {} кл.:", t["year"], t["grade"]);
+        if let Some(l) = notes
+            .lines()
+            .find(|l| l.contains(&head) && l.contains("границы"))
+        {
+            assert!(l.ends_with(&format!("{said}\"")), "{head} {said}: {l}");
+            read += 1;
+        }
+    }
+    assert!(read >= 40, "cut points read for {read} tests: {notes}");
+    assert!(
+        !notes.contains("по шкале"),
+        "works said to disagree: {notes}"
+    );
+    let findings = table(&out.join("findings.csv"));
+    let s3 = findings
+        .iter()
+        .filter(|f| f["sign"] == "S3" && f["evaluated"] == "true")
+        .count();
+    assert!(s3 > 500, "S3 evaluated in {s3} cells");
+}

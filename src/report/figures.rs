@@ -206,6 +206,35 @@ fn agreement(label: &str, cells: impl Iterator<Item = (u8, u8)>) -> AgreementRow
     row
 }
 
+/// How the charts name all of the folder's works.
+struct Whole {
+    name: &'static str,
+    genitive: &'static str,
+    dative: &'static str,
+    one_municipality: bool,
+}
+
+/// The folder's works are the region's unless the folder holds one
+/// municipality, or reference.csv gives the region's figures (then the
+/// folder is a part of the region).
+fn folder_label(data: &crate::model::Dataset, region_published: bool) -> Whole {
+    let one_municipality =
+        (data.schools.windows(2)).all(|w| w[0].municipality == w[1].municipality);
+    let (name, genitive, dative) = if one_municipality {
+        ("муниципалитет", "муниципалитета", "муниципалитету")
+    } else if region_published {
+        ("все ОО в данных", "всех ОО в данных", "всем ОО в данных")
+    } else {
+        ("регион", "региона", "региону")
+    };
+    Whole {
+        name,
+        genitive,
+        dative,
+        one_municipality,
+    }
+}
+
 fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
     let data = inputs.data;
     let block = &data.tests[t];
@@ -220,6 +249,10 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
         safe(&block.key.subject),
         block.key.grade
     );
+    // What the folder's own works are: the region, or (a municipality's
+    // folder) not; the region's published figures, where reference.csv has them.
+    let published = data.reference.region.get(&block.key);
+    let whole = folder_label(data, published.is_some());
     let mut out = Vec::new();
     if let Some(max) = block.max_primary() {
         let max = max.round().max(1.0) as u32;
@@ -247,14 +280,22 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
             .unwrap_or_default();
         out.push(Figure {
             stem: format!("{stem}_scores"),
-            caption: "Распределение первичных баллов ОО (столбцы) и региона (линия); вертикальные линии — минимальные баллы отметок «3», «4», «5».".to_owned(),
+            caption: format!(
+                "Распределение первичных баллов ОО (столбцы) и {} (линия){}.",
+                whole.genitive,
+                if block.scale.as_ref().is_some_and(|s| s.cuts.is_some()) {
+                    "; вертикальные линии — минимальные баллы отметок «3», «4», «5»"
+                } else {
+                    ""
+                }
+            ),
             spec: Spec::Scores(ScoreDistribution {
                 title: title.clone(),
                 max_score: max,
                 cell: hist(&mut cell.primary().iter().copied()),
                 region: hist(&mut block.primary.iter().copied()),
                 cell_label: "ОО".to_owned(),
-                region_label: "регион".to_owned(),
+                region_label: whole.name.to_owned(),
                 cutoffs,
             }),
         });
@@ -270,32 +311,53 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
                 .collect::<Vec<_>>()
         };
         let muni = &school.municipality;
-        let in_muni = rows_of(&|s| data.schools[s as usize].municipality == *muni);
+        let mut rows = vec![agreement(
+            "ОО",
+            cell.mark()
+                .iter()
+                .copied()
+                .zip(cell.journal().iter().copied()),
+        )];
+        // A folder of one municipality is that municipality: one row.
+        if !whole.one_municipality {
+            let in_muni = rows_of(&|s| data.schools[s as usize].municipality == *muni);
+            rows.push(agreement("муниципалитет", in_muni.into_iter()));
+        }
+        rows.push(agreement(
+            whole.name,
+            block
+                .mark
+                .iter()
+                .copied()
+                .zip(block.journal.iter().copied()),
+        ));
+        let groups: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
         out.push(Figure {
             stem: format!("{stem}_marks"),
-            caption: "Соответствие отметок за работу отметкам по журналу: понизили (отметка за работу ниже), подтвердили, повысили — ОО, муниципалитет, регион.".to_owned(),
+            caption: format!(
+                "Соответствие отметок за работу отметкам по журналу: понизили (отметка за работу \
+                 ниже), подтвердили, повысили — {}.",
+                groups.join(", ")
+            ),
             spec: Spec::Marks(MarkAgreement {
                 title: title.clone(),
-                rows: vec![
-                    agreement("ОО", cell.mark().iter().copied().zip(cell.journal().iter().copied())),
-                    agreement("муниципалитет", in_muni.into_iter()),
-                    agreement(
-                        "регион",
-                        block.mark.iter().copied().zip(block.journal.iter().copied()),
-                    ),
-                ],
+                rows,
             }),
         });
     }
     if !block.tasks.is_empty() {
         let scores = cell.scores();
+        // The region's task success from reference.csv where it gives every task.
+        let by_region = published
+            .map(|r| &r.tasks)
+            .filter(|t| block.tasks.iter().all(|i| t.contains_key(&i.index)));
         let tasks = block
             .tasks
             .iter()
             .enumerate()
             .map(|(k, info)| {
                 let max = f64::from(info.max.max(1e-6));
-                let region = block
+                let own = block
                     .scores
                     .column(k)
                     .iter()
@@ -303,6 +365,7 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
                     .sum::<f64>()
                     / block.scores.nrows().max(1) as f64
                     / max;
+                let region = by_region.map_or(own, |r| r[&info.index]);
                 let school = (scores.nrows() > 0).then(|| {
                     scores.column(k).iter().map(|&x| f64::from(x)).sum::<f64>()
                         / scores.nrows() as f64
@@ -321,11 +384,29 @@ fn cell_figures(inputs: &Inputs<'_>, t: usize, c: usize) -> Vec<Figure> {
             .collect();
         out.push(Figure {
             stem: format!("{stem}_tasks"),
-            caption: "Доля баллов по каждому заданию: ОО и регион; задания упорядочены от лёгких к трудным (по региону).".to_owned(),
+            caption: format!(
+                "Доля баллов по каждому заданию: ОО и {line}; задания упорядочены от лёгких к \
+                 трудным (по {}).",
+                if by_region.is_some() {
+                    "региону"
+                } else {
+                    whole.dative
+                },
+                line = if by_region.is_some() {
+                    "регион (по файлу показателей региона)"
+                } else {
+                    whole.name
+                },
+            ),
             spec: Spec::Tasks(TaskProfile {
                 title,
                 school_label: "ОО".to_owned(),
-                region_label: "регион".to_owned(),
+                region_label: if by_region.is_some() {
+                    "регион"
+                } else {
+                    whole.name
+                }
+                .to_owned(),
                 tasks,
             }),
         });
@@ -396,16 +477,18 @@ pub fn school(inputs: &Inputs<'_>, regional: &Regional, entry: &ListEntry) -> Ve
     }
     if years.len() > 1 {
         let school = &data.schools[entry.school as usize];
+        let whole = folder_label(data, !data.reference.region.is_empty());
         out.push(Figure {
             stem: format!("{}_trend", safe(&school.id)),
-            caption:
-                "Средний процент выполнения всех работ ОО по годам и регион на тех же работах."
-                    .to_owned(),
+            caption: format!(
+                "Средний процент выполнения всех работ ОО по годам и {} на тех же работах.",
+                whole.name
+            ),
             spec: Spec::Trend(Trend {
                 title: format!("{} по годам", school.name),
                 y_label: "средний % от максимального балла".to_owned(),
                 school_label: "ОО".to_owned(),
-                region_label: "регион".to_owned(),
+                region_label: whole.name.to_owned(),
                 years: years
                     .into_iter()
                     .map(|(y, (s, r, n))| TrendYear {

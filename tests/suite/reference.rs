@@ -370,6 +370,24 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
     let whole = tmp.path().join("whole");
     analyze(&region, &whole);
     let (_, alone, with) = largest_municipality(&region, tmp.path(), &reference);
+    // The charts of a municipality's folder call its own works the
+    // municipality's, never the region's (with the region's file, the task
+    // profile's line is the region's published one).
+    for out in [&alone, &with] {
+        let mut charts = 0;
+        for e in std::fs::read_dir(out.join("charts")).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.ends_with("_scores.svg") || name.ends_with("_marks.svg")) {
+                continue;
+            }
+            let svg = read(&path);
+            assert!(!svg.contains("регион (n"), "{name}: {svg}");
+            assert!(svg.contains("муниципалитет (n"), "{name}");
+            charts += 1;
+        }
+        assert!(charts > 0, "no school chart in {}", out.display());
+    }
     let s3 = |out: &Path| -> BTreeMap<Vec<String>, String> {
         (table(&out.join("findings.csv")).into_iter())
             .filter(|r| r["sign"] == "S3" && r["evaluated"] == "true" && r["exam"] == "VPR")

@@ -85,9 +85,10 @@ obektiv analyze data/sample --out reports_m --municipality \"Красногор�
         /// Файл настроек TOML (см. obektiv config --default).
         #[arg(long, value_name = "ФАЙЛ")]
         config: Option<PathBuf>,
-        /// Справка одного муниципалитета на фоне региона: перечень, ОО, выборка и
-        /// сравнение — по его ОО, признаки оцениваются по всему региону. Название — как
-        /// в schools.csv.
+        /// Справка одного муниципалитета на фоне региона: перечень, ОО, выборка для
+        /// перепроверки (и их файлы) и сравнение — по его ОО; признаки оцениваются по
+        /// всему региону, cells.csv и findings.csv — по всем ОО. Название — как в
+        /// schools.csv.
         #[arg(long, value_name = "НАЗВАНИЕ")]
         municipality: Option<String>,
     },

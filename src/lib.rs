@@ -62,6 +62,8 @@ pub struct Summary {
     /// Re-check rows matched with works, and not matched.
     pub rechecked: usize,
     pub recheck_unmatched: usize,
+    /// The municipality of `--municipality`: the list and sample counts are its own.
+    pub municipality: Option<String>,
     /// Outputs not written on purpose, with the reason.
     pub skipped: Vec<String>,
     /// Outputs that failed: the file and the cause.
@@ -141,6 +143,33 @@ pub struct Analysis {
     pub recheck: Option<recheck::Recheck>,
     /// Medal holders against the EGE rule (data quality, not evidence).
     pub medals: Vec<medals::Check>,
+    /// The schools of `--municipality`: the sample is drawn among them and
+    /// the lists' files hold them alone (the справка shows the region too).
+    pub scope: Option<report::Scope>,
+}
+
+impl Analysis {
+    /// The risk list's entries of the scope's schools (all without one).
+    pub fn list_in_scope(&self) -> Vec<risk::ListEntry> {
+        (self.list.iter())
+            .filter(|e| self.in_scope(e.school))
+            .cloned()
+            .collect()
+    }
+
+    /// The objective list's entries of the scope's schools.
+    pub fn objective_in_scope(&self) -> Vec<risk::ObjectiveEntry> {
+        (self.objective.iter())
+            .filter(|e| self.in_scope(e.school))
+            .cloned()
+            .collect()
+    }
+
+    fn in_scope(&self, school: u32) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|s| s.schools.contains(&school))
+    }
 }
 
 /// Cells → signs → risk → lists → sample → re-check.
@@ -173,8 +202,12 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
             )
         },
     );
+    // `--municipality`: the cross-check sample is drawn among its schools.
+    let scope =
+        (config.output.municipality.as_deref()).and_then(|m| report::Scope::find(data, m).ok());
     let sample = stage("выборка для перепроверки", || {
-        sample::draw(data, &results, &evidence, &list, &config.sample)
+        let schools = scope.as_ref().map(|s| &s.schools);
+        sample::draw(data, &results, &evidence, &list, &config.sample, schools)
     });
     let recheck = stage("результаты перепроверки", || {
         recheck::analyze(data, &evidence.cells, sample.as_ref(), &config.sample)
@@ -188,6 +221,7 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
         sample,
         recheck,
         medals: medals::check(data),
+        scope,
     }
 }
 
@@ -334,11 +368,14 @@ fn excel_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis, report: &Loa
     let plain = config::CsvDialect::Plain;
     e.emit_xlsx("risk_list.xlsx", || {
         Ok(vec![
-            ("Перечень", lists::risk_list_bytes(data, &a.list, plain)?),
+            (
+                "Перечень",
+                lists::risk_list_bytes(data, &a.list_in_scope(), plain)?,
+            ),
             (
                 "Объективные результаты",
                 csv_bytes(
-                    &lists::objective_rows(data, &a.objective),
+                    &lists::objective_rows(data, &a.objective_in_scope()),
                     plain,
                     "objective_list.csv",
                 )?,
@@ -414,7 +451,8 @@ fn nothing_usable(report: &LoadReport) -> String {
 }
 
 fn count_sample(summary: &mut Summary, a: &Analysis) {
-    summary.listed = a.list.len();
+    summary.listed = a.list_in_scope().len();
+    summary.municipality = a.scope.as_ref().map(|s| s.name.clone());
     summary.marked_cells = a.evidence.cells.iter().filter(|v| v.marker).count();
     if let Some(s) = &a.sample {
         summary.sampled_schools = s
@@ -522,10 +560,12 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
             if book {
                 e.record("findings.csv", findings());
             }
-            e.emit("risk_list.csv", || lists::risk_list_bytes(data, &a.list, d));
+            e.emit("risk_list.csv", || {
+                lists::risk_list_bytes(data, &a.list_in_scope(), d)
+            });
             e.emit("objective_list.csv", || {
                 csv_bytes(
-                    &lists::objective_rows(data, &a.objective),
+                    &lists::objective_rows(data, &a.objective_in_scope()),
                     d,
                     "objective_list.csv",
                 )

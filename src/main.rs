@@ -380,15 +380,25 @@ fn print_summary(s: &Summary) {
         "строк прочитано: {}, использовано: {}, отклонено: {}; тестов: {}, ячеек: {}, работ: {}",
         s.rows_read, s.rows_used, s.rows_rejected, s.tests, s.cells, s.works
     );
+    let whose = match &s.municipality {
+        Some(m) => format!(" муниципалитета «{m}»"),
+        None => String::new(),
+    };
     if s.marked_cells > 0 || s.listed > 0 {
+        let region = if s.municipality.is_some() {
+            " по всему региону"
+        } else {
+            ""
+        };
         eprintln!(
-            "ячеек с признаками: {}; ОО в перечне (каждый год считается отдельно): {}",
+            "ячеек с признаками{region}: {}; ОО{whose} в перечне (каждый год считается \
+             отдельно): {}",
             s.marked_cells, s.listed
         );
     }
     if s.sampled_schools > 0 {
         eprintln!(
-            "выборка для перепроверки: ОО: {}, работ: {}",
+            "выборка для перепроверки{whose}: ОО: {}, работ: {}",
             s.sampled_schools, s.sampled_works
         );
     }

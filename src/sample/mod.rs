@@ -282,9 +282,18 @@ pub fn draw(
     ev: &Evidence,
     list: &[ListEntry],
     cfg: &SampleConfig,
+    scope: Option<&std::collections::BTreeSet<u32>>,
 ) -> Option<Sample> {
     let year = sample_year(data, cfg)?;
-    let years = school_years(data, year, results, ev);
+    let mut years = school_years(data, year, results, ev);
+    // One municipality's sample (`--municipality`): among its schools only.
+    let in_scope = |s: &u32| scope.is_none_or(|sc| sc.contains(s));
+    years.retain(|s, _| in_scope(s));
+    let list: Vec<ListEntry> = (list.iter())
+        .filter(|e| in_scope(&e.school))
+        .cloned()
+        .collect();
+    let list = list.as_slice();
     let standardized = standardized_results(data, year);
     if years.is_empty() {
         return None;

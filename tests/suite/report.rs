@@ -224,7 +224,8 @@ fn latin_words_only_allowed(html: &str, data: &std::path::Path) {
 }
 
 /// `--municipality`: the справка of one municipality against its region —
-/// its title, list and sample hold the municipality's schools only, the
+/// its title, list and sample (and their files) hold the municipality's
+/// schools only, the
 /// comparison section sets it beside the whole region; an unknown name is
 /// refused with the names there are.
 #[test]
@@ -285,10 +286,26 @@ fn municipality_report_shows_its_schools_against_the_region() {
     assert!(html.contains("id=\"comparison\""));
     let docx = std::fs::read(tmp.path().join("one/spravka.docx")).unwrap();
     assert!(docx_text(&docx).contains(target));
-    // The tables stay the region's.
+    // The list's file holds the municipality's rows of the region's list;
+    // the cross-check sample is drawn among its schools; the cells stay the
+    // region's (the evidence behind the list).
+    let rows = |f: &str| crate::common::table(&tmp.path().join(f));
+    let region_rows: Vec<_> = (rows("all/risk_list.csv").into_iter())
+        .filter(|r| r["municipality"] == target)
+        .collect();
+    assert!(!region_rows.is_empty());
+    assert_eq!(rows("one/risk_list.csv"), region_rows);
+    let muni_of: std::collections::BTreeMap<String, String> = (rows("all/cells.csv").into_iter())
+        .map(|r| (r["school"].clone(), r["municipality"].clone()))
+        .collect();
+    let sampled = rows("one/recheck_sample.csv");
+    assert!(!sampled.is_empty());
+    for r in &sampled {
+        assert_eq!(muni_of[&r["school"]], target, "{r:?}");
+    }
     assert_eq!(
-        std::fs::read(tmp.path().join("all/risk_list.csv")).unwrap(),
-        std::fs::read(tmp.path().join("one/risk_list.csv")).unwrap()
+        std::fs::read(tmp.path().join("all/cells.csv")).unwrap(),
+        std::fs::read(tmp.path().join("one/cells.csv")).unwrap()
     );
     match analyze(&job("none", Some("Нет такого района"))) {
         Err(e) => {

@@ -45,7 +45,7 @@ fn draw_with(data: &Dataset, cfg: &SampleConfig) -> Sample {
     };
     // Listed: two schools, strongest evidence first (as risk_list sorts them).
     let list = vec![entry(data, "edu000010", 6.0), entry(data, "edu000003", 4.0)];
-    draw(data, &results, &evidence, &list, cfg).unwrap()
+    draw(data, &results, &evidence, &list, cfg, None).unwrap()
 }
 
 fn ids(data: &Dataset, s: &Sample, stratum: Stratum) -> Vec<String> {

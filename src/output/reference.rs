@@ -171,9 +171,14 @@ fn cutoff_rows(data: &Dataset) -> Vec<Row> {
     for block in &data.tests {
         let k = &block.key;
         let pooled = |i: u8| pools.get(&(k.exam, i)).and_then(|p| p.rho());
+        // A test whose cut-offs no group's cells could be fitted at has
+        // nothing to publish (its levels alone would be refused when read).
         let Some(nulls) = crate::signs::cutoff_nulls(block, &cfg, pooled) else {
             continue;
         };
+        if nulls.nulls.is_empty() {
+            continue;
+        }
         let row = |measure, key, value| Row::of(k, measure, key, value);
         // Shortest text that reads back as the same number.
         for (g, b) in &nulls.bounds {

@@ -397,6 +397,9 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
             })
             .collect()
     };
+    // The file obektiv wrote reads back without complaint about its cut-offs.
+    let notes = read(&with.join("notes.csv"));
+    assert!(!notes.contains("cutoff_"), "{notes}");
     let (in_region, s3_with, s3_alone) = (s3(&whole), s3(&with), s3(&alone));
     assert!(s3_with.len() >= 30, "{}", s3_with.len());
     // The same p-value up to the rounding of the published figures (a

@@ -703,6 +703,19 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
     results
 }
 
+/// Why a sign comparing exam and journal marks did not judge a test.
+pub const NO_JOURNAL: &str = "в данных нет отметок по журналу для этого теста";
+
+/// Why a sign comparing a school with the others of the test did not judge
+/// it: too few of them in the folder (a municipality's folder may hold only
+/// a few schools of a test).
+pub fn too_few_cells(cfg: &SignsConfig) -> String {
+    format!(
+        "в данных меньше {} ОО с этим тестом (по {} работ и больше): не с кем сравнить",
+        cfg.min_cells, cfg.min_works
+    )
+}
+
 /// Percent with no decimals for Russian sentences: 0.314 -> "31 %".
 pub fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)

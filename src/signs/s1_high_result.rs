@@ -134,7 +134,7 @@ impl Sign for HighResult {
                     return Finding::too_small(n, "работ", cfg);
                 }
                 let Some((re, within)) = groups[usize::from(test.selective(c))] else {
-                    return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
+                    return Finding::skipped(super::too_few_cells(cfg));
                 };
                 let v = within / n as f64;
                 let z = re.z(m, v);

@@ -136,6 +136,9 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             n_cells
         ];
     }
+    if block.journal.iter().all(|&j| j == NO_MARK) {
+        return vec![Finding::skipped(super::NO_JOURNAL); n_cells];
+    }
     let k = match dir {
         Dir::Lowered => 0,
         Dir::Raised => 2,
@@ -208,7 +211,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 MomentSums::fit_without(&groups[sel], (all[c][k], n), test.pooled(sel as u8))
             };
             let Some(bb) = fitted.map(|b| b.on_level(level)) else {
-                return Finding::skipped("в тесте слишком мало ячеек для сравнения с регионом");
+                return Finding::skipped(super::too_few_cells(cfg));
             };
             let x = all[c][k];
             let share = x as f64 / n as f64;

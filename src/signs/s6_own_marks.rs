@@ -155,6 +155,9 @@ fn test_residuals(block: &crate::model::TestBlock, d: usize) -> Result<Reference
             if d == 0 { (j, p) } else { (p, j) }
         })
     };
+    if block.journal.iter().all(|&j| j == NO_MARK) {
+        return Err(super::NO_JOURNAL);
+    }
     let pairs: Vec<(f64, f64)> = (0..block.n_works()).filter_map(pair).collect();
     let reference = ConditionalMean::build(&pairs, MIN_PER_BIN)
         .filter(|c| c.n_bins() >= 2)

@@ -185,6 +185,16 @@ fn sample_without_journal_marks_runs_end_to_end_with_exit_0() {
             "{sign} judged nothing"
         );
     }
+    // The signs that compare with the journal say why they did not judge.
+    for sign in ["S4a", "S4b", "S4c", "S6a", "S6b"] {
+        let vpr = (findings.iter()).filter(|f| f["sign"] == sign && f["exam"] == "VPR");
+        for f in vpr {
+            assert_eq!(
+                f["note"], "в данных нет отметок по журналу для этого теста",
+                "{f:?}"
+            );
+        }
+    }
 }
 
 #[test]

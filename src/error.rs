@@ -62,7 +62,8 @@ pub enum LoadError {
     },
     #[error("{path}: не удаётся прочитать файл parquet: {message}")]
     Parquet { path: PathBuf, message: String },
-    #[error("{path}: {message}")]
+    /// A workbook not in a layout obektiv reads; `message` names the file.
+    #[error("{message}")]
     Unsupported { path: PathBuf, message: String },
 }
 

@@ -63,6 +63,8 @@ enum Role {
     Recheck,
     Reference,
     Results,
+    /// A workbook obektiv writes itself.
+    Output,
     Other,
 }
 
@@ -77,6 +79,8 @@ fn role(name: &str) -> Role {
         ("recheck", "csv") => Role::Recheck,
         ("reference", "csv") => Role::Reference,
         (s, "csv" | "parquet") if s.starts_with("results") => Role::Results,
+        // obektiv's own workbooks, when the output went into the data folder.
+        ("risk_list" | "cells" | "quality" | "recheck_sample", "xlsx") => Role::Output,
         // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
         (_, "xlsx" | "xlsm" | "xls") => Role::Results,
         _ => Role::Other,
@@ -122,7 +126,7 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
     for (name, p) in paths {
         let lock = name.starts_with("~$") || name.starts_with(".~lock.");
         let role = role(&name);
-        let input = !lock && !matches!(role, Role::Other);
+        let input = !lock && !matches!(role, Role::Other | Role::Output);
         if lock {
             let why =
                 "временный файл блокировки Excel или LibreOffice (книга открыта): не читается";
@@ -152,8 +156,12 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
                 inv.results.push(p);
                 continue;
             }
-            Role::Other => {
-                let why = "имя файла не из списка входных файлов (см. data/README.md): не читается";
+            Role::Other | Role::Output => {
+                let why = if matches!(role, Role::Output) {
+                    "таблица, которую записывает сама программа (результат анализа, а не данные): не читается"
+                } else {
+                    "имя файла не из списка входных файлов (см. data/README.md): не читается"
+                };
                 skipped.push(Skipped {
                     path: p,
                     why: why.to_owned(),

@@ -686,3 +686,19 @@ fn without_scales_csv_the_cut_points_are_read_from_the_works_marks() {
         .count();
     assert!(s3 > 500, "S3 evaluated in {s3} cells");
 }
+
+#[test]
+fn obektivs_own_workbooks_in_the_data_folder_are_skipped() {
+    // The output written into the data folder, then the folder analysed
+    // again: its workbooks are not FIS OKO exports and are not read.
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, out) = run_with(tmp.path(), "risk_list.xlsx", "not a workbook");
+    assert_eq!(s.files_failed, 0);
+    let f = files(&out);
+    let row = file_row(&f, "risk_list.xlsx");
+    assert!(
+        row["skipped"].contains("записывает сама программа"),
+        "{row:?}"
+    );
+    assert_eq!(row["error"], "");
+}

@@ -460,3 +460,46 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
         );
     }
 }
+
+/// A municipality of six schools has fewer than ten schools in every test,
+/// too few to learn the spread of the exam-vs-journal shares between
+/// schools: alone, S4a and S4b judge none of its cells. With the region's
+/// reference.csv each cell is set against the region's published share,
+/// with the spread pooled over the folder's tests, and judged.
+#[test]
+fn a_small_municipality_judges_marks_against_the_regions_published_shares() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let tmp = tempfile::tempdir().unwrap();
+    let region = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let schools = table(&region.join("schools.csv"));
+    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for s in &schools {
+        (by.entry(s["municipality"].as_str()).or_default()).insert(s["school"].clone());
+    }
+    let own = by
+        .values()
+        .filter(|s| s.len() < 10)
+        .max_by_key(|s| s.len())
+        .unwrap();
+    let muni = tmp.path().join("muni");
+    crate::common::cut(&region, &muni, own);
+    std::fs::remove_file(muni.join("truth.csv")).ok();
+    let judged = |out: &Path, sign: &str| {
+        (table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == sign && r["exam"] == "VPR" && r["evaluated"] == "true")
+            .count()
+    };
+    let alone = tmp.path().join("alone");
+    analyze(&muni, &alone);
+    std::fs::write(muni.join("reference.csv"), written(&region)).unwrap();
+    let with = tmp.path().join("with");
+    analyze(&muni, &with);
+    for sign in ["S4a", "S4b"] {
+        assert_eq!(judged(&alone, sign), 0, "{sign} alone");
+        let cells = (table(&with.join("cells.csv")).into_iter())
+            .filter(|c| c["exam"] == "VPR" && c["n"].parse::<usize>().unwrap() >= 10)
+            .count();
+        let n = judged(&with, sign);
+        assert!(n * 2 >= cells, "{sign}: {n} of {cells} VPR cells judged");
+    }
+}

@@ -229,13 +229,48 @@ fn open(
     kind: &str,
     report: &mut LoadReport,
 ) -> Result<Table, LoadError> {
+    opened(folder, path, kind, report, Table::open(path))
+}
+
+/// [`open`] of a CSV file whose bytes were read already (see `prefetched`).
+fn open_read(
+    folder: &Path,
+    path: &Path,
+    kind: &str,
+    report: &mut LoadReport,
+    bytes: std::io::Result<Vec<u8>>,
+) -> Result<Table, LoadError> {
+    let table = bytes
+        .map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })
+        .and_then(|b| Table::from_csv_bytes(path, b));
+    opened(folder, path, kind, report, table)
+}
+
+/// Whether a results file is read whole as CSV text (not a workbook, not parquet).
+fn is_csv_text(path: &Path) -> bool {
+    !is_workbook(path)
+        && !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Records a table opened (its dialect) or its failure in the report.
+fn opened(
+    folder: &Path,
+    path: &Path,
+    kind: &str,
+    report: &mut LoadReport,
+    table: Result<Table, LoadError>,
+) -> Result<Table, LoadError> {
     let file = display_name(folder, path);
     let mut stats = FileStats {
         file: file.clone(),
         kind: kind.to_owned(),
         ..FileStats::default()
     };
-    let table = Table::open(path);
     match &table {
         Ok(t) => {
             if let Some(d) = t.dialect {
@@ -393,6 +428,17 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         |paths: &[PathBuf], kind: &str, report: &mut LoadReport| -> Vec<RawWorks> {
             let bar = progress.bar(paths.len() as u64, &format!("чтение файлов {kind}"));
             let mut raws = Vec::new();
+            // Each CSV file's bytes are read from disk while the file before
+            // it is parsed (one file ahead at most: the channel holds none).
+            let csv: Vec<PathBuf> = paths.iter().filter(|p| is_csv_text(p)).cloned().collect();
+            let (ahead, read) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(0);
+            let reader = std::thread::spawn(move || {
+                for p in csv {
+                    if ahead.send(std::fs::read(p)).is_err() {
+                        break;
+                    }
+                }
+            });
             for p in paths {
                 let f = name(p);
                 bar.set_message(f.clone());
@@ -404,6 +450,11 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                             workbook_tasks.entry(key).or_insert(infos);
                         }
                         wb.table
+                    })
+                } else if is_csv_text(p) {
+                    crate::timings::stage(&format!("  чтение {f}"), || {
+                        let bytes = read.recv().expect("the reader sends every CSV file");
+                        open_read(folder, p, kind, report, bytes)
                     })
                 } else {
                     crate::timings::stage(&format!("  чтение {f}"), || {
@@ -432,6 +483,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                 }
                 bar.inc(1);
             }
+            reader.join().expect("the reader does not panic");
             bar.finish_and_clear();
             raws
         };

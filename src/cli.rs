@@ -87,7 +87,7 @@ obektiv analyze data/sample --out reports_m --municipality \"Красногор�
         config: Option<PathBuf>,
         /// Справка одного муниципалитета на фоне региона: перечень, ОО, выборка для
         /// перепроверки (и их файлы) и сравнение — по его ОО; признаки оцениваются по
-        /// всему региону, cells.csv и findings.csv — по всем ОО. Название — как в
+        /// всему региону, таблицы ячеек и признаков — по всем ОО. Название — как в
         /// schools.csv.
         #[arg(long, value_name = "НАЗВАНИЕ")]
         municipality: Option<String>,

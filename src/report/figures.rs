@@ -128,6 +128,9 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             super::html::int(all as u64)
         )
     };
+    // A folder of one municipality has no municipalities to compare (its
+    // table is left out too).
+    let many = munis.len() >= 2;
     let mut figures = vec![Figure {
         stem: format!("{year}_municipalities"),
         caption: format!(
@@ -146,6 +149,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             region: Some(region),
         }),
     }];
+    figures.retain(|_| many);
     // Without scores (a table of marks alone) no school has a result to
     // place it by: no map.
     if per.is_empty() {
@@ -158,7 +162,10 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             ),
             spec: Spec::Map(RiskMap {
                 title: format!("Результат и риск ОО, {year}"),
-                x_label: "стандартизованный результат (0 — средний по региону)".to_owned(),
+                x_label: format!(
+                    "стандартизованный результат (0 — средний по {})",
+                    folder_label(data, !data.reference.region.is_empty()).dative
+                ),
                 points: per
                     .iter()
                     .map(|(&s, &(_, z, risk))| RiskPoint {

@@ -708,11 +708,11 @@ pub const NO_JOURNAL: &str = "в данных нет отметок по жур�
 
 /// Why a sign comparing a school with the others of the test did not judge
 /// it: too few of them in the folder (a municipality's folder may hold only
-/// a few schools of a test).
-pub fn too_few_cells(cfg: &SignsConfig) -> String {
+/// a few schools of a test); `works`: the fewest works a school needs to count.
+pub fn too_few_cells(cfg: &SignsConfig, works: usize) -> String {
     format!(
-        "в данных меньше {} ОО с этим тестом (по {} работ и больше): не с кем сравнить",
-        cfg.min_cells, cfg.min_works
+        "в данных меньше {} ОО с этим тестом (по {works} работ и больше): не с кем сравнить",
+        cfg.min_cells
     )
 }
 

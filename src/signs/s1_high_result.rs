@@ -134,7 +134,10 @@ impl Sign for HighResult {
                     return Finding::too_small(n, "работ", cfg);
                 }
                 let Some((re, within)) = groups[usize::from(test.selective(c))] else {
-                    return Finding::skipped(super::too_few_cells(cfg));
+                    return Finding::skipped(super::too_few_cells(
+                        cfg,
+                        REFERENCE_WORKS.max(cfg.min_works),
+                    ));
                 };
                 let v = within / n as f64;
                 let z = re.z(m, v);

@@ -229,7 +229,7 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 (share > 1e-6 && share < 1.0 - 1e-6).then(|| BetaBinomial::of_share(share, rho))
             };
             let Some(bb) = fitted.map(|b| b.on_level(level)).or_else(published) else {
-                return Finding::skipped(super::too_few_cells(cfg));
+                return Finding::skipped(super::too_few_cells(cfg, cfg.min_works));
             };
             let x = all[c][k];
             let share = x as f64 / n as f64;

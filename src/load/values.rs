@@ -132,11 +132,29 @@ pub fn score(s: &str) -> Result<Score, NotANumber> {
 }
 
 /// The grade of a text that starts with it, as pupils' lists write it:
-/// «4 класс», «11 кл.», «4А», «5-й», «6 «Б»» → 4, 11, 4, 5, 6. The number
+/// «4 класс», «11 кл.», «4А», «5-й», «6 «Б»», «XI класс» → 4, 11, 4, 5, 6, 11. The number
 /// must be followed by a letter, a space or a dash, and nothing but letters,
 /// spaces and `.-«»"` may follow (so «4.5» or «4/5» are not grades).
 pub fn grade_in_text(s: &str) -> Option<i64> {
     let t = s.trim();
+    // Roman numerals, «IV» or «XI класс» (Latin letters, or Cyrillic Х for X).
+    let word = t
+        .split([' ', '-', '–'])
+        .next()
+        .unwrap_or("")
+        .replace('Х', "X");
+    const ROMAN: [&str; 8] = ["IV", "V", "VI", "VII", "VIII", "IX", "X", "XI"];
+    if let Some(i) = ROMAN.iter().position(|r| *r == word) {
+        let rest =
+            t[t.find([' ', '-', '–']).unwrap_or(t.len())..].trim_start_matches([' ', '-', '–']);
+        if rest.is_empty()
+            || rest
+                .chars()
+                .all(|c| c.is_alphabetic() || c.is_whitespace() || c == '.')
+        {
+            return Some(i as i64 + 4);
+        }
+    }
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     let (number, rest) = t.split_at(digits);
     let first = rest.chars().next()?;
@@ -252,6 +270,10 @@ mod tests {
             ("5-й", 5),
             ("6 «Б»", 6),
             (" 7 классы ", 7),
+            ("IV", 4),
+            ("XI класс", 11),
+            ("ХI", 11),
+            ("VIII кл.", 8),
         ] {
             assert_eq!(grade_in_text(s), Some(g), "{s}");
         }

@@ -440,8 +440,11 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             .find(|&e| !same_key(kept[s], kept[e]))
             .unwrap_or(kept.len());
         let group = &kept[s..e];
-        let classes: BTreeSet<&str> = group.iter().map(|&w| class_of(w)).collect();
-        if classes.len() > 1 && !classes.contains("") {
+        let in_classes = group.len() > 1 && {
+            let classes: BTreeSet<&str> = group.iter().map(|&w| class_of(w)).collect();
+            classes.len() > 1 && !classes.contains("")
+        };
+        if in_classes {
             let (r, i) = raw(group[0]);
             let n = by_class.get_or_insert_with(|| (cx.codes.get(r.student[i]).to_owned(), 0));
             n.1 += 1;

@@ -119,6 +119,7 @@ pub fn load(
             row.line,
         ));
     })?;
+    one_spelling(&mut rows, file, report);
     rows.sort_by(|a, b| a.0.id.cmp(&b.0.id).then(a.1.cmp(&b.1)));
     let mut kept: Vec<(School, u64)> = Vec::with_capacity(rows.len());
     for (school, line) in rows {
@@ -157,6 +158,47 @@ pub fn load(
         },
         read,
     ))
+}
+
+/// One spelling per municipality: names that differ only in letter case,
+/// «ё» / «е» or spaces («Красногорский  район», «красногорский район») are
+/// one municipality, written as most of its rows write it (the first such
+/// row on a tie), with a note naming the spellings merged.
+fn one_spelling(rows: &mut [(School, u64)], file: &str, report: &mut LoadReport) {
+    let spaced = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let fold = |s: &str| spaced(s).to_lowercase().replace('ё', "е");
+    // Per folded name: each spelling's rows and its first line.
+    let mut spellings: BTreeMap<String, BTreeMap<String, (usize, u64)>> = BTreeMap::new();
+    for (school, line) in rows.iter() {
+        let e = (spellings.entry(fold(&school.municipality)).or_default())
+            .entry(school.municipality.clone())
+            .or_insert((0, *line));
+        e.0 += 1;
+        e.1 = e.1.min(*line);
+    }
+    let mut chosen: BTreeMap<String, String> = BTreeMap::new();
+    for (folded, forms) in &spellings {
+        let (best, _) = (forms.iter())
+            .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+            .expect("a name has a spelling");
+        let best = spaced(best);
+        if forms.len() > 1 || forms.keys().any(|f| *f != best) {
+            let all: Vec<String> = forms.keys().map(|f| format!("«{}»", visible(f))).collect();
+            report.warn(
+                file,
+                0,
+                format!(
+                    "муниципалитет записан по-разному ({}): это один муниципалитет, «{}»",
+                    all.join(", "),
+                    visible(&best)
+                ),
+            );
+        }
+        chosen.insert(folded.clone(), best);
+    }
+    for (school, _) in rows.iter_mut() {
+        school.municipality = chosen[&fold(&school.municipality)].clone();
+    }
 }
 
 fn same_school(a: &School, b: &School) -> bool {

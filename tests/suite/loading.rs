@@ -359,3 +359,34 @@ fn hand_typed_tables_are_read_as_a_methodist_types_them() {
         assert!(notes.contains(said), "{said}: {notes}");
     }
 }
+
+#[test]
+fn a_municipality_spelled_two_ways_is_one_municipality() {
+    // «Северный район» and «северный  район» (a capital and a double space
+    // lost in typing) are one municipality, spelled as most rows spell it.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let schools = crate::common::SCHOOLS.replace(
+        "Лицей № 2\"\"\",Северный район",
+        "Лицей № 2\"\"\",северный  район",
+    );
+    assert_ne!(schools, crate::common::SCHOOLS);
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let munis: std::collections::BTreeSet<String> = (table(&out.join("cells.csv")).into_iter())
+        .map(|c| c["municipality"].clone())
+        .collect();
+    assert_eq!(
+        munis,
+        ["Северный район", "Южный район"].map(str::to_owned).into()
+    );
+    let notes = read(&out.join("notes.csv"));
+    assert!(
+        notes.contains("муниципалитет записан по-разному"),
+        "{notes}"
+    );
+}

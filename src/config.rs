@@ -153,7 +153,7 @@ impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let c: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string(),
+            message: russian(text, &e),
         })?;
         c.signs.validate().map_err(|m| ConfigError::Parse {
             path: path.to_owned(),
@@ -171,17 +171,123 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
             path: path.to_owned(),
             source,
         })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Parse {
+            path: path.to_owned(),
+            message: "файл не в кодировке UTF-8: сохраните его в UTF-8 (в Блокноте — «Сохранить \
+                      как», кодировка UTF-8)"
+                .to_owned(),
+        })?;
         Self::from_toml(&text, path)
+    }
+}
+
+/// The TOML reader's message in Russian, with the line: the reader speaks
+/// English («unknown field `sead`, expected one of …»).
+fn russian(text: &str, e: &toml::de::Error) -> String {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let m = e.message();
+    // The quoted words of a message: `sead`, `seed`, … .
+    let quoted: Vec<&str> = m.split('`').skip(1).step_by(2).collect();
+    let list = |from: usize| quoted[from..].join(", ");
+    let kind = |t: &str| match t {
+        "u64" | "usize" | "u16" | "u32" | "u8" | "i64" => "целое число не меньше 0",
+        "f64" | "f32" => "число (с точкой: 0.05)",
+        "a boolean" | "bool" => "true или false",
+        t if t.contains("string") => "текст в кавычках",
+        _ => "значение другого вида",
+    };
+    let after = |w: &str| m.split(w).nth(1).map_or("", str::trim);
+    let why = if m.starts_with("unknown field") {
+        format!(
+            "неизвестная настройка «{}»; в этом разделе есть: {}",
+            quoted[0],
+            list(1)
+        )
+    } else if m.starts_with("unknown variant") {
+        format!(
+            "неизвестное значение «{}»; допустимы: {}",
+            quoted[0],
+            list(1)
+        )
+    } else if m.starts_with("invalid type") || m.starts_with("invalid value") {
+        let got = m.split(", expected").next().unwrap_or(m);
+        let got = got
+            .trim_start_matches("invalid type: ")
+            .trim_start_matches("invalid value: ");
+        let got = got
+            .replace("floating point", "дробное число")
+            .replace("integer", "целое число")
+            .replace("string", "текст")
+            .replace('`', "");
+        format!(
+            "неверное значение ({got}): нужно {}",
+            kind(after("expected"))
+        )
+    } else if m.starts_with("missing field") {
+        format!(
+            "не хватает настройки «{}»",
+            quoted.first().copied().unwrap_or("")
+        )
+    } else if m.contains("duplicate key") {
+        "настройка указана дважды".to_owned()
+    } else if m.starts_with("unexpected") || m.starts_with("expected") || m.starts_with("invalid") {
+        "запись не по правилам TOML: дробные числа пишутся с точкой (0.05), текст — в кавычках \
+         (\"10%\"), каждая настройка — «имя = значение» на своей строке"
+            .to_owned()
+    } else {
+        m.to_owned()
+    };
+    match line {
+        Some(l) => format!("строка {l}: {why}"),
+        None => why,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_said_in_russian_with_the_line() {
+        let err = |text: &str| match Config::from_toml(text, Path::new("c.toml")) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{text} accepted"),
+        };
+        let e = err("[sample]\nsead = 5\n");
+        assert!(
+            e.contains("строка 2: неизвестная настройка «sead»") && e.contains("seed"),
+            "{e}"
+        );
+        let e = err("[signs]\nq_max = 0,05\n");
+        assert!(
+            e.contains("строка 2") && e.contains("с точкой (0.05)"),
+            "{e}"
+        );
+        let e = err("[sample]\nmin_works = \"двадцать\"\n");
+        assert!(e.contains("нужно целое число"), "{e}");
+        let e = err("[output]\ncsv_dialect = \"excel\"\n");
+        assert!(
+            e.contains("неизвестное значение «excel»; допустимы: plain, excel-ru"),
+            "{e}"
+        );
+        for e in [
+            err("[sample]\nsead = 5\n"),
+            err("[signs]\nq_max = 0,05\n"),
+            err("[sample]\nmin_works = 20.5\n"),
+        ] {
+            for word in [
+                "unknown", "expected", "invalid", "field", "variant", "type", "newline",
+            ] {
+                assert!(!e.contains(word), "{e}");
+            }
+        }
+    }
 
     #[test]
     fn default_text_is_the_default() {

@@ -13,11 +13,15 @@ pub enum Size {
 }
 
 impl Size {
-    /// How many of `available` schools to take.
+    /// How many of `available` schools to take: a share is rounded up, so
+    /// that «15%» of one listed school takes it (rounded, it took none).
     pub fn of(self, available: usize) -> usize {
         match self {
             Size::Count(k) => k.min(available),
-            Size::Share(s) => ((s * available as f64).round() as usize).min(available),
+            Size::Share(s) => {
+                let x = s * available as f64;
+                (((x - 1e-9).ceil().max(0.0)) as usize).min(available)
+            }
         }
     }
 }
@@ -45,8 +49,7 @@ impl TryFrom<SizeRepr> for Size {
         match r {
             SizeRepr::Count(k) => Ok(Size::Count(k as usize)),
             SizeRepr::Text(t) => {
-                let bad =
-                    || format!("expected a number of schools or a share like \"10%\", got {t:?}");
+                let bad = || format!("нужно число ОО или доля, например \"10%\", а указано «{t}»");
                 let t = t.trim();
                 if let Some(p) = t.strip_suffix('%') {
                     let x: f64 = p.trim().replace(',', ".").parse().map_err(|_| bad())?;
@@ -145,7 +148,15 @@ mod tests {
         assert_eq!(parse("\"2,5 %\"").unwrap(), Size::Share(0.025));
         assert!(parse("\"abc\"").is_err());
         assert!(parse("\"150%\"").is_err());
-        assert_eq!(Size::Share(0.1).of(25), 3); // 2.5 rounds to 3 (half away from zero)
+        // Shares round up: 2.5 → 3, 0.15 → 1, 3.0 stays 3 (0.1 · 30 is
+        // 3.0000000000000004 in floating point), 0 of none.
+        assert_eq!(Size::Share(0.1).of(25), 3);
+        assert_eq!(Size::Share(0.15).of(1), 1);
+        assert_eq!(Size::Share(0.1).of(30), 3);
+        assert_eq!(Size::Share(0.15).of(0), 0);
+        assert_eq!(Size::Share(0.0).of(10), 0);
         assert_eq!(Size::Count(30).of(7), 7);
+        let e = parse("\"abc\"").unwrap_err();
+        assert!(e.contains("нужно число ОО или доля"), "{e}");
     }
 }

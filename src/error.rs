@@ -94,6 +94,8 @@ pub enum RunError {
     Evaluation(String),
     #[error("муниципалитета «{name}» нет в schools.csv; есть: {known}")]
     UnknownMunicipality { name: String, known: String },
+    #[error("в данных нет {year} года для выборки на перепроверку; есть: {known}")]
+    UnknownYear { year: u16, known: String },
 }
 
 /// Writing an output file failed.

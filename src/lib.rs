@@ -479,9 +479,21 @@ fn load_and_analyze(job: &Job) -> Result<(load::Loaded, Summary, Analysis), RunE
             why: nothing_usable(&loaded.report),
         });
     }
-    // An unknown municipality is refused before the long part of the run.
+    // An unknown municipality or sample year is refused before the long
+    // part of the run.
     if let Some(m) = &job.config.output.municipality {
         report::Scope::find(&loaded.dataset, m)?;
+    }
+    let years: std::collections::BTreeSet<u16> =
+        (loaded.dataset.tests.iter()).map(|b| b.key.year).collect();
+    if let Some(year) = job.config.sample.year.filter(|y| !years.contains(y)) {
+        return Err(RunError::UnknownYear {
+            year,
+            known: (years.iter())
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
     }
     let a = run_analysis(&loaded.dataset, &job.config, job.progress);
     count_sample(&mut summary, &a);

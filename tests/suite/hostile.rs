@@ -702,3 +702,26 @@ fn obektivs_own_workbooks_in_the_data_folder_are_skipped() {
     );
     assert_eq!(row["error"], "");
 }
+
+#[test]
+fn a_sample_year_not_in_the_data_is_refused_with_the_years_there_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let run = assert_cmd::Command::cargo_bin("obektiv")
+        .unwrap()
+        .args(["--quiet", "sample"])
+        .arg(&data)
+        .args(["--year", "2030", "--out"])
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("нет 2030 года") && err.contains("есть: 2025"),
+        "{err}"
+    );
+}

@@ -288,6 +288,24 @@ pub fn analyze(
                     continue;
                 };
                 let (before, after) = (block.primary[row], rb.primary[r]);
+                // A commission's marks alone (no scores): the change of the
+                // score, which the verdicts are about, cannot be told.
+                if before.is_nan() || after.is_nan() {
+                    out.unmatched.push(Unmatched {
+                        key: rb.key.clone(),
+                        school: span.school,
+                        student: student.to_owned(),
+                        reason: format!(
+                            "нет первичного балла {}: изменение балла не посчитать",
+                            if after.is_nan() {
+                                "в перепроверке"
+                            } else {
+                                "в результатах"
+                            }
+                        ),
+                    });
+                    continue;
+                }
                 let drawn = drawn.get(&(t, row));
                 out.works.push(WorkChange {
                     test: t,

@@ -725,3 +725,38 @@ fn a_sample_year_not_in_the_data_is_refused_with_the_years_there_are() {
         "{err}"
     );
 }
+
+#[test]
+fn a_recheck_of_marks_alone_says_it_cannot_be_compared_and_writes_no_nan() {
+    // A commission's file with the new marks only: the change of the score,
+    // which the verdicts are about, cannot be told — said work by work, and
+    // never «no inflation found» from NaN.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let recheck: String = std::iter::once("year,exam,subject,grade,school,student,mark".to_owned())
+        .chain(RESULTS.lines().skip(1).map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{},{},{},2", f[0], f[1], f[2], f[3], f[4], f[6])
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(data.join("recheck.csv"), recheck).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.rechecked, s.recheck_unmatched), (0, 9));
+    let unmatched = table(&out.join("recheck_unmatched.csv"));
+    assert!(
+        unmatched
+            .iter()
+            .all(|r| r["reason"].contains("нет первичного балла"))
+    );
+    for f in std::fs::read_dir(&out).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|e| e == "csv" || e == "html") {
+            assert!(!read(&p).contains("NaN"), "{}", p.display());
+        }
+    }
+}

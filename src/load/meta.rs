@@ -212,33 +212,80 @@ pub fn load_medals(
                 "не заполнен столбец student (код участника)",
             );
         }
-        let medal = match row.get(c_medal).to_lowercase().as_str() {
-            "gold" | "i" | "1" | "золото" | "золотая" | "i степени" => {
-                Medal::Gold
-            }
-            "silver" | "ii" | "2" | "серебро" | "серебряная" | "ii степени" => {
-                Medal::Silver
-            }
-            other => {
-                return report.reject(
-                    file,
-                    row.line,
-                    "medal",
-                    other,
-                    format!(
-                        "неверная медаль «{other}»: нужно gold или silver \
-                         (золото или серебро, I или II степени)"
-                    ),
-                );
-            }
+        let written = row.get(c_medal);
+        let Some(medal) = medal_of(written) else {
+            let why = if written.is_empty() {
+                "не заполнен столбец medal (медаль)".to_owned()
+            } else {
+                format!(
+                    "неверная медаль «{}»: нужно gold или silver (золото или серебро, I или II \
+                     степени)",
+                    values::visible(written)
+                )
+            };
+            return report.reject(file, row.line, "medal", written, why);
         };
-        out.push(MedalRow {
-            year,
-            school: school as u32,
-            student: student.to_owned(),
-            medal,
-        });
+        out.push((
+            MedalRow {
+                year,
+                school: school as u32,
+                student: student.to_owned(),
+                medal,
+            },
+            row.line,
+        ));
     })?;
-    out.sort_by(|a, b| (a.year, a.school, &a.student).cmp(&(b.year, b.school, &b.student)));
+    // A holder written twice: the copies kept once, a holder given both
+    // medals rejected (which is right cannot be told).
+    out.sort_by(|a, b| {
+        (a.0.year, a.0.school, &a.0.student, a.1).cmp(&(b.0.year, b.0.school, &b.0.student, b.1))
+    });
+    let mut kept: Vec<MedalRow> = Vec::with_capacity(out.len());
+    for group in out.chunk_by(|a, b| {
+        (a.0.year, a.0.school, &a.0.student) == (b.0.year, b.0.school, &b.0.student)
+    }) {
+        let (first, first_line) = &group[0];
+        if group.iter().all(|(m, _)| m.medal == first.medal) {
+            for (m, line) in &group[1..] {
+                let why = format!("повтор строки {first_line} (тот же медалист)");
+                report.reject(file, *line, "student", &m.student, why);
+            }
+            kept.push(first.clone());
+        } else {
+            let lines: Vec<String> = group.iter().map(|(_, l)| l.to_string()).collect();
+            for (m, line) in group {
+                let why = format!(
+                    "у медалиста разные медали в строках {}: какая верна, не ясно",
+                    lines.join(", ")
+                );
+                report.reject(file, *line, "student", &m.student, why);
+            }
+        }
+    }
+    let out = kept;
     Ok((out, read))
+}
+
+/// A medal as written: gold / silver, золото / серебро (золотая, серебряная),
+/// I / II (1 / 2), «I степени», «медаль «За особые успехи в учении» I степени».
+fn medal_of(written: &str) -> Option<Medal> {
+    let w = written
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let w = w.trim_end_matches('.');
+    match w {
+        "gold" | "i" | "1" => return Some(Medal::Gold),
+        "silver" | "ii" | "2" => return Some(Medal::Silver),
+        _ => {}
+    }
+    if w.starts_with("золот") || w.ends_with(" i степени") || w == "i степени" {
+        Some(Medal::Gold)
+    } else if w.starts_with("серебр") || w.ends_with(" ii степени") || w == "ii степени"
+    {
+        Some(Medal::Silver)
+    } else {
+        None
+    }
 }

@@ -760,3 +760,42 @@ fn a_recheck_of_marks_alone_says_it_cannot_be_compared_and_writes_no_nan() {
         }
     }
 }
+
+#[test]
+fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let medals = "year,school,student,medal
+2025,edu000001,11,gold
+2025,edu000001,11,gold
+2025,edu000001,12,silver
+2025,edu000001,12,gold
+2025,edu000002,21,«За особые успехи в учении» I степени
+2025,edu000002,22,II степени
+2025,edu000002,23,
+";
+    let (_, out) = run_with(tmp.path(), "medals.csv", medals);
+    let rows = rejected(&out);
+    let lines: Vec<(&str, &str)> = (rows.iter())
+        .filter(|r| r["file"] == "medals.csv")
+        .map(|r| (r["line"].as_str(), r["reason"].as_str()))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].0 == "3" && lines[0].1.contains("повтор строки 2"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].1.contains("разные медали в строках 4, 5"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].0 == "8" && lines[3].1.contains("не заполнен столбец medal"),
+        "{lines:?}"
+    );
+    let f = files(&out);
+    let m = file_row(&f, "medals.csv");
+    assert_eq!(
+        (m["rows_read"].as_str(), m["rows_used"].as_str()),
+        ("7", "3")
+    );
+}

@@ -317,6 +317,30 @@ fn sample_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis) {
         });
     }
     if let Some(r) = &a.recheck {
+        let mut say = |message: String| {
+            e.notes.push(load::report::Note {
+                level: load::report::Level::Warning,
+                file: "recheck.csv".to_owned(),
+                line: 0,
+                message,
+            })
+        };
+        if r.not_rechecked > 0 {
+            say(format!(
+                "работ из выборки нет в перепроверке: {} (в выборке {}; их ОО оцениваются по \
+                 перепроверенным работам)",
+                r.not_rechecked,
+                a.sample.as_ref().map_or(0, |s| s.works.len())
+            ));
+        }
+        if r.outside_sample > r.works.len() / 2 {
+            say(format!(
+                "из {} перепроверенных работ {} не входят в эту выборку: перепроверка, видимо, \
+                 по другой жеребьёвке (другой seed или год в настройках [sample])",
+                r.works.len(),
+                r.outside_sample
+            ));
+        }
         e.emit("recheck_results.csv", || {
             csv_bytes(&rc::result_rows(data, r), d, "recheck_results.csv")
         });

@@ -117,6 +117,11 @@ pub struct Recheck {
     pub unmatched: Vec<Unmatched>,
     pub schools: Vec<SchoolRecheck>,
     pub strata: Vec<StratumRecheck>,
+    /// Works of the sample with no row in recheck.csv.
+    pub not_rechecked: usize,
+    /// Re-checked works outside the sample (another draw, or the
+    /// commission's own choice).
+    pub outside_sample: usize,
 }
 
 fn t_quantile(df: usize) -> f64 {
@@ -326,6 +331,10 @@ pub fn analyze(
         }
     }
     out.works.sort_by_key(|w| (w.test, w.row));
+    let rechecked: std::collections::HashSet<(usize, usize)> =
+        out.works.iter().map(|w| (w.test, w.row)).collect();
+    out.not_rechecked = drawn.keys().filter(|k| !rechecked.contains(k)).count();
+    out.outside_sample = rechecked.iter().filter(|k| !drawn.contains_key(k)).count();
     out.schools = schools(data, verdicts, &out.works, &stratum_of, cfg);
     out.strata = strata(&out.schools, &out.works, data);
     Some(out)

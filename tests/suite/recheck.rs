@@ -46,6 +46,25 @@ fn recheck_confirms_lenient_scoring_in_the_sample_and_clears_honest_schools() {
     let second = analyze(&job("r2")).unwrap();
     assert_eq!(second.rechecked, first.sampled_works);
     assert_eq!(second.recheck_unmatched, 0);
+    let notes = std::fs::read_to_string(tmp.path().join("r2/notes.csv")).unwrap();
+    assert!(!notes.contains("recheck.csv"), "{notes}");
+    // The commission leaves ten works out: said in notes.csv, with the count.
+    let path = data.join("recheck.csv");
+    let full = std::fs::read_to_string(&path).unwrap();
+    let fewer: Vec<&str> = full
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| !(1..=10).contains(i))
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&path, fewer.join("\n") + "\n").unwrap();
+    analyze(&job("r3")).unwrap();
+    let notes = std::fs::read_to_string(tmp.path().join("r3/notes.csv")).unwrap();
+    assert!(
+        notes.contains("работ из выборки нет в перепроверке: 10"),
+        "{notes}"
+    );
+    std::fs::write(&path, full).unwrap();
     // The sample is redrawn identically from the same data and seed.
     assert_eq!(
         std::fs::read(tmp.path().join("r1/recheck_works.csv")).unwrap(),

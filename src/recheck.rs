@@ -199,7 +199,7 @@ fn max_of(block: &TestBlock) -> f64 {
 }
 
 fn pct1(x: f64) -> String {
-    format!("{:.1}", x * 100.0).replace('.', ",")
+    crate::report::html::num(x * 100.0, 1)
 }
 
 /// Matches `data.recheck` with the works; `None` when nothing was re-checked.

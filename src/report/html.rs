@@ -24,7 +24,12 @@ pub fn esc(s: &str) -> String {
 
 /// A number with a decimal comma: `num(0.126, 2)` → `0,13`.
 pub fn num(x: f64, places: usize) -> String {
-    format!("{x:.places$}").replace('.', ",")
+    let s = format!("{x:.places$}").replace('.', ",");
+    // A small negative number rounded to zero is zero, not «-0,0».
+    match s.strip_prefix('-') {
+        Some(rest) if !rest.chars().any(|c| ('1'..='9').contains(&c)) => rest.to_owned(),
+        _ => s,
+    }
 }
 
 /// A share as a percentage with a decimal comma: 0.314 → `31,4 %`.
@@ -241,6 +246,10 @@ mod tests {
             "&lt;b&gt;&quot;МБОУ&quot; &amp; &#39;СОШ&#39;&lt;/b&gt;"
         );
         assert_eq!(num(0.126, 2), "0,13");
+        assert_eq!(num(-0.0004, 1), "0,0");
+        assert_eq!(num(-0.0, 1), "0,0");
+        assert_eq!(num(-0.06, 1), "-0,1");
+        assert_eq!(num(-12.4, 1), "-12,4");
         assert_eq!(pct(0.314), "31,4 %");
         assert_eq!(int(483207), "483\u{202F}207");
         assert_eq!(int(12), "12");

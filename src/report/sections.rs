@@ -356,6 +356,20 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
         &[false, true, true, true, false, true],
         &rows,
     );
+    // The schools themselves, by name: what the office acts on.
+    let found: Vec<String> = (r.schools.iter())
+        .filter(|x| x.inflation_found && inputs.in_scope(x.school))
+        .map(|x| {
+            let s = &inputs.data.schools[x.school as usize];
+            format!("{} ({}, {}): {}", s.name, s.id, s.municipality, x.verdict)
+        })
+        .collect();
+    if found.is_empty() {
+        page.p("Ни в одной ОО перепроверка не выявила завышения баллов.");
+    } else {
+        page.p("ОО, в которых перепроверка выявила завышение баллов:");
+        page.list(&found);
+    }
     if !r.unmatched.is_empty() {
         page.p(&format!(
             "Строк перепроверки без пары в результатах: {} (recheck_unmatched.csv).",

@@ -113,6 +113,19 @@ fn recheck_confirms_lenient_scoring_in_the_sample_and_clears_honest_schools() {
         }
     }
     let schools = read(&tmp.path().join("r2/recheck_schools.csv"));
+    // The справка names each school where inflation was found, by login.
+    let html = std::fs::read_to_string(tmp.path().join("r2/report.html")).unwrap();
+    let found: Vec<&String> = (schools.iter())
+        .filter(|s| s["inflation_found"] == "true")
+        .map(|s| &s["school"])
+        .collect();
+    assert!(!found.is_empty());
+    let named = &html[html
+        .find("ОО, в которых перепроверка выявила завышение")
+        .unwrap()..];
+    for id in found {
+        assert!(named.contains(&format!("({id},")), "{id} not named");
+    }
     let lenient: Vec<&BTreeMap<String, String>> = schools
         .iter()
         .filter(|s| {

@@ -539,7 +539,20 @@ pub fn recheck(inputs: &Inputs<'_>) -> Vec<Figure> {
                     .schools
                     .iter()
                     .map(|s| charts::SchoolRecheck {
-                        name: data.schools[s.school as usize].name.clone(),
+                        name: {
+                            // Two schools of one name are told apart by their logins
+                            // (first: a long name is cut at its end).
+                            let school = &data.schools[s.school as usize];
+                            let twice = (r.schools.iter())
+                                .filter(|o| data.schools[o.school as usize].name == school.name)
+                                .count()
+                                > 1;
+                            if twice {
+                                format!("{}: {}", school.id, school.name)
+                            } else {
+                                school.name.clone()
+                            }
+                        },
                         works: s.drop.n as u32,
                         mean: -100.0 * s.drop.mean,
                         ci_low: -100.0 * s.drop.high.unwrap_or(s.drop.mean),

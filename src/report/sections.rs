@@ -629,17 +629,52 @@ fn medal_check(page: &mut Page, inputs: &Inputs<'_>) {
         return;
     }
     let count = |o: Outcome| checks.iter().filter(|c| c.outcome == o).count();
+    // Holders without EGE results: a year with no EGE in the data at all, or
+    // codes that do not match the EGE files'.
+    let ege_years: BTreeSet<u16> = (inputs.data.tests.iter())
+        .filter(|b| b.key.exam == crate::model::Exam::Ege)
+        .map(|b| b.key.year)
+        .collect();
+    let missing: Vec<_> = (checks.iter())
+        .filter(|c| c.outcome == Outcome::NoResults)
+        .collect();
+    let no_ege: BTreeSet<u16> = (missing.iter())
+        .map(|c| c.year)
+        .filter(|y| !ege_years.contains(y))
+        .collect();
+    let unmatched = missing
+        .iter()
+        .filter(|c| ege_years.contains(&c.year))
+        .count();
+    let mut not_found = Vec::new();
+    if unmatched > 0 {
+        not_found.push(format!(
+            "коды участников не совпали с кодами в файлах ЕГЭ — {unmatched}"
+        ));
+    }
+    if !no_ege.is_empty() {
+        let years: Vec<String> = no_ege.iter().map(u16::to_string).collect();
+        not_found.push(format!(
+            "в данных нет ЕГЭ {} года — {}",
+            years.join(", "),
+            missing.len() - unmatched
+        ));
+    }
+    let not_found = if not_found.is_empty() {
+        "0".to_owned()
+    } else {
+        not_found.join("; ")
+    };
     page.h3("medals", "Медали и результаты ЕГЭ");
     page.p(&format!(
         "С 2024 года медаль «За особые успехи в учении» требует и результатов ЕГЭ (приказ \
 Минпросвещения России от 29.09.2023 № 730). Медалистов в medals.csv: {}; результаты ЕГЭ \
-соответствуют условиям — {}, не соответствуют — {}, результаты ЕГЭ не найдены (коды \
-участников не совпали) — {}, год до 2024 (условия по ЕГЭ не действовали) — {}. Это проверка \
-данных, а не признак: расхождение стоит выяснить у ОО.",
+соответствуют условиям — {}, не соответствуют — {}, результаты ЕГЭ не найдены: {not_found}; год \
+до 2024 (условия по ЕГЭ не действовали) — {}. Это проверка данных, а не признак: расхождение \
+стоит выяснить у ОО.",
         checks.len(),
         count(Outcome::Met),
         count(Outcome::NotMet),
-        count(Outcome::NoResults),
         count(Outcome::NoRule)
     ));
     let rows: Vec<Vec<String>> = (checks.iter())

@@ -799,3 +799,13 @@ fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
         ("7", "3")
     );
 }
+
+#[test]
+fn medal_holders_of_a_year_without_ege_are_said_to_lack_the_ege_not_to_mismatch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let medals = "year,school,student,medal\n2025,edu000001,11,gold\n2025,edu000002,21,silver\n";
+    let (_, out) = run_with(tmp.path(), "medals.csv", medals);
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("в данных нет ЕГЭ 2025 года — 2"), "{html}");
+    assert!(!html.contains("не совпали"));
+}

@@ -161,9 +161,12 @@ pub struct Scale {
 impl Scale {
     /// The mark 2..5 for a primary score, if the scale has cut points.
     pub fn mark(&self, primary: f32) -> Option<u8> {
-        let cuts = self.cuts?;
-        let above = cuts.iter().filter(|&&c| primary >= c - 1e-6).count() as u8;
-        Some(2 + above)
+        Some(Scale::mark_by(&self.cuts?, primary))
+    }
+
+    /// The mark 2..5 that cut points for marks 3, 4, 5 give a primary score.
+    pub fn mark_by(cuts: &[f32; 3], primary: f32) -> u8 {
+        2 + cuts.iter().filter(|&&c| primary >= c - 1e-6).count() as u8
     }
 }
 

@@ -294,8 +294,10 @@ pub fn cuts_from_marks(pairs: &[(f32, u8)]) -> Option<([f32; 3], usize)> {
         cuts[slot] = scores[j].0;
     }
     let rising = cuts[0] < cuts[1] && cuts[1] < cuts[2];
-    let by_cuts = |p: f32| 2 + cuts.iter().filter(|&&c| p >= c).count() as u8;
-    let wrong = pairs.iter().filter(|&&(p, m)| by_cuts(p) != m).count();
+    // Counted as the test's works will be judged against the scale.
+    let wrong = (pairs.iter())
+        .filter(|&&(p, m)| Scale::mark_by(&cuts, p) != m)
+        .count();
     (rising && wrong as f64 <= MAX_DISAGREEING * pairs.len() as f64).then_some((cuts, wrong))
 }
 

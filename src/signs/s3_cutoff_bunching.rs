@@ -530,7 +530,8 @@ impl Sign for CutoffBunching {
                     pct(counts[c][worst].0 as f64 / n as f64),
                     pct(region_share[worst])
                 );
-                let mut f = Finding::tested(x as f64, p, effect, reason);
+                let mut f = Finding::tested(x as f64, p, effect, reason)
+                    .with_next(upper_tail(&dist, x + 1));
                 if by_region {
                     f.note = "доля работ на границе и её разброс — по ОО региона того же уровня (reference.csv)".to_owned();
                 }

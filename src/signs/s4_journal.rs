@@ -248,6 +248,15 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 ),
                 None => (p_region, share - region, String::new()),
             };
+            // One step further (x + 1 works), for the fit of the empirical null.
+            let p_next = match (school, within) {
+                (Some(_), Some(w)) => {
+                    let next = w.test(x + 1, n, others[c].0, others[c].1, cfg.min_works);
+                    let school_next = next.map_or(0.0, |(p, _)| p);
+                    crate::stats::sidak_min(&[bb.sf(x + 1, n), school_next])
+                }
+                _ => bb.sf(x + 1, n),
+            };
             let note = match school {
                 Some((p_school, own)) => format!(
                     "p-значение против региона {}, против других работ этой ОО за год {} (в них доля {})",
@@ -258,7 +267,8 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                     sci(p_region)
                 ),
             };
-            let with_note = |mut f: Finding| {
+            let with_note = |f: Finding| {
+                let mut f = f.with_next(p_next);
                 f.note = note.clone();
                 if small {
                     f.below_minimum(n as usize, "работ с обеими отметками", cfg)
@@ -372,7 +382,8 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             }
             let x: u64 = used.iter().map(|&i| counts[c][i].0).sum();
             let expected: f64 = parts.iter().map(|(bb, m)| bb.share() * *m as f64).sum();
-            let p = upper_tail(&convolve(&parts), x);
+            let dist = convolve(&parts);
+            let (p, p_next) = (upper_tail(&dist, x), upper_tail(&dist, x + 1));
             let effect = (x as f64 - expected) / window as f64;
             let cell = block.cell(c);
             let kappa = quadratic_kappa(
@@ -387,7 +398,8 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                     "из {window} участников, чей балл близок к нижней границе их отметки по журналу, {x} набрали ровно пограничный балл (отметка за работу «дотянута» до отметки по журналу); по группе сравнения ожидалось {}",
                     dec(expected, 1)
                 ),
-            );
+            )
+            .with_next(p_next);
             f.note = format!(
                 "ровно на границе отметки по журналу {x} из {window} (ожидалось {}), доля {}{}",
                 dec(expected, 2),

@@ -260,6 +260,7 @@ impl Sign for UpperTail {
                     pct(bb.share())
                 );
                 Finding::tested(x as f64, bb.sf(x, m), share - bb.share(), reason)
+                    .with_next(bb.sf(x + 1, m))
             })
             .collect()
     }

@@ -230,7 +230,8 @@ impl Sign for IdenticalTotals {
                         pct(share),
                         pct(top)
                     );
-                    return Finding::tested(best.x as f64, pv, share - top, reason);
+                    let next = p_max_over_variants(&piles, &f, best.x as usize + 1);
+                    return Finding::tested(best.x as f64, pv, share - top, reason).with_next(next);
                 }
                 let share = x as f64 / n as f64;
                 let reason = format!(
@@ -240,7 +241,8 @@ impl Sign for IdenticalTotals {
                     pct(top)
                 );
                 let pv = p_max_at_least(n as usize, &f, x as usize);
-                Finding::tested(x as f64, pv, share - top, reason)
+                let next = p_max_at_least(n as usize, &f, x as usize + 1);
+                Finding::tested(x as f64, pv, share - top, reason).with_next(next)
             })
             .collect()
     }

@@ -27,7 +27,10 @@
 //! a bulk centred at δ without its centre and counted that mass twice
 //! (p = 8·10⁻¹⁰ became 2.6·10⁻⁵); against N(δ, σ²) it becomes 1.4·10⁻⁶, still
 //! above the sign's own. Where misfit widens a sign (δ ≥ 0, σ > 1) nothing
-//! changes. Fewer than `min_cells` p-values, or a median that is not finite
+//! changes. Better still is to fit on p-values without steps: the evidence
+//! stage hands a counting sign's p-values in randomized (uniform under its
+//! model), and the bulk is then N(0, 1) unless the region departs from the
+//! model ([`crate::evidence`]). Fewer than `min_cells` p-values, or a median that is not finite
 //! (half of the p-values are 1), leave the theoretical null in force.
 //!
 //! Efron B. (2004) Large-scale simultaneous hypothesis testing: the choice of a

@@ -219,3 +219,115 @@ fn ege_test_scores_alone_are_judged() {
     assert!(!s10.is_empty(), "S10 never evaluated");
     assert!(read(&out.join("report.html")).contains("Итоги года"));
 }
+
+/// Totals only: a group that hands in one work of a top pupil whose score is
+/// a mark's cut-off (a copied work often sits on one) is the one-score sign's
+/// (S8), read within one variant of one class. Until stop 30 S8 left the
+/// cut-offs out, and such a pile went unseen (p = 0.43 on a pile of 31 of 59
+/// works; the cut-off sign, reading the whole cell, gave 0.0024).
+#[test]
+fn a_copied_group_on_a_cut_off_is_seen_in_totals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    obektiv::simulate::simulate(
+        &obektiv::simulate::SimOptions {
+            schools: 40,
+            years: 1,
+            seed: 3,
+            manipulated_share: 0.0,
+            ..Default::default()
+        },
+        &data,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    Shape::Totals.apply(&data).unwrap();
+    // The cut-off of «4» of VPR mathematics, grade 5.
+    let scales = table(&data.join("scales.csv"));
+    let cut = (scales.iter())
+        .find(|r| {
+            r["exam"] == "VPR" && r["subject"] == "MA" && r["grade"] == "5" && r["mark"] == "4"
+        })
+        .map(|r| r["min_score"].clone())
+        .unwrap();
+    // The largest class of grade 5 in mathematics: 12 of its works become
+    // one work (one variant, the cut-off score, the mark «4»).
+    let path = data.join(
+        std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .find(|n| n.starts_with("results") && n.ends_with("vpr.csv"))
+            .unwrap(),
+    );
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (subject, grade, school, class) =
+        (col("subject"), col("grade"), col("school"), col("class"));
+    let (variant, primary, mark) = (col("variant"), col("primary"), col("mark"));
+    let mut rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let mut sizes: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|x| &x[subject] == "MA" && &x[grade] == "5")
+    {
+        *sizes
+            .entry((row[school].to_owned(), row[class].to_owned()))
+            .or_default() += 1;
+    }
+    let ((the_school, the_class), size) = (sizes.into_iter())
+        .max_by_key(|(k, n)| (*n, std::cmp::Reverse(k.clone())))
+        .unwrap();
+    assert!(size >= 20, "the largest class has {size} works");
+    let mut copied = 0;
+    let mut first_variant = None;
+    for row in rows.iter_mut() {
+        if copied < 12
+            && &row[subject] == "MA"
+            && &row[grade] == "5"
+            && row[school] == the_school
+            && row[class] == the_class
+        {
+            let v = first_variant
+                .get_or_insert_with(|| row[variant].to_owned())
+                .clone();
+            let fields: Vec<String> = (0..row.len())
+                .map(|i| match i {
+                    _ if i == variant => v.clone(),
+                    _ if i == primary => cut.clone(),
+                    _ if i == mark => "4".to_owned(),
+                    _ => row[i].to_owned(),
+                })
+                .collect();
+            *row = csv::StringRecord::from(fields);
+            copied += 1;
+        }
+    }
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&headers).unwrap();
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    let s8 = findings(&out, "S8");
+    let cell = (s8.iter())
+        .find(|r| {
+            r["exam"] == "VPR"
+                && r["subject"] == "MA"
+                && r["grade"] == "5"
+                && r["school"] == the_school
+        })
+        .unwrap();
+    assert_eq!(cell["evaluated"], "true", "{cell:?}");
+    let p: f64 = cell["p_value"].parse().unwrap();
+    let x: f64 = cell["statistic"].parse().unwrap();
+    // 12 works of one variant on one score, where a score holds at most
+    // about 15 % of the works of comparable cells: for a variant of about 20
+    // works, P(K ≥ 12) ≈ C(20, 12) · 0.15¹² ≈ 1.6 · 10⁻⁵ for one score, so
+    // well below 10⁻⁴ over the candidate scores and blocks only when the pile
+    // is read where it is (the next pile of an honest class is p ≈ 0.1–0.9).
+    assert!(x >= 12.0 && p < 1e-4, "{cell:?}");
+}

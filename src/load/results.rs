@@ -444,6 +444,8 @@ enum Reading {
     SchoolCase,
     /// A subject code obektiv does not know by name (its code).
     UnknownSubject(String),
+    /// A subject in a short form, «рус. яз.» or «РУ» (the code read).
+    ShortSubject(String),
 }
 
 /// The values of a file read leniently: per kind, the first one (line,
@@ -481,6 +483,10 @@ impl Lenient {
                     "предмет «{value}» (код {code}) не входит в список известных предметов: он \
                      прочитан как отдельный предмет; если это опечатка или другое обозначение известного \
                      предмета (RU, MA, …), исправьте его в файле ({rows})"
+                ),
+                Reading::ShortSubject(code) => format!(
+                    "предмет записан сокращённо (например, «{value}»): прочитан как «{}» ({rows})",
+                    crate::model::subject_name(&code)
                 ),
                 Reading::SchoolCase => format!(
                     "логин ОО записан не в том регистре, что в schools.csv (например, «{value}»): \
@@ -637,6 +643,8 @@ struct Cache {
     subject: String,
     /// Whether `subject` is a code obektiv knows by name.
     subject_known: bool,
+    /// Whether the subject was written in a short form (a note says so).
+    subject_short: bool,
     school_raw: String,
     school: u32,
     /// Whether the school was found without regard to letter case.
@@ -688,6 +696,11 @@ fn parse_row(
         })?;
         cache.subject_raw = subject_s.to_owned();
         cache.subject_known = values::known_subject(&cache.subject);
+        cache.subject_short = values::abbreviated(subject_s);
+    }
+    if cache.subject_short {
+        let short = Reading::ShortSubject(cache.subject.clone());
+        out.lenient.saw(short, row.line, subject_s);
     }
     if !cache.subject_known {
         let unknown = Reading::UnknownSubject(cache.subject.clone());

@@ -169,8 +169,94 @@ pub fn grade_in_text(s: &str) -> Option<i64> {
     number.parse().ok()
 }
 
-/// Subject codes from codes or Russian names (`Русский язык` -> `RU`).
+/// Subject codes from codes, Russian names (`Русский язык` -> `RU`) or the
+/// short forms of hand-typed tables ([`abbreviated`]).
 pub fn subject(s: &str) -> Option<String> {
+    full_subject(s).or_else(|| short_subject(s).map(str::to_owned))
+}
+
+/// Whether `s` names a subject only in a short form: «рус. яз.», «матем.»,
+/// «РУ», or a code typed in Cyrillic letters that look Latin («МА», «ОК»).
+/// The loader says so in a note, as it reads them.
+pub fn abbreviated(s: &str) -> bool {
+    full_subject(s).is_none() && short_subject(s).is_some()
+}
+
+/// A subject's short form: dots, spaces and dashes dropped, lower case, «ё»
+/// as «е»; a code in Cyrillic look-alike letters is read as the Latin code
+/// it looks like when obektiv knows that code.
+fn short_subject(s: &str) -> Option<&'static str> {
+    let key: String = (s.trim().to_lowercase().replace('ё', "е").chars())
+        .filter(|c| !matches!(c, '.' | ' ' | '-' | '–' | '_' | '(' | ')'))
+        .collect();
+    const SHORT: &[(&str, &str)] = &[
+        ("ру", "RU"),
+        ("ря", "RU"),
+        ("рус", "RU"),
+        ("русск", "RU"),
+        ("русяз", "RU"),
+        ("русскяз", "RU"),
+        ("мат", "MA"),
+        ("матем", "MA"),
+        ("матпроф", "MA"),
+        ("матемпроф", "MA"),
+        ("матбаз", "MB"),
+        ("матбаза", "MB"),
+        ("матембаз", "MB"),
+        ("окрмир", "OK"),
+        ("окружмир", "OK"),
+        ("биол", "BI"),
+        ("ист", "HI"),
+        ("истор", "HI"),
+        ("геогр", "GE"),
+        ("общ", "SO"),
+        ("обществ", "SO"),
+        ("обществозн", "SO"),
+        ("физ", "PH"),
+        ("хим", "CH"),
+        ("инф", "IN"),
+        ("информ", "IN"),
+        ("англ", "EN"),
+        ("англяз", "EN"),
+        ("нем", "DE"),
+        ("немяз", "DE"),
+        ("франц", "FR"),
+        ("францяз", "FR"),
+        ("лит", "LI"),
+        ("литер", "LI"),
+    ];
+    if let Some((_, code)) = SHORT.iter().find(|(k, _)| *k == key) {
+        return Some(code);
+    }
+    // Cyrillic letters that look Latin, as a code typed on a Russian layout.
+    let latin: Option<String> = (s.trim().chars())
+        .map(|c| match c {
+            'А' | 'а' => Some('A'),
+            'В' | 'в' => Some('B'),
+            'Е' | 'е' => Some('E'),
+            'К' | 'к' => Some('K'),
+            'М' | 'м' => Some('M'),
+            'Н' | 'н' => Some('H'),
+            'О' | 'о' => Some('O'),
+            'Р' | 'р' => Some('P'),
+            'С' | 'с' => Some('C'),
+            'Т' | 'т' => Some('T'),
+            'Х' | 'х' => Some('X'),
+            c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+            _ => None,
+        })
+        .collect();
+    let latin = latin?;
+    const CODES: [&str; 17] = [
+        "RU", "MA", "MB", "OK", "BI", "HI", "GE", "SO", "PH", "CH", "IN", "EN", "DE", "FR", "ES",
+        "ZH", "LI",
+    ];
+    // Only a code with a Cyrillic letter in it: an ASCII code is read as a code.
+    let cyrillic = s.trim().chars().any(|c| !c.is_ascii());
+    CODES.into_iter().find(|c| cyrillic && *c == latin)
+}
+
+fn full_subject(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -234,6 +320,34 @@ pub fn known_subject(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_subjects_and_cyrillic_codes() {
+        for (s, code) in [
+            ("рус. яз.", "RU"),
+            ("Рус.яз", "RU"),
+            ("РУ", "RU"),
+            ("матем.", "MA"),
+            ("Мат. (баз.)", "MB"),
+            ("окр. мир", "OK"),
+            ("англ. яз.", "EN"),
+            ("Обществозн.", "SO"),
+            // Cyrillic М and А, О and К, С and Н.
+            ("МА", "MA"),
+            ("ОК", "OK"),
+            ("СН", "CH"),
+        ] {
+            assert_eq!(subject(s).as_deref(), Some(code), "{s}");
+            assert!(abbreviated(s), "{s}");
+        }
+        // Codes and full names are not short forms.
+        for s in ["RU", "ma", "Русский язык", "Математика (профиль)"] {
+            assert!(subject(s).is_some() && !abbreviated(s), "{s}");
+        }
+        // Cyrillic look-alikes of no known code, and unknown words.
+        assert_eq!(subject("МОР"), None);
+        assert_eq!(subject("пение"), None);
+    }
 
     #[test]
     fn school_years_give_their_spring() {

@@ -252,7 +252,7 @@ fn short_subject(s: &str) -> Option<&'static str> {
         "ZH", "LI",
     ];
     // Only a code with a Cyrillic letter in it: an ASCII code is read as a code.
-    let cyrillic = s.trim().chars().any(|c| !c.is_ascii());
+    let cyrillic = !s.trim().is_ascii();
     CODES.into_iter().find(|c| cyrillic && *c == latin)
 }
 

@@ -203,10 +203,43 @@ fn cell(
     }
     let c = (TableCell::new().add_paragraph(p)).width(width, WidthType::Dxa);
     if head {
-        c.shading(Shading::new().fill("E6E6E6"))
+        c.shading(Shading::new().fill(HEAD_FILL))
     } else {
         c
     }
+}
+
+/// The shading of a header cell; [`repeat_headers`] finds header rows by it.
+const HEAD_FILL: &str = "E6E6E6";
+
+/// `document.xml` with every table's header row marked to repeat at the top
+/// of each page the table runs onto (`<w:tblHeader/>`, ECMA-376 §17.4.49),
+/// which docx-rs 0.4 cannot write: a table's first row, when its cells carry
+/// the header shading.
+fn repeat_headers(xml: &str) -> String {
+    let shaded = format!("w:fill=\"{HEAD_FILL}\"");
+    let mut out = String::with_capacity(xml.len() + 4096);
+    let mut rest = xml;
+    while let Some(at) = rest.find("<w:tbl>") {
+        let (before, table) = rest.split_at(at);
+        out.push_str(before);
+        let end = table
+            .find("</w:tr>")
+            .map_or(table.len(), |e| e + "</w:tr>".len());
+        let row = &table[..end];
+        match row.find("<w:trPr>") {
+            Some(pr) if row.contains(&shaded) => {
+                let pr = pr + "<w:trPr>".len();
+                out.push_str(&row[..pr]);
+                out.push_str("<w:tblHeader />");
+                out.push_str(&row[pr..]);
+            }
+            _ => out.push_str(row),
+        }
+        rest = &table[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn header_row(ids: &mut Ids, headers: &[String], g: &Grid) -> TableRow {
@@ -383,7 +416,8 @@ pub fn render(page: &Page, figures: &[Rendered]) -> Result<Vec<u8>, String> {
     deflated(&out.into_inner()).map_err(|e| e.to_string())
 }
 
-/// The same archive with its entries compressed: docx-rs stores them as
+/// The same archive with its entries compressed (and the tables' header
+/// rows set to repeat, [`repeat_headers`]): docx-rs stores them as
 /// they are (a regional справка's document.xml is tens of MB, and mostly
 /// repeated markup). Entries keep their order, names and fixed dates, so the
 /// bytes stay reproducible.
@@ -397,6 +431,11 @@ fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
         let name = entry.name()?.into_owned();
         if entry.is_dir() {
             out.add_directory(name, SimpleFileOptions::default())?;
+        } else if name == "word/document.xml" {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut xml)?;
+            out.start_file(name, options)?;
+            std::io::Write::write_all(&mut out, repeat_headers(&xml).as_bytes())?;
         } else {
             out.start_file(name, options)?;
             std::io::copy(&mut entry, &mut out)?;
@@ -408,6 +447,22 @@ fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_rows_repeat_on_every_page() {
+        // A table with a shaded header row, a table of figures without one.
+        let head = format!(
+            "<w:tbl><w:tblPr /><w:tr><w:trPr><w:cantSplit /></w:trPr><w:tc><w:shd w:fill=\"{HEAD_FILL}\" />\
+             </w:tc></w:tr><w:tr><w:trPr><w:cantSplit /></w:trPr><w:tc /></w:tr></w:tbl>"
+        );
+        let plain = "<w:tbl><w:tr><w:trPr><w:cantSplit /></w:trPr><w:tc /></w:tr></w:tbl>";
+        let xml = format!("<w:body>{head}<w:p />{plain}</w:body>");
+        let done = repeat_headers(&xml);
+        assert_eq!(done.matches("<w:tblHeader />").count(), 1);
+        assert_eq!(done.replace("<w:tblHeader />", ""), xml);
+        let first = done.find("<w:tblHeader />").unwrap();
+        assert!(first < done.find("</w:tr>").unwrap(), "in the first row");
+    }
 
     #[test]
     fn a_share_keeps_its_per_cent_sign() {

@@ -198,6 +198,10 @@ pub struct ColumnMap {
     pub tasks: Vec<(u16, usize)>,
     /// Headers that matched nothing (ignored, reported).
     pub unknown: Vec<String>,
+    /// Task columns headed with FIS OKO's labels (`1К1`, `3.1`, `1 (2б)`):
+    /// numbered in the order of the columns, (k, header) — see
+    /// [`ColumnMap::build`]. Empty when the tasks are headed by number.
+    pub by_order: Vec<(u16, String)>,
 }
 
 impl ColumnMap {
@@ -263,11 +267,33 @@ impl ColumnMap {
                 hint,
             });
         }
+        // FIS OKO heads tasks with their labels: «1К1», «3.1», «1 (2б)» and
+        // bare «2», «4». Read by number, the bare ones would be tasks 2 and 4
+        // and the others left out: a wrong sum, silently. Where any task
+        // column is headed so, every one is a task numbered by the order of
+        // the columns, as the FIS OKO workbook reader numbers them.
+        let label = |h: &String| super::fisoko::task_label(h).filter(|_| task_index(h).is_none());
+        let mut by_order = Vec::new();
+        if with_tasks && unknown.iter().any(|h| label(h).is_some()) {
+            let known: Vec<usize> = pos.iter().flatten().copied().collect();
+            let columns: Vec<usize> = (0..headers.len())
+                .filter(|i| !known.contains(i))
+                .filter(|&i| task_index(&headers[i]).is_some() || label(&headers[i]).is_some())
+                .collect();
+            tasks = (columns.iter().enumerate())
+                .map(|(k, &i)| (k as u16 + 1, i))
+                .collect();
+            by_order = (columns.iter().enumerate())
+                .map(|(k, &i)| (k as u16 + 1, headers[i].clone()))
+                .collect();
+            unknown.retain(|h| label(h).is_none());
+        }
         tasks.sort_unstable();
         Ok(ColumnMap {
             pos,
             tasks,
             unknown,
+            by_order,
         })
     }
 
@@ -286,6 +312,73 @@ mod tests {
 
     fn headers(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn fis_oko_task_labels_are_numbered_by_their_order() {
+        // «2» and «4» would be tasks 2 and 4 read by number, the others lost.
+        let h = headers(&[
+            "Год",
+            "Экзамен",
+            "Предмет",
+            "Параллель",
+            "Логин",
+            "Код участника",
+            "1К1",
+            "1К2",
+            "2",
+            "3.1",
+            "3.2",
+            "4 (2б)",
+            "Первичный балл",
+        ]);
+        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        assert_eq!(m.tasks, [(1, 6), (2, 7), (3, 8), (4, 9), (5, 10), (6, 11)]);
+        assert_eq!(m.by_order[0], (1, "1К1".to_owned()));
+        assert_eq!(m.by_order[5], (6, "4 (2б)".to_owned()));
+        assert!(m.unknown.is_empty(), "{:?}", m.unknown);
+        // Labels with a word before and the maximum after.
+        let h = headers(&[
+            "Год",
+            "Экзамен",
+            "Предмет",
+            "Параллель",
+            "Логин",
+            "Код",
+            "Задание 1К1 (макс. 2 б.)",
+            "Задание 2 (макс. 1 б.)",
+        ]);
+        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        assert_eq!(m.tasks, [(1, 6), (2, 7)]);
+        // A column «1 четверть» is not a task label.
+        let h = headers(&[
+            "Год",
+            "Экзамен",
+            "Предмет",
+            "Параллель",
+            "Логин",
+            "Код",
+            "t1",
+            "1 четверть",
+        ]);
+        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        assert_eq!((m.tasks.len(), m.unknown.len()), (1, 1));
+        // Tasks headed by number stay as they are.
+        let h = headers(&[
+            "Год",
+            "Экзамен",
+            "Предмет",
+            "Параллель",
+            "Логин",
+            "Код",
+            "t2",
+            "1",
+        ]);
+        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        assert_eq!(
+            (m.tasks.as_slice(), m.by_order.len()),
+            (&[(1, 7), (2, 6)][..], 0)
+        );
     }
 
     #[test]

@@ -93,6 +93,30 @@ impl Level {
     }
 }
 
+/// The label of a task column headed as FIS OKO heads it (`1К1`, `9.1 (2б)`,
+/// `3(1) (1б)`, `12`), for the CSV reader.
+/// Stricter than the workbook's header row (where the participant-code
+/// column vouches for the layout): only digits, dots, brackets and the
+/// letter К, so that a «1 четверть» is not a task.
+pub(super) fn task_label(header: &str) -> Option<String> {
+    // «Задание 1К1 (макс. 2 б.)»: the word before and the maximum after go.
+    let mut h = header.trim();
+    for word in ["Задание", "задание", "ЗАДАНИЕ", "Задача", "задача", "№"]
+    {
+        h = h.strip_prefix(word).map_or(h, str::trim_start);
+    }
+    if let Some(open) = h.rfind('(').filter(|_| h.ends_with(')')) {
+        let inner = h[open..].to_lowercase();
+        if inner.contains("макс") || inner.contains(" б.") {
+            h = h[..open].trim_end();
+        }
+    }
+    let label = classify::task_head(h)?.label;
+    let plain = (label.chars())
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '(' | ')' | 'К' | 'к' | 'K' | 'k'));
+    plain.then_some(label)
+}
+
 /// One task column: its official label (`9.1`), maximum and level when given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskHead {

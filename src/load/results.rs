@@ -211,6 +211,26 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         test_score: map.get(RESULTS, "test_score"),
         journal: map.get(RESULTS, "journal_mark"),
     };
+    if !map.by_order.is_empty() {
+        let said = |(k, h): &(u16, String)| format!("«{}» — задание {k}", values::visible(h));
+        let mut which: Vec<String> = map.by_order.iter().take(4).map(said).collect();
+        if map.by_order.len() > 4 {
+            which.push(format!(
+                "…, {}",
+                said(map.by_order.last().expect("not empty"))
+            ));
+        }
+        cx.report.note(
+            super::report::Level::Warning,
+            file,
+            0,
+            format!(
+                "столбцы заданий названы, как в ФИС ОКО: задания пронумерованы по порядку \
+                 столбцов ({}); в tasks.csv задания этого теста должны идти в том же порядке",
+                which.join(", ")
+            ),
+        );
+    }
     if !map.unknown.is_empty() {
         cx.report.note(
             super::report::Level::Info,

@@ -38,7 +38,6 @@ const HEADERS: &[(&str, &str)] = &[
     ("markers", "Ячеек с признаками"),
     ("consecutive_years", "Лет подряд в перечне"),
     ("reasons", "Основания (признаки, требуют проверки)"),
-    ("stratum", "Страта (код)"),
     ("stratum_name", "Страта"),
     ("order", "№ в страте"),
     ("size_class", "Размер ОО"),
@@ -130,6 +129,12 @@ pub fn shown(column: &str, value: &str) -> String {
             .unwrap_or(value)
             .replace(" | ", "\n"),
         "kind" => crate::load::report::role_name(value).to_owned(),
+        // A re-check work's stratum (recheck_works.csv keeps the code).
+        "stratum" => (crate::sample::Stratum::DRAWN.iter())
+            .chain([&crate::sample::Stratum::Excluded])
+            .find(|s| s.code() == value)
+            .map_or(value, |s| s.russian())
+            .to_owned(),
         _ => value.to_owned(),
     }
 }
@@ -215,13 +220,18 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
     // columns stay in the CSV.
     let has = |n: &str| names.iter().any(|x| x == n);
     let (reading, sample) = (has("reasons"), has("stratum_name"));
+    // A re-check work's reason by its sentence only (the code stays in the CSV).
+    let works = has("reason_text");
     let keep: Vec<usize> = (0..names.len())
         .filter(|&c| !is_cell_kind(&names[c]))
         .filter(|&c| !(reading && RISK_LIST_MACHINE.contains(&names[c].as_str())))
         // The sample's stratum by name only; its method (the same on every
         // row) is told in the справка and kept in the CSV.
         .filter(|&c| !(sample && ["stratum", "method"].contains(&names[c].as_str())))
+        .filter(|&c| !(works && names[c] == "reason"))
         .collect();
+    // files.csv's `kind` is a file's, cells.csv's a school's.
+    let files = has("rows_read");
     // Columns and rows are independent: both built on every core (the cells
     // of a large region are the last output to finish).
     let kinds: Vec<Kind> = keep
@@ -239,7 +249,12 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         .iter()
         .zip(&kinds)
         .map(|(&c, &k)| {
-            let col = Column::new(header(&names[c]), k);
+            let name = match names[c].as_str() {
+                "kind" if files => "Тип файла".to_owned(),
+                "stratum" => "Страта".to_owned(),
+                n => header(n),
+            };
+            let col = Column::new(name, k);
             // The reasons are the point of the risk list: a wide column.
             if names[c] == "reasons" {
                 col.with_width(REASONS_WIDTH)

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::doc::{Page, Tone};
 use super::figures::{self, Figure};
-use super::html::{int, num, pct};
+use super::html::{int, num, pct, plural};
 use super::{Chart, Inputs, SCHOOL_SECTIONS};
 use crate::risk::ListEntry;
 use crate::sample::Stratum;
@@ -74,7 +74,10 @@ pub fn build(inputs: &Inputs<'_>) -> Built {
         page.p(&format!(
             "Справка по ОО муниципалитета «{}» ({} ОО в данных). Признаки оценены по данным всего \
 региона, и перечень составлен по всем ОО региона с тем же контролем доли ошибочных включений; \
-здесь показаны ОО муниципалитета. Таблицы (risk_list.xlsx и другие) — по всему региону.",
+здесь показаны ОО муниципалитета. Выборка для перепроверки отобрана среди ОО муниципалитета \
+(своей жеребьёвкой). Перечень, список ОО с устойчиво объективными результатами и выборка \
+(risk_list.xlsx, recheck_sample.xlsx и те же файлы csv) — только по ОО муниципалитета; таблицы \
+ячеек и признаков (cells.xlsx, cells.csv, findings.csv) — по всему региону.",
             sc.name,
             sc.schools.len()
         ));
@@ -254,7 +257,8 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
     ));
     if let Some(sc) = &inputs.scope {
         page.p(&format!(
-            "Выборка отобрана по всему региону; ниже — ОО муниципалитета «{}» из неё.",
+            "Выборка отобрана среди ОО муниципалитета «{}» своей жеребьёвкой: с выборкой по \
+всему региону она не совпадает.",
             sc.name
         ));
     }
@@ -848,8 +852,16 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     let mut why: BTreeMap<String, usize> = BTreeMap::new();
     for (note, &n) in results.skipped.get(sign).into_iter().flatten() {
         // Counts in the reason («работ: 7, меньше 15») are folded together.
+        // So are a test's own thresholds («работ с баллом 33 и выше (лучшая
+        // четверть региона)»): the words in brackets say which works.
         let general = match note.split_once(": ") {
             Some((what, rest)) if rest.contains("меньше") => {
+                let what = match (what.find(" и выше ("), what.strip_suffix(')')) {
+                    (Some(at), Some(_)) if what.starts_with("работ с баллом ") => {
+                        format!("работ ({}", &what[at + " и выше (".len()..])
+                    }
+                    _ => what.to_owned(),
+                };
                 format!("{what}: меньше минимума")
             }
             _ => note.clone(),
@@ -858,12 +870,18 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     }
     let mut why: Vec<(String, usize)> = why.into_iter().collect();
     why.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let rest: Vec<String> = (why.iter().take(3))
+    let mut rest: Vec<String> = (why.iter().take(3))
         .map(|(w, n)| format!("{w} — {}", int(*n as u64)))
         .collect();
+    // The counts add up to the cells not evaluated.
+    let others: usize = why.iter().skip(3).map(|x| x.1).sum();
+    if others > 0 {
+        rest.push(format!("по другим причинам — {}", int(others as u64)));
+    }
     let mut text = format!(
-        "На этих данных: проверен в {} ячейках из {}",
+        "На этих данных: проверен в {} {} из {}",
         int(evaluated as u64),
+        plural(evaluated as u64, ["ячейке", "ячейках", "ячейках"]),
         int(findings.len() as u64)
     );
     if !rest.is_empty() {

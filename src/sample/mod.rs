@@ -306,6 +306,16 @@ pub fn draw(
     let mut sizes: Vec<usize> = eligible.iter().map(|s| years[s].works).collect();
     let bounds = size_bounds(&mut sizes);
     let result = |s: u32| standardized.get(&s).map(|r| r.1);
+    // Whose upper part a high result is in: the schools the sample is drawn
+    // among.
+    let one_municipality = (eligible.windows(2)).all(|w| {
+        data.schools[w[0] as usize].municipality == data.schools[w[1] as usize].municipality
+    });
+    let frame = if scope.is_some() || one_municipality {
+        "ОО муниципалитета"
+    } else {
+        "ОО региона"
+    };
     let entry = |s: u32, stratum: Stratum, order: usize, reason: String| {
         let y = &years[&s];
         SampledSchool {
@@ -392,16 +402,16 @@ pub fn draw(
     for (i, &(_, s)) in high.iter().take(k).enumerate() {
         taken.insert(s);
         let why = if years[&s].high_sign {
-            "признак S1 «высокий результат» без других признаков"
+            "признак «Высокий результат» без других признаков".to_owned()
         } else {
-            "результат в верхней части региона, признаков нет"
+            format!("результат в верхней части {frame}, признаков нет")
         };
         chosen.push(entry(
             s,
             Stratum::HighNoSigns,
             i + 1,
             format!(
-                "{why} (стандартизованный результат {})",
+                "{why} (стандартизованный результат {}; 0 — среднее по всем ОО в данных)",
                 result(s).map_or("нет".to_owned(), |r| crate::report::html::signed(r, 2))
             ),
         ));

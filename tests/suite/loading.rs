@@ -399,3 +399,27 @@ fn a_municipality_spelled_two_ways_is_one_municipality() {
         "{notes}"
     );
 }
+
+#[test]
+fn fis_oko_task_labels_in_a_csv_are_read_in_column_order() {
+    // FIS OKO heads tasks «1К1», «2», «3 (2б)»: read by number, «2» would be
+    // task 2 and the others left out (every primary score «wrong»). Numbered
+    // by their order, the works are the clean file's.
+    let text = RESULTS.replacen("t1,t2,t3", "1К1,2,3 (2б)", 1);
+    assert_ne!(text, RESULTS);
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    let (clean, _) = cells_of(
+        &tmp.path().join("clean"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
+    assert_eq!(cells, clean);
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(
+        notes.contains(
+            "по порядку столбцов («1К1» — задание 1, «2» — задание 2, «3 (2б)» — задание 3);"
+        ),
+        "{notes}"
+    );
+}

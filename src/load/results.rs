@@ -790,6 +790,23 @@ fn parse_row(
             "не заполнен столбец student (код участника)",
         ));
     }
+    // A pupil who did not come is not a work: «н/я» where the score or the
+    // mark would be.
+    let named = [
+        ("primary", c.primary),
+        ("mark", c.mark),
+        ("test_score", c.test_score),
+    ];
+    for (column, pos) in named {
+        let s = pos.map_or("", |p| row.get(p));
+        if values::absent(s) {
+            return Err(problem(
+                column,
+                s,
+                format!("участник не явился («{s}»): строка не учтена как работа"),
+            ));
+        }
+    }
     let start = raw.scores.len();
     let mut not_done = 0u8;
     for &(k, pos) in &map.tasks {
@@ -833,6 +850,24 @@ fn parse_row(
             return Err(p);
         }
     };
+    // Every task «not done» and no score or mark given: an absence written
+    // with dashes, not a work scored 0 (that one has its primary score 0).
+    let blank = |pos: Option<usize>| pos.is_none_or(|p| row.get(p).is_empty());
+    if !map.tasks.is_empty()
+        && usize::from(not_done) == map.tasks.len()
+        && primary.is_nan()
+        && blank(c.mark)
+        && blank(c.test_score)
+    {
+        raw.truncate_scores(start);
+        return Err(problem(
+            "primary",
+            "",
+            "все задания отмечены как невыполненные, а первичный балл и отметка не заполнены: \
+             похоже на неявку, строка не учтена как работа (если участник писал работу и получил \
+             0 баллов, укажите первичный балл 0)",
+        ));
+    }
     // Optional fields: a bad value costs the field (with a note), not the work.
     let events = &mut out.events;
     let mut dropped = |(column, value, why): Problem| {

@@ -118,6 +118,29 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// Whether a score or mark field says the pupil did not come: «н/я»,
+/// «не явился», «неявка», «отсутствовал», «отс.» (case, dots and spaces aside).
+pub fn absent(s: &str) -> bool {
+    let key: String = (s.trim().to_lowercase().replace('ё', "е").chars())
+        .filter(|c| !matches!(c, '.' | ' '))
+        .collect();
+    matches!(
+        key.as_str(),
+        "н/я"
+            | "н\\я"
+            | "неявка"
+            | "неявился"
+            | "неявилась"
+            | "неявился(ась)"
+            | "отсутствовал"
+            | "отсутствовала"
+            | "отсутствует"
+            | "отс"
+            | "неписал"
+            | "неписала"
+    )
+}
+
 /// Parses a task score field.
 pub fn score(s: &str) -> Result<Score, NotANumber> {
     let t = super::table::trim(s);
@@ -320,6 +343,24 @@ pub fn known_subject(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absence_is_told_apart_from_a_score() {
+        for s in [
+            "н/я",
+            "Н/Я",
+            " н\\я ",
+            "не явился",
+            "Неявка",
+            "отс.",
+            "Отсутствовал",
+        ] {
+            assert!(absent(s), "{s}");
+        }
+        for s in ["", "0", "2", "X", "-", "н", "нет"] {
+            assert!(!absent(s), "{s}");
+        }
+    }
 
     #[test]
     fn short_subjects_and_cyrillic_codes() {

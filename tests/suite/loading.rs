@@ -423,3 +423,23 @@ fn fis_oko_task_labels_in_a_csv_are_read_in_column_order() {
         "{notes}"
     );
 }
+
+#[test]
+fn an_absent_pupil_is_not_a_work_scored_zero() {
+    // «н/я» for the primary score, and a row of dashes with no score or mark
+    // (an absence written as «not done»): both are rejected, saying why; a
+    // work scored 0 is written with its primary score 0 and stays a work.
+    let text = RESULTS
+        .replace("4А,101,1,1,2,2,5,5,5", "4А,101,1,1,2,2,н/я,5,5")
+        .replace("4А,102,2,1,1,0,2,3,4", "4А,102,2,-,-,-,,,4");
+    assert_eq!(text.matches("н/я").count(), 1);
+    assert!(text.contains(",-,-,-,,,"));
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    assert_eq!(s.rows_rejected, 2, "{:?}", rejected(tmp.path()));
+    let why: Vec<String> = (rejected(tmp.path()).iter())
+        .map(|r| r["reason"].clone())
+        .collect();
+    assert!(why[0].contains("не явился («н/я»)"), "{why:?}");
+    assert!(why[1].contains("похоже на неявку"), "{why:?}");
+}

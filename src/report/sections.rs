@@ -890,6 +890,28 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
     text
 }
 
+/// A reason without the line numbers in it («…, строка 17» → «…, строка …»),
+/// so that the rows rejected for one reason are counted together.
+fn without_lines(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(at) = ["строка ", "строки ", "строке "]
+        .iter()
+        .filter_map(|w| rest.find(w).map(|i| i + w.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push('…');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A file's encoding or format in words.
 fn encoding(e: &str) -> &str {
     match e {
@@ -938,23 +960,49 @@ fn quality(page: &mut Page, inputs: &Inputs<'_>) {
         &rows,
     );
     medal_check(page, inputs);
-    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for r in &inputs.load.rejected {
-        *reasons.entry(r.reason.as_str()).or_default() += 1;
+        *reasons.entry(without_lines(&r.reason)).or_default() += 1;
     }
     if reasons.is_empty() {
         page.p("Все строки входных файлов использованы.");
         return;
     }
-    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let rows: Vec<Vec<String>> = top
+    let mut top: Vec<(String, usize)> = reasons.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    const SHOWN: usize = 20;
+    let mut rows: Vec<Vec<String>> = top
         .iter()
-        .take(20)
-        .map(|(r, n)| vec![(*r).to_owned(), n.to_string()])
+        .take(SHOWN)
+        .map(|(r, n)| vec![r.clone(), int(*n as u64)])
         .collect();
+    let others: usize = top.iter().skip(SHOWN).map(|x| x.1).sum();
+    if others > 0 {
+        rows.push(vec![
+            format!("другие причины ({})", int((top.len() - SHOWN) as u64)),
+            int(others as u64),
+        ]);
+    }
     page.p(
         "Отклонённые строки по причинам (все — в rejected_rows.csv с файлом, строкой и столбцом):",
     );
     page.table(&["Причина", "Строк"], &[false, true], &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_counted_without_their_line_numbers() {
+        assert_eq!(
+            without_lines("повтор: та же работа уже есть в a.csv, строка 107 (тот же участник)"),
+            "повтор: та же работа уже есть в a.csv, строка … (тот же участник)"
+        );
+        assert_eq!(
+            without_lines("строки 3 и 4; строка"),
+            "строки … и 4; строка"
+        );
+        assert_eq!(without_lines("нет номера"), "нет номера");
+    }
 }

@@ -28,11 +28,7 @@ pub(super) fn test_key(
     let year = match values::year(year_s) {
         Ok(Some(y)) => y,
         Ok(None) => {
-            return Err((
-                "year",
-                String::new(),
-                "не заполнен столбец year (год)".into(),
-            ));
+            return Err(("year", String::new(), "не заполнен год".into()));
         }
         Err(why) => return Err(("year", year_s.to_owned(), why)),
     };
@@ -183,6 +179,7 @@ pub fn load_medals(
     let map = ColumnMap::build(&table.path, &table.headers, MEDALS, false)?;
     let c = |n| map.get(MEDALS, n).unwrap_or(usize::MAX);
     let (c_year, c_school, c_student, c_medal) = (c("year"), c("school"), c("student"), c("medal"));
+    let head = |c: usize| table.headers.get(c).map_or("", |h| h.trim()).to_owned();
     let mut out = Vec::new();
     let mut read = 0;
     table.for_each_row(|row| {
@@ -193,14 +190,18 @@ pub fn load_medals(
         let year = match values::year(row.get(c_year)) {
             Ok(Some(y)) => y,
             Ok(None) => {
-                let why = "не заполнен столбец year (год)";
+                let why = format!("не заполнен столбец «{}»", head(c_year));
                 return report.reject(file, row.line, "year", "", why);
             }
             Err(why) => return report.reject(file, row.line, "year", row.get(c_year), why),
         };
+        // A login in other letter case is the school, as in the results files.
         let school = match schools.find(row.get(c_school)) {
             Ok(i) => i,
-            Err(why) => return report.reject(file, row.line, "school", row.get(c_school), why),
+            Err(why) => match schools.find_any_case(row.get(c_school)) {
+                Some(i) => i,
+                None => return report.reject(file, row.line, "school", row.get(c_school), why),
+            },
         };
         let student = row.get(c_student);
         if student.is_empty() {
@@ -209,17 +210,17 @@ pub fn load_medals(
                 row.line,
                 "student",
                 "",
-                "не заполнен столбец student (код участника)",
+                format!("не заполнен столбец «{}»", head(c_student)),
             );
         }
         let written = row.get(c_medal);
         let Some(medal) = medal_of(written) else {
             let why = if written.is_empty() {
-                "не заполнен столбец medal (медаль)".to_owned()
+                format!("не заполнен столбец «{}»", head(c_medal))
             } else {
                 format!(
-                    "неверная медаль «{}»: нужно gold или silver (золото или серебро, I или II \
-                     степени)",
+                    "неверная медаль «{}»: нужно «золотая» или «серебряная» (золото, серебро, \
+                     I или II степени)",
                     values::visible(written)
                 )
             };

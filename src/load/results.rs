@@ -683,6 +683,15 @@ fn parse_row(
     if let Some(why) = row.malformed_reason(c.width) {
         return Err(problem("", "", why));
     }
+    // A required column left empty, named as the file heads it.
+    let empty = |column: &str, pos: usize| {
+        let head = p.headers.get(pos).map_or(column, |h| h.trim());
+        problem(
+            column,
+            "",
+            format!("не заполнен столбец «{}»", values::visible(head)),
+        )
+    };
     let year_s = c.fixed_year.as_deref().unwrap_or_else(|| row.get(c.year));
     let year = match values::year(year_s) {
         Ok(Some(y)) => {
@@ -691,7 +700,7 @@ fn parse_row(
             }
             y
         }
-        Ok(None) => return Err(problem("year", "", "не заполнен столбец year (год)")),
+        Ok(None) => return Err(empty("year", c.year)),
         Err(why) => return Err(problem("year", year_s, why)),
     };
     let exam_s = c.fixed_exam.as_deref().unwrap_or_else(|| row.get(c.exam));
@@ -703,6 +712,9 @@ fn parse_row(
         )
     })?;
     let subject_s = row.get(c.subject);
+    if subject_s.is_empty() {
+        return Err(empty("subject", c.subject));
+    }
     if subject_s != cache.subject_raw || cache.subject.is_empty() {
         cache.subject = values::subject(subject_s).ok_or_else(|| {
             problem(
@@ -742,13 +754,7 @@ fn parse_row(
             }
             g as u8
         }
-        Ok(None) => {
-            return Err(problem(
-                "grade",
-                "",
-                "не заполнен столбец grade (параллель)",
-            ));
-        }
+        Ok(None) => return Err(empty("grade", c.grade)),
         _ => {
             return Err(problem(
                 "grade",
@@ -759,11 +765,7 @@ fn parse_row(
     };
     let school_s = row.get(c.school);
     if school_s.is_empty() {
-        return Err(problem(
-            "school",
-            "",
-            "не заполнен столбец school (логин ОО)",
-        ));
+        return Err(empty("school", c.school));
     }
     if school_s != cache.school_raw {
         let (idx, folded) = match p.schools.find(school_s) {
@@ -784,11 +786,7 @@ fn parse_row(
     cache.cell = Some((test, cache.school));
     let student_s = row.get(c.student);
     if student_s.is_empty() {
-        return Err(problem(
-            "student",
-            "",
-            "не заполнен столбец student (код участника)",
-        ));
+        return Err(empty("student", c.student));
     }
     // A pupil who did not come is not a work: «н/я» where the score or the
     // mark would be.

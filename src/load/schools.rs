@@ -71,13 +71,12 @@ pub fn load(
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return reject("", "", why);
         }
-        for (c, name, what) in [
-            (c_id, "school", "логин ОО"),
-            (c_name, "name", "название ОО"),
-            (c_mun, "municipality", "муниципалитет"),
-        ] {
+        for (c, name) in [(c_id, "school"), (c_name, "name"), (c_mun, "municipality")] {
             if get(c).is_empty() {
-                return reject(name, "", format!("не заполнен столбец {name} ({what})"));
+                let head = c
+                    .and_then(|c| table.headers.get(c))
+                    .map_or(name, |h| h.trim());
+                return reject(name, "", format!("не заполнен столбец «{head}»"));
             }
         }
         let loc = get(c_loc);

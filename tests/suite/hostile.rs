@@ -789,7 +789,7 @@ fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
         "{lines:?}"
     );
     assert!(
-        lines[3].0 == "8" && lines[3].1.contains("не заполнен столбец medal"),
+        lines[3].0 == "8" && lines[3].1.contains("не заполнен столбец «medal»"),
         "{lines:?}"
     );
     let f = files(&out);

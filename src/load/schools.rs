@@ -43,7 +43,11 @@ impl Schools {
     }
 }
 
-/// Reads the schools. A row without an id, name or municipality is rejected;
+/// The municipality of a school whose row in schools.csv gives none.
+pub const NO_MUNICIPALITY: &str = "муниципалитет не указан";
+
+/// Reads the schools. A row without an id is rejected (so is a total line);
+/// one without a name or municipality is kept, with a warning;
 /// an unknown locality costs only that field (with a note); a repeated id keeps
 /// its first row and rejects the later ones, saying whether they were copies.
 pub fn load(
@@ -71,12 +75,35 @@ pub fn load(
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return reject("", "", why);
         }
-        for (c, name) in [(c_id, "school"), (c_name, "name"), (c_mun, "municipality")] {
+        // A total line of the list («Итого: 8 ОО»).
+        let total = (0..table.headers.len()).map(|c| row.get(c)).find(|v| {
+            let v = v.trim_start().to_lowercase();
+            v.starts_with("итого") || v.starts_with("всего")
+        });
+        if let Some(v) = total {
+            return reject("", v, "итоговая строка списка, а не ОО".to_owned());
+        }
+        if get(c_id).is_empty() {
+            let head = (c_id.and_then(|c| table.headers.get(c))).map_or("school", |h| h.trim());
+            return reject("school", "", format!("не заполнен столбец «{head}»"));
+        }
+        // Without a name or a municipality the school's results still count:
+        // the login stands for the name, «муниципалитет не указан» for the
+        // municipality, with a warning.
+        for (c, what, instead) in [
+            (c_name, "название", "вместо названия — логин"),
+            (
+                c_mun,
+                "муниципалитет",
+                "она отнесена к «муниципалитет не указан»",
+            ),
+        ] {
             if get(c).is_empty() {
-                let head = c
-                    .and_then(|c| table.headers.get(c))
-                    .map_or(name, |h| h.trim());
-                return reject(name, "", format!("не заполнен столбец «{head}»"));
+                report.warn(
+                    file,
+                    row.line,
+                    format!("у ОО «{}» не указан {what}: {instead}", visible(get(c_id))),
+                );
             }
         }
         let loc = get(c_loc);
@@ -109,8 +136,14 @@ pub fn load(
         rows.push((
             School {
                 id: get(c_id).to_owned(),
-                name: get(c_name).to_owned(),
-                municipality: get(c_mun).to_owned(),
+                name: Some(get(c_name))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(get(c_id))
+                    .to_owned(),
+                municipality: Some(get(c_mun))
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or(NO_MUNICIPALITY)
+                    .to_owned(),
                 kind: get(c_kind).to_owned(),
                 advanced_subjects,
                 locality,

@@ -443,3 +443,40 @@ fn an_absent_pupil_is_not_a_work_scored_zero() {
     assert!(why[0].contains("не явился («н/я»)"), "{why:?}");
     assert!(why[1].contains("похоже на неявку"), "{why:?}");
 }
+
+#[test]
+fn a_school_without_a_municipality_keeps_its_results() {
+    // A list typed by hand: one school's municipality left empty, another's
+    // name, and a total line. The schools' works all count (with warnings);
+    // the total line is rejected as what it is.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let schools = crate::common::SCHOOLS
+        .replace(
+            "\"МБОУ \"\"СОШ № 1\"\"\",Северный район",
+            "\"МБОУ \"\"СОШ № 1\"\"\",",
+        )
+        .replace("МКОУ Ивановская ООШ,", ",")
+        + "Итого: 3 ОО,,,,,\n";
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    let (_, clean) = cells_of(
+        &tmp.path().join("clean"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    assert_eq!(s.works, clean.works);
+    let rejected_rows = table(&out.join("rejected_rows.csv"));
+    assert_eq!(rejected_rows.len(), 1, "{rejected_rows:?}");
+    assert!(rejected_rows[0]["reason"].contains("итоговая строка"));
+    let notes = read(&out.join("notes.csv"));
+    assert!(notes.contains("не указан муниципалитет"), "{notes}");
+    assert!(notes.contains("вместо названия — логин"), "{notes}");
+    let munis: std::collections::BTreeSet<String> = (table(&out.join("cells.csv")).into_iter())
+        .map(|c| c["municipality"].clone())
+        .collect();
+    assert!(munis.contains("муниципалитет не указан"), "{munis:?}");
+}

@@ -460,8 +460,11 @@ enum Reading {
     SchoolYear,
     /// A grade written with text, «4 класс» or «4А».
     Grade,
-    /// A school's id in another letter case than in schools.csv.
+    /// A school's id in another letter case than in schools.csv, with
+    /// Cyrillic look-alike letters or spaces.
     SchoolCase,
+    /// A school's name where its login should be.
+    SchoolName,
     /// A subject code obektiv does not know by name (its code).
     UnknownSubject(String),
     /// A subject in a short form, «рус. яз.» or «РУ» (the code read).
@@ -509,8 +512,13 @@ impl Lenient {
                     crate::model::subject_name(&code)
                 ),
                 Reading::SchoolCase => format!(
-                    "логин ОО записан не в том регистре, что в schools.csv (например, «{value}»): \
-                     ОО найдена без учёта регистра ({rows})"
+                    "логин ОО записан не так, как в schools.csv (например, «{value}»: другой регистр \
+                     букв, русские буквы вместо латинских или пробелы): ОО найдена без учёта этих \
+                     различий ({rows})"
+                ),
+                Reading::SchoolName => format!(
+                    "вместо логина ОО указано её название (например, «{value}»): ОО найдена по \
+                     названию из schools.csv ({rows})"
                 ),
             };
             report.note(super::report::Level::Warning, file, line, message);
@@ -668,7 +676,7 @@ struct Cache {
     school_raw: String,
     school: u32,
     /// Whether the school was found without regard to letter case.
-    school_folded: bool,
+    school_folded: Option<super::schools::Loose>,
     /// The (test, school) of the current row once its keys parsed.
     cell: Option<(u32, u32)>,
 }
@@ -769,9 +777,9 @@ fn parse_row(
     }
     if school_s != cache.school_raw {
         let (idx, folded) = match p.schools.find(school_s) {
-            Ok(i) => (i, false),
-            Err(why) => match p.schools.find_any_case(school_s) {
-                Some(i) => (i, true),
+            Ok(i) => (i, None),
+            Err(why) => match p.schools.find_loose(school_s) {
+                Some((i, how)) => (i, Some(how)),
                 None => return Err(problem("school", school_s, why)),
             },
         };
@@ -779,8 +787,14 @@ fn parse_row(
         cache.school_folded = folded;
         cache.school_raw = school_s.to_owned();
     }
-    if cache.school_folded {
-        out.lenient.saw(Reading::SchoolCase, row.line, school_s);
+    match cache.school_folded {
+        Some(super::schools::Loose::Login) => {
+            out.lenient.saw(Reading::SchoolCase, row.line, school_s)
+        }
+        Some(super::schools::Loose::Name) => {
+            out.lenient.saw(Reading::SchoolName, row.line, school_s)
+        }
+        None => {}
     }
     let test = out.tests.id(year, exam, &cache.subject, grade);
     cache.cell = Some((test, cache.school));

@@ -17,9 +17,46 @@ use super::values::visible;
 pub struct Schools {
     pub schools: Vec<School>,
     pub unusable: BTreeMap<String, String>,
-    /// Each id in lower case, and its school when no other id has the same
-    /// lower case (`edu050001` and `EDU050001` both read).
+    /// Each id folded ([`fold`]), and its school when no other id folds the
+    /// same (`edu050001`, `EDU050001`, `еdu050001` with a Cyrillic «е» and
+    /// `edu 050001` all read).
     folded: BTreeMap<String, Option<usize>>,
+    /// Each name folded, and its school when no other school has it.
+    names: BTreeMap<String, Option<usize>>,
+}
+
+/// How a school was found in a results file typed by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Loose {
+    /// Its login in another letter case, with Cyrillic look-alike letters or
+    /// spaces.
+    Login,
+    /// Its name instead of its login.
+    Name,
+}
+
+/// A login or name as typed by hand, folded: lower case, Cyrillic letters
+/// that look Latin as the Latin ones (а е о р с у х к м т в н), «ё» as «е»,
+/// no spaces, quotes or dashes.
+fn fold(s: &str) -> String {
+    (s.to_lowercase().chars())
+        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '«' | '»' | '\'' | '-' | '–' | '—'))
+        .map(|c| match c {
+            'а' => 'a',
+            'е' | 'ё' => 'e',
+            'о' => 'o',
+            'р' => 'p',
+            'с' => 'c',
+            'у' => 'y',
+            'х' => 'x',
+            'к' => 'k',
+            'м' => 'm',
+            'т' => 't',
+            'в' => 'b',
+            'н' => 'h',
+            c => c,
+        })
+        .collect()
 }
 
 impl Schools {
@@ -39,7 +76,21 @@ impl Schools {
     /// The school whose id differs from `id` in letter case alone (one
     /// such school), for a results file typed by hand.
     pub fn find_any_case(&self, id: &str) -> Option<usize> {
-        self.folded.get(&id.to_lowercase()).copied().flatten()
+        self.find_loose(id).map(|(i, _)| i)
+    }
+
+    /// The one school whose login folds as `id` does, else the one whose name
+    /// does ([`fold`]), and how it was found.
+    pub fn find_loose(&self, id: &str) -> Option<(usize, Loose)> {
+        let key = fold(id);
+        if let Some(i) = self.folded.get(&key).copied().flatten() {
+            return Some((i, Loose::Login));
+        }
+        self.names
+            .get(&key)
+            .copied()
+            .flatten()
+            .map(|i| (i, Loose::Name))
     }
 }
 
@@ -176,17 +227,20 @@ pub fn load(
         .into_iter()
         .filter(|(id, _)| schools.binary_search_by(|s| s.id.as_str().cmp(id)).is_err())
         .collect();
-    let mut folded: BTreeMap<String, Option<usize>> = BTreeMap::new();
+    let (mut folded, mut names) = (BTreeMap::new(), BTreeMap::new());
     for (i, school) in schools.iter().enumerate() {
-        (folded.entry(school.id.to_lowercase()))
-            .and_modify(|e| *e = None)
-            .or_insert(Some(i));
+        for (map, key) in [(&mut folded, &school.id), (&mut names, &school.name)] {
+            (map.entry(fold(key)))
+                .and_modify(|e: &mut Option<usize>| *e = None)
+                .or_insert(Some(i));
+        }
     }
     Ok((
         Schools {
             schools,
             unusable,
             folded,
+            names,
         },
         read,
     ))

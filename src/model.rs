@@ -58,9 +58,35 @@ impl Exam {
             }
             _ => None,
         };
-        // As written (every row of a results file), else in capitals.
+        // As written (every row of a results file), else in capitals, else
+        // with Latin letters that look Cyrillic read as Cyrillic («ВПP»,
+        // «OГЭ» typed across two layouts).
         let t = s.trim();
-        known(t).or_else(|| known(&t.to_uppercase()))
+        known(t).or_else(|| known(&t.to_uppercase())).or_else(|| {
+            let cyrillic: String = (t.to_uppercase().chars())
+                .map(|c| match c {
+                    'A' => 'А',
+                    'B' => 'В',
+                    'E' => 'Е',
+                    'O' => 'О',
+                    'P' => 'Р',
+                    'C' => 'С',
+                    'H' => 'Н',
+                    'K' => 'К',
+                    'M' => 'М',
+                    'T' => 'Т',
+                    'X' => 'Х',
+                    c => c,
+                })
+                .collect();
+            known(&cyrillic).or(match cyrillic.as_str() {
+                // «VPR» with a Cyrillic Р: V stays Latin.
+                "VРR" | "VРР" | "VPР" => Some(Exam::Vpr),
+                "ОGЕ" => Some(Exam::Oge),
+                "ЕGЕ" => Some(Exam::Ege),
+                _ => None,
+            })
+        })
     }
 
     /// Whether the exam is marked on the 2..5 scale (VPR, OGE) rather than by test score (EGE).
@@ -532,5 +558,12 @@ mod tests {
         assert_eq!(Exam::parse(" ОГЭ "), Some(Exam::Oge));
         assert_eq!(Exam::parse("ege"), Some(Exam::Ege));
         assert_eq!(Exam::parse("GIA"), None);
+        // Typed across two layouts: a Latin P in «ВПP», a Latin O in «OГЭ»,
+        // a Cyrillic Р in «VРR».
+        assert_eq!(Exam::parse("ВПP"), Some(Exam::Vpr));
+        assert_eq!(Exam::parse("OГЭ"), Some(Exam::Oge));
+        assert_eq!(Exam::parse("VРR"), Some(Exam::Vpr));
+        assert_eq!(Exam::parse("EГЭ"), Some(Exam::Ege));
+        assert_eq!(Exam::parse("ВПX"), None);
     }
 }

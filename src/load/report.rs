@@ -72,6 +72,20 @@ pub struct LoadReport {
     pub notes: Vec<Note>,
 }
 
+/// The longest value kept of a rejected field, and the longest reason and
+/// note (in characters): a 300 000-character field is a mistake to show, not
+/// to copy into every table and the справка.
+const VALUE_LIMIT: usize = 200;
+const REASON_LIMIT: usize = 600;
+
+/// `s` cut to `limit` characters, saying how many more there were.
+fn cut(s: &str, limit: usize) -> String {
+    match s.char_indices().nth(limit) {
+        None => s.to_owned(),
+        Some((at, _)) => format!("{}… (ещё {} знаков)", &s[..at], s[at..].chars().count()),
+    }
+}
+
 impl LoadReport {
     pub fn reject(
         &mut self,
@@ -85,8 +99,8 @@ impl LoadReport {
             file: file.to_owned(),
             line,
             column: column.to_owned(),
-            value: value.to_owned(),
-            reason: reason.into(),
+            value: cut(value, VALUE_LIMIT),
+            reason: cut(&reason.into(), REASON_LIMIT),
             cell: None,
         });
     }
@@ -102,7 +116,7 @@ impl LoadReport {
             level,
             file: file.to_owned(),
             line,
-            message: message.into(),
+            message: cut(&message.into(), REASON_LIMIT),
         });
     }
 
@@ -150,5 +164,24 @@ pub fn role_name(kind: &str) -> &str {
         "recheck" => "перепроверка",
         "reference" => "итоги региона",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_and_reasons_are_cut() {
+        let mut r = LoadReport::default();
+        let long = "2".repeat(300_000);
+        r.reject("a.csv", 2, "year", &long, format!("неверный год «{long}»"));
+        let x = &r.rejected[0];
+        assert_eq!(
+            x.value.chars().count(),
+            200 + "… (ещё 299800 знаков)".chars().count()
+        );
+        assert!(x.reason.chars().count() < 700 && x.reason.ends_with("знаков)"));
+        assert_eq!(cut("коротко", 200), "коротко");
     }
 }

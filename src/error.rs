@@ -109,6 +109,8 @@ pub enum OutputError {
     },
     #[error("{what}: не удалось собрать таблицу: {message}")]
     Build { what: String, message: String },
+    #[error("{path}: это файл, а не папка; укажите в --out папку для результатов")]
+    NotAFolder { path: PathBuf },
 }
 
 /// The configuration file is unreadable or holds a value out of range.

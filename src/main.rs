@@ -27,7 +27,13 @@ fn main() -> ExitCode {
     let code = match obektiv::timings::stage("всего", || run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("obektiv: ошибка: {e:#}");
+            // The causes after the message, but not the system's own text of
+            // an I/O error: the message already says it in Russian.
+            let causes: String = (e.chain().skip(1))
+                .filter(|c| c.downcast_ref::<std::io::Error>().is_none())
+                .map(|c| format!(": {c}"))
+                .collect();
+            eprintln!("obektiv: ошибка: {e}{causes}");
             ExitCode::FAILURE
         }
     };

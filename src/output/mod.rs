@@ -15,13 +15,24 @@ use serde::Serialize;
 use crate::config::CsvDialect;
 use crate::error::OutputError;
 
+/// Creates the output folder `dir` (and its parents); a file of that name
+/// is said to be one.
+fn make_dir(dir: &Path, io: impl Fn(std::io::Error) -> OutputError) -> Result<(), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotAFolder {
+            path: dir.to_owned(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(io)
+}
+
 /// Writes `bytes` to `dir/name`, creating `dir`.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
     let io = |source| OutputError::Io {
         path: dir.join(name),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    make_dir(dir, io)?;
     std::fs::write(dir.join(name), bytes).map_err(io)
 }
 
@@ -130,7 +141,7 @@ impl Out {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
+        make_dir(dir, io)?;
         let file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
         Ok(Out { path, file })
     }

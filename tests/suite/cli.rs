@@ -87,6 +87,32 @@ fn outputs_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn an_output_path_that_is_a_file_is_said_to_be_one() {
+    // Not «файл уже существует: File exists (os error 17)».
+    let tmp = tempfile::tempdir().unwrap();
+    let data = crate::common::folder(
+        &tmp.path().join("data"),
+        &[("results.csv", crate::common::RESULTS.as_bytes())],
+    );
+    let file = data.join("results.csv");
+    let out = obektiv()
+        .args([
+            "analyze",
+            data.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains("это файл, а не папка"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
+
+#[test]
 fn missing_folder_is_a_clear_error() {
     obektiv()
         .args(["analyze", "/no/such/folder", "--out", "/tmp/x"])

@@ -67,12 +67,27 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
     else {
         return;
     };
-    page.h2("comparison", "Сравнение с регионом и Россией", true);
-    let whence = if scoped {
-        "с показателями всего региона (по данным папки или, где есть, опубликованными в \
-         reference.csv) и России (reference.csv)"
+    // Russia only where reference.csv gives its figures.
+    let russia = !reference.russia.is_empty();
+    let (heading, and_russia) = if russia {
+        (
+            "Сравнение с регионом и Россией",
+            " и России (reference.csv)",
+        )
     } else {
-        "с опубликованными показателями региона и России (reference.csv)"
+        ("Сравнение с регионом", "")
+    };
+    page.h2("comparison", heading, true);
+    let whence = if scoped {
+        format!(
+            "с показателями всего региона (по всем ОО в данных или, где есть, опубликованными в \
+             reference.csv){and_russia}"
+        )
+    } else if russia {
+        "с опубликованными показателями региона и России (reference.csv)".to_owned()
+    } else {
+        "с опубликованными показателями региона (reference.csv; показателей по России в нём нет)"
+            .to_owned()
     };
     page.p(&format!(
         "Результаты {year} года по ОО в справке рядом {whence}: число участников, доли отметок и \
@@ -112,7 +127,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
     if !computed.is_empty() {
         page.p(&format!(
             "В файле показателей региона есть и рассчитанные программой по всем ОО региона: по \
-             ним с ОО всего региона, а не только с ОО этой папки, сравниваются {}.",
+             ним с ОО всего региона, а не только с ОО в данных, сравниваются {}.",
             computed.join(", ")
         ));
     }

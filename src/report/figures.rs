@@ -213,12 +213,19 @@ fn agreement(label: &str, cells: impl Iterator<Item = (u8, u8)>) -> AgreementRow
     row
 }
 
-/// How the charts name all of the folder's works.
-struct Whole {
-    name: &'static str,
-    genitive: &'static str,
-    dative: &'static str,
-    one_municipality: bool,
+/// How the charts and the справка name all of the folder's works.
+pub struct Whole {
+    pub name: &'static str,
+    pub genitive: &'static str,
+    pub dative: &'static str,
+    /// «с самим регионом»: what the signs are set against.
+    pub instrumental: &'static str,
+    pub one_municipality: bool,
+}
+
+/// [`folder_label`] of the folder in hand.
+pub fn whole_of(data: &crate::model::Dataset) -> Whole {
+    folder_label(data, !data.reference.region.is_empty())
 }
 
 /// The folder's works are the region's unless the folder holds one
@@ -227,17 +234,28 @@ struct Whole {
 fn folder_label(data: &crate::model::Dataset, region_published: bool) -> Whole {
     let one_municipality =
         (data.schools.windows(2)).all(|w| w[0].municipality == w[1].municipality);
-    let (name, genitive, dative) = if one_municipality {
-        ("муниципалитет", "муниципалитета", "муниципалитету")
+    let (name, genitive, dative, instrumental) = if one_municipality {
+        (
+            "муниципалитет",
+            "муниципалитета",
+            "муниципалитету",
+            "самим муниципалитетом",
+        )
     } else if region_published {
-        ("все ОО в данных", "всех ОО в данных", "всем ОО в данных")
+        (
+            "все ОО в данных",
+            "всех ОО в данных",
+            "всем ОО в данных",
+            "всеми ОО в данных",
+        )
     } else {
-        ("регион", "региона", "региону")
+        ("регион", "региона", "региону", "самим регионом")
     };
     Whole {
         name,
         genitive,
         dative,
+        instrumental,
         one_municipality,
     }
 }

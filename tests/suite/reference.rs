@@ -53,7 +53,7 @@ fn reference_written_from_a_folder_has_its_figures_and_reads_back() {
     // The report sets the folder beside the region: the same 9 works, mean
     // primary 25 / 9 of a maximum of 5 = 55,6 % on both rows.
     let html = read(&out.join("report.html"));
-    assert!(html.contains("Сравнение с регионом и Россией"));
+    assert!(html.contains("Сравнение с регионом"));
     assert!(
         html.contains("<td>регион</td><td class=\"n\">9</td>"),
         "no region row"
@@ -202,7 +202,7 @@ VPR,2025,MA,4,region,journal,raised,10
         notes.contains("нужны все три доли: понизили, подтвердили, повысили"),
         "{notes}"
     );
-    assert!(!read(&out.join("report.html")).contains("Сравнение с регионом и Россией"));
+    assert!(!read(&out.join("report.html")).contains("Сравнение с регионом"));
 }
 
 /// A simulated region (without its truth.csv) in a temporary folder, and
@@ -387,6 +387,14 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
             charts += 1;
         }
         assert!(charts > 0, "no school chart in {}", out.display());
+        // Nor does the справка: its methods and appendix say whose cells
+        // the signs are set against, and its title names the municipality.
+        let html = read(&out.join("report.html"));
+        assert!(html.contains("Признаки сверяются с самим муниципалитетом"));
+        assert!(html.contains("по данным муниципалитета (z = "));
+        assert!(!html.contains("сверяются с самим регионом"));
+        let municipality = table(&out.join("cells.csv"))[0]["municipality"].clone();
+        assert!(html.contains(&format!(". {municipality}</h1>")), "title");
     }
     let s3 = |out: &Path| -> BTreeMap<Vec<String>, String> {
         (table(&out.join("findings.csv")).into_iter())

@@ -120,7 +120,7 @@ pub fn risk_list(data: &Dataset, results: &SignResults, ev: &Evidence) -> Vec<Li
                     .map(|&s| {
                         let title = REGISTRY[s].title();
                         let reason = results.reason(s, i);
-                        if said.insert((s, reason.clone())) {
+                        if said.insert((s, reason.clone())) || !REGISTRY[s].per_school() {
                             format!("«{title}»: {reason}")
                         } else {
                             format!("«{title}»: см. выше")

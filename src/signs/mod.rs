@@ -87,6 +87,12 @@ pub trait Sign: Sync {
     fn null_of_its_own(&self) -> bool {
         false
     }
+    /// A statistic of the school rather than of the cell (one sentence for
+    /// every cell of a subject or year): the risk list writes it out once
+    /// and then refers to it.
+    fn per_school(&self) -> bool {
+        false
+    }
     /// Signs that read the same thing from the same works share a family
     /// (see [`crate::evidence`]): only the strongest of a family counts, at a
     /// Bonferroni price for the family's size.

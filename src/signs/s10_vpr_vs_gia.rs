@@ -405,6 +405,9 @@ impl Sign for VprNotConfirmed {
             reference: "Рособрнадзор, ФИОКО (2018), критерии выявления ОО с признаками необъективных результатов; Jacob & Levitt (2003)",
         }
     }
+    fn per_school(&self) -> bool {
+        true
+    }
     fn family(&self) -> &'static str {
         "S10"
     }

@@ -168,6 +168,9 @@ impl Sign for GiaMinimums {
             reference: "Dee, Dobbie, Jacob & Rockoff (2019); Kleven (2016)",
         }
     }
+    fn per_school(&self) -> bool {
+        true
+    }
     fn family(&self) -> &'static str {
         "cutoffs"
     }

@@ -373,6 +373,9 @@ impl Sign for MedalsAboveResults {
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.medal_min_effect
     }
+    fn per_school(&self) -> bool {
+        true
+    }
     fn null_of_its_own(&self) -> bool {
         true
     }

@@ -46,9 +46,12 @@ pub struct Job {
 /// What a run did, for the closing message and the exit code.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
+    /// Rows of every input file.
     pub rows_read: u64,
     pub rows_used: u64,
     pub rows_rejected: u64,
+    /// (read, used, rejected) rows of the results files alone.
+    pub results_rows: (u64, u64, u64),
     pub files_failed: usize,
     pub tests: usize,
     pub cells: usize,
@@ -74,10 +77,12 @@ pub struct Summary {
 impl Summary {
     fn new(report: &LoadReport) -> Summary {
         let (rows_read, rows_used, rows_rejected) = report.totals();
+        let (results_rows, _) = report.results_totals();
         Summary {
             rows_read,
             rows_used,
             rows_rejected,
+            results_rows,
             files_failed: report.files.iter().filter(|f| !f.error.is_empty()).count(),
             ..Summary::default()
         }

@@ -189,8 +189,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     String::new()
                 };
                 eprintln!(
-                    "{:<28} {:<8} {:<12} прочитано {:>9}  использовано {:>9}  отклонено {:>7}{status}",
-                    f.file, f.kind, f.encoding, f.rows_read, f.rows_used, f.rows_rejected
+                    "{:<28} {:<14} {:<12} прочитано {:>9}  использовано {:>9}  отклонено {:>7}{status}",
+                    f.file,
+                    obektiv::load::report::role_name(&f.kind),
+                    f.encoding,
+                    f.rows_read,
+                    f.rows_used,
+                    f.rows_rejected
                 );
             }
             for r in loaded.report.rejected.iter().take(20) {
@@ -383,8 +388,15 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
 
 fn print_summary(s: &Summary) {
     eprintln!(
-        "строк прочитано: {}, использовано: {}, отклонено: {}; тестов: {}, ячеек: {}, работ: {}",
-        s.rows_read, s.rows_used, s.rows_rejected, s.tests, s.cells, s.works
+        "строк результатов прочитано: {}, использовано: {}, отклонено: {} (в остальных файлах \
+         строк: {}); тестов: {}, ячеек: {}, работ: {}",
+        s.results_rows.0,
+        s.results_rows.1,
+        s.results_rows.2,
+        s.rows_read - s.results_rows.0,
+        s.tests,
+        s.cells,
+        s.works
     );
     let whose = match &s.municipality {
         Some(m) => format!(" муниципалитета «{m}»"),

@@ -89,17 +89,33 @@ impl Chart for RiskMap {
                 (
                     Swatch::Bar(crowd_tone(0.5)),
                     format!(
-                        "остальные школы ({}): чем темнее, тем их больше",
+                        "{} ({}): чем темнее, тем их больше",
+                        if listed == 0 {
+                            "ОО"
+                        } else {
+                            "остальные ОО"
+                        },
                         format::fmt_int((points.len() - listed) as u64)
                     ),
                 )
             } else {
                 (
                     Swatch::Marker(Marker::HollowCircle, MUTED),
-                    format!("остальные школы ({})", points.len() - listed),
+                    format!(
+                        "{} ({})",
+                        if listed == 0 {
+                            "ОО"
+                        } else {
+                            "остальные ОО"
+                        },
+                        points.len() - listed
+                    ),
                 )
             },
         ];
+        if listed == 0 {
+            items.remove(0);
+        }
         if let Some(t) = self.threshold.filter(|t| t.is_finite()) {
             let text = format!("порог перечня: {}", format::fmt_num(t, 2));
             items.push((

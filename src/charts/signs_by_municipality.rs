@@ -20,7 +20,7 @@ use super::{Chart, ChartError, format, scale};
 /// Share of schools with signs per municipality.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignsByMunicipality {
-    /// E.g. «ВПР 2025 · доля школ с признаками необъективности по муниципалитетам».
+    /// E.g. «ВПР 2025 · доля ОО с признаками необъективности по муниципалитетам».
     pub title: String,
     /// In any order: the chart sorts them.
     pub rows: Vec<MunicipalitySigns>,
@@ -41,6 +41,27 @@ pub struct MunicipalitySigns {
 }
 
 const LABEL_MAX: u32 = 400;
+
+/// A municipality's name as official papers shorten it (городской округ —
+/// ГО, муниципальный район — МР, муниципальный округ — МО), when the whole
+/// name does not fit beside the bars.
+fn short_name(name: &str, size: f64) -> String {
+    if common::text_width(name, size) <= LABEL_MAX {
+        return name.to_owned();
+    }
+    let mut out = name.to_owned();
+    for (long, short) in [
+        ("муниципальный район", "МР"),
+        ("Муниципальный район", "МР"),
+        ("муниципальный округ", "МО"),
+        ("Муниципальный округ", "МО"),
+        ("городской округ", "ГО"),
+        ("Городской округ", "ГО"),
+    ] {
+        out = out.replace(long, short);
+    }
+    out
+}
 
 /// Pixels between a bar's end and its label.
 const LABEL_GAP: u32 = 8;
@@ -123,10 +144,7 @@ impl Chart for SignsByMunicipality {
         let overall = (schools > 0).then(|| flagged as f64 * 100.0 / schools as f64);
 
         let area = common::title(root, &self.title)?;
-        let mut items = vec![(
-            Swatch::Bar(SCHOOL_FILL),
-            "доля школ с признаками".to_string(),
-        )];
+        let mut items = vec![(Swatch::Bar(SCHOOL_FILL), "доля ОО с признаками".to_string())];
         if let Some(p) = overall {
             let text = format!(
                 "по региону: {} из {} · {} %",
@@ -148,7 +166,7 @@ impl Chart for SignsByMunicipality {
         let (_, label_size) = self.row_metrics();
         let labels: Vec<String> = rows
             .iter()
-            .map(|r| common::fit(&r.name, label_size, LABEL_MAX))
+            .map(|r| common::fit(&short_name(&r.name, label_size), label_size, LABEL_MAX))
             .collect();
         let label_w = labels
             .iter()
@@ -190,7 +208,7 @@ impl Chart for SignsByMunicipality {
         scale::house_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()
             .y_label_style(common::font(label_size).color(&INK))
-            .x_desc("Доля школ с признаками, %")
+            .x_desc("Доля ОО с признаками, %")
             .x_label_formatter(&|v| format::fmt_num(*v, x_dec))
             .y_label_formatter(&row_label)
             .draw()?;

@@ -150,6 +150,24 @@ impl LoadReport {
             (r + f.rows_read, u + f.rows_used, j + f.rows_rejected)
         })
     }
+
+    /// (read, used, rejected) rows of the results files alone (the works),
+    /// and the rows read of the other files (schools, tasks, scales,
+    /// reference figures …).
+    pub fn results_totals(&self) -> ((u64, u64, u64), u64) {
+        self.files
+            .iter()
+            .fold(((0, 0, 0), 0), |((r, u, j), other), f| {
+                if f.kind == "results" {
+                    (
+                        (r + f.rows_read, u + f.rows_used, j + f.rows_rejected),
+                        other,
+                    )
+                } else {
+                    ((r, u, j), other + f.rows_read)
+                }
+            })
+    }
 }
 
 /// A file's role (the `kind` of files.csv) in words, for people: «результаты»

@@ -155,10 +155,18 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
     if per.is_empty() {
         return figures;
     }
+    // The threshold and the listed schools are told only where drawn.
+    let threshold = ev.thresholds.get(&year).copied().filter(|t| t.is_finite());
+    let drawn = match (threshold.is_some(), per.keys().any(|s| listed.contains(s))) {
+        (true, true) => "; пунктир — порог перечня; выделены ОО из перечня",
+        (true, false) => "; пунктир — порог перечня (в перечне этого года ОО нет)",
+        (false, true) => "; выделены ОО из перечня",
+        (false, false) => "; в перечне этого года ОО нет",
+    };
     figures.push(Figure {
             stem: format!("{year}_risk_map"),
             caption: format!(
-                "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — сила признаков ОО за год (−lg p); пунктир — порог перечня; выделены ОО из перечня."
+                "Карта риска, {year} год: по горизонтали — средний стандартизованный результат ОО по всем её работам, по вертикали — сила признаков ОО за год (−lg p){drawn}."
             ),
             spec: Spec::Map(RiskMap {
                 title: format!("Результат и риск ОО, {year}"),
@@ -175,7 +183,7 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
                         listed: listed.contains(&s),
                     })
                     .collect(),
-                threshold: ev.thresholds.get(&year).copied().filter(|t| t.is_finite()),
+                threshold,
                 label_top: 5,
             }),
         });

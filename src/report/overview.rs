@@ -140,7 +140,7 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
     let first_time = (a.list.iter())
         .filter(|e| e.year == year && e.consecutive_years == 1 && inputs.in_scope(e.school))
         .count() as u64;
-    let (read, used, rejected) = inputs.load.totals();
+    let ((read, used, rejected), other) = inputs.load.results_totals();
     let mut rows = vec![
         (
             format!("ОО с результатами за {year} год"),
@@ -195,9 +195,15 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
         ));
     }
     rows.push((
-        "Строк данных прочитано / использовано / отклонено".to_owned(),
+        "Строк результатов прочитано / использовано / отклонено".to_owned(),
         format!("{} / {} / {}", int(read), int(used), int(rejected)),
     ));
+    if other > 0 {
+        rows.push((
+            "Строк в остальных файлах (ОО, задания, шкалы и другие)".to_owned(),
+            int(other),
+        ));
+    }
     page.figures(&rows);
 
     let munis = by_municipality(inputs, year);
@@ -238,12 +244,19 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
         } else {
             ("охватит", "перепроверяются")
         };
+        // An empty risk group is said to be empty, not counted as «0 из».
+        let risk_part = if risk == 0 {
+            "группы риска нет (в перечне этого года нет ОО, которые можно перепроверить); "
+                .to_owned()
+        } else {
+            format!("{risk} из группы риска (первые по силе признаков в перечне), ")
+        };
         page.p(&format!(
-            "Перепроверка {} года {covers} {} ОО{whose}: {risk} из группы риска (первые по силе \
-             признаков в перечне), {high} с высокими результатами без признаков и {control} по \
-             жребию — контрольную группу, по которой видно, как проверяют в остальных ОО. В каждой \
-             ОО {checked} прежде всего работы на границе отметки, работы, отметка за которые \
-             расходится с журнальной, и совпадающие работы, а также случайные работы.",
+            "Перепроверка {} года {covers} {} ОО{whose}: {risk_part}{high} с высокими результатами \
+             без признаков и {control} по жребию — контрольную группу, по которой видно, как \
+             проверяют в остальных ОО. В каждой ОО {checked} прежде всего работы на границе \
+             отметки, работы, отметка за которые расходится с журнальной, и совпадающие работы, а \
+             также случайные работы.",
             s.year,
             risk + high + control
         ));

@@ -516,18 +516,28 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
     ));
     // Only where the sign was checked: a journal sign has no EGE row.
     let index = inputs.data.cell_index();
-    let checked: BTreeSet<(usize, crate::model::Exam)> = (inputs.analysis.results.findings.iter())
-        .enumerate()
-        .flat_map(|(sign, fs)| {
-            (fs.iter().zip(&index))
-                .filter(|(f, _)| f.evaluated)
-                .map(move |(_, (t, _))| (sign, inputs.data.tests[*t].key.exam))
-        })
-        .collect();
+    // Each sign's checked cells per procedure.
+    let mut checked: BTreeMap<(usize, crate::model::Exam), usize> = BTreeMap::new();
+    for (sign, fs) in inputs.analysis.results.findings.iter().enumerate() {
+        for (_, (t, _)) in (fs.iter().zip(&index)).filter(|(f, _)| f.evaluated) {
+            *checked
+                .entry((sign, inputs.data.tests[*t].key.exam))
+                .or_default() += 1;
+        }
+    }
+    // A true minus sign, as in the rest of the справка.
+    let minus = |x: f64| num(x, 2).replace('-', "−");
     let rows: Vec<Vec<String>> = nulls
         .iter()
-        .filter(|n| checked.contains(&(n.sign, n.exam)))
+        .filter(|n| checked.contains_key(&(n.sign, n.exam)))
         .map(|n| {
+            let own = checked[&(n.sign, n.exam)];
+            // A null taken from all procedures: this one's cells, and how many it was fitted on.
+            let cells = if n.source == "all exams" {
+                format!("{} (подобрано по {})", int(own as u64), int(n.fit.n as u64))
+            } else {
+                int(own as u64)
+            };
             let source = match n.source {
                 "exam" => "по ячейкам процедуры",
                 "all exams" => "по ячейкам всех процедур",
@@ -537,7 +547,7 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
             };
             let fitted = |x: f64| {
                 if x.is_finite() {
-                    num(x, 2)
+                    minus(x)
                 } else {
                     "—".to_owned()
                 }
@@ -545,11 +555,11 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
             vec![
                 REGISTRY[n.sign].title().to_owned(),
                 n.exam.russian().to_owned(),
-                n.fit.n.to_string(),
+                cells,
                 fitted(n.fit.fitted_center),
                 fitted(n.fit.fitted_scale),
-                num(n.fit.center, 2),
-                num(n.fit.scale, 2),
+                minus(n.fit.center),
+                minus(n.fit.scale),
                 source.to_owned(),
             ]
         })

@@ -58,7 +58,7 @@ fn rejected_rows_give_exit_code_3() {
         .arg(tmp.path().join("out"))
         .assert()
         .code(3)
-        .stderr(predicates::str::contains("отклонено: 1;"));
+        .stderr(predicates::str::contains("отклонено: 1 ("));
 }
 
 #[test]

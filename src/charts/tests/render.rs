@@ -157,7 +157,7 @@ fn signs_by_municipality_sorts_and_counts() {
     let svg = check(
         &fixtures::signs_by_municipality(),
         &[
-            "Доля школ с признаками, %",
+            "Доля ОО с признаками, %",
             "7 из 42 · 17 %",
             // 2 / 30 = 6.67 %: a tenth below 10 %.
             "2 из 30 · 6,7 %",
@@ -208,7 +208,7 @@ fn a_risk_map_of_a_whole_country_stays_small() {
     assert!(!few.contains("чем темнее"));
     // Beyond: their density, at most one square per 8 × 8 pixels of the plot
     // whatever their number.
-    assert!(all.contains("остальные школы (39 970): чем темнее, тем их больше"));
+    assert!(all.contains("остальные ОО (39 970): чем темнее, тем их больше"));
     assert!(all.matches("<circle").count() < 10);
     assert!(
         10 * twice.len() < 12 * all.len(),
@@ -232,7 +232,7 @@ fn risk_map_names_the_riskiest_schools() {
             "Средний результат, % от максимума",
             "Сила признаков (−lg p)",
             "в перечне (3)",
-            "остальные школы (2)",
+            "остальные ОО (2)",
             "порог перечня: 0,60",
             "МБОУ СОШ № 3",
             "МБОУ СОШ № 4",

@@ -286,6 +286,36 @@ fn opened(
         Err(e) => stats.error = e.to_string(),
     }
     report.files.push(stats);
+    if let Ok(Table {
+        title: Some((n, first)),
+        ..
+    }) = &table
+    {
+        report.note(
+            report::Level::Info,
+            &file,
+            1,
+            format!(
+                "над заголовком таблицы {} с названием (например, «{}»): {} как пустые, \
+                 заголовок — строка {}",
+                if *n == 1 {
+                    "одна строка".to_owned()
+                } else {
+                    format!(
+                        "{n} {}",
+                        crate::report::html::plural(*n, ["строка", "строки", "строк"])
+                    )
+                },
+                values::visible(first),
+                if *n == 1 {
+                    "она прочитана"
+                } else {
+                    "они прочитаны"
+                },
+                n + 1
+            ),
+        );
+    }
     if let Ok(t) = &table
         && t.undecoded.count > 0
     {

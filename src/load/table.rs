@@ -43,7 +43,49 @@ pub struct Table {
     pub dialect: Option<Dialect>,
     /// Bytes of a UTF-8 file that did not decode (none for other sources).
     pub undecoded: Undecoded,
+    /// Lines above the header that title the table (an Excel report's
+    /// heading): how many, and the first one's text. They are read as
+    /// empty lines.
+    pub title: Option<(u64, String)>,
     source: Source,
+}
+
+/// The lines above a CSV table's header that title it, as Excel reports
+/// have them: (number of lines, the first one's text, the byte where the
+/// header starts). The header is the first of the first 10 lines holding at
+/// least 3 fields and half as many as the widest of them; the lines above it
+/// must hold at most 2 fields each (a title, a municipality's name).
+fn title_lines(text: &str) -> Option<(u64, String, usize)> {
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n').take(10) {
+        lines.push((at, line.trim_end_matches(['\r', '\n'])));
+        at += line.len();
+    }
+    // Fields by the delimiter that splits some line the widest (a title may
+    // hold commas, the table is cut by semicolons).
+    let count = |line: &str, d: char| line.split(d).filter(|f| !f.trim().is_empty()).count();
+    let (delimiter, widest) = [';', '\t', ',']
+        .into_iter()
+        .map(|d| (d, lines.iter().map(|(_, l)| count(l, d)).max().unwrap_or(0)))
+        .max_by_key(|&(_, w)| w)?;
+    let fields = |line: &str| count(line, delimiter);
+    let header = lines
+        .iter()
+        .position(|(_, l)| fields(l) >= 3 && 2 * fields(l) >= widest)?;
+    if header == 0
+        || lines[..header]
+            .iter()
+            .any(|(_, l)| fields(l) > 2 || l.contains('"'))
+    {
+        return None;
+    }
+    let first = (lines[..header].iter())
+        .map(|(_, l)| l.trim_matches([';', ',', '\t', ' ']).trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_owned();
+    Some((header as u64, first, lines[header].0))
 }
 
 /// Why a row cannot be split into the header's fields.
@@ -162,6 +204,8 @@ pub fn decode(mut bytes: Vec<u8>) -> (String, &'static str, Undecoded) {
 /// Picks the delimiter that occurs most often outside quotes in the header line:
 /// `;` (Russian Excel), `,`, or tab. Ties prefer `;`, then `,`.
 pub fn detect_delimiter(text: &str) -> u8 {
+    // The header line: the first one that is not empty.
+    let text = text.trim_start_matches(['\r', '\n']);
     let mut counts = [0usize; 3];
     let mut quoted = false;
     for b in text.bytes() {
@@ -203,6 +247,19 @@ impl Table {
                 path: path.to_owned(),
             });
         }
+        // A title above the header: its lines are read as empty ones, so that
+        // every line keeps its number.
+        let title = title_lines(&text);
+        let text = match &title {
+            Some((_, _, start)) => {
+                let breaks: String = (text[..*start].chars())
+                    .filter(|c| matches!(c, '\r' | '\n'))
+                    .collect();
+                breaks + &text[*start..]
+            }
+            None => text,
+        };
+        let title = title.map(|(n, first, _)| (n, first));
         let delimiter = detect_delimiter(&text);
         let mut reader = csv_reader(&text, delimiter);
         let mut header = StringRecord::new();
@@ -247,6 +304,7 @@ impl Table {
                 delimiter,
             }),
             undecoded,
+            title,
             source: Source::Csv { text, delimiter },
         })
     }
@@ -263,6 +321,7 @@ impl Table {
             headers,
             dialect: None,
             undecoded: Undecoded::default(),
+            title: None,
             source: Source::Rows { rows },
         }
     }
@@ -312,6 +371,7 @@ impl Table {
             headers,
             dialect: None,
             undecoded: Undecoded::default(),
+            title: None,
             source: Source::Parquet { columns },
         })
     }
@@ -605,6 +665,33 @@ fn csv_error(path: &Path, e: &csv::Error) -> LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_above_the_header_is_read_as_empty_lines() {
+        // An Excel report saved as CSV: a title (with commas in it), the
+        // municipality, an empty row, then the table.
+        let text = "Результаты ВПР 2025 года, русский язык, 4 класс;;;;\r\n\
+                    Городской округ Верхний;;;;\r\n;;;;\r\n\
+                    год;экзамен;предмет;класс;логин\r\n2025;VPR;RU;4;edu1\r\n";
+        let t = Table::from_csv_bytes(Path::new("t.csv"), text.as_bytes().to_vec()).unwrap();
+        assert_eq!(t.headers, ["год", "экзамен", "предмет", "класс", "логин"]);
+        assert_eq!(t.dialect.unwrap().delimiter, b';');
+        assert_eq!(
+            t.title,
+            Some((
+                3,
+                "Результаты ВПР 2025 года, русский язык, 4 класс".to_owned()
+            ))
+        );
+        let mut lines = Vec::new();
+        t.for_each_row(|r| lines.push((r.line, r.fields.len())))
+            .unwrap();
+        assert_eq!(lines, [(5, 5)], "the data row keeps its line number");
+        // A header on the first line, and a first data row of few fields,
+        // are not titles.
+        assert_eq!(title_lines("a,b,c\n1,,\n"), None);
+        assert_eq!(title_lines("a;b\n1;2\n"), None);
+    }
 
     #[test]
     fn decodes_cp1251_and_bom() {

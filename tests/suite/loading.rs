@@ -484,3 +484,24 @@ fn a_school_without_a_municipality_keeps_its_results() {
         .collect();
     assert!(munis.contains("муниципалитет не указан"), "{munis:?}");
 }
+
+#[test]
+fn an_excel_report_with_a_title_above_the_table_is_read() {
+    // Saved from Excel: a title with commas, the municipality, an empty row,
+    // then the table (Windows-1251, «;»). Each work is read as the clean
+    // file's; the note says which line is the header.
+    let title =
+        "Результаты ВПР 2025 года, математика, 4 класс;;;;\r\nСеверный район;;;;\r\n;;;;\r\n";
+    let (title, _, _) = encoding_rs::WINDOWS_1251.encode(title);
+    let titled = [title.as_ref(), excel_ru(RESULTS).as_slice()].concat();
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", &titled)]);
+    let (clean, _) = cells_of(
+        &tmp.path().join("clean"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
+    assert_eq!(cells, clean);
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(notes.contains("заголовок — строка 4"), "{notes}");
+}

@@ -179,8 +179,13 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         |col: &str, value: Option<String>| value.filter(|_| probe.get(RESULTS, col).is_none());
     let fixed_year = named("year", year_in_name(file));
     let fixed_exam = named("exam", exam_in_name(file).map(|e| e.code().to_owned()));
+    // No grade column but a class one («4А»): the grade is read from the class.
+    let grade_from_class =
+        probe.get(RESULTS, "grade").is_none() && probe.get(RESULTS, "class").is_some();
     let specs = relaxed(&|s| {
-        !((s.name == "year" && fixed_year.is_some()) || (s.name == "exam" && fixed_exam.is_some()))
+        !((s.name == "year" && fixed_year.is_some())
+            || (s.name == "exam" && fixed_exam.is_some())
+            || (s.name == "grade" && grade_from_class))
     });
     let map = ColumnMap::build(&table.path, &table.headers, &specs, true)?;
     for (what, value) in [("year (год)", &fixed_year), ("exam (экзамен)", &fixed_exam)] {
@@ -193,6 +198,14 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
             );
         }
     }
+    if grade_from_class {
+        cx.report.note(
+            super::report::Level::Info,
+            file,
+            0,
+            "в файле нет столбца параллели: она взята из класса (число в начале: «4А» — 4)",
+        );
+    }
     let req = |n| map.get(RESULTS, n).unwrap_or(usize::MAX);
     let cols = Cols {
         fixed_year,
@@ -201,7 +214,11 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         year: req("year"),
         exam: req("exam"),
         subject: req("subject"),
-        grade: req("grade"),
+        // Without a grade column, the class's.
+        grade: map
+            .get(RESULTS, "grade")
+            .or(map.get(RESULTS, "class").filter(|_| grade_from_class))
+            .unwrap_or(usize::MAX),
         school: req("school"),
         student: req("student"),
         class: map.get(RESULTS, "class"),

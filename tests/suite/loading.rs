@@ -505,3 +505,26 @@ fn an_excel_report_with_a_title_above_the_table_is_read() {
     let notes = read(&tmp.path().join("out/notes.csv"));
     assert!(notes.contains("заголовок — строка 4"), "{notes}");
 }
+
+#[test]
+fn without_a_grade_column_the_grade_is_read_from_the_class() {
+    // «4А», «4Б», «4»: the grade column dropped, the class says it.
+    let text: String = (RESULTS.lines())
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(3);
+            f.join(",") + "\n"
+        })
+        .collect();
+    assert!(text.starts_with("year,exam,subject,school,class"));
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    let (clean, _) = cells_of(
+        &tmp.path().join("clean"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
+    assert_eq!(cells, clean);
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(notes.contains("она взята из класса"), "{notes}");
+}

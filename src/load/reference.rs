@@ -445,15 +445,14 @@ pub fn load(
         let key_text = row.get(c_key).trim();
         let signed = (measure == Measure::VprGia && key_text == "a")
             || (measure == Measure::OwnMarksModel && key_text.ends_with("_mu"));
-        let Some(v) = values::number(value).filter(|v| v.is_finite() && (signed || *v >= 0.0))
+        // A share may carry its per cent sign, as FIS OKO's forms show it
+        // («86,15%»): the figures are in per cent already.
+        let number = value.trim().trim_end_matches('%').trim_end_matches([' ', '\u{a0}']);
+        let Some(v) = values::number(number).filter(|v| v.is_finite() && (signed || *v >= 0.0))
         else {
-            return report.reject(
-                file,
-                row.line,
-                "value",
-                value,
-                if signed { "нужно число" } else { "нужно неотрицательное число" },
-            );
+            let need = if signed { "нужно число" } else { "нужно неотрицательное число" };
+            let why = format!("показатель «{}»: {need}", values::visible(value));
+            return report.reject(file, row.line, "value", value, why);
         };
         let k = row.get(c_key).trim().to_owned();
         if let Err(why) = check_key(measure, &k) {

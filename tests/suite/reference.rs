@@ -511,3 +511,38 @@ fn a_small_municipality_judges_marks_against_the_regions_published_shares() {
         assert!(n * 2 >= cells, "{sign}: {n} of {cells} VPR cells judged");
     }
 }
+
+/// FIS OKO's forms show shares with their per cent sign («44,44%»): saved
+/// from Excel, the file reads as the plain one (the signs were rejected as
+/// «нужно неотрицательное число», and the section against the region vanished).
+#[test]
+fn shares_with_a_per_cent_sign_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let text = written(&data);
+    std::fs::write(data.join("reference.csv"), &text).unwrap();
+    let plain = tmp.path().join("plain");
+    analyze(&data, &plain);
+    let signed: String = (text.lines())
+        .map(|l| {
+            if l.contains(",journal,") || l.contains(",task,") {
+                format!("{l}%\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert!(signed.contains(",journal,lowered,44.44%"));
+    std::fs::write(data.join("reference.csv"), excel_ru(&signed)).unwrap();
+    let out = tmp.path().join("out");
+    analyze(&data, &out);
+    assert_eq!(table(&out.join("rejected_rows.csv")).len(), 0);
+    assert_eq!(read(&out.join("cells.csv")), read(&plain.join("cells.csv")));
+    assert_eq!(
+        read(&out.join("findings.csv")),
+        read(&plain.join("findings.csv"))
+    );
+}

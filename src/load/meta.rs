@@ -281,12 +281,50 @@ fn medal_of(written: &str) -> Option<Medal> {
         "silver" | "ii" | "2" => return Some(Medal::Silver),
         _ => {}
     }
-    if w.starts_with("золот") || w.ends_with(" i степени") || w == "i степени" {
+    // «I степени», «1 степени», «1 степень», «1-й степени»; «зол.», «сер.».
+    let degree = |d: &str| {
+        ["степени", "степень", "-й степени", "-ой степени"]
+            .iter()
+            .any(|s| {
+                w == format!("{d} {s}")
+                    || w.ends_with(&format!(" {d} {s}"))
+                    || w == format!("{d}{s}")
+            })
+    };
+    if w.starts_with("золот") || w == "зол" || degree("i") || degree("1") {
         Some(Medal::Gold)
-    } else if w.starts_with("серебр") || w.ends_with(" ii степени") || w == "ii степени"
-    {
+    } else if w.starts_with("серебр") || w == "сер" || degree("ii") || degree("2") {
         Some(Medal::Silver)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medals_as_offices_write_them() {
+        for w in [
+            "gold",
+            "I",
+            "1",
+            "золотая",
+            "Зол.",
+            "I степени",
+            "1 степень",
+            "1-й степени",
+            "медаль «За особые успехи в учении» I степени",
+        ] {
+            assert_eq!(medal_of(w), Some(Medal::Gold), "{w}");
+        }
+        for w in ["silver", "II", "серебро", "сер.", "2 степень", "II степени"]
+        {
+            assert_eq!(medal_of(w), Some(Medal::Silver), "{w}");
+        }
+        for w in ["да", "", "бронза", "3 степень"] {
+            assert_eq!(medal_of(w), None, "{w}");
+        }
     }
 }

@@ -164,6 +164,10 @@ pub struct FisOkoSheet {
 pub struct FisOkoBook {
     pub sheets: Vec<FisOkoSheet>,
     pub skipped_sheets: Vec<String>,
+    /// The sheets not in FIS OKO's layout, as rows of cell texts with their
+    /// Excel row numbers: a plain table saved from Excel is read from them
+    /// when no sheet is FIS OKO's ([`super::workbook`]).
+    pub plain: Vec<(String, Rows)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +257,7 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
     let mut out = FisOkoBook {
         sheets: Vec::new(),
         skipped_sheets: Vec::new(),
+        plain: Vec::new(),
     };
     for name in &names {
         let sheet_err = |source| FisOkoError::Sheet {
@@ -311,10 +316,16 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
                 }
                 out.sheets.push(sheet);
             }
-            None => out.skipped_sheets.push(name.clone()),
+            None => {
+                out.skipped_sheets.push(name.clone());
+                out.plain.push((name.clone(), grid));
+            }
         }
     }
-    if out.sheets.is_empty() {
+    if !out.sheets.is_empty() {
+        out.plain.clear();
+    }
+    if out.sheets.is_empty() && out.plain.is_empty() {
         return Err(FisOkoError::NoHeader {
             path: path.to_owned(),
             sheets: names.join(", "),
@@ -349,7 +360,8 @@ struct Outside {
 }
 
 /// A sheet's rows with their 1-based Excel row numbers.
-type Rows = Vec<(u64, Vec<String>)>;
+/// A sheet's rows: (Excel row number, cell texts up to the last filled one).
+pub type Rows = Vec<(u64, Vec<String>)>;
 
 impl GridBuilder {
     fn push(&mut self, row: u32, col: u32, text: String) {

@@ -359,7 +359,11 @@ fn open_workbook(
     report.files.push(FileStats {
         file,
         kind: "results".to_owned(),
-        encoding: "xlsx (ФИС ОКО)".to_owned(),
+        encoding: match &wb {
+            Ok(w) if !w.fis_oko => "xlsx",
+            _ => "xlsx (ФИС ОКО)",
+        }
+        .to_owned(),
         error: wb.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
         ..FileStats::default()
     });

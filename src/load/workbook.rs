@@ -20,6 +20,8 @@ pub struct Workbook {
     pub tasks: BTreeMap<TestKey, Vec<TaskInfo>>,
     /// Participant rows the reader rejected (counted as read).
     pub rejected: u64,
+    /// Read in FIS OKO's layout (else as a plain table).
+    pub fis_oko: bool,
 }
 
 const BEFORE: [&str; 8] = [
@@ -41,6 +43,9 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
         path: path.to_owned(),
         message: e.to_string(),
     })?;
+    if book.sheets.is_empty() {
+        return plain(path, file, book.plain, report);
+    }
     for s in &book.skipped_sheets {
         report.note(
             Level::Info,
@@ -131,5 +136,108 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
         table: Table::from_rows(path, headers, rows),
         tasks,
         rejected,
+        fis_oko: true,
+    })
+}
+
+/// A workbook with no sheet in FIS OKO's layout: a results table saved from
+/// Excel as it would be saved as CSV (the contract's columns, or their
+/// Russian names). Its header is the first of a sheet's first 10 rows in
+/// which at least 3 cells name results columns; the sheets with the first
+/// such sheet's header are read one after another (rows keep their Excel
+/// numbers, messages name the sheet), the others are noted.
+fn plain(
+    path: &Path,
+    file: &str,
+    sheets: Vec<(String, fisoko::Rows)>,
+    report: &mut LoadReport,
+) -> Result<Workbook, LoadError> {
+    use super::columns::{RESULTS, normalize, task_index};
+    let known = |cells: &[String]| {
+        (cells.iter())
+            .filter(|c| {
+                let n = normalize(c);
+                !n.is_empty()
+                    && (task_index(c).is_some()
+                        || RESULTS.iter().any(|s| {
+                            normalize(s.name) == n || s.aliases.iter().any(|a| normalize(a) == n)
+                        }))
+            })
+            .count()
+    };
+    let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    let mut used = Vec::new();
+    for (name, grid) in sheets {
+        let Some(at) = grid.iter().take(10).position(|(_, c)| known(c) >= 3) else {
+            report.note(
+                Level::Info,
+                file,
+                0,
+                format!("лист «{name}»: нет строки заголовка таблицы результатов, пропущен"),
+            );
+            continue;
+        };
+        let head: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
+        match &header {
+            Some(h) if *h != head => {
+                report.note(
+                    Level::Warning,
+                    file,
+                    grid[at].0,
+                    format!(
+                        "лист «{name}»: столбцы не те, что на первом листе с результатами; лист не прочитан"
+                    ),
+                );
+                continue;
+            }
+            _ => header = Some(head),
+        }
+        used.push(name);
+        rows.extend(grid.into_iter().skip(at + 1));
+    }
+    let Some(header) = header else {
+        return Err(LoadError::Unsupported {
+            path: path.to_owned(),
+            message: format!(
+                "{}: ни на одном листе ({}) нет ни таблицы ФИС ОКО (со столбцом «Код участника» и \
+                 столбцами заданий вида «1 (2б)»), ни таблицы с заголовком результатов (год, \
+                 процедура, предмет, параллель, логин ОО, код участника …); сохраните лист как CSV \
+                 или проверьте заголовок",
+                path.display(),
+                names.join(", ")
+            ),
+        });
+    };
+    report.note(
+        Level::Info,
+        file,
+        0,
+        format!(
+            "книга прочитана как таблица результатов (не выгрузка ФИС ОКО): {} «{}»",
+            if used.len() == 1 {
+                "лист"
+            } else {
+                "листы"
+            },
+            used.join("», «")
+        ),
+    );
+    // Every row as wide as the header (a row's trailing empty cells are not stored).
+    let width = header.len();
+    let rows = (rows.into_iter())
+        .map(|(line, mut cells)| {
+            if cells.len() < width {
+                cells.resize(width, String::new());
+            }
+            (line, cells)
+        })
+        .collect();
+    Ok(Workbook {
+        table: Table::from_rows(path, header, rows),
+        tasks: BTreeMap::new(),
+        rejected: 0,
+        fis_oko: false,
     })
 }

@@ -943,6 +943,7 @@ fn encoding(e: &str) -> &str {
         "UTF-16LE" | "UTF-16BE" => "Юникод (16 бит)",
         "parquet" => "—",
         "xlsx (ФИС ОКО)" => "Эксель (ФИС ОКО)",
+        "xlsx" => "Эксель",
         other => other,
     }
 }

@@ -177,3 +177,60 @@ fn a_broken_workbook_is_reported_and_the_run_goes_on() {
         "{row:?}"
     );
 }
+
+/// A results table saved from Excel as a workbook (the contract's columns,
+/// numbers stored as numbers, split over two sheets, a third sheet of
+/// notes): read as its CSV twin, with a note (the workbook was refused as
+/// «not a FIS OKO export»).
+#[test]
+fn a_plain_results_workbook_reads_as_its_csv_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: Vec<Vec<&str>> = (crate::common::RESULTS.lines())
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in [("Лист1", &lines[1..5]), ("Лист2", &lines[5..])] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (c, h) in lines[0].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match v.parse::<f64>() {
+                    Ok(x) if !v.starts_with('0') || *v == "0" => ws.write_number(r, c, x),
+                    _ => ws.write_string(r, c, *v),
+                }
+                .unwrap();
+            }
+        }
+    }
+    wb.add_worksheet()
+        .set_name("Примечания")
+        .unwrap()
+        .write_string(0, 0, "выгружено вручную")
+        .unwrap();
+    let data = crate::common::folder(&tmp.path().join("data"), &[]);
+    wb.save(data.join("results.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let s = run(&data, &out);
+    assert_eq!((s.rows_rejected, s.works), (0, 9));
+    let twin = crate::common::folder(
+        &tmp.path().join("twin"),
+        &[("results.csv", crate::common::RESULTS.as_bytes())],
+    );
+    let twin_out = tmp.path().join("twin_out");
+    run(&twin, &twin_out);
+    let cells = |o: &Path| std::fs::read_to_string(o.join("cells.csv")).unwrap();
+    assert_eq!(cells(&out), cells(&twin_out));
+    let notes = std::fs::read_to_string(out.join("notes.csv")).unwrap();
+    assert!(
+        notes.contains("книга прочитана как таблица результатов"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("лист «Примечания»: нет строки заголовка"),
+        "{notes}"
+    );
+}

@@ -209,6 +209,48 @@ fn cell(
     }
 }
 
+/// What docx-rs 0.4 writes and cannot be told otherwise, set right as the
+/// archive is compressed: the tables' header rows ([`repeat_headers`]); the
+/// text's language, Russian (else Word spell-checks it in its own); the
+/// author «obektiv» (not «unknown»), and no dates (docx-rs writes 1970-01-01;
+/// a run's date would make the file differ from run to run).
+fn patch_of(name: &str) -> Option<fn(&str) -> String> {
+    match name {
+        "word/document.xml" => Some(repeat_headers),
+        "word/styles.xml" => Some(|xml: &str| {
+            xml.replacen(
+                "<w:rPrDefault><w:rPr />",
+                "<w:rPrDefault><w:rPr><w:lang w:val=\"ru-RU\" /></w:rPr>",
+                1,
+            )
+        }),
+        "docProps/core.xml" => Some(|xml: &str| {
+            let mut xml = xml
+                .replace(
+                    "<dc:creator>unknown</dc:creator>",
+                    "<dc:creator>obektiv</dc:creator>",
+                )
+                .replace(
+                    "<cp:lastModifiedBy>unknown</cp:lastModifiedBy>",
+                    "<cp:lastModifiedBy>obektiv</cp:lastModifiedBy>",
+                );
+            for tag in ["dcterms:created", "dcterms:modified"] {
+                if let (Some(a), Some(b)) =
+                    (xml.find(&format!("<{tag}")), xml.find(&format!("</{tag}>")))
+                {
+                    xml.replace_range(a..b + tag.len() + 3, "");
+                }
+            }
+            xml.replacen(
+                "</cp:coreProperties>",
+                "<dc:language>ru-RU</dc:language></cp:coreProperties>",
+                1,
+            )
+        }),
+        _ => None,
+    }
+}
+
 /// The shading of a header cell; [`repeat_headers`] finds header rows by it.
 const HEAD_FILL: &str = "E6E6E6";
 
@@ -431,11 +473,11 @@ fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
         let name = entry.name()?.into_owned();
         if entry.is_dir() {
             out.add_directory(name, SimpleFileOptions::default())?;
-        } else if name == "word/document.xml" {
+        } else if let Some(patch) = patch_of(&name) {
             let mut xml = String::new();
             std::io::Read::read_to_string(&mut entry, &mut xml)?;
             out.start_file(name, options)?;
-            std::io::Write::write_all(&mut out, repeat_headers(&xml).as_bytes())?;
+            std::io::Write::write_all(&mut out, patch(&xml).as_bytes())?;
         } else {
             out.start_file(name, options)?;
             std::io::copy(&mut entry, &mut out)?;
@@ -447,6 +489,28 @@ fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn core_properties_name_obektiv_and_russian_without_dates() {
+        // As docx-rs 0.4.22 writes them.
+        let core = "<cp:coreProperties><dcterms:created xsi:type=\"dcterms:W3CDTF\">1970-01-01T00:00:00Z\
+                    </dcterms:created><dc:creator>unknown</dc:creator><cp:lastModifiedBy>unknown\
+                    </cp:lastModifiedBy><dcterms:modified xsi:type=\"dcterms:W3CDTF\">1970-01-01T00:00:00Z\
+                    </dcterms:modified><cp:revision>1</cp:revision></cp:coreProperties>";
+        let done = patch_of("docProps/core.xml").unwrap()(core);
+        assert!(
+            !done.contains("1970") && !done.contains("unknown"),
+            "{done}"
+        );
+        assert!(done.contains("<dc:creator>obektiv</dc:creator>"));
+        assert!(done.ends_with("<dc:language>ru-RU</dc:language></cp:coreProperties>"));
+        let styles = patch_of("word/styles.xml").unwrap()("<w:rPrDefault><w:rPr /></w:rPrDefault>");
+        assert_eq!(
+            styles,
+            "<w:rPrDefault><w:rPr><w:lang w:val=\"ru-RU\" /></w:rPr></w:rPrDefault>"
+        );
+        assert!(patch_of("word/numbering.xml").is_none());
+    }
 
     #[test]
     fn header_rows_repeat_on_every_page() {

@@ -203,7 +203,7 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
         || {
             (
                 risk::risk_list(data, &results, &evidence),
-                risk::objective_list(data, &evidence, &config.lists),
+                risk::objective_list(data, &evidence, &config.lists, config.signs.min_cells),
             )
         },
     );

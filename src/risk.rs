@@ -175,7 +175,19 @@ pub struct ObjectiveEntry {
     pub works: usize,
 }
 
-pub fn objective_list(data: &Dataset, ev: &Evidence, lists: &ListsConfig) -> Vec<ObjectiveEntry> {
+/// The school-years of the schools consistently without signs. None where
+/// the folder holds fewer than `min_schools` schools and no region's figures
+/// (reference.csv): the signs had only those few to compare a school with,
+/// and «objective» would say more than they could tell.
+pub fn objective_list(
+    data: &Dataset,
+    ev: &Evidence,
+    lists: &ListsConfig,
+    min_schools: usize,
+) -> Vec<ObjectiveEntry> {
+    if too_few_schools(data, min_schools) {
+        return Vec::new();
+    }
     let index = data.cell_index();
     let mut works: BTreeMap<(u16, u32), usize> = BTreeMap::new();
     let mut all_years: BTreeMap<u32, BTreeSet<u16>> = BTreeMap::new();
@@ -216,4 +228,13 @@ pub fn objective_list(data: &Dataset, ev: &Evidence, lists: &ListsConfig) -> Vec
         )
     });
     out
+}
+
+/// Whether the folder holds fewer than `min_schools` schools with works and
+/// no region's figures to set them against.
+pub fn too_few_schools(data: &Dataset, min_schools: usize) -> bool {
+    let with_works: BTreeSet<u32> = (data.tests.iter())
+        .flat_map(|t| t.cells.iter().map(|c| c.school))
+        .collect();
+    with_works.len() < min_schools && data.reference.region.is_empty()
 }

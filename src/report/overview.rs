@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Inputs;
-use super::doc::Page;
+use super::doc::{Page, Tone};
 use super::html::{int, pct, plural};
 use crate::sample::Stratum;
 
@@ -130,6 +130,20 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
         page.p("В папке нет результатов.");
         return;
     };
+    // A folder of a few schools without the region's figures: said first.
+    let min = inputs.config.signs.min_cells;
+    if crate::risk::too_few_schools(inputs.data, min) {
+        page.p_tone(
+            Tone::Note,
+            &format!(
+                "В данных меньше {min} ОО, и показателей региона (reference.csv) нет: признаки \
+                 сравнивают каждую ОО лишь с несколькими другими, и большинство из них по таким \
+                 данным не проверяется. Выводы этой справки ненадёжны. Для муниципалитета \
+                 получите reference.csv у регионального центра (команда obektiv reference по \
+                 данным всего региона) и положите его в папку с данными."
+            ),
+        );
+    }
     let prev = ys.iter().rev().nth(1).copied();
     let a = inputs.analysis;
     let scoped = |s: u32| inputs.in_scope(s);

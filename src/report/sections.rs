@@ -404,6 +404,15 @@ fn objective(page: &mut Page, inputs: &Inputs<'_>) {
         c.objective_min_cells,
         num(c.objective_p_min, 2)
     ));
+    let min = inputs.config.signs.min_cells;
+    if crate::risk::too_few_schools(inputs.data, min) {
+        page.p(&format!(
+            "Список не составлен: в данных меньше {min} ОО и нет показателей региона \
+             (reference.csv), поэтому признакам не с кем сравнить ОО, кроме нескольких соседних, \
+             и отсутствие признаков ничего не говорит об объективности."
+        ));
+        return;
+    }
     // One row per school, the years as columns (cells evaluated that year).
     let ys: Vec<u16> = (inputs.analysis.objective.iter())
         .map(|e| e.year)

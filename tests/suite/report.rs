@@ -377,3 +377,24 @@ fn a_large_region_is_summarized_in_the_report() {
         .unwrap();
     assert!(!section.contains(&first), "{first}");
 }
+
+/// A folder of three schools and no region's figures: the справка says first
+/// that its findings are unreliable, and no school is called objective (one
+/// school compared with two was listed as «устойчиво объективная»).
+#[test]
+fn a_folder_of_a_few_schools_is_warned_about_and_calls_none_objective() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = crate::common::folder(
+        &tmp.path().join("data"),
+        &[("results.csv", crate::common::RESULTS.as_bytes())],
+    );
+    let out = tmp.path().join("out");
+    crate::common::analyze(&data, &out);
+    let html = crate::common::read(&out.join("report.html"));
+    assert!(html.contains("Выводы этой справки ненадёжны"));
+    assert!(html.contains("Список не составлен: в данных меньше 10 ОО"));
+    assert_eq!(
+        crate::common::table(&out.join("objective_list.csv")).len(),
+        0
+    );
+}

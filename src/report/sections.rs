@@ -77,6 +77,19 @@ pub fn build(inputs: &Inputs<'_>) -> Built {
     };
     page.h1(&title);
     page.p_tone(Tone::Note, DISCLAIMER);
+    // A municipality's own folder: whom its schools are set against.
+    if inputs.scope.is_none() && figures::whole_of(inputs.data).one_municipality {
+        let against = if inputs.data.reference.region.is_empty() {
+            "только между собой (показателей региона, reference.csv, в папке нет)"
+        } else {
+            "между собой и, где признак их использует, с показателями региона из reference.csv"
+        };
+        page.p(&format!(
+            "Справка по данным одного муниципалитета ({} ОО): ОО сравниваются {against}. Поэтому \
+             числа здесь могут отличаться от справки, составленной по данным всего региона.",
+            int(inputs.data.schools.len() as u64)
+        ));
+    }
     if let Some(sc) = &inputs.scope {
         page.p(&format!(
             "Справка по ОО муниципалитета «{}» ({} ОО в данных). Признаки оценены по данным всего \

@@ -393,6 +393,7 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
         assert!(html.contains("Признаки сверяются с самим муниципалитетом"));
         assert!(html.contains("по данным муниципалитета (z = "));
         assert!(!html.contains("сверяются с самим регионом"));
+        assert!(html.contains("Справка по данным одного муниципалитета"));
         let municipality = table(&out.join("cells.csv"))[0]["municipality"].clone();
         assert!(html.contains(&format!(". {municipality}</h1>")), "title");
     }

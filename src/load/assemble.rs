@@ -344,7 +344,12 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         }
         let primary = r.primary[i];
         if !tasks.is_empty() && !primary.is_nan() && (f64::from(primary) - sum).abs() > 1e-3 {
-            let why = format!("первичный балл {primary} не равен сумме баллов за задания ({sum})");
+            // A decimal comma, as Russian text writes it (26,5).
+            let why = format!(
+                "первичный балл {} не равен сумме баллов за задания ({})",
+                primary.to_string().replace('.', ","),
+                sum.to_string().replace('.', ",")
+            );
             reject(&mut out, w, "primary".into(), primary.to_string(), why);
             continue;
         }

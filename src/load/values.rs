@@ -67,6 +67,14 @@ pub fn year(s: &str) -> Result<Option<u16>, String> {
     if let Some(y) = school_year(s) {
         return Ok(Some(y));
     }
+    // «2025 г.», «2025г», «2025 год»: the number.
+    let t = s.trim();
+    let bare = ["год", "г.", "г"]
+        .iter()
+        .find_map(|w| t.strip_suffix(w))
+        .map(str::trim_end)
+        .filter(|b| b.len() == 4 && b.bytes().all(|c| c.is_ascii_digit()));
+    let s = bare.unwrap_or(s);
     match integer(s) {
         Ok(None) => Ok(None),
         Ok(Some(y)) if YEARS.contains(&y) => Ok(Some(y as u16)),
@@ -388,6 +396,15 @@ mod tests {
         // Cyrillic look-alikes of no known code, and unknown words.
         assert_eq!(subject("МОР"), None);
         assert_eq!(subject("пение"), None);
+    }
+
+    #[test]
+    fn a_year_with_its_word_is_the_year() {
+        for s in ["2025 г.", "2025г", "2025 год", " 2025 г. "] {
+            assert_eq!(year(s), Ok(Some(2025)), "{s}");
+        }
+        assert!(year("г.").is_err());
+        assert!(year("25 г.").is_err());
     }
 
     #[test]

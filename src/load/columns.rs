@@ -316,65 +316,26 @@ mod tests {
 
     #[test]
     fn fis_oko_task_labels_are_numbered_by_their_order() {
+        // The required columns, then the tasks as given.
+        let with_tasks = |tasks: &[&str]| {
+            let mut h = vec!["Год", "Экзамен", "Предмет", "Параллель", "Логин", "Код"];
+            h.extend(tasks);
+            ColumnMap::build(Path::new("r.csv"), &headers(&h), RESULTS, true).unwrap()
+        };
         // «2» and «4» would be tasks 2 and 4 read by number, the others lost.
-        let h = headers(&[
-            "Год",
-            "Экзамен",
-            "Предмет",
-            "Параллель",
-            "Логин",
-            "Код участника",
-            "1К1",
-            "1К2",
-            "2",
-            "3.1",
-            "3.2",
-            "4 (2б)",
-            "Первичный балл",
-        ]);
-        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        let m = with_tasks(&["1К1", "1К2", "2", "3.1", "3.2", "4 (2б)", "Первичный балл"]);
         assert_eq!(m.tasks, [(1, 6), (2, 7), (3, 8), (4, 9), (5, 10), (6, 11)]);
         assert_eq!(m.by_order[0], (1, "1К1".to_owned()));
         assert_eq!(m.by_order[5], (6, "4 (2б)".to_owned()));
         assert!(m.unknown.is_empty(), "{:?}", m.unknown);
         // Labels with a word before and the maximum after.
-        let h = headers(&[
-            "Год",
-            "Экзамен",
-            "Предмет",
-            "Параллель",
-            "Логин",
-            "Код",
-            "Задание 1К1 (макс. 2 б.)",
-            "Задание 2 (макс. 1 б.)",
-        ]);
-        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        let m = with_tasks(&["Задание 1К1 (макс. 2 б.)", "Задание 2 (макс. 1 б.)"]);
         assert_eq!(m.tasks, [(1, 6), (2, 7)]);
         // A column «1 четверть» is not a task label.
-        let h = headers(&[
-            "Год",
-            "Экзамен",
-            "Предмет",
-            "Параллель",
-            "Логин",
-            "Код",
-            "t1",
-            "1 четверть",
-        ]);
-        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        let m = with_tasks(&["t1", "1 четверть"]);
         assert_eq!((m.tasks.len(), m.unknown.len()), (1, 1));
         // Tasks headed by number stay as they are.
-        let h = headers(&[
-            "Год",
-            "Экзамен",
-            "Предмет",
-            "Параллель",
-            "Логин",
-            "Код",
-            "t2",
-            "1",
-        ]);
-        let m = ColumnMap::build(Path::new("r.csv"), &h, RESULTS, true).unwrap();
+        let m = with_tasks(&["t2", "1"]);
         assert_eq!(
             (m.tasks.as_slice(), m.by_order.len()),
             (&[(1, 7), (2, 6)][..], 0)

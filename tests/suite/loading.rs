@@ -11,6 +11,12 @@ fn cells_of(dir: &Path, results: &[(&str, &[u8])]) -> (String, obektiv::Summary)
     (read(&out.join("cells.csv")), s)
 }
 
+/// cells.csv of the common clean results, analysed under `dir/clean`: what a
+/// variant of the same works must read as.
+fn clean_cells(dir: &Path) -> String {
+    cells_of(&dir.join("clean"), &[("results.csv", RESULTS.as_bytes())]).0
+}
+
 fn rejected(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     table(&dir.join("out/rejected_rows.csv"))
 }
@@ -342,10 +348,7 @@ fn hand_typed_tables_are_read_as_a_methodist_types_them() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
-    let (clean, _) = cells_of(
-        &tmp.path().join("clean"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
+    let clean = clean_cells(tmp.path());
     assert_eq!(
         (s.works, s.rows_rejected),
         (9, 2),
@@ -413,10 +416,7 @@ fn fis_oko_task_labels_in_a_csv_are_read_in_column_order() {
     assert_ne!(text, RESULTS);
     let tmp = tempfile::tempdir().unwrap();
     let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
-    let (clean, _) = cells_of(
-        &tmp.path().join("clean"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
+    let clean = clean_cells(tmp.path());
     assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
     assert_eq!(cells, clean);
     let notes = read(&tmp.path().join("out/notes.csv"));
@@ -496,10 +496,7 @@ fn an_excel_report_with_a_title_above_the_table_is_read() {
     let titled = [title.as_ref(), excel_ru(RESULTS).as_slice()].concat();
     let tmp = tempfile::tempdir().unwrap();
     let (cells, s) = cells_of(tmp.path(), &[("results.csv", &titled)]);
-    let (clean, _) = cells_of(
-        &tmp.path().join("clean"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
+    let clean = clean_cells(tmp.path());
     assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
     assert_eq!(cells, clean);
     let notes = read(&tmp.path().join("out/notes.csv"));
@@ -519,10 +516,7 @@ fn without_a_grade_column_the_grade_is_read_from_the_class() {
     assert!(text.starts_with("year,exam,subject,school,class"));
     let tmp = tempfile::tempdir().unwrap();
     let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
-    let (clean, _) = cells_of(
-        &tmp.path().join("clean"),
-        &[("results.csv", RESULTS.as_bytes())],
-    );
+    let clean = clean_cells(tmp.path());
     assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
     assert_eq!(cells, clean);
     let notes = read(&tmp.path().join("out/notes.csv"));

@@ -38,8 +38,8 @@ const HEADERS: &[(&str, &str)] = &[
     ("markers", "Ячеек с признаками"),
     ("consecutive_years", "Лет подряд в перечне"),
     ("reasons", "Основания (признаки, требуют проверки)"),
-    ("stratum_name", "Страта"),
-    ("order", "№ в страте"),
+    ("stratum_name", "Группа"),
+    ("order", "№ в группе"),
     ("size_class", "Размер ОО"),
     ("result", "Стандартизованный результат"),
     ("reason", "Основание"),
@@ -251,7 +251,7 @@ fn table(plain: &[u8], what: &str) -> Result<(Vec<Column>, Vec<Vec<Value>>), Out
         .map(|(&c, &k)| {
             let name = match names[c].as_str() {
                 "kind" if files => "Тип файла".to_owned(),
-                "stratum" => "Страта".to_owned(),
+                "stratum" => "Группа".to_owned(),
                 n => header(n),
             };
             let col = Column::new(name, k);

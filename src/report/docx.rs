@@ -603,7 +603,7 @@ mod tests {
         // to 85, up to 13 to 79 — too wide. At 8 pt (88.9 twips a letter) the
         // bound is 82.7: up to 15 letters 83, up to 14 letters 81 — fits.
         let h: Vec<String> = [
-            "Страта",
+            "Группа",
             "№",
             "Логин",
             "ОО",

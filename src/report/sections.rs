@@ -306,7 +306,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
         .collect();
     page.table(
         &[
-            "Страта",
+            "Группа",
             "№",
             "Логин",
             "ОО",
@@ -370,7 +370,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
         .collect();
     page.table(
         &[
-            "Страта",
+            "Группа",
             "ОО",
             "Работ",
             "Снижение баллов",

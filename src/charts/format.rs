@@ -29,7 +29,9 @@ pub(crate) fn fmt_int(n: u64) -> String {
     out
 }
 
-/// Whole percentages of `counts` that add up to exactly 100 (largest remainder).
+/// Whole percentages of `counts`, each rounded half up as the справка's
+/// text rounds the same shares (4 of 9 is 44 % on the bar as in the
+/// sentence beside it; the labels of a bar may add up to 99 or 101).
 pub(crate) fn percents(counts: &[u64]) -> Vec<u64> {
     // u128: no overflow for any u64 counts.
     let counts: Vec<u128> = counts.iter().map(|&c| u128::from(c)).collect();
@@ -37,15 +39,10 @@ pub(crate) fn percents(counts: &[u64]) -> Vec<u64> {
     if total == 0 {
         return vec![0; counts.len()];
     }
-    let mut out: Vec<u64> = counts.iter().map(|c| (c * 100 / total) as u64).collect();
-    let mut order: Vec<usize> = (0..counts.len()).collect();
-    // Largest remainder first; ties go to the earlier category.
-    order.sort_by_key(|&i| (std::cmp::Reverse(counts[i] * 100 % total), i));
-    let missing = 100 - out.iter().sum::<u64>();
-    for &i in order.iter().take(missing as usize) {
-        out[i] += 1;
-    }
-    out
+    counts
+        .iter()
+        .map(|c| ((c * 200 + total) / (2 * total)) as u64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -69,11 +66,15 @@ mod tests {
     }
 
     #[test]
-    fn percents_add_up_to_100() {
-        // 1/3 each: 33,33… → 34, 33, 33 (tie goes to the first).
-        assert_eq!(percents(&[1, 1, 1]), vec![34, 33, 33]);
-        // 3/54 = 5,56; 30/54 = 55,56; 21/54 = 38,89 → 6, 55, 39.
-        assert_eq!(percents(&[3, 30, 21]), vec![6, 55, 39]);
+    fn percents_round_as_the_text_does() {
+        // 1/3 each: 33,33… → 33, 33, 33.
+        assert_eq!(percents(&[1, 1, 1]), vec![33, 33, 33]);
+        // 3/54 = 5,56; 30/54 = 55,56; 21/54 = 38,89 → 6, 56, 39.
+        assert_eq!(percents(&[3, 30, 21]), vec![6, 56, 39]);
+        // 3/9, 2/9, 4/9 = 33,3; 22,2; 44,4 → 33, 22, 44 (the text's «44 %»).
+        assert_eq!(percents(&[3, 2, 4]), vec![33, 22, 44]);
+        // Half rounds up: 1/8 = 12,5 → 13.
+        assert_eq!(percents(&[1, 7]), vec![13, 88]);
         assert_eq!(percents(&[0, 0, 0]), vec![0, 0, 0]);
         assert_eq!(percents(&[0, 5, 0]), vec![0, 100, 0]);
         assert_eq!(percents(&[u64::MAX, u64::MAX]), vec![50, 50]);

@@ -4,8 +4,9 @@
 //! bar per group. A school that «повысила» far more often than its municipality and
 //! region marks more generously in the journal than its pupils show on the exam.
 //!
-//! Segments carry their whole percentage (largest-remainder rounded, so a bar's labels
-//! add up to 100); a segment too narrow for its label is left unlabelled. Rows are
+//! Segments carry their whole percentage, rounded as the справка's text rounds the
+//! same share (so a bar's labels may add up to 99 or 101); a segment too narrow for its
+//! label is left unlabelled. Rows are
 //! drawn top to bottom in the given order; a row without works says «нет данных»;
 //! no works at all gives the «нет данных» chart.
 

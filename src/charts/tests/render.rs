@@ -76,8 +76,9 @@ fn score_distribution_cutoffs_sit_between_the_scores_they_split() {
 }
 
 #[test]
-fn mark_agreement_writes_percentages_that_add_up() {
-    // Школа 3/30/21 of 54 → 6 %, 55 %, 39 % (largest remainder).
+fn mark_agreement_writes_percentages_as_the_text_rounds_them() {
+    // Школа 3/30/21 of 54 = 5,56 %, 55,56 %, 38,89 % → 6 %, 56 %, 39 % (each
+    // rounded as the справка's sentences round it).
     check(
         &fixtures::mark_agreement(),
         &[
@@ -89,7 +90,7 @@ fn mark_agreement_writes_percentages_that_add_up() {
             "подтвердили",
             "повысили (отметка выше, чем в журнале)",
             "6 %",
-            "55 %",
+            "56 %",
             "39 %",
         ],
     );

@@ -150,6 +150,41 @@ fn sort_works(raws: &[RawWorks], codes: &StrPool) -> Vec<WorkRef> {
     keys.into_iter().map(|k| (k.file, k.row)).collect()
 }
 
+/// Works whose test score is not their primary score's: among the works of
+/// one primary score (at least 5 with a test score), the test score that at
+/// least 90 % of them have is the conversion's, and every other one is an
+/// outlier. (index, primary, test score, the usual test score).
+fn test_score_outliers(works: &[(usize, f32, u8)]) -> Vec<(usize, f32, u8, u8)> {
+    let mut by_primary: BTreeMap<u32, Vec<(usize, u8)>> = BTreeMap::new();
+    for &(j, p, t) in works {
+        by_primary.entry(p.to_bits()).or_default().push((j, t));
+    }
+    let mut out = Vec::new();
+    for (bits, group) in by_primary {
+        if group.len() < 5 {
+            continue;
+        }
+        let mut counts: BTreeMap<u8, usize> = BTreeMap::new();
+        for &(_, t) in &group {
+            *counts.entry(t).or_default() += 1;
+        }
+        let (&usual, &most) = counts
+            .iter()
+            .max_by_key(|(t, c)| (**c, std::cmp::Reverse(**t)))
+            .expect("not empty");
+        if most * 10 < group.len() * 9 {
+            continue;
+        }
+        out.extend(
+            (group.iter())
+                .filter(|&&(_, t)| t != usual)
+                .map(|&(j, t)| (j, f32::from_bits(bits), t, usual)),
+        );
+    }
+    out.sort_by_key(|x| x.0);
+    out
+}
+
 /// The test's scale, and a note on where it came from when that needs
 /// saying. The folder's scales.csv wins; else, for VPR and OGE, the cut
 /// points that the works' own marks pin down ([`scales::cuts_from_marks`])
@@ -533,6 +568,46 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             s.origin
         )));
     }
+    // The test score is a function of the primary score (one conversion
+    // table per test): a work whose test score is not the one nearly every
+    // other work of its primary score has is said so (kept as in the file).
+    let with_both: Vec<(usize, f32, u8)> = (0..n)
+        .filter_map(|j| {
+            let (r, i) = raw(unique[j]);
+            let t = r.test_score[i];
+            (t != NO_TEST_SCORE && !primary[j].is_nan()).then_some((j, primary[j], t))
+        })
+        .collect();
+    // 100 test points are the maximum primary score's only.
+    if let Some(max) = declared_max {
+        for &(j, p, t) in with_both
+            .iter()
+            .filter(|&&(_, p, t)| t == 100 && p < max - 1e-6)
+        {
+            let (r, i) = raw(unique[j]);
+            out.notes.push(Note {
+                level: Level::Warning,
+                file: r.file.clone(),
+                line: r.line[i],
+                message: format!(
+                    "тестовый балл {t} при первичном {p}: 100 баллов даёт только максимальный \
+                     первичный балл ({max}); проверьте строку (оставлено, как в файле)"
+                ),
+            });
+        }
+    }
+    for (j, p, t, usual) in test_score_outliers(&with_both) {
+        let (r, i) = raw(unique[j]);
+        out.notes.push(Note {
+            level: Level::Warning,
+            file: r.file.clone(),
+            line: r.line[i],
+            message: format!(
+                "тестовый балл {t} при первичном {p}, а у остальных работ с первичным баллом {p} \
+                 тестовый балл {usual}: проверьте строку (оставлено, как в файле)"
+            ),
+        });
+    }
     let mut mark = Vec::with_capacity(n);
     let mut disagrees = Vec::with_capacity(n);
     let mut unmarked = 0usize;
@@ -656,4 +731,25 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         max_score,
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_score_off_its_primary_scores_conversion_is_found() {
+        // Primary 16: test 43 in 9 works, 100 in one (90 % agree) → that one.
+        // Primary 20: 4 works only → not judged. Primary 30: 5 works split
+        // 3 / 2 → no conversion to judge by.
+        let mut works: Vec<(usize, f32, u8)> = (0..9).map(|j| (j, 16.0, 43)).collect();
+        works.push((9, 16.0, 100));
+        works.extend((10..14).map(|j| (j, 20.0, if j == 13 { 90 } else { 50 })));
+        works.extend((14..19).map(|j| (j, 30.0, if j < 17 { 70 } else { 71 })));
+        assert_eq!(test_score_outliers(&works), [(9, 16.0, 100, 43)]);
+        // 8 of 10 agreeing (80 %) is not enough.
+        let mut split: Vec<(usize, f32, u8)> = (0..8).map(|j| (j, 16.0, 43)).collect();
+        split.extend([(8, 16.0, 44), (9, 16.0, 100)]);
+        assert!(test_score_outliers(&split).is_empty());
+    }
 }

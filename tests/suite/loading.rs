@@ -522,3 +522,24 @@ fn without_a_grade_column_the_grade_is_read_from_the_class() {
     let notes = read(&tmp.path().join("out/notes.csv"));
     assert!(notes.contains("она взята из класса"), "{notes}");
 }
+
+#[test]
+fn an_ege_test_score_off_the_conversion_is_noted() {
+    // Ten EGE works of primary score 16: nine have 43 test points, one 100
+    // (a typo or a shifted row). The work is kept and its line noted.
+    let mut text = String::from("year,exam,subject,grade,school,student,primary,test_score\n");
+    for k in 0..10 {
+        let t = if k == 6 { 100 } else { 43 };
+        text.push_str(&format!("2025,EGE,RU,11,edu000001,{},16,{t}\n", 500 + k));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, s) = cells_of(tmp.path(), &[("results_ege.csv", text.as_bytes())]);
+    assert_eq!((s.rows_rejected, s.works), (0, 10));
+    let notes = table(&tmp.path().join("out/notes.csv"));
+    let said: Vec<_> = (notes.iter())
+        .filter(|n| n["message"].contains("тестовый балл 100 при первичном 16"))
+        .collect();
+    assert_eq!(said.len(), 1, "{notes:?}");
+    assert_eq!(said[0]["line"], "8");
+    assert!(said[0]["message"].contains("тестовый балл 43"));
+}

@@ -72,7 +72,8 @@ fn role(name: &str) -> Role {
     let name = name.to_lowercase();
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
     match (stem, ext) {
-        ("schools", "csv") => Role::Schools,
+        // The list of schools kept in Excel is read as its CSV would be.
+        ("schools", "csv" | "xlsx" | "xlsm" | "xls") => Role::Schools,
         ("tasks", "csv") => Role::Tasks,
         ("scales", "csv") => Role::Scales,
         ("medals", "csv") => Role::Medals,
@@ -173,10 +174,17 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
         match slot {
             Some(first) => {
                 let first = first.file_name().map(|n| n.to_string_lossy().into_owned());
-                let why = format!(
-                    "имя совпадает с «{}» без учёта регистра букв; прочитан только тот файл",
-                    first.unwrap_or_default()
-                );
+                let first = first.unwrap_or_default();
+                let same_name = p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().to_lowercase() == first.to_lowercase());
+                let why = if same_name {
+                    format!(
+                        "имя совпадает с «{first}» без учёта регистра букв; прочитан только тот файл"
+                    )
+                } else {
+                    format!("тот же файл в другом формате: прочитан «{first}», этот — нет")
+                };
                 skipped.push(Skipped {
                     path: p,
                     why,
@@ -229,7 +237,12 @@ fn open(
     kind: &str,
     report: &mut LoadReport,
 ) -> Result<Table, LoadError> {
-    opened(folder, path, kind, report, Table::open(path))
+    let table = if is_workbook(path) {
+        workbook::first_table(path)
+    } else {
+        Table::open(path)
+    };
+    opened(folder, path, kind, report, table)
 }
 
 /// [`open`] of a CSV file whose bytes were read already (see `prefetched`).
@@ -405,7 +418,10 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     let schools_path = inv.schools.clone().ok_or_else(|| {
         RunError::Schools(LoadError::Io {
             path: folder.join("schools.csv"),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "файла нет в папке"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "файла нет в папке (список ОО: schools.csv или schools.xlsx)",
+            ),
         })
     })?;
     let schools_file = name(&schools_path);

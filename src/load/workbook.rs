@@ -241,3 +241,37 @@ fn plain(
         fis_oko: false,
     })
 }
+
+/// A workbook holding one plain table (schools.xlsx): the first sheet with a
+/// filled row, its first filled row the header, the rows after it the data
+/// (with their Excel row numbers).
+pub fn first_table(path: &Path) -> Result<Table, LoadError> {
+    let book = fisoko::read_workbook(path).map_err(|e| LoadError::Unsupported {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    let filled = |cells: &Vec<String>| cells.iter().any(|c| !c.trim().is_empty());
+    for (_, grid) in book.plain {
+        let Some(at) = grid.iter().position(|(_, c)| filled(c)) else {
+            continue;
+        };
+        let header: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
+        let width = header.len();
+        let rows = (grid.into_iter().skip(at + 1))
+            .map(|(line, mut cells)| {
+                if cells.len() < width {
+                    cells.resize(width, String::new());
+                }
+                (line, cells)
+            })
+            .collect();
+        return Ok(Table::from_rows(path, header, rows));
+    }
+    Err(LoadError::Unsupported {
+        path: path.to_owned(),
+        message: format!(
+            "{}: в книге нет ни одного заполненного листа",
+            path.display()
+        ),
+    })
+}

@@ -234,3 +234,37 @@ fn a_plain_results_workbook_reads_as_its_csv_twin() {
         "{notes}"
     );
 }
+
+/// The list of schools kept in Excel (schools.xlsx, no schools.csv) reads as
+/// its CSV (it was «schools.csv: … файла нет в папке»); with both, the CSV is
+/// read and the workbook is said to be skipped.
+#[test]
+fn a_schools_workbook_reads_as_its_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = crate::common::folder(
+        &tmp.path().join("data"),
+        &[("results.csv", crate::common::RESULTS.as_bytes())],
+    );
+    let mut csv = csv::Reader::from_path(data.join("schools.csv")).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in csv.headers().unwrap().iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, rec) in csv.records().enumerate() {
+        for (c, v) in rec.unwrap().iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+        }
+    }
+    wb.save(data.join("schools.xlsx")).unwrap();
+    let both = tmp.path().join("both");
+    run(&data, &both);
+    let files = std::fs::read_to_string(both.join("files.csv")).unwrap();
+    assert!(files.contains("тот же файл в другом формате"), "{files}");
+    std::fs::remove_file(data.join("schools.csv")).unwrap();
+    let out = tmp.path().join("out");
+    let s = run(&data, &out);
+    assert_eq!((s.rows_rejected, s.works), (0, 9));
+    let cells = |o: &Path| std::fs::read_to_string(o.join("cells.csv")).unwrap();
+    assert_eq!(cells(&out), cells(&both));
+}

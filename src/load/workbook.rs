@@ -224,16 +224,7 @@ fn plain(
             used.join("», «")
         ),
     );
-    // Every row as wide as the header (a row's trailing empty cells are not stored).
-    let width = header.len();
-    let rows = (rows.into_iter())
-        .map(|(line, mut cells)| {
-            if cells.len() < width {
-                cells.resize(width, String::new());
-            }
-            (line, cells)
-        })
-        .collect();
+    let rows = padded(rows, header.len());
     Ok(Workbook {
         table: Table::from_rows(path, header, rows),
         tasks: BTreeMap::new(),
@@ -256,15 +247,7 @@ pub fn first_table(path: &Path) -> Result<Table, LoadError> {
             continue;
         };
         let header: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
-        let width = header.len();
-        let rows = (grid.into_iter().skip(at + 1))
-            .map(|(line, mut cells)| {
-                if cells.len() < width {
-                    cells.resize(width, String::new());
-                }
-                (line, cells)
-            })
-            .collect();
+        let rows = padded(grid.into_iter().skip(at + 1).collect(), header.len());
         return Ok(Table::from_rows(path, header, rows));
     }
     Err(LoadError::Unsupported {
@@ -274,4 +257,17 @@ pub fn first_table(path: &Path) -> Result<Table, LoadError> {
             path.display()
         ),
     })
+}
+
+/// Every row as wide as the header: a sheet stores a row's cells up to its
+/// last filled one, so its trailing empty cells are added back.
+fn padded(rows: fisoko::Rows, width: usize) -> fisoko::Rows {
+    (rows.into_iter())
+        .map(|(line, mut cells)| {
+            if cells.len() < width {
+                cells.resize(width, String::new());
+            }
+            (line, cells)
+        })
+        .collect()
 }

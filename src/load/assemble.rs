@@ -578,35 +578,39 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             (t != NO_TEST_SCORE && !primary[j].is_nan()).then_some((j, primary[j], t))
         })
         .collect();
+    // A warning on work j's line.
+    let on_line = |j: usize, message: String| {
+        let (r, i) = raw(unique[j]);
+        Note {
+            level: Level::Warning,
+            file: r.file.clone(),
+            line: r.line[i],
+            message,
+        }
+    };
     // 100 test points are the maximum primary score's only.
     if let Some(max) = declared_max {
         for &(j, p, t) in with_both
             .iter()
             .filter(|&&(_, p, t)| t == 100 && p < max - 1e-6)
         {
-            let (r, i) = raw(unique[j]);
-            out.notes.push(Note {
-                level: Level::Warning,
-                file: r.file.clone(),
-                line: r.line[i],
-                message: format!(
+            out.notes.push(on_line(
+                j,
+                format!(
                     "тестовый балл {t} при первичном {p}: 100 баллов даёт только максимальный \
                      первичный балл ({max}); проверьте строку (оставлено, как в файле)"
                 ),
-            });
+            ));
         }
     }
     for (j, p, t, usual) in test_score_outliers(&with_both) {
-        let (r, i) = raw(unique[j]);
-        out.notes.push(Note {
-            level: Level::Warning,
-            file: r.file.clone(),
-            line: r.line[i],
-            message: format!(
+        out.notes.push(on_line(
+            j,
+            format!(
                 "тестовый балл {t} при первичном {p}, а у остальных работ с первичным баллом {p} \
                  тестовый балл {usual}: проверьте строку (оставлено, как в файле)"
             ),
-        });
+        ));
     }
     let mut mark = Vec::with_capacity(n);
     let mut disagrees = Vec::with_capacity(n);
@@ -621,17 +625,15 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         let given = r.mark[i];
         let differs = given != NO_MARK && by_scale.is_some_and(|m| m != given);
         if differs {
-            out.notes.push(Note {
-                level: Level::Warning,
-                file: r.file.clone(),
-                line: r.line[i],
-                message: format!(
+            out.notes.push(on_line(
+                j,
+                format!(
                     "в файле отметка {given}, а по шкале ({}) за первичный балл {p} \
                      положена {}; оставлена отметка из файла",
                     scale.as_ref().map_or("", |s| s.origin.as_str()),
                     by_scale.unwrap_or(0)
                 ),
-            });
+            ));
         }
         let m = if given != NO_MARK {
             given

@@ -17,6 +17,16 @@ fn clean_cells(dir: &Path) -> String {
     cells_of(&dir.join("clean"), &[("results.csv", RESULTS.as_bytes())]).0
 }
 
+/// Analyses `results` as results.csv and checks that every row is used and
+/// the cells are the clean file's; returns notes.csv.
+fn reads_as_clean(results: &[u8]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", results)]);
+    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
+    assert_eq!(cells, clean_cells(tmp.path()));
+    read(&tmp.path().join("out/notes.csv"))
+}
+
 fn rejected(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     table(&dir.join("out/rejected_rows.csv"))
 }
@@ -414,12 +424,7 @@ fn fis_oko_task_labels_in_a_csv_are_read_in_column_order() {
     // by their order, the works are the clean file's.
     let text = RESULTS.replacen("t1,t2,t3", "1К1,2,3 (2б)", 1);
     assert_ne!(text, RESULTS);
-    let tmp = tempfile::tempdir().unwrap();
-    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
-    let clean = clean_cells(tmp.path());
-    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
-    assert_eq!(cells, clean);
-    let notes = read(&tmp.path().join("out/notes.csv"));
+    let notes = reads_as_clean(text.as_bytes());
     assert!(
         notes.contains(
             "по порядку столбцов («1К1» — задание 1, «2» — задание 2, «3 (2б)» — задание 3);"
@@ -494,12 +499,7 @@ fn an_excel_report_with_a_title_above_the_table_is_read() {
         "Результаты ВПР 2025 года, математика, 4 класс;;;;\r\nСеверный район;;;;\r\n;;;;\r\n";
     let (title, _, _) = encoding_rs::WINDOWS_1251.encode(title);
     let titled = [title.as_ref(), excel_ru(RESULTS).as_slice()].concat();
-    let tmp = tempfile::tempdir().unwrap();
-    let (cells, s) = cells_of(tmp.path(), &[("results.csv", &titled)]);
-    let clean = clean_cells(tmp.path());
-    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
-    assert_eq!(cells, clean);
-    let notes = read(&tmp.path().join("out/notes.csv"));
+    let notes = reads_as_clean(&titled);
     assert!(notes.contains("заголовок — строка 4"), "{notes}");
 }
 
@@ -514,12 +514,7 @@ fn without_a_grade_column_the_grade_is_read_from_the_class() {
         })
         .collect();
     assert!(text.starts_with("year,exam,subject,school,class"));
-    let tmp = tempfile::tempdir().unwrap();
-    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
-    let clean = clean_cells(tmp.path());
-    assert_eq!(s.rows_rejected, 0, "{:?}", rejected(tmp.path()));
-    assert_eq!(cells, clean);
-    let notes = read(&tmp.path().join("out/notes.csv"));
+    let notes = reads_as_clean(text.as_bytes());
     assert!(notes.contains("она взята из класса"), "{notes}");
 }
 

@@ -82,7 +82,7 @@ pub const RESULTS: &[ColumnSpec] = &[
     col("subject", &["предмет"], true),
     col("grade", &["параллель", "класс (параллель)"], true),
     col("school", &["логин", "оо", "логин оо", "код оо"], true),
-    col("class", &["класс", "класс (буква)", "литера"], false),
+    col("class", &["класс", "класс (буква)"], false),
     col(
         "student",
         &["код участника", "участник", "код", "код ученика"],
@@ -117,6 +117,13 @@ pub const RESULTS: &[ColumnSpec] = &[
             "оценка за год",
             "четвертная отметка",
         ],
+        false,
+    ),
+    // The class's letter in a column of its own, beside the grade or a
+    // class column holding the grade alone («Класс» 4, «Литера» А).
+    col(
+        "class_letter",
+        &["литера", "литера класса", "буква", "буква класса", "литер"],
         false,
     ),
 ];
@@ -175,13 +182,42 @@ pub fn normalize(h: &str) -> String {
     out
 }
 
+/// What a task column's header may say before its number, normalised,
+/// longest first (the empty one last: a bare `7`).
+const TASK_PREFIXES: [&str; 14] = [
+    "баллы за задание",
+    "баллов за задание",
+    "балл за задание",
+    "балл за задачу",
+    "задание",
+    "задача",
+    "зад.",
+    "зад",
+    "task",
+    "t",
+    "т",
+    "з",
+    "№",
+    "",
+];
+
+/// What it may say after its number («1 задание»).
+const TASK_WORDS: [&str; 4] = ["задание", "задача", "зад.", "зад"];
+
 /// The task number k of a task column: `t7`, `т7` (Cyrillic), `task 7`,
 /// `задание 7`, `з7`, or a bare `7`.
 pub fn task_index(header: &str) -> Option<u16> {
     let h = normalize(header);
-    let digits = ["task", "задание", "t", "т", "з", ""]
+    // «Балл за задание 1», «Зад. 1», «1 задание», «1-е задание».
+    let h = TASK_WORDS
+        .iter()
+        .find_map(|w| h.strip_suffix(w))
+        .map_or(h.as_str(), |d| d.trim_end().trim_end_matches("-е"));
+    let digits = TASK_PREFIXES
         .iter()
         .find_map(|p| h.strip_prefix(p))?
+        .trim()
+        .trim_start_matches(['№', '.'])
         .trim();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -403,5 +439,22 @@ mod tests {
         assert_eq!(task_index("t0"), None);
         assert_eq!(task_index("test_score"), None);
         assert_eq!(task_index("9.1"), None);
+        for h in [
+            "Зад.1",
+            "Зад. 1",
+            "зад 1",
+            "1 задание",
+            "1-е задание",
+            "Балл за задание 1",
+            "Баллы за задание №1",
+            "Задание № 1",
+            "Задача 1",
+        ] {
+            assert_eq!(task_index(h), Some(1), "{h}");
+        }
+        for h in ["1 четверть", "задание", "зад.", "Балл за задание", "Класс"]
+        {
+            assert_eq!(task_index(h), None, "{h}");
+        }
     }
 }

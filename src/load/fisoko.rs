@@ -101,8 +101,18 @@ impl Level {
 pub(super) fn task_label(header: &str) -> Option<String> {
     // «Задание 1К1 (макс. 2 б.)»: the word before and the maximum after go.
     let mut h = header.trim();
-    for word in ["Задание", "задание", "ЗАДАНИЕ", "Задача", "задача", "№"]
-    {
+    for word in [
+        "Баллы за задание",
+        "Балл за задание",
+        "Задание",
+        "задание",
+        "ЗАДАНИЕ",
+        "Задача",
+        "задача",
+        "Зад.",
+        "зад.",
+        "№",
+    ] {
         h = h.strip_prefix(word).map_or(h, str::trim_start);
     }
     if let Some(open) = h.rfind('(').filter(|_| h.ends_with(')')) {

@@ -78,11 +78,31 @@ pub struct LoadReport {
 const VALUE_LIMIT: usize = 200;
 const REASON_LIMIT: usize = 600;
 
-/// `s` cut to `limit` characters, saying how many more there were.
+/// `s` cut to `limit` characters, saying how many more there were, with
+/// control characters written as `[0x00]` (a NUL byte or a stray carriage
+/// return in a field must not reach the tables raw).
 fn cut(s: &str, limit: usize) -> String {
+    let shown = |s: &str| -> String {
+        if !s.chars().any(char::is_control) {
+            return s.to_owned();
+        }
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    format!("[0x{:02X}]", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
     match s.char_indices().nth(limit) {
-        None => s.to_owned(),
-        Some((at, _)) => format!("{}… (ещё {} знаков)", &s[..at], s[at..].chars().count()),
+        None => shown(s),
+        Some((at, _)) => format!(
+            "{}… (ещё {} знаков)",
+            shown(&s[..at]),
+            s[at..].chars().count()
+        ),
     }
 }
 
@@ -201,5 +221,6 @@ mod tests {
         );
         assert!(x.reason.chars().count() < 700 && x.reason.ends_with("знаков)"));
         assert_eq!(cut("коротко", 200), "коротко");
+        assert_eq!(cut("1\u{0}2\r", 200), "1[0x00]2[0x0D]");
     }
 }

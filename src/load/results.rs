@@ -145,6 +145,8 @@ struct Cols {
     school: usize,
     student: usize,
     class: Option<usize>,
+    /// The class's letter in a column of its own.
+    letter: Option<usize>,
     variant: Option<usize>,
     primary: Option<usize>,
     mark: Option<usize>,
@@ -222,6 +224,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         school: req("school"),
         student: req("student"),
         class: map.get(RESULTS, "class"),
+        letter: map.get(RESULTS, "class_letter"),
         variant: map.get(RESULTS, "variant"),
         primary: map.get(RESULTS, "primary"),
         mark: map.get(RESULTS, "mark"),
@@ -708,6 +711,36 @@ fn parse_row(
     if let Some(why) = row.malformed_reason(c.width) {
         return Err(problem("", "", why));
     }
+    if row.malformed == Some(Malformed::Short) {
+        // Fields left off the end of the line are read as empty only where
+        // an empty field costs nothing but itself (the school mark, the
+        // class, the variant, a column not read): a line cut short among the
+        // scores would be read as a different work.
+        let scored = [c.year, c.exam, c.subject, c.grade, c.school, c.student]
+            .into_iter()
+            .chain([c.primary, c.mark, c.test_score].into_iter().flatten())
+            .chain(map.tasks.iter().map(|&(_, pos)| pos));
+        let have = row.fields.len();
+        if scored.into_iter().any(|pos| pos >= have) {
+            return Err(problem(
+                "",
+                "",
+                format!(
+                    "полей в строке: {have}, а в заголовке: {} (строка обрезана или сдвинута?)",
+                    c.width
+                ),
+            ));
+        }
+        out.events.push(Event::Warn {
+            line: row.line,
+            message: format!(
+                "полей в строке: {}, а в заголовке: {}; недостающие поля в конце строки \
+                 считаются пустыми",
+                row.fields.len(),
+                c.width
+            ),
+        });
+    }
     // A required column left empty, named as the file heads it.
     let empty = |column: &str, pos: usize| {
         let head = p.headers.get(pos).map_or(column, |h| h.trim());
@@ -720,7 +753,8 @@ fn parse_row(
     let year_s = c.fixed_year.as_deref().unwrap_or_else(|| row.get(c.year));
     let year = match values::year(year_s) {
         Ok(Some(y)) => {
-            if year_s.len() > 4 && values::school_year(year_s).is_some() {
+            // «2024/2025», «2024-2025 уч. год»: a school year.
+            if year_s.len() > 4 && year_s.contains(['/', '-', '–']) {
                 out.lenient.saw(Reading::SchoolYear, row.line, year_s);
             }
             y
@@ -931,9 +965,20 @@ fn parse_row(
     raw.line.push(row.line);
     raw.test.push(test);
     raw.school.push(cache.school);
-    raw.class.push(match c.class.map(|v| row.get(v)) {
-        Some(s) if !s.is_empty() => out.codes.push(s),
-        _ => StrPool::NONE,
+    let class_s = c.class.map_or("", |v| row.get(v));
+    let letter = c.letter.map_or("", |v| row.get(v));
+    raw.class.push(match (class_s, letter) {
+        ("", "") => StrPool::NONE,
+        // «Литера» А beside «Класс» 4 (or no class column): «4А».
+        (s, l) if !l.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            let number = if s.is_empty() {
+                grade.to_string()
+            } else {
+                s.to_owned()
+            };
+            out.codes.push(&format!("{number}{l}"))
+        }
+        (s, _) => out.codes.push(s),
     });
     raw.student.push(out.codes.push(student_s));
     raw.variant.push(variant);
@@ -996,13 +1041,13 @@ fn variant(s: &str) -> Result<u16, Problem> {
 }
 
 fn mark_of(s: &str, name: &str, what: &str) -> Result<u8, Problem> {
-    match values::integer(s) {
-        Ok(Some(m)) if (2..=5).contains(&m) => Ok(m as u8),
-        _ => Err(problem(
+    match values::mark(s) {
+        Some(m) => Ok(m),
+        None => Err(problem(
             name,
             s,
             format!(
-                "неверная {what} «{}»: нужно целое число от 2 до 5",
+                "неверная {what} «{}»: нужно целое число от 2 до 5 (или «отлично», «хорошо», «удовл.», «неуд.»)",
                 values::visible(s)
             ),
         )),

@@ -96,6 +96,24 @@ pub enum Malformed {
     /// A quote opened on this line is not closed before the lines after it
     /// stop making sense; reading went on from the next line.
     UnclosedQuote,
+    /// Fewer fields than the header: the missing ones, at the end of the
+    /// line, are read as empty (some exporters leave trailing empty fields
+    /// off). Not a reason to reject the row; the results say so in a note.
+    Short,
+}
+
+/// Whether a record splits into the header's `width` fields: one with more
+/// fields is ragged unless the extra ones are empty (a delimiter closing
+/// every line but the header's), one with fewer is [`Malformed::Short`].
+pub fn shape(record: &ByteRecord, width: usize) -> Option<Malformed> {
+    use std::cmp::Ordering;
+    match record.len().cmp(&width) {
+        Ordering::Equal => None,
+        Ordering::Less => Some(Malformed::Short),
+        Ordering::Greater => (record.iter().skip(width))
+            .any(|f| !f.trim_ascii().is_empty())
+            .then_some(Malformed::Ragged),
+    }
 }
 
 /// One data row: its 1-based line (for parquet, its 1-based row number) and
@@ -127,6 +145,7 @@ impl Row<'_> {
             Malformed::UnclosedQuote => "в строке открыта кавычка \", которая не закрыта до \
                  конца строки; строка не прочитана, чтение продолжено со следующей строки"
                 .to_owned(),
+            Malformed::Short => return None,
         })
     }
 }
@@ -393,7 +412,7 @@ impl Table {
                     f(Row {
                         line: *line,
                         fields: record.as_byte_record(),
-                        malformed: (record.len() != width).then_some(Malformed::Ragged),
+                        malformed: shape(record.as_byte_record(), width),
                     });
                 }
             }
@@ -505,7 +524,7 @@ impl Table {
             f(Row {
                 line,
                 fields: &record,
-                malformed: (record.len() != width).then_some(Malformed::Ragged),
+                malformed: shape(&record, width),
             });
         }
         Ok(())
@@ -570,7 +589,7 @@ fn csv_rows(
             f(Row {
                 line,
                 fields: &record,
-                malformed: (record.len() != width).then_some(Malformed::Ragged),
+                malformed: shape(&record, width),
             });
         }
     }

@@ -67,13 +67,17 @@ pub fn year(s: &str) -> Result<Option<u16>, String> {
     if let Some(y) = school_year(s) {
         return Ok(Some(y));
     }
-    // «2025 г.», «2025г», «2025 год»: the number.
+    // «2025 г.», «2025г», «2025 год», «2024-2025 уч. год»: the number.
     let t = s.trim();
-    let bare = ["год", "г.", "г"]
+    let lower = t.to_lowercase();
+    let stem = YEAR_WORDS
         .iter()
-        .find_map(|w| t.strip_suffix(w))
-        .map(str::trim_end)
-        .filter(|b| b.len() == 4 && b.bytes().all(|c| c.is_ascii_digit()));
+        .find_map(|w| lower.strip_suffix(w))
+        .map(|b| t[..b.len()].trim_end());
+    if let Some(y) = stem.and_then(school_year) {
+        return Ok(Some(y));
+    }
+    let bare = stem.filter(|b| b.len() == 4 && b.bytes().all(|c| c.is_ascii_digit()));
     let s = bare.unwrap_or(s);
     match integer(s) {
         Ok(None) => Ok(None),
@@ -87,6 +91,55 @@ pub fn year(s: &str) -> Result<Option<u16>, String> {
             "неверный год «{}»: нужно целое число, например 2025",
             s.trim()
         )),
+    }
+}
+
+/// The words a year field may end with, longest first («уч. год» before
+/// «год»), lower case.
+const YEAR_WORDS: [&str; 10] = [
+    "учебный год",
+    "уч. год",
+    "уч.год",
+    "уч. г.",
+    "уч.г.",
+    "гг.",
+    "гг",
+    "год",
+    "г.",
+    "г",
+];
+
+/// An exam or school mark: a whole number 2..5, or the mark in words as
+/// registers and GIA protocols write it («отл.», «хорошо», «удовл.», «неуд.»),
+/// or both («5 (отлично)»). `None` for anything else.
+pub fn mark(s: &str) -> Option<u8> {
+    let t = s.trim();
+    if let Ok(Some(m)) = integer(t) {
+        return (2..=5).contains(&m).then_some(m as u8);
+    }
+    // «5 (отлично)», «5 - отлично»: the digit, if the words agree with it.
+    let digit = t.chars().next().and_then(|c| c.to_digit(10));
+    let words = match digit {
+        Some(_) => t[1..].trim_matches(|c: char| c.is_whitespace() || "()-–—:".contains(c)),
+        None => t,
+    };
+    let key: String = (words.to_lowercase().replace('ё', "е").chars())
+        .filter(|c| !matches!(c, '.' | ' '))
+        .collect();
+    let by_word = match key.as_str() {
+        "отлично" | "отл" => 5,
+        "хорошо" | "хор" => 4,
+        "удовлетворительно" | "удовлетв" | "удовл" | "удов" | "уд" => {
+            3
+        }
+        "неудовлетворительно" | "неудовлетв" | "неудовл" | "неуд" | "неуд2" => {
+            2
+        }
+        _ => return None,
+    };
+    match digit {
+        Some(d) if d != u32::from(by_word) => None,
+        _ => Some(by_word),
     }
 }
 
@@ -399,8 +452,51 @@ mod tests {
     }
 
     #[test]
+    fn marks_in_words() {
+        for (s, m) in [
+            ("5", 5),
+            ("4,0", 4),
+            ("отл.", 5),
+            ("Отлично", 5),
+            ("хор.", 4),
+            ("хорошо", 4),
+            ("удовл.", 3),
+            ("удовлетворительно", 3),
+            ("уд.", 3),
+            ("неуд.", 2),
+            ("неудовлетворительно", 2),
+            ("5 (отлично)", 5),
+            ("3 - удовл.", 3),
+            ("2 (неуд.)", 2),
+        ] {
+            assert_eq!(mark(s), Some(m), "{s}");
+        }
+        for s in [
+            "",
+            "1",
+            "6",
+            "4.5",
+            "зачёт",
+            "5 (хорошо)",
+            "отличник",
+            "5 5",
+        ] {
+            assert_eq!(mark(s), None, "{s}");
+        }
+    }
+
+    #[test]
     fn a_year_with_its_word_is_the_year() {
-        for s in ["2025 г.", "2025г", "2025 год", " 2025 г. "] {
+        for s in [
+            "2024-2025 уч. год",
+            "2024/2025 учебный год",
+            "2024-2025 Уч.год",
+            "2024/25 уч. г.",
+            "2024-2025 гг.",
+        ] {
+            assert_eq!(year(s), Ok(Some(2025)), "{s}");
+        }
+        for s in ["2025 г.", "2025г", "2025 год", " 2025 г. ", "2025 Г."] {
             assert_eq!(year(s), Ok(Some(2025)), "{s}");
         }
         assert!(year("г.").is_err());

@@ -143,9 +143,9 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
 /// A workbook with no sheet in FIS OKO's layout: a results table saved from
 /// Excel as it would be saved as CSV (the contract's columns, or their
 /// Russian names). Its header is the first of a sheet's first 10 rows in
-/// which at least 3 cells name results columns; the sheets with the first
-/// such sheet's header are read one after another (rows keep their Excel
-/// numbers, messages name the sheet), the others are noted.
+/// which at least 3 cells name results columns; every sheet with such a
+/// header is read by its own header, one after another (rows keep their Excel
+/// numbers), into the union of the sheets' columns.
 fn plain(
     path: &Path,
     file: &str,
@@ -166,7 +166,22 @@ fn plain(
             .count()
     };
     let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    // Each sheet's columns by what they are (a contract column, a task, or
+    // their text), so that sheets headed differently (one sheet per subject,
+    // each with its own tasks) fill one table: the union of their columns,
+    // headed as the first sheet to have each one heads it.
+    let key = |c: &str| -> String {
+        let n = normalize(c);
+        if let Some(k) = task_index(c) {
+            return format!("t{k}");
+        }
+        (RESULTS.iter())
+            .find(|s| normalize(s.name) == n || s.aliases.iter().any(|a| normalize(a) == n))
+            .map_or(n, |s| s.name.to_owned())
+    };
     let mut header: Option<Vec<String>> = None;
+    let mut keys: Vec<String> = Vec::new();
+    let mut first: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     let mut used = Vec::new();
     for (name, grid) in sheets {
@@ -180,23 +195,61 @@ fn plain(
             continue;
         };
         let head: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
-        match &header {
-            Some(h) if *h != head => {
-                report.note(
-                    Level::Warning,
-                    file,
-                    grid[at].0,
-                    format!(
-                        "лист «{name}»: столбцы не те, что на первом листе с результатами; лист не прочитан"
-                    ),
-                );
+        let header = header.get_or_insert_with(Vec::new);
+        // Sheet column -> table column (None: an empty heading, not read).
+        let mut to: Vec<Option<usize>> = Vec::with_capacity(head.len());
+        for h in &head {
+            if h.is_empty() {
+                to.push(None);
                 continue;
             }
-            _ => header = Some(head),
+            let k = key(h);
+            let at = match keys.iter().position(|x| *x == k) {
+                Some(i) if !to.contains(&Some(i)) => i,
+                // A column new to the table, or a second one of the same
+                // kind on this sheet (left to the column check to report).
+                _ => {
+                    keys.push(k);
+                    header.push(h.clone());
+                    keys.len() - 1
+                }
+            };
+            to.push(Some(at));
+        }
+        match &first {
+            Some(f) if *f != head => report.note(
+                Level::Info,
+                file,
+                grid[at].0,
+                format!(
+                    "лист «{name}»: столбцы не те, что на первом листе с результатами; \
+                     прочитан по своему заголовку"
+                ),
+            ),
+            Some(_) => {}
+            None => first = Some(head.clone()),
         }
         used.push(name);
-        rows.extend(grid.into_iter().skip(at + 1));
+        for (line, cells) in grid.into_iter().skip(at + 1) {
+            let mut fields: Vec<(usize, String)> = Vec::with_capacity(cells.len());
+            for (v, t) in cells.into_iter().zip(&to) {
+                if let Some(i) = t {
+                    fields.push((*i, v));
+                }
+            }
+            rows.push((line, fields));
+        }
     }
+    let width = keys.len();
+    let rows: fisoko::Rows = (rows.into_iter())
+        .map(|(line, fields)| {
+            let mut cells = vec![String::new(); width];
+            for (i, v) in fields {
+                cells[i] = v;
+            }
+            (line, cells)
+        })
+        .collect();
     let Some(header) = header else {
         return Err(LoadError::Unsupported {
             path: path.to_owned(),
@@ -224,7 +277,6 @@ fn plain(
             used.join("», «")
         ),
     );
-    let rows = padded(rows, header.len());
     Ok(Workbook {
         table: Table::from_rows(path, header, rows),
         tasks: BTreeMap::new(),

@@ -200,8 +200,9 @@ fn bad_rows_are_listed_and_accounting_balances() {
     let notes = read(&tmp.path().join("out/notes.csv"));
     assert!(
         notes.contains(
-            "results.csv,15,\"столбец mark: неверная отметка «7»: нужно целое число от 2 до 5; \
-             значение «7» не учтено, работа использована\""
+            "results.csv,15,\"столбец mark: неверная отметка «7»: нужно целое число от 2 до 5 \
+             (или «отлично», «хорошо», «удовл.», «неуд.»); значение «7» не учтено, работа \
+             использована\""
         ),
         "{notes}"
     );
@@ -384,6 +385,69 @@ fn hand_typed_tables_are_read_as_a_methodist_types_them() {
     ] {
         assert!(notes.contains(said), "{said}: {notes}");
     }
+}
+
+#[test]
+fn column_and_value_spellings_of_other_exports_read_as_the_clean_file() {
+    // Task columns «Зад.1», «2 задание», «Балл за задание 3»; the class as
+    // its number and a letter column; the school year with its words; marks
+    // in words («отлично», «5 (отлично)»); a delimiter closing every data
+    // line but not the header. Each was rejected or dropped before.
+    let word = |m: &str| match m {
+        "5" => "отлично",
+        "4" => "хор.",
+        "3" => "удовл.",
+        _ => "неуд.",
+    };
+    let mut lines = RESULTS.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .replace("t1,t2,t3", "Зад.1,2 задание,Балл за задание 3")
+        .replace(",class,", ",Класс,Литера,");
+    let body: String = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let (number, letter) = f[5].split_at(1);
+            let journal = format!("{} ({})", f[13], word(f[13]));
+            let row = [
+                &["2024-2025 уч. год"][..],
+                &f[1..5],
+                &[number, letter],
+                &f[6..12],
+                &[word(f[12]), journal.as_str()],
+            ]
+            .concat();
+            row.join(",") + ",\n"
+        })
+        .collect();
+    let notes = reads_as_clean(format!("{header}\n{body}").as_bytes());
+    assert!(notes.contains("год записан как учебный"), "{notes}");
+}
+
+/// A line that leaves its trailing empty fields off is read with them empty
+/// where that costs only those fields (the journal mark), and rejected as cut
+/// short where scores would be missing.
+#[test]
+fn a_line_short_of_its_trailing_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{RESULTS}2025,VPR,MA,4,edu000002,4А,204,1,1,1,1,3,4\n\
+         2025,VPR,MA,4,edu000002,4А,205,1,1,1\n"
+    );
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    assert_eq!((s.works, s.rows_rejected), (10, 1));
+    let rows = rejected(tmp.path());
+    assert_eq!(rows[0]["line"], "12");
+    assert!(rows[0]["reason"].contains("обрезана"), "{rows:?}");
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(
+        notes.contains(
+            "results.csv,11,\"полей в строке: 13, а в заголовке: 14; недостающие поля в конце \
+             строки считаются пустыми\""
+        ),
+        "{notes}"
+    );
 }
 
 #[test]

@@ -178,10 +178,65 @@ pub struct FisOkoBook {
     /// Excel row numbers: a plain table saved from Excel is read from them
     /// when no sheet is FIS OKO's ([`super::workbook`]).
     pub plain: Vec<(String, Rows)>,
+    /// What the file is when its name says otherwise (an .xls that is an
+    /// xlsx inside, or the other way round): read by its content, said in a note.
+    pub disguised: Option<&'static str>,
+}
+
+/// What a workbook file holds, by its first bytes, not its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// A zip: xlsx (xlsm).
+    Xlsx,
+    /// A zip holding an OpenDocument spreadsheet (LibreOffice, МойОфис).
+    Ods,
+    /// An OLE compound file: Excel 97–2003 .xls.
+    Xls,
+    /// Text starting with a tag: a web page (or XML) saved under a
+    /// workbook's name, as some exports do.
+    Html,
+    Unknown,
+}
+
+fn sniff(path: &Path) -> Format {
+    use std::io::Read;
+    let mut head = [0u8; 96];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    if head.starts_with(b"PK\x03\x04") {
+        // The first entry of an OpenDocument file is its «mimetype».
+        const ODS: &[u8] = b"application/vnd.oasis.opendocument";
+        let ods = head.windows(ODS.len()).any(|w| w == ODS);
+        return if ods { Format::Ods } else { Format::Xlsx };
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Format::Xls;
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let text = text.trim_ascii_start();
+    if text.starts_with(b"<") {
+        return Format::Html;
+    }
+    Format::Unknown
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FisOkoError {
+    #[error(
+        "{}: это таблица LibreOffice или «МойОфис» (.ods), такие файлы не читаются; \
+         сохраните её как «Книга Excel (.xlsx)» или как CSV",
+        path.display()
+    )]
+    Ods { path: PathBuf },
+    #[error(
+        "{}: это не книга Excel, а веб-страница (HTML), сохранённая под именем книги (так \
+         бывает с выгрузками из веб-систем); откройте файл в Excel и сохраните его как «Книга \
+         Excel (.xlsx)» или как CSV",
+        path.display()
+    )]
+    Html { path: PathBuf },
     #[error(
         "{}: файл не открывается как книга Excel: он повреждён, защищён паролем или это не книга xlsx/xls",
         path.display()
@@ -256,8 +311,38 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
         path: path.to_owned(),
         source,
     };
-    check_shared_strings(path)?;
-    let mut book = open_workbook_auto(path).map_err(open)?;
+    // By the content: an .xls may be an xlsx inside and the other way round.
+    let named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase);
+    let (mut book, disguised) = match sniff(path) {
+        Format::Ods => {
+            return Err(FisOkoError::Ods {
+                path: path.to_owned(),
+            });
+        }
+        Format::Html => {
+            return Err(FisOkoError::Html {
+                path: path.to_owned(),
+            });
+        }
+        Format::Xlsx => {
+            check_shared_strings(path)?;
+            let book = calamine::open_workbook::<calamine::Xlsx<_>, _>(path)
+                .map_err(|e| open(e.into()))?;
+            let disguised = (named.as_deref() == Some("xls")).then_some("книга xlsx");
+            (Sheets::Xlsx(book), disguised)
+        }
+        Format::Xls => {
+            let book =
+                calamine::open_workbook::<calamine::Xls<_>, _>(path).map_err(|e| open(e.into()))?;
+            let disguised = matches!(named.as_deref(), Some("xlsx" | "xlsm"))
+                .then_some("книга Excel 97–2003 (xls)");
+            (Sheets::Xls(book), disguised)
+        }
+        Format::Unknown => (open_workbook_auto(path).map_err(open)?, None),
+    };
     let names: Vec<String> = book
         .sheets_metadata()
         .iter()
@@ -268,6 +353,7 @@ pub fn read_workbook(path: &Path) -> Result<FisOkoBook, FisOkoError> {
         sheets: Vec::new(),
         skipped_sheets: Vec::new(),
         plain: Vec::new(),
+        disguised,
     };
     for name in &names {
         let sheet_err = |source| FisOkoError::Sheet {

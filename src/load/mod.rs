@@ -73,7 +73,7 @@ fn role(name: &str) -> Role {
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
     match (stem, ext) {
         // The list of schools kept in Excel is read as its CSV would be.
-        ("schools", "csv" | "xlsx" | "xlsm" | "xls") => Role::Schools,
+        ("schools", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Schools,
         ("tasks", "csv") => Role::Tasks,
         ("scales", "csv") => Role::Scales,
         ("medals", "csv") => Role::Medals,
@@ -83,7 +83,8 @@ fn role(name: &str) -> Role {
         // obektiv's own workbooks, when the output went into the data folder.
         ("risk_list" | "cells" | "quality" | "recheck_sample", "xlsx") => Role::Output,
         // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
-        (_, "xlsx" | "xlsm" | "xls") => Role::Results,
+        // .ods is taken so that it is said why it is not read.
+        (_, "xlsx" | "xlsm" | "xls" | "ods") => Role::Results,
         _ => Role::Other,
     }
 }
@@ -293,7 +294,9 @@ fn opened(
                     b => (b as char).to_string(),
                 };
             } else {
-                stats.encoding = "parquet".to_owned();
+                // A parquet file or a workbook (schools.xlsx): its format.
+                stats.encoding = (path.extension().and_then(|e| e.to_str()))
+                    .map_or_else(|| "parquet".to_owned(), str::to_lowercase);
             }
         }
         Err(e) => stats.error = e.to_string(),
@@ -372,11 +375,14 @@ fn open_workbook(
     report.files.push(FileStats {
         file,
         kind: "results".to_owned(),
-        encoding: match &wb {
-            Ok(w) if !w.fis_oko => "xlsx",
-            _ => "xlsx (ФИС ОКО)",
-        }
-        .to_owned(),
+        encoding: {
+            let ext = (path.extension().and_then(|e| e.to_str()))
+                .map_or_else(|| "xlsx".to_owned(), str::to_lowercase);
+            match &wb {
+                Ok(w) if w.fis_oko => format!("{ext} (ФИС ОКО)"),
+                _ => ext,
+            }
+        },
         error: wb.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
         ..FileStats::default()
     });
@@ -385,7 +391,7 @@ fn open_workbook(
 
 fn is_workbook(path: &Path) -> bool {
     path.extension().is_some_and(|e| {
-        ["xlsx", "xlsm", "xls"]
+        ["xlsx", "xlsm", "xls", "ods"]
             .iter()
             .any(|x| e.eq_ignore_ascii_case(x))
     })

@@ -43,6 +43,14 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
         path: path.to_owned(),
         message: e.to_string(),
     })?;
+    if let Some(what) = book.disguised {
+        report.note(
+            Level::Info,
+            file,
+            0,
+            format!("файл назван не по своему формату: это {what}; прочитан как она"),
+        );
+    }
     if book.sheets.is_empty() {
         return plain(path, file, book.plain, report);
     }

@@ -289,3 +289,54 @@ fn a_schools_workbook_reads_as_its_csv() {
     let cells = |o: &Path| std::fs::read_to_string(o.join("cells.csv")).unwrap();
     assert_eq!(cells(&out), cells(&both));
 }
+
+/// A workbook is read by what it holds, not by its name: an xlsx saved as
+/// .xls reads as its CSV twin (with a note); a web page saved as .xls and an
+/// OpenDocument table are refused with what they are and what to do, and the
+/// run goes on with the other files.
+#[test]
+fn a_workbook_is_known_by_its_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, line) in crate::common::RESULTS.lines().enumerate() {
+        for (c, v) in line.split(',').enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    let data = crate::common::folder(&tmp.path().join("data"), &[]);
+    wb.save(data.join("results.xls")).unwrap();
+    std::fs::write(
+        data.join("Выгрузка.xls"),
+        "<html><body><table><tr><td>Код</td></tr></table></body></html>",
+    )
+    .unwrap();
+    // The start of an OpenDocument file: a zip whose first entry is its type.
+    let mut ods = b"PK\x03\x04".to_vec();
+    ods.extend([0u8; 26]);
+    ods.extend(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+    std::fs::write(data.join("results_oge.ods"), ods).unwrap();
+    let out = tmp.path().join("out");
+    let s = run(&data, &out);
+    assert_eq!((s.rows_rejected, s.works), (0, 9));
+    let twin = crate::common::folder(
+        &tmp.path().join("twin"),
+        &[("results.csv", crate::common::RESULTS.as_bytes())],
+    );
+    run(&twin, &tmp.path().join("twin_out"));
+    let cells = |o: &Path| std::fs::read_to_string(o.join("cells.csv")).unwrap();
+    assert_eq!(cells(&out), cells(&tmp.path().join("twin_out")));
+    let notes = std::fs::read_to_string(out.join("notes.csv")).unwrap();
+    assert!(
+        notes.contains("файл назван не по своему формату: это книга xlsx"),
+        "{notes}"
+    );
+    let files = std::fs::read_to_string(out.join("files.csv")).unwrap();
+    for said in [
+        "results.xls,results,xls,",
+        "это не книга Excel, а веб-страница (HTML)",
+        "это таблица LibreOffice или «МойОфис» (.ods)",
+    ] {
+        assert!(files.contains(said), "{said}: {files}");
+    }
+}

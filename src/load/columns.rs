@@ -225,6 +225,30 @@ pub fn task_index(header: &str) -> Option<u16> {
     digits.parse().ok().filter(|&k| k >= 1)
 }
 
+/// A header over two rows: a group heading spread over the task columns
+/// («Баллы за задания» in the first of them, the others empty, as a merged
+/// cell is saved) with the task numbers in the row under it. When every
+/// filled cell of `next` stands under an empty heading or a group's, and
+/// each is a task's number or label, the header with those cells in place
+/// of the headings; else `None`.
+pub fn merged_header(header: &[String], next: &[String]) -> Option<Vec<String>> {
+    let blank = |s: Option<&String>| s.is_none_or(|s| s.trim().is_empty());
+    let filled: Vec<usize> = (0..next.len())
+        .filter(|&i| !next[i].trim().is_empty())
+        .collect();
+    let under_group = |i: usize| blank(header.get(i)) || blank(header.get(i + 1));
+    let task = |s: &str| task_index(s).is_some() || super::fisoko::task_label(s).is_some();
+    let fits = filled.len() >= 2 && filled.iter().all(|&i| under_group(i) && task(&next[i]));
+    fits.then(|| {
+        (0..header.len().max(next.len()))
+            .map(|i| match next.get(i).map(|s| s.trim()) {
+                Some(s) if !s.is_empty() => s.to_owned(),
+                _ => header.get(i).cloned().unwrap_or_default(),
+            })
+            .collect()
+    })
+}
+
 /// Where each known column and each task column sits in a file.
 #[derive(Debug)]
 pub struct ColumnMap {
@@ -428,6 +452,29 @@ mod tests {
             e.to_string(),
             "s.csv: столбцы 1 («school») и 4 («Логин») оба означают «school»; оставьте только один из них"
         );
+    }
+
+    #[test]
+    fn a_header_over_two_rows() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let header = s(&["Код", "Баллы за задания", "", "", "Первичный балл", ""]);
+        assert_eq!(
+            merged_header(&header, &s(&["", "1", "2", "3", "", ""])),
+            Some(s(&["Код", "1", "2", "3", "Первичный балл", ""]))
+        );
+        // A data row is not a second header row: it fills named columns.
+        assert_eq!(
+            merged_header(&header, &s(&["101", "1", "0", "2", "3", ""])),
+            None
+        );
+        // Nor is a row of one number, or of words.
+        assert_eq!(merged_header(&header, &s(&["", "1", "", "", "", ""])), None);
+        assert_eq!(
+            merged_header(&header, &s(&["", "да", "нет", "", "", ""])),
+            None
+        );
+        let plain = s(&["year", "school", "t1", "t2"]);
+        assert_eq!(merged_header(&plain, &s(&["2025", "edu1", "1", "2"])), None);
     }
 
     #[test]

@@ -271,6 +271,10 @@ fn is_csv_text(path: &Path) -> bool {
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
+/// The note on a header over two rows (CSV and workbooks alike).
+pub(crate) const SECOND_HEADER: &str = "заголовок таблицы занимает две строки: номера заданий \
+     под общим заголовком (например, «Баллы за задания») прочитаны как названия столбцов заданий";
+
 /// Records a table opened (its dialect) or its failure in the report.
 fn opened(
     folder: &Path,
@@ -302,6 +306,13 @@ fn opened(
         Err(e) => stats.error = e.to_string(),
     }
     report.files.push(stats);
+    if let Ok(Table {
+        second_header: Some(line),
+        ..
+    }) = &table
+    {
+        report.note(report::Level::Info, &file, *line, SECOND_HEADER);
+    }
     if let Ok(Table {
         title: Some((n, first)),
         ..

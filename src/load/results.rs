@@ -597,6 +597,30 @@ impl Parse<'_> {
                  это не работа участника",
             ));
         }
+        // A row of the tasks' maximum points under the header («Максимальный балл»).
+        let maxima = fields().enumerate().find(|(_, f)| {
+            let key: String = (f.to_lowercase().chars())
+                .filter(|c| !matches!(c, '.' | ' '))
+                .collect();
+            matches!(
+                key.as_str(),
+                "максимальныйбалл"
+                    | "максимальныебаллы"
+                    | "максбалл"
+                    | "максимум"
+                    | "макс"
+                    | "max"
+            )
+        });
+        if let Some((at, said)) = maxima {
+            let column = self.headers.get(at).map_or("", String::as_str);
+            return Some(problem(
+                column,
+                said,
+                "строка максимальных баллов заданий, а не работа участника; максимумы заданий \
+                 берутся из tasks.csv, иначе по наибольшему баллу в данных",
+            ));
+        }
         let (at, summary) = fields().enumerate().find(|(_, f)| {
             let f = f.to_lowercase();
             ["итого", "всего", "среднее", "средний балл"]

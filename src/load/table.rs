@@ -47,6 +47,9 @@ pub struct Table {
     /// heading): how many, and the first one's text. They are read as
     /// empty lines.
     pub title: Option<(u64, String)>,
+    /// The line of a header's second row (task numbers under a merged
+    /// group heading), read into the header and as an empty line.
+    pub second_header: Option<u64>,
     source: Source,
 }
 
@@ -314,7 +317,37 @@ impl Table {
                 });
             }
         }
-        let headers = header.iter().map(|h| h.trim().to_owned()).collect();
+        let mut headers: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
+        // A header over two rows (task numbers under a merged «Баллы за
+        // задания»): the second row joins the header and is read as an empty line.
+        let start = reader.position().byte() as usize;
+        let mut next = StringRecord::new();
+        let second = match reader.read_record(&mut next) {
+            Ok(true) => {
+                let row: Vec<String> = next.iter().map(|f| f.trim().to_owned()).collect();
+                super::columns::merged_header(&headers, &row)
+                    .map(|merged| (merged, reader.position().byte() as usize))
+            }
+            _ => None,
+        };
+        drop(reader);
+        let (text, second_header) = match second {
+            Some((merged, end)) if end <= text.len() => {
+                headers = merged;
+                let before = &text[..start];
+                let breaks_before = before.matches('\n').count() + before.matches('\r').count()
+                    - before.matches("\r\n").count();
+                let line = 1 + breaks_before as u64;
+                let breaks: String = (text[start..end].chars())
+                    .filter(|c| matches!(c, '\r' | '\n'))
+                    .collect();
+                (
+                    text[..start].to_owned() + &breaks + &text[end..],
+                    Some(line),
+                )
+            }
+            _ => (text, None),
+        };
         Ok(Table {
             path: path.to_owned(),
             headers,
@@ -324,6 +357,7 @@ impl Table {
             }),
             undecoded,
             title,
+            second_header,
             source: Source::Csv { text, delimiter },
         })
     }
@@ -341,6 +375,7 @@ impl Table {
             dialect: None,
             undecoded: Undecoded::default(),
             title: None,
+            second_header: None,
             source: Source::Rows { rows },
         }
     }
@@ -391,6 +426,7 @@ impl Table {
             dialect: None,
             undecoded: Undecoded::default(),
             title: None,
+            second_header: None,
             source: Source::Parquet { columns },
         })
     }

@@ -202,7 +202,16 @@ fn plain(
             );
             continue;
         };
-        let head: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
+        let mut head: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
+        // A header over two rows (task numbers under a merged heading).
+        let mut skip = at + 1;
+        if let Some((line, next)) = grid.get(at + 1) {
+            if let Some(merged) = super::columns::merged_header(&head, next) {
+                head = merged;
+                skip = at + 2;
+                report.note(Level::Info, file, *line, super::SECOND_HEADER);
+            }
+        }
         let header = header.get_or_insert_with(Vec::new);
         // Sheet column -> table column (None: an empty heading, not read).
         let mut to: Vec<Option<usize>> = Vec::with_capacity(head.len());
@@ -238,7 +247,7 @@ fn plain(
             None => first = Some(head.clone()),
         }
         used.push(name);
-        for (line, cells) in grid.into_iter().skip(at + 1) {
+        for (line, cells) in grid.into_iter().skip(skip) {
             let mut fields: Vec<(usize, String)> = Vec::with_capacity(cells.len());
             for (v, t) in cells.into_iter().zip(&to) {
                 if let Some(i) = t {

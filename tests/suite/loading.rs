@@ -425,6 +425,36 @@ fn column_and_value_spellings_of_other_exports_read_as_the_clean_file() {
     assert!(notes.contains("год записан как учебный"), "{notes}");
 }
 
+/// A header over two rows (task numbers under a merged «Баллы за задания»)
+/// is one header; a row of maximum points under it is listed as not a work.
+#[test]
+fn a_header_over_two_rows_and_a_row_of_maxima() {
+    let mut lines = RESULTS.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .replace("t1,t2,t3", "Баллы за задания,,");
+    let text = format!(
+        "{header}\n,,,,,,,,1,2,3,,,\n,,,,,,Максимальный балл,,1,2,2,5,,\n{}\n",
+        lines.collect::<Vec<_>>().join("\n")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    assert_eq!((s.works, s.rows_rejected), (9, 1));
+    assert_eq!(cells, clean_cells(tmp.path()));
+    let rows = rejected(tmp.path());
+    assert_eq!(
+        (rows[0]["line"].as_str(), rows[0]["column"].as_str()),
+        ("3", "student")
+    );
+    assert!(rows[0]["reason"].starts_with("строка максимальных баллов заданий"));
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(
+        notes.contains("results.csv,2,\"заголовок таблицы занимает две строки"),
+        "{notes}"
+    );
+}
+
 /// A line that leaves its trailing empty fields off is read with them empty
 /// where that costs only those fields (the journal mark), and rejected as cut
 /// short where scores would be missing.

@@ -149,6 +149,9 @@ impl Parser {
             return Ok(());
         }
         let first_word = normalize(cells.iter().find(|c| !c.is_empty()).map_or("", |c| c));
+        if first_word.starts_with("макс") && self.apply_maxima(line, cells) {
+            return Ok(());
+        }
         if SUMMARY.iter().any(|w| first_word.starts_with(w)) {
             self.note(
                 line,
@@ -178,7 +181,9 @@ impl Parser {
         self.compatible = labels(&h.tasks) == sheet_labels;
         if self.compatible {
             for ((col, th), sheet) in h.tasks.iter().zip(&self.out.tasks) {
-                if th.max != sheet.max {
+                // A header repeated without maxima does not contradict the
+                // maxima in force (taken from a «Максимальный балл» row).
+                if th.max.is_some() && th.max != sheet.max {
                     let message = format!(
                         "максимум задания {} отличается от заголовка в строке {}",
                         th.label, self.first_line
@@ -202,6 +207,40 @@ impl Parser {
     }
 
     /// Levels by column, for the tasks of the current header.
+    /// A row «Максимальный балл» with a number under every task column:
+    /// the tasks' maxima where the header gives none (said in a note, once);
+    /// a row that disagrees with the maxima in force is noted. False when the
+    /// row is not such a row (it is then skipped as a service row).
+    fn apply_maxima(&mut self, line: u64, cells: &[String]) -> bool {
+        let Some(h) = self.header.as_ref().filter(|_| self.compatible) else {
+            return false;
+        };
+        let found: Option<Vec<f64>> = (h.tasks.iter())
+            .map(|(col, _)| {
+                let v = super::super::values::number(cells.get(*col).map_or("", |c| c.trim()))?;
+                (0.0..=super::super::values::MAX_TASK_SCORE)
+                    .contains(&v)
+                    .then_some(v)
+            })
+            .collect();
+        let Some(found) = found else {
+            return false;
+        };
+        let known: Vec<Option<f64>> = self.out.tasks.iter().map(|t| t.max).collect();
+        if known.iter().all(Option::is_none) {
+            for (task, max) in self.out.tasks.iter_mut().zip(&found) {
+                task.max = Some(*max);
+            }
+            let message = "максимальные баллы заданий взяты из строки «Максимальный балл»";
+            self.note(line, None, message.into());
+        } else if known.iter().zip(&found).any(|(k, f)| *k != Some(*f)) {
+            let message = "строка «Максимальный балл» расходится с максимумами заданий в заголовке \
+                           или в первой такой строке листа; в силе первые";
+            self.note(line, None, message.into());
+        }
+        true
+    }
+
     fn apply_levels(&mut self, line: u64, levels: &[(usize, Level)]) {
         let Some(h) = self.header.as_ref().filter(|_| self.compatible) else {
             return self.note(

@@ -205,12 +205,12 @@ fn plain(
         let mut head: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
         // A header over two rows (task numbers under a merged heading).
         let mut skip = at + 1;
-        if let Some((line, next)) = grid.get(at + 1) {
-            if let Some(merged) = super::columns::merged_header(&head, next) {
-                head = merged;
-                skip = at + 2;
-                report.note(Level::Info, file, *line, super::SECOND_HEADER);
-            }
+        if let Some((line, next)) = grid.get(at + 1)
+            && let Some(merged) = super::columns::merged_header(&head, next)
+        {
+            head = merged;
+            skip = at + 2;
+            report.note(Level::Info, file, *line, super::SECOND_HEADER);
         }
         let header = header.get_or_insert_with(Vec::new);
         // Sheet column -> table column (None: an empty heading, not read).

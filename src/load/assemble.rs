@@ -288,13 +288,27 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     // is judged on its primary scores; tasks.csv gives only the maximum.
     let totals_only = filled.is_empty();
     if totals_only && declared.is_some() {
+        // What the works do carry: primary scores, else test scores or marks.
+        let has = |of: &dyn Fn(&RawWorks, usize) -> bool| {
+            works.iter().any(|&w| {
+                let (r, i) = raw(w);
+                of(r, i)
+            })
+        };
+        let by = if has(&|r, i| !r.primary[i].is_nan()) {
+            "по первичным баллам"
+        } else if has(&|r, i| r.test_score[i] != NO_TEST_SCORE) {
+            "по тестовым баллам (первичных баллов в файле нет)"
+        } else {
+            "по отметкам (первичных баллов в файле нет)"
+        };
         out.notes.push(Note {
             level: Level::Info,
             file: String::new(),
             line: 0,
             message: format!(
-                "{key}: в результатах нет баллов за задания; тест обработан по первичным \
-                 баллам, из tasks.csv взят только максимальный балл"
+                "{key}: в результатах нет баллов за задания; тест обработан {by}, из tasks.csv \
+                 взят только максимальный балл"
             ),
         });
     }

@@ -271,6 +271,91 @@ fn is_csv_text(path: &Path) -> bool {
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
+/// Medal holders against the EGE works of their school and year: a code
+/// that differs from an EGE participant's only by leading zeros («0010001»
+/// and «10001», a column of numbers in Excel) is taken as that participant's,
+/// with a note; holders with no EGE work under their code are counted in a
+/// warning (the medal rule cannot be checked for them).
+fn match_medal_codes(
+    medals: &mut [crate::model::MedalRow],
+    tests: &[crate::model::TestBlock],
+    codes: &crate::model::StrPool,
+    file: &str,
+    report: &mut LoadReport,
+) {
+    use std::collections::{BTreeMap, BTreeSet};
+    if medals.is_empty() {
+        return;
+    }
+    let mut ege: BTreeSet<(u16, u32, &str)> = BTreeSet::new();
+    for b in tests
+        .iter()
+        .filter(|b| b.key.exam == crate::model::Exam::Ege)
+    {
+        for span in &b.cells {
+            for row in span.start as usize..span.end as usize {
+                ege.insert((b.key.year, span.school, codes.get(b.student[row])));
+            }
+        }
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unpadded = |s: &str| s.trim_start_matches('0').to_owned();
+    // (year, school, code without leading zeros) → the EGE codes so written.
+    let mut loose: BTreeMap<(u16, u32, String), Vec<&str>> = BTreeMap::new();
+    for &(y, s, c) in ege.iter().filter(|k| digits(k.2)) {
+        loose.entry((y, s, unpadded(c))).or_default().push(c);
+    }
+    let (mut renamed, mut example, mut unmatched, mut first_unmatched) =
+        (0usize, None, 0usize, None);
+    for m in medals.iter_mut() {
+        if ege.contains(&(m.year, m.school, m.student.as_str())) {
+            continue;
+        }
+        let found = (digits(&m.student))
+            .then(|| loose.get(&(m.year, m.school, unpadded(&m.student))))
+            .flatten()
+            .filter(|c| c.len() == 1);
+        match found {
+            Some(c) => {
+                example.get_or_insert_with(|| format!("«{}» — «{}»", m.student, c[0]));
+                m.student = c[0].to_owned();
+                renamed += 1;
+            }
+            None => {
+                unmatched += 1;
+                first_unmatched.get_or_insert_with(|| m.student.clone());
+            }
+        }
+    }
+    if renamed > 0 {
+        // medals.csv's rows stay in (year, school, student) order.
+        medals.sort_by(|a, b| (a.year, a.school, &a.student).cmp(&(b.year, b.school, &b.student)));
+    }
+    if let Some(example) = example {
+        report.note(
+            report::Level::Info,
+            file,
+            0,
+            format!(
+                "коды участников записаны с ведущими нулями не так, как в файлах ЕГЭ (например, \
+                 {example}): сопоставлены без учёта ведущих нулей (медалистов: {renamed})"
+            ),
+        );
+    }
+    if let Some(code) = first_unmatched {
+        report.warn(
+            file,
+            0,
+            format!(
+                "у медалистов ({unmatched}) нет работ ЕГЭ с тем же кодом участника в той же ОО \
+                 и в том же году (например, «{}»): для них правило получения медали не \
+                 проверено",
+                values::visible(&code)
+            ),
+        );
+    }
+}
+
 /// The note on a header over two rows (CSV and workbooks alike).
 pub(crate) const SECOND_HEADER: &str = "заголовок таблицы занимает две строки: номера заданий \
      под общим заголовком (например, «Баллы за задания») прочитаны как названия столбцов заданий";
@@ -594,6 +679,9 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
             }
             Err(e) => file_failed(&mut report, &f, &e),
         }
+    }
+    if let Some(p) = &inv.medals {
+        match_medal_codes(&mut medals, &results.blocks, &codes, &name(p), &mut report);
     }
     report.finish();
     let dataset = Dataset {

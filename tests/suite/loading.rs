@@ -632,3 +632,41 @@ fn an_ege_test_score_off_the_conversion_is_noted() {
     assert_eq!(said[0]["line"], "8");
     assert!(said[0]["message"].contains("тестовый балл 43"));
 }
+
+/// A test without task scores is said to be judged on what its works carry:
+/// primary scores, else EGE test scores, else marks (the note said «по
+/// первичным баллам» for files that had none).
+#[test]
+fn a_totals_only_test_is_said_to_be_judged_on_what_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "results_ege.csv",
+            "year,exam,subject,grade,school,student,test_score\n\
+             2025,EGE,RU,11,edu000001,1,72\n2025,EGE,RU,11,edu000001,2,55\n",
+        ),
+        (
+            "results_oge.csv",
+            "year,exam,subject,grade,school,student,mark\n\
+             2025,OGE,MA,9,edu000001,1,4\n2025,OGE,MA,9,edu000001,2,3\n",
+        ),
+    ];
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    let data = folder(&tmp.path().join("data"), &files);
+    std::fs::write(
+        data.join("tasks.csv"),
+        "exam,year,subject,grade,task,max,level\nEGE,2025,RU,11,1,50,basic\n\
+         OGE,2025,MA,9,1,31,basic\n",
+    )
+    .unwrap();
+    analyze(&data, &tmp.path().join("out"));
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    for said in [
+        "ЕГЭ 2025, русский язык, 11 кл.: в результатах нет баллов за задания; тест обработан по \
+         тестовым баллам (первичных баллов в файле нет)",
+        "ОГЭ 2025, математика, 9 кл.: в результатах нет баллов за задания; тест обработан по \
+         отметкам (первичных баллов в файле нет)",
+    ] {
+        assert!(notes.contains(said), "{said}: {notes}");
+    }
+}

@@ -459,3 +459,49 @@ EGE,2025,RU,11,region,medal_spread,,0.02
         "{rejected:?}"
     );
 }
+
+/// A holder's code with leading zeros that the EGE files do not write
+/// («0010» for «10»: a column of numbers in Excel) finds its works, with a
+/// note; a holder with no EGE works under any spelling is warned about.
+#[test]
+fn medal_codes_with_leading_zeros_find_their_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ege = EGE.replace(",A,", ",10,").replace(",B,", ",11,");
+    let data = common::folder(
+        &tmp.path().join("d"),
+        &[("results_ege.csv", ege.as_bytes())],
+    );
+    let medals = "year,school,student,medal\n2025,edu000001,0010,gold\n2025,edu000001,011,gold\n\
+                  2025,edu000001,0012,gold\n";
+    std::fs::write(data.join("medals.csv"), medals).unwrap();
+    let (loaded, _) = obektiv::validate(&data, obektiv::progress::Progress::new(false)).unwrap();
+    use obektiv::medals::Outcome::*;
+    let got: Vec<(String, obektiv::medals::Outcome)> = (obektiv::medals::check(&loaded.dataset))
+        .into_iter()
+        .map(|c| (c.student, c.outcome))
+        .collect();
+    // As in the test above: 10 (A) meets the gold rule, 11 (B) does not
+    // (in (year, school, student) order, as medals.csv is read).
+    assert_eq!(
+        got,
+        [
+            ("0012".to_owned(), NoResults),
+            ("10".to_owned(), Met),
+            ("11".to_owned(), NotMet)
+        ]
+    );
+    let notes: Vec<&str> = (loaded.report.notes.iter())
+        .map(|n| n.message.as_str())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("«0010» — «10»")
+            && n.contains("сопоставлены без учёта ведущих нулей (медалистов: 2)")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("у медалистов (1) нет работ ЕГЭ") && n.contains("«0012»")),
+        "{notes:?}"
+    );
+}

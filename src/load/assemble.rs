@@ -257,7 +257,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             line: r.line[i],
             column,
             value,
-            reason,
+            reason: r.on_sheet(i, reason),
             cell: Some((key.clone(), r.school[i])),
         });
     };
@@ -438,7 +438,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     let mut unique: Vec<WorkRef> = Vec::with_capacity(kept.len());
     let where_ = |w: WorkRef| {
         let (r, i) = raw(w);
-        format!("{}, строка {}", r.file, r.line[i])
+        r.place(i)
     };
     let class_of = |w: WorkRef| {
         let (r, i) = raw(w);
@@ -599,7 +599,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             level: Level::Warning,
             file: r.file.clone(),
             line: r.line[i],
-            message,
+            message: r.on_sheet(i, message),
         }
     };
     // 100 test points are the maximum primary score's only.

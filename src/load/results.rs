@@ -40,9 +40,36 @@ pub struct RawWorks {
     pub mark: Vec<u8>,
     pub test_score: Vec<u8>,
     pub journal: Vec<u8>,
+    /// A workbook read from several sheets: their names, and each row's
+    /// index among them (both empty otherwise).
+    pub sheets: Vec<String>,
+    pub sheet: Vec<u16>,
 }
 
 impl RawWorks {
+    /// Where row `i` stands, as messages say it: «results.xlsx, лист
+    /// «Математика», строка 5» (the sheet only for a workbook of several).
+    pub fn place(&self, i: usize) -> String {
+        match self.sheet_of(i) {
+            Some(s) => format!("{}, лист «{s}», строка {}", self.file, self.line[i]),
+            None => format!("{}, строка {}", self.file, self.line[i]),
+        }
+    }
+
+    /// `message` about row `i`, with its sheet named first where rows come
+    /// from several sheets.
+    pub fn on_sheet(&self, i: usize, message: String) -> String {
+        match self.sheet_of(i) {
+            Some(s) => format!("лист «{s}»: {message}"),
+            None => message,
+        }
+    }
+
+    fn sheet_of(&self, i: usize) -> Option<&str> {
+        let k = *self.sheet.get(i)?;
+        self.sheets.get(usize::from(k)).map(String::as_str)
+    }
+
     pub fn len(&self) -> usize {
         self.line.len()
     }
@@ -270,6 +297,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
     let raw = RawWorks {
         file: file.to_owned(),
         task_ids: task_ids.clone(),
+        sheets: table.sheets.clone(),
         ..RawWorks::default()
     };
     let parse = Parse {
@@ -278,6 +306,7 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         map: &map,
         schools: cx.schools,
         task_ids: &task_ids,
+        sheets: &table.sheets,
     };
     let mut lenient = Lenient::default();
     let loaded = match table.csv_chunks(CHUNK_BYTES) {
@@ -316,6 +345,7 @@ fn load_batches(
                 let slot = &mut batch[filled];
                 slot.line = row.line;
                 slot.malformed = row.malformed;
+                slot.sheet = row.sheet;
                 slot.fields.clone_from(row.fields);
                 filled += 1;
                 if filled == BATCH {
@@ -437,6 +467,7 @@ struct BatchRow {
     line: u64,
     malformed: Option<Malformed>,
     fields: csv::ByteRecord,
+    sheet: u16,
 }
 
 /// What parsing a file needs that does not change from row to row.
@@ -446,6 +477,8 @@ struct Parse<'a> {
     map: &'a ColumnMap,
     schools: &'a Schools,
     task_ids: &'a [u16],
+    /// The sheets the rows come from, when more than one ([`Table::sheets`]).
+    sheets: &'a [String],
 }
 
 /// A rejection or a note, in row order.
@@ -563,6 +596,7 @@ impl Parse<'_> {
                 line: r.line,
                 fields: &r.fields,
                 malformed: r.malformed,
+                sheet: r.sheet,
             };
             self.row(&row, &mut out, &mut cache);
         }
@@ -648,6 +682,7 @@ impl Parse<'_> {
     /// Parses one row into `out` (or its rejection).
     fn row(&self, row: &Row<'_>, out: &mut Piece, cache: &mut Cache) {
         cache.cell = None;
+        let before = out.events.len();
         if let Err(problem) = parse_row(row, self, out, cache) {
             let problem = self.not_a_work(row).unwrap_or(problem);
             out.events.push(Event::Reject {
@@ -655,6 +690,17 @@ impl Parse<'_> {
                 problem,
                 cell: cache.cell,
             });
+        }
+        // Rows from several sheets: Excel numbers rows per sheet, so what is
+        // said about a row names its sheet.
+        if let Some(sheet) = self.sheets.get(usize::from(row.sheet)) {
+            for event in &mut out.events[before..] {
+                let said = match event {
+                    Event::Reject { problem, .. } => &mut problem.2,
+                    Event::Warn { message, .. } => message,
+                };
+                *said = format!("лист «{sheet}»: {said}");
+            }
         }
     }
 }
@@ -677,6 +723,7 @@ fn commit(
     let code = |id: u32| if id == StrPool::NONE { id } else { id + offset };
     let p = piece.raw;
     raw.line.extend_from_slice(&p.line);
+    raw.sheet.extend_from_slice(&p.sheet);
     raw.test
         .extend(p.test.iter().map(|&t| test_ids[t as usize]));
     raw.school.extend_from_slice(&p.school);
@@ -987,6 +1034,9 @@ fn parse_row(
         NO_TEST_SCORE
     });
     raw.line.push(row.line);
+    if !p.sheets.is_empty() {
+        raw.sheet.push(row.sheet);
+    }
     raw.test.push(test);
     raw.school.push(cache.school);
     let class_s = c.class.map_or("", |v| row.get(v));

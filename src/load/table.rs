@@ -29,9 +29,10 @@ enum Source {
     Parquet {
         columns: Vec<polars_core::prelude::Column>,
     },
-    /// Rows already split into fields (from a workbook), with their lines.
+    /// Rows already split into fields (from a workbook), with their lines
+    /// and the index of their sheet in [`Table::sheets`].
     Rows {
-        rows: Vec<(u64, StringRecord)>,
+        rows: Vec<(u64, StringRecord, u16)>,
     },
 }
 
@@ -50,6 +51,9 @@ pub struct Table {
     /// The line of a header's second row (task numbers under a merged
     /// group heading), read into the header and as an empty line.
     pub second_header: Option<u64>,
+    /// The sheets a workbook's rows come from, when more than one: a row's
+    /// [`Row::sheet`] indexes it (empty for other tables).
+    pub sheets: Vec<String>,
     source: Source,
 }
 
@@ -128,6 +132,8 @@ pub struct Row<'a> {
     pub fields: &'a ByteRecord,
     /// Set when the row cannot be used as it is split.
     pub malformed: Option<Malformed>,
+    /// Its sheet in [`Table::sheets`] (0 where the table has none).
+    pub sheet: u16,
 }
 
 impl Row<'_> {
@@ -358,6 +364,7 @@ impl Table {
             undecoded,
             title,
             second_header,
+            sheets: Vec::new(),
             source: Source::Csv { text, delimiter },
         })
     }
@@ -365,9 +372,23 @@ impl Table {
     /// A table of rows already split into fields, e.g. read from a workbook;
     /// `line` is what messages call the row's line.
     pub fn from_rows(path: &Path, headers: Vec<String>, rows: Vec<(u64, Vec<String>)>) -> Table {
-        let rows = rows
-            .into_iter()
-            .map(|(line, fields)| (line, StringRecord::from(fields)))
+        let rows = (rows.into_iter())
+            .map(|(line, fields)| (line, fields, 0))
+            .collect();
+        Table::from_sheet_rows(path, headers, rows, Vec::new())
+    }
+
+    /// [`Table::from_rows`] for rows from several sheets of a workbook: each
+    /// row carries the index of its sheet in `sheets`, so that a message
+    /// about it names the sheet (Excel rows are numbered per sheet).
+    pub fn from_sheet_rows(
+        path: &Path,
+        headers: Vec<String>,
+        rows: Vec<(u64, Vec<String>, u16)>,
+        sheets: Vec<String>,
+    ) -> Table {
+        let rows = (rows.into_iter())
+            .map(|(line, fields, sheet)| (line, StringRecord::from(fields), sheet))
             .collect();
         Table {
             path: path.to_owned(),
@@ -376,6 +397,7 @@ impl Table {
             undecoded: Undecoded::default(),
             title: None,
             second_header: None,
+            sheets,
             source: Source::Rows { rows },
         }
     }
@@ -427,6 +449,7 @@ impl Table {
             undecoded: Undecoded::default(),
             title: None,
             second_header: None,
+            sheets: Vec::new(),
             source: Source::Parquet { columns },
         })
     }
@@ -441,7 +464,7 @@ impl Table {
                 csv_rows(&self.path, text, *delimiter, width, &mut f)?;
             }
             Source::Rows { rows } => {
-                for (line, record) in rows {
+                for (line, record, sheet) in rows {
                     if blank(record.as_byte_record()) {
                         continue;
                     }
@@ -449,6 +472,7 @@ impl Table {
                         line: *line,
                         fields: record.as_byte_record(),
                         malformed: shape(record.as_byte_record(), width),
+                        sheet: *sheet,
                     });
                 }
             }
@@ -472,6 +496,7 @@ impl Table {
                         line: i as u64 + 1,
                         fields: record.as_byte_record(),
                         malformed: None,
+                        sheet: 0,
                     });
                 }
             }
@@ -561,6 +586,7 @@ impl Table {
                 line,
                 fields: &record,
                 malformed: shape(&record, width),
+                sheet: 0,
             });
         }
         Ok(())
@@ -604,6 +630,7 @@ fn csv_rows(
                     line,
                     fields: &record,
                     malformed: Some(Malformed::UnclosedQuote),
+                    sheet: 0,
                 });
                 match text[start..].find(['\n', '\r']) {
                     Some(at) => {
@@ -626,6 +653,7 @@ fn csv_rows(
                 line,
                 fields: &record,
                 malformed: shape(&record, width),
+                sheet: 0,
             });
         }
     }

@@ -67,10 +67,11 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
     headers.extend((1..=k).map(|i| format!("t{i}")));
     headers.extend(AFTER.iter().map(|s| s.to_string()));
     let many = book.sheets.len() > 1;
+    let names: Vec<String> = book.sheets.iter().map(|s| s.sheet.clone()).collect();
     let mut rows = Vec::new();
     let mut tasks = BTreeMap::new();
     let mut rejected = 0u64;
-    for sheet in book.sheets {
+    for (index, sheet) in book.sheets.into_iter().enumerate() {
         let on_sheet = |m: &str| {
             if many {
                 format!("лист «{}»: {m}", sheet.sheet)
@@ -104,7 +105,7 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
                     fields[*i] = v;
                 }
             }
-            rows.push((r.line, fields));
+            rows.push((r.line, fields, index as u16));
         }
         if let Some(exam) = Exam::parse(&sheet.exam) {
             let infos: Option<Vec<TaskInfo>> = sheet
@@ -141,7 +142,7 @@ pub fn read(path: &Path, file: &str, report: &mut LoadReport) -> Result<Workbook
         }
     }
     Ok(Workbook {
-        table: Table::from_rows(path, headers, rows),
+        table: Table::from_sheet_rows(path, headers, rows, if many { names } else { Vec::new() }),
         tasks,
         rejected,
         fis_oko: true,
@@ -254,17 +255,17 @@ fn plain(
                     fields.push((*i, v));
                 }
             }
-            rows.push((line, fields));
+            rows.push((line, fields, used.len() as u16 - 1));
         }
     }
     let width = keys.len();
-    let rows: fisoko::Rows = (rows.into_iter())
-        .map(|(line, fields)| {
+    let rows: Vec<(u64, Vec<String>, u16)> = (rows.into_iter())
+        .map(|(line, fields, sheet)| {
             let mut cells = vec![String::new(); width];
             for (i, v) in fields {
                 cells[i] = v;
             }
-            (line, cells)
+            (line, cells, sheet)
         })
         .collect();
     let Some(header) = header else {
@@ -294,8 +295,10 @@ fn plain(
             used.join("», «")
         ),
     );
+    // Rows of one sheet need no sheet named in messages.
+    let sheets = if used.len() > 1 { used } else { Vec::new() };
     Ok(Workbook {
-        table: Table::from_rows(path, header, rows),
+        table: Table::from_sheet_rows(path, header, rows, sheets),
         tasks: BTreeMap::new(),
         rejected: 0,
         fis_oko: false,

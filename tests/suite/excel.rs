@@ -340,3 +340,49 @@ fn a_workbook_is_known_by_its_content() {
         assert!(files.contains(said), "{said}: {files}");
     }
 }
+
+/// Excel numbers rows per sheet: what is said about a row of a workbook read
+/// from several sheets names the sheet (a methodist looks for row 2 of
+/// «Лист2», not of the first sheet).
+#[test]
+fn messages_about_rows_of_several_sheets_name_the_sheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: Vec<Vec<&str>> = (crate::common::RESULTS.lines())
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in [("Лист1", &lines[1..5]), ("Лист2", &lines[5..])] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (c, h) in lines[0].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                // The first work of each sheet: a mark 7 (a note) and,
+                // on the second sheet, a task score 9 (a rejection).
+                let v = match (r, lines[0][c], name) {
+                    (0, "mark", _) => "7",
+                    (0, "t1", "Лист2") => "9",
+                    _ => v,
+                };
+                ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+            }
+        }
+    }
+    let data = crate::common::folder(&tmp.path().join("data"), &[]);
+    wb.save(data.join("results.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let s = run(&data, &out);
+    assert_eq!((s.rows_rejected, s.works), (1, 8));
+    let notes = std::fs::read_to_string(out.join("notes.csv")).unwrap();
+    assert!(
+        notes.contains("results.xlsx,2,\"лист «Лист1»: столбец mark: неверная отметка «7»"),
+        "{notes}"
+    );
+    let rejected = std::fs::read_to_string(out.join("rejected_rows.csv")).unwrap();
+    assert!(
+        rejected.contains("results.xlsx,2,t1,9,лист «Лист2»: балл 9 за задание 1"),
+        "{rejected}"
+    );
+}

@@ -79,7 +79,7 @@ pub enum RunError {
     )]
     NoResults { folder: PathBuf, unread: String },
     #[error(
-        "schools.csv не удаётся использовать, поэтому ни один результат нельзя отнести к школе"
+        "список ОО (schools.csv или schools.xlsx) не удаётся использовать, поэтому ни один результат нельзя отнести к школе"
     )]
     Schools(#[source] LoadError),
     #[error("нет ни одной пригодной работы: {why}")]

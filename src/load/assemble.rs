@@ -36,6 +36,9 @@ pub struct Context<'a> {
     pub folder_scales: &'a Scales,
     pub bundled_scales: &'a Scales,
     pub codes: &'a StrPool,
+    /// Assembling a re-check: its tests are the results' own, already said
+    /// about (no note on a test judged without task scores).
+    pub recheck: bool,
 }
 
 /// A work: (file, row within the file).
@@ -236,6 +239,10 @@ fn scale_of(
     (Some(scale), Some(note))
 }
 
+/// Works above a task's declared maximum from which (and above 1 % of the
+/// works with the task) the declaration is taken to be wrong.
+const MANY_ABOVE_MAX: usize = 5;
+
 fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<'_>) -> Built {
     let mut out = Built {
         block: None,
@@ -287,7 +294,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     // Totals only (no task score in any work, e.g. a summary export): the test
     // is judged on its primary scores; tasks.csv gives only the maximum.
     let totals_only = filled.is_empty();
-    if totals_only && declared.is_some() {
+    if totals_only && declared.is_some() && !cx.recheck {
         // What the works do carry: primary scores, else test scores or marks.
         let has = |of: &dyn Fn(&RawWorks, usize) -> bool| {
             works.iter().any(|&w| {
@@ -352,6 +359,35 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         let (r, i) = raw(w);
         task_col[w.0 as usize][t].map_or(f32::NAN, |j| r.score(i, j))
     };
+    // A declared maximum that many works exceed is the declaration's error
+    // (a typo in tasks.csv, a maximum of another year), not theirs: the
+    // largest score in the data stands for it, with a warning, rather than
+    // half a test rejected. A few works above it are the works' errors.
+    for (ti, t) in tasks.iter_mut().enumerate() {
+        if !t.max_declared {
+            continue;
+        }
+        let (mut above, mut with, mut top) = (0usize, 0usize, t.max);
+        for &w in works {
+            let v = task_value(w, ti);
+            if !v.is_nan() {
+                with += 1;
+                if v > t.max + 1e-6 {
+                    above += 1;
+                    top = top.max(v);
+                }
+            }
+        }
+        if above >= MANY_ABOVE_MAX && 100 * above > with {
+            out.notes.push(Note::test_warning(format!(
+                "{key}: у задания {} в tasks.csv максимум {}, а балл выше него у {above} работ \
+                 из {with} (наибольший — {top}); похоже, в tasks.csv ошибка: взят наибольший \
+                 балл в данных, работы не отклонены — исправьте tasks.csv",
+                t.index, t.max
+            )));
+            t.max = top;
+        }
+    }
 
     // Row checks.
     let mut kept: Vec<WorkRef> = Vec::with_capacity(works.len());

@@ -74,11 +74,14 @@ fn role(name: &str) -> Role {
     match (stem, ext) {
         // The list of schools kept in Excel is read as its CSV would be.
         ("schools", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Schools,
-        ("tasks", "csv") => Role::Tasks,
-        ("scales", "csv") => Role::Scales,
-        ("medals", "csv") => Role::Medals,
-        ("recheck", "csv") => Role::Recheck,
-        ("reference", "csv") => Role::Reference,
+        // Each kept in Excel is read as its CSV would be (the first table of
+        // the workbook); a re-check saved as a workbook must never be mixed
+        // into the results.
+        ("tasks", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Tasks,
+        ("scales", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Scales,
+        ("medals", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Medals,
+        ("recheck", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Recheck,
+        ("reference", "csv" | "xlsx" | "xlsm" | "xls" | "ods") => Role::Reference,
         (s, "csv" | "parquet") if s.starts_with("results") => Role::Results,
         // obektiv's own workbooks, when the output went into the data folder.
         ("risk_list" | "cells" | "quality" | "recheck_sample", "xlsx") => Role::Output,
@@ -356,6 +359,69 @@ fn match_medal_codes(
     }
 }
 
+/// Re-checked works against the results of their test and school: a code
+/// that differs from a participant's only by leading zeros («0010003» and
+/// «10003») is taken as that participant's, with a note.
+fn match_recheck_codes(
+    recheck: &mut [crate::model::TestBlock],
+    results: &[crate::model::TestBlock],
+    codes: &crate::model::StrPool,
+    file: &str,
+    report: &mut LoadReport,
+) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (mut renamed, mut example) = (0usize, None);
+    for rb in recheck.iter_mut() {
+        let Some(block) = results.iter().find(|b| b.key == rb.key) else {
+            continue;
+        };
+        let mut exact: BTreeSet<(u32, &str)> = BTreeSet::new();
+        let mut loose: BTreeMap<(u32, &str), Vec<u32>> = BTreeMap::new();
+        for span in &block.cells {
+            for r in span.start as usize..span.end as usize {
+                let code = codes.get(block.student[r]);
+                exact.insert((span.school, code));
+                if digits(code) {
+                    let ids = loose
+                        .entry((span.school, code.trim_start_matches('0')))
+                        .or_default();
+                    if !ids.contains(&block.student[r]) {
+                        ids.push(block.student[r]);
+                    }
+                }
+            }
+        }
+        for span in &rb.cells {
+            for r in span.start as usize..span.end as usize {
+                let code = codes.get(rb.student[r]);
+                if exact.contains(&(span.school, code)) || !digits(code) {
+                    continue;
+                }
+                if let Some([id]) = loose
+                    .get(&(span.school, code.trim_start_matches('0')))
+                    .map(Vec::as_slice)
+                {
+                    example.get_or_insert_with(|| format!("«{code}» — «{}»", codes.get(*id)));
+                    rb.student[r] = *id;
+                    renamed += 1;
+                }
+            }
+        }
+    }
+    if let Some(example) = example {
+        report.note(
+            report::Level::Info,
+            file,
+            0,
+            format!(
+                "коды участников записаны с ведущими нулями не так, как в файлах результатов \
+                 (например, {example}): сопоставлены без учёта ведущих нулей (работ: {renamed})"
+            ),
+        );
+    }
+}
+
 /// The note on a header over two rows (CSV and workbooks alike).
 pub(crate) const SECOND_HEADER: &str = "заголовок таблицы занимает две строки: номера заданий \
      под общим заголовком (например, «Баллы за задания») прочитаны как названия столбцов заданий";
@@ -464,13 +530,14 @@ fn file_failed(report: &mut LoadReport, file: &str, e: &LoadError) {
 fn open_workbook(
     folder: &Path,
     path: &Path,
+    kind: &str,
     report: &mut LoadReport,
 ) -> Result<workbook::Workbook, LoadError> {
     let file = display_name(folder, path);
     let wb = workbook::read(path, &file, report);
     report.files.push(FileStats {
         file,
-        kind: "results".to_owned(),
+        kind: kind.to_owned(),
         encoding: {
             let ext = (path.extension().and_then(|e| e.to_str()))
                 .map_or_else(|| "xlsx".to_owned(), str::to_lowercase);
@@ -596,7 +663,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                 bar.set_message(f.clone());
                 let mut extra_rejected = 0;
                 let table = if is_workbook(p) {
-                    open_workbook(folder, p, report).map(|wb| {
+                    open_workbook(folder, p, kind, report).map(|wb| {
                         extra_rejected = wb.rejected;
                         for (key, infos) in wb.tasks {
                             workbook_tasks.entry(key).or_insert(infos);
@@ -618,6 +685,7 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
                     tests: &mut tests,
                     codes: &mut codes,
                     report,
+                    recheck: kind == "recheck",
                 };
                 let loaded = table
                     .and_then(|t| {
@@ -653,14 +721,28 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
         folder_scales: &folder_scales,
         bundled_scales: &bundled,
         codes: &codes,
+        recheck: false,
     };
     let spinner = progress.spinner("группировка работ по ячейкам");
     let results = crate::timings::stage("  группировка по ячейкам", || {
         assemble::assemble(&raws, &cx)
     });
     crate::timings::stage("  освобождение прочитанного", || drop(raws));
-    let recheck = assemble::assemble(&recheck_raws, &cx);
+    let cx = assemble::Context {
+        recheck: true,
+        ..cx
+    };
+    let mut recheck = assemble::assemble(&recheck_raws, &cx);
     spinner.finish_and_clear();
+    if let Some(p) = &inv.recheck {
+        match_recheck_codes(
+            &mut recheck.blocks,
+            &results.blocks,
+            &codes,
+            &name(p),
+            &mut report,
+        );
+    }
     for part in [&results, &recheck] {
         report.rejected.extend(part.rejected.iter().cloned());
         report.notes.extend(part.notes.iter().cloned());

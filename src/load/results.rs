@@ -157,6 +157,8 @@ pub struct Context<'a> {
     pub tests: &'a mut TestIndex,
     pub codes: &'a mut StrPool,
     pub report: &'a mut LoadReport,
+    /// Reading a re-check (recheck.csv): an expert's score column is its score.
+    pub recheck: bool,
 }
 
 struct Cols {
@@ -253,11 +255,35 @@ pub fn load(table: &Table, file: &str, cx: &mut Context<'_>) -> Result<(RawWorks
         class: map.get(RESULTS, "class"),
         letter: map.get(RESULTS, "class_letter"),
         variant: map.get(RESULTS, "variant"),
-        primary: map.get(RESULTS, "primary"),
+        primary: match (cx.recheck, map.get(RESULTS, "expert_primary")) {
+            (true, Some(expert)) => Some(expert),
+            _ => map.get(RESULTS, "primary"),
+        },
         mark: map.get(RESULTS, "mark"),
         test_score: map.get(RESULTS, "test_score"),
         journal: map.get(RESULTS, "journal_mark"),
     };
+    if let Some(expert) = map.get(RESULTS, "expert_primary") {
+        let head = values::visible(table.headers[expert].trim());
+        let message = match (cx.recheck, map.get(RESULTS, "primary")) {
+            (true, Some(original)) => format!(
+                "балл перепроверки взят из столбца «{head}»; столбец «{}» (исходный балл) не \
+                 используется: исходные баллы берутся из файлов результатов",
+                values::visible(table.headers[original].trim())
+            ),
+            (true, None) => format!("балл перепроверки взят из столбца «{head}»"),
+            (false, _) => format!(
+                "столбец «{head}» — балл перепроверки; в файле результатов он не используется \
+                 (результаты перепроверки кладутся в recheck.csv)"
+            ),
+        };
+        let level = if cx.recheck {
+            super::report::Level::Info
+        } else {
+            super::report::Level::Warning
+        };
+        cx.report.note(level, file, 0, message);
+    }
     if !map.by_order.is_empty() {
         let said = |(k, h): &(u16, String)| format!("«{}» — задание {k}", values::visible(h));
         let mut which: Vec<String> = map.by_order.iter().take(4).map(said).collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::LoadError;
 use crate::model::{Locality, School};
 
-use super::columns::{ColumnMap, SCHOOLS};
+use super::columns::{ColumnMap, ColumnSpec, SCHOOLS};
 use super::report::LoadReport;
 use super::table::Table;
 use super::values::visible;
@@ -97,6 +97,11 @@ impl Schools {
 /// The municipality of a school whose row in schools.csv gives none.
 pub const NO_MUNICIPALITY: &str = "муниципалитет не указан";
 
+/// «нет», «-», «0»: no subject studied in depth, said as such.
+fn is_no(s: &str) -> bool {
+    matches!(s.to_lowercase().as_str(), "нет" | "-" | "—" | "0" | "no")
+}
+
 /// Reads the schools. A row without an id is rejected (so is a total line);
 /// one without a name or municipality is kept, with a warning;
 /// an unknown locality costs only that field (with a note); a repeated id keeps
@@ -106,9 +111,40 @@ pub fn load(
     file: &str,
     report: &mut LoadReport,
 ) -> Result<(Schools, u64), LoadError> {
-    let map = ColumnMap::build(&table.path, &table.headers, SCHOOLS, false)?;
+    // A register's short name stands for the name where no full one is given.
+    let probe: Vec<ColumnSpec> = (SCHOOLS.iter())
+        .map(|s| ColumnSpec {
+            required: false,
+            ..*s
+        })
+        .collect();
+    let probe = ColumnMap::build(&table.path, &table.headers, &probe, false)?;
+    let short_only =
+        probe.get(SCHOOLS, "short_name").is_some() && probe.get(SCHOOLS, "name").is_none();
+    let specs: Vec<ColumnSpec> = (SCHOOLS.iter())
+        .map(|s| ColumnSpec {
+            required: s.required && !(s.name == "name" && short_only),
+            ..*s
+        })
+        .collect();
+    let map = ColumnMap::build(&table.path, &table.headers, &specs, false)?;
+    if !map.unknown.is_empty() {
+        report.note(
+            super::report::Level::Info,
+            file,
+            0,
+            format!(
+                "столбцы не используются: {}",
+                (map.unknown.iter())
+                    .map(|h| format!("«{}»", visible(h)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
     let at = |name| map.get(SCHOOLS, name);
-    let (c_id, c_name, c_mun) = (at("school"), at("name"), at("municipality"));
+    let c_short = at("short_name");
+    let (c_id, c_name, c_mun) = (at("school"), at("name").or(c_short), at("municipality"));
     let (c_kind, c_adv, c_loc) = (at("kind"), at("advanced_subjects"), at("locality"));
     let mut rows: Vec<(School, u64)> = Vec::new();
     let mut unusable: BTreeMap<String, String> = BTreeMap::new();
@@ -180,15 +216,29 @@ pub fn load(
                 None
             }
         };
-        let advanced_subjects = get(c_adv)
-            .split([';', ','])
-            .filter_map(super::values::subject)
-            .collect();
+        let mut advanced_subjects = Vec::new();
+        for part in get(c_adv).split([';', ',']).map(str::trim) {
+            match super::values::subject(part) {
+                Some(code) => advanced_subjects.push(code),
+                None if part.is_empty() || is_no(part) => {}
+                None => report.warn(
+                    file,
+                    row.line,
+                    format!(
+                        "предмет углублённого изучения «{}» у ОО «{}» не распознан: нужен код \
+                         (MA, PH …) или название предмета; не учтён",
+                        visible(part),
+                        visible(get(c_id))
+                    ),
+                ),
+            }
+        }
         rows.push((
             School {
                 id: get(c_id).to_owned(),
-                name: Some(get(c_name))
+                name: Some(get(c_short))
                     .filter(|n| !n.is_empty())
+                    .or(Some(get(c_name)).filter(|n| !n.is_empty()))
                     .unwrap_or(get(c_id))
                     .to_owned(),
                 municipality: Some(get(c_mun))

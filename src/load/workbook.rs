@@ -305,22 +305,41 @@ fn plain(
     })
 }
 
-/// A workbook holding one plain table (schools.xlsx): the first sheet with a
-/// filled row, its first filled row the header, the rows after it the data
-/// (with their Excel row numbers).
+/// A workbook holding one plain table (schools.xlsx, tasks.xlsx …): the first
+/// sheet with a filled row; its header the first of its first 10 rows with at
+/// least 3 filled cells and half as many as the widest (rows above it are a
+/// title, noted); the rows after it the data (with their Excel row numbers).
 pub fn first_table(path: &Path) -> Result<Table, LoadError> {
     let book = fisoko::read_workbook(path).map_err(|e| LoadError::Unsupported {
         path: path.to_owned(),
         message: e.to_string(),
     })?;
-    let filled = |cells: &Vec<String>| cells.iter().any(|c| !c.trim().is_empty());
+    let filled = |cells: &Vec<String>| cells.iter().filter(|c| !c.trim().is_empty()).count();
     for (_, grid) in book.plain {
-        let Some(at) = grid.iter().position(|(_, c)| filled(c)) else {
+        // The header as in a CSV with a title above it: the first of the
+        // first 10 rows with at least 3 filled cells and half as many as the
+        // widest of them; the rows above title the table.
+        let widest = grid
+            .iter()
+            .take(10)
+            .map(|(_, c)| filled(c))
+            .max()
+            .unwrap_or(0);
+        if widest == 0 {
             continue;
-        };
+        }
+        let at = (grid.iter().take(10))
+            .position(|(_, c)| filled(c) >= widest.min(3) && 2 * filled(c) >= widest)
+            .unwrap_or(0);
         let header: Vec<String> = grid[at].1.iter().map(|c| c.trim().to_owned()).collect();
+        let title = (grid[..at].iter())
+            .flat_map(|(_, c)| c.iter())
+            .find(|c| !c.trim().is_empty())
+            .map(|c| (grid[at].0.saturating_sub(1), c.trim().to_owned()));
         let rows = padded(grid.into_iter().skip(at + 1).collect(), header.len());
-        return Ok(Table::from_rows(path, header, rows));
+        let mut table = Table::from_rows(path, header, rows);
+        table.title = title;
+        return Ok(table);
     }
     Err(LoadError::Unsupported {
         path: path.to_owned(),

@@ -269,12 +269,16 @@ fn a_schools_workbook_reads_as_its_csv() {
     let mut csv = csv::Reader::from_path(data.join("schools.csv")).unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
+    // A register's title and an empty row above the table (it was read as
+    // the header: «нет обязательных столбцов»).
+    ws.write_string(0, 0, "Реестр общеобразовательных организаций")
+        .unwrap();
     for (c, h) in csv.headers().unwrap().iter().enumerate() {
-        ws.write_string(0, c as u16, h).unwrap();
+        ws.write_string(2, c as u16, h).unwrap();
     }
     for (r, rec) in csv.records().enumerate() {
         for (c, v) in rec.unwrap().iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+            ws.write_string(r as u32 + 3, c as u16, v).unwrap();
         }
     }
     wb.save(data.join("schools.xlsx")).unwrap();
@@ -288,6 +292,11 @@ fn a_schools_workbook_reads_as_its_csv() {
     assert_eq!((s.rows_rejected, s.works), (0, 9));
     let cells = |o: &Path| std::fs::read_to_string(o.join("cells.csv")).unwrap();
     assert_eq!(cells(&out), cells(&both));
+    let notes = std::fs::read_to_string(out.join("notes.csv")).unwrap();
+    assert!(
+        notes.contains("(например, «Реестр общеобразовательных организаций»)"),
+        "{notes}"
+    );
 }
 
 /// A workbook is read by what it holds, not by its name: an xlsx saved as

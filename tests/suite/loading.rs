@@ -670,3 +670,141 @@ fn a_totals_only_test_is_said_to_be_judged_on_what_it_has() {
         assert!(notes.contains(said), "{said}: {notes}");
     }
 }
+
+/// A commission's re-check as offices keep it: the school's score beside the
+/// expert's («Балл эксперта» is the re-check's score), codes with leading
+/// zeros the results do not write, the file saved as recheck.xlsx (read as
+/// the re-check, never as more results).
+#[test]
+fn a_recheck_as_offices_keep_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    // 101 scored 5 by the school, 4 by the expert; 202 5 and 3.
+    let recheck = "Год,Процедура,Предмет,Параллель,Логин ОО,Код участника,Первичный балл,Балл эксперта\n\
+                   2025,VPR,MA,4,edu000001,0101,5,4\n2025,VPR,MA,4,edu000002,202,5,3\n";
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, line) in recheck.lines().enumerate() {
+        for (c, v) in line.split(',').enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    wb.save(data.join("recheck.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rechecked, s.recheck_unmatched), (9, 2, 0));
+    assert_eq!(read(&out.join("cells.csv")), clean_cells(tmp.path()));
+    let after: Vec<(String, String, String)> = table(&out.join("recheck_results.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r["student"].clone(),
+                r["primary_before"].clone(),
+                r["primary_after"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        after,
+        [
+            ("101".to_owned(), "5.0".to_owned(), "4.0".to_owned()),
+            ("202".to_owned(), "5.0".to_owned(), "3.0".to_owned())
+        ]
+    );
+    let files = read(&out.join("files.csv"));
+    assert!(files.contains("recheck.xlsx,recheck,xlsx,"), "{files}");
+    let notes = read(&out.join("notes.csv"));
+    for said in [
+        "балл перепроверки взят из столбца «Балл эксперта»; столбец «Первичный балл» (исходный балл) не используется",
+        "сопоставлены без учёта ведущих нулей (работ: 1)",
+    ] {
+        assert!(notes.contains(said), "{said}: {notes}");
+    }
+}
+
+/// A task maximum in tasks.csv that many works exceed is the file's error:
+/// the works are kept (the largest score in the data stands for it) and the
+/// test is warned about; a single work above it is still rejected.
+#[test]
+fn a_wrong_maximum_in_tasks_csv_does_not_cost_the_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many: String = (0..12)
+        .map(|i| format!("2025,VPR,MA,4,edu000002,4А,{},1,1,3,2,6,5,5\n", 300 + i))
+        .collect();
+    let text = format!("{RESULTS}{many}");
+    let (_, s) = cells_of(tmp.path(), &[("results.csv", text.as_bytes())]);
+    // tasks.csv says task 2 is worth 2 points; 12 of 21 works score 3.
+    assert_eq!(
+        (s.works, s.rows_rejected),
+        (21, 0),
+        "{:?}",
+        rejected(tmp.path())
+    );
+    let notes = read(&tmp.path().join("out/notes.csv"));
+    assert!(
+        notes.contains(
+            "у задания 2 в tasks.csv максимум 2, а балл выше него у 12 работ из 21 (наибольший — 3)"
+        ),
+        "{notes}"
+    );
+}
+
+/// schools.csv as a register exports it: a full and a short name (the short
+/// one shown), «Муниципальный район (городской округ)», «Тип образовательной
+/// организации», «Предметы углубленного изучения» with a misspelt subject
+/// (warned about, not silently dropped), an extra column (noted).
+#[test]
+fn a_register_of_schools_reads_as_the_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(
+        data.join("schools.csv"),
+        "Логин;Полное наименование;Краткое наименование;Муниципальный район (городской округ);\
+         Тип образовательной организации;Предметы углубленного изучения;ИНН\n\
+         edu000001;Муниципальное бюджетное общеобразовательное учреждение «СОШ № 1»;\
+         МБОУ \"СОШ № 1\";Северный район;СОШ;;111\n\
+         edu000002;Муниципальное автономное общеобразовательное учреждение «Лицей № 2»;\
+         МАОУ \"Лицей № 2\";Северный район;лицей;математика; физика; астрономя;222\n\
+         edu000003;Муниципальное казённое общеобразовательное учреждение Ивановская ООШ;\
+         МКОУ Ивановская ООШ;Южный район;ООШ;нет;333\n"
+            .replace(
+                "математика; физика; астрономя",
+                "\"математика; физика; астрономя\"",
+            ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    let cells = table(&out.join("cells.csv"));
+    let got: Vec<(&str, &str, &str)> = (cells.iter())
+        .map(|c| {
+            (
+                c["name"].as_str(),
+                c["municipality"].as_str(),
+                c["kind"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("МБОУ \"СОШ № 1\"", "Северный район", "СОШ"),
+            ("МАОУ \"Лицей № 2\"", "Северный район", "лицей"),
+            ("МКОУ Ивановская ООШ", "Южный район", "ООШ")
+        ]
+    );
+    let notes = read(&out.join("notes.csv"));
+    for said in [
+        "столбцы не используются: «ИНН»",
+        "предмет углублённого изучения «астрономя» у ОО «edu000002» не распознан",
+    ] {
+        assert!(notes.contains(said), "{said}: {notes}");
+    }
+}

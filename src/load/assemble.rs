@@ -608,6 +608,25 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     if let Some(msg) = borrowed {
         out.notes.push(Note::test_warning(msg));
     }
+    if scale.as_ref().is_none_or(|s| s.cuts.is_none()) && key.exam.has_marks() && n > 0 {
+        out.notes.push(Note::test_warning(format!(
+            "{key}: нет шкалы перевода баллов в отметки — ни в scales.csv, ни встроенной, а по \
+             отметкам в файле границы не определить; признаки у границ отметок для этого теста \
+             не проверяются"
+        )));
+    }
+    // A cut-off above the test's maximum: that mark cannot be earned.
+    if let (Some(Scale { cuts: Some(c), .. }), Some(m)) = (&scale, declared_max)
+        && let Some(k) = c.iter().position(|&x| x > m + 1e-6)
+    {
+        out.notes.push(Note::test_warning(format!(
+            "{key}: граница отметки «{}» по шкале — {}, а максимальный первичный балл теста — \
+             {m}: отметку «{}» получить нельзя; проверьте шкалу",
+            k + 3,
+            c[k],
+            k + 3
+        )));
+    }
     if let (Some(s), Some(m)) = (&scale, declared_max)
         && let Some(sm) = s.max_score
         && key.exam.has_marks()

@@ -178,32 +178,93 @@ pub const RESULTS: &[ColumnSpec] = &[
 ];
 
 pub const TASKS: &[ColumnSpec] = &[
-    col("exam", &["экзамен"], true),
+    col(
+        "exam",
+        &["экзамен", "процедура", "вид оценочной процедуры"],
+        true,
+    ),
     col("year", &["год"], true),
     col("subject", &["предмет"], true),
     col("grade", &["параллель", "класс"], true),
-    col("task", &["задание", "номер"], true),
-    col("max", &["максимум", "макс", "максимальный балл"], true),
-    col("level", &["уровень"], false),
-    col("label", &["метка", "номер задания"], false),
+    col(
+        "task",
+        &["задание", "номер", "№ задания", "№", "задание №"],
+        true,
+    ),
+    col(
+        "max",
+        &[
+            "максимум",
+            "макс",
+            "максимальный балл",
+            "макс. балл",
+            "макс балл",
+            "максимальный балл за задание",
+            "максимальный первичный балл",
+        ],
+        true,
+    ),
+    col(
+        "level",
+        &["уровень", "уровень сложности", "уровень сложности задания"],
+        false,
+    ),
+    col(
+        "label",
+        &[
+            "метка",
+            "номер задания",
+            "обозначение задания",
+            "обозначение",
+            "номер задания в варианте",
+        ],
+        false,
+    ),
 ];
 
 pub const SCALES: &[ColumnSpec] = &[
-    col("exam", &["экзамен"], true),
+    col(
+        "exam",
+        &["экзамен", "процедура", "вид оценочной процедуры"],
+        true,
+    ),
     col("year", &["год"], true),
     col("subject", &["предмет"], true),
     col("grade", &["параллель", "класс"], true),
-    col("mark", &["отметка"], true),
-    col("min_score", &["минимальный балл", "от"], true),
+    col("mark", &["отметка", "оценка"], true),
+    // A published conversion table gives each mark a range of primary
+    // scores («5–10»): its lower bound is the cut-off.
+    col(
+        "min_score",
+        &[
+            "минимальный балл",
+            "от",
+            "минимальный первичный балл",
+            "первичный балл",
+            "первичные баллы",
+            "баллы",
+            "диапазон баллов",
+            "диапазон первичных баллов",
+        ],
+        true,
+    ),
     col("max_score", &["максимальный балл"], false),
     col("source", &["источник"], false),
 ];
 
 pub const MEDALS: &[ColumnSpec] = &[
-    col("year", &["год"], true),
+    col("year", &["год", "год выпуска", "учебный год"], true),
     col("school", &["логин", "оо", "логин оо", "код оо"], true),
-    col("student", &["код участника", "участник", "код"], true),
-    col("medal", &["медаль"], true),
+    col(
+        "student",
+        &["код участника", "участник", "код", "код ученика"],
+        true,
+    ),
+    col(
+        "medal",
+        &["медаль", "степень медали", "вид медали", "медаль (степень)"],
+        true,
+    ),
 ];
 
 /// Normalises a header for matching.
@@ -314,6 +375,26 @@ pub struct ColumnMap {
 }
 
 impl ColumnMap {
+    /// Says in a note which of the file's columns are not read (nothing of a
+    /// file is dropped without a word: a misnamed column reads as missing).
+    pub fn note_unknown(&self, file: &str, report: &mut super::report::LoadReport) {
+        if self.unknown.is_empty() {
+            return;
+        }
+        report.note(
+            super::report::Level::Info,
+            file,
+            0,
+            format!(
+                "столбцы не используются: {}",
+                (self.unknown.iter())
+                    .map(|h| format!("«{}»", visible(h)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+
     /// Matches `headers` against `specs`; `with_tasks` also collects `tK` columns.
     pub fn build(
         path: &Path,

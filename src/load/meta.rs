@@ -15,6 +15,37 @@ pub(super) fn test_key(
     row: &Row<'_>,
     cols: [usize; 4],
 ) -> Result<TestKey, (&'static str, String, String)> {
+    let mut keys = test_keys(row, cols, false)?;
+    Ok(keys.remove(0))
+}
+
+/// The grades a scale row is given for: one, or several as a published
+/// table writes them («5-8», «5–8», «5, 6, 7», «5; 6»). `None` for anything else.
+fn grades(s: &str) -> Option<Vec<u8>> {
+    let one = |t: &str| {
+        values::integer(t.trim())
+            .ok()
+            .flatten()
+            .filter(|g| (4..=11).contains(g))
+            .map(|g| g as u8)
+    };
+    if let Some((a, b)) = s.split_once(['-', '–', '—']) {
+        let (a, b) = (one(a)?, one(b)?);
+        return (a < b).then(|| (a..=b).collect());
+    }
+    if s.contains([',', ';']) {
+        return s.split([',', ';']).map(one).collect();
+    }
+    None
+}
+
+/// [`test_key`], with `many_grades` a key for each grade of a row given for
+/// several («5-8», «5, 6, 7»).
+pub(super) fn test_keys(
+    row: &Row<'_>,
+    cols: [usize; 4],
+    many_grades: bool,
+) -> Result<Vec<TestKey>, (&'static str, String, String)> {
     let [c_exam, c_year, c_subject, c_grade] = cols;
     let (exam_s, year_s) = (row.get(c_exam), row.get(c_year));
     let (subject_s, grade_s) = (row.get(c_subject), row.get(c_grade));
@@ -42,22 +73,27 @@ pub(super) fn test_key(
             ),
         )
     })?;
-    let grade = match values::integer(grade_s) {
-        Ok(Some(g)) if (4..=11).contains(&g) => g as u8,
-        _ => {
-            return Err((
-                "grade",
-                grade_s.to_owned(),
-                format!("неверная параллель «{grade_s}»: нужно целое число от 4 до 11"),
-            ));
-        }
+    let grades = match values::integer(grade_s) {
+        Ok(Some(g)) if (4..=11).contains(&g) => vec![g as u8],
+        _ => match grades(grade_s).filter(|_| many_grades) {
+            Some(list) => list,
+            None => {
+                return Err((
+                    "grade",
+                    grade_s.to_owned(),
+                    format!("неверная параллель «{grade_s}»: нужно целое число от 4 до 11"),
+                ));
+            }
+        },
     };
-    Ok(TestKey {
-        year,
-        exam,
-        subject,
-        grade,
-    })
+    Ok((grades.into_iter())
+        .map(|grade| TestKey {
+            year,
+            exam,
+            subject: subject.clone(),
+            grade,
+        })
+        .collect())
 }
 
 pub(super) fn key_cols(map: &ColumnMap, specs: &[super::columns::ColumnSpec]) -> [usize; 4] {
@@ -71,6 +107,7 @@ pub fn load_tasks(
     report: &mut LoadReport,
 ) -> Result<(BTreeMap<TestKey, Vec<TaskInfo>>, u64), LoadError> {
     let map = ColumnMap::build(&table.path, &table.headers, TASKS, false)?;
+    map.note_unknown(file, report);
     let keys = key_cols(&map, TASKS);
     let (c_task, c_max) = (map.get(TASKS, "task"), map.get(TASKS, "max"));
     let (c_level, c_label) = (map.get(TASKS, "level"), map.get(TASKS, "label"));
@@ -121,11 +158,14 @@ pub fn load_tasks(
             }
         };
         let level_s = get(c_level);
-        let level = match level_s.to_lowercase().as_str() {
+        // «Базовый уровень», «базовый.», «Б»: the level's first word.
+        let level_key = level_s.to_lowercase().replace('.', "");
+        let level_key = level_key.trim().trim_end_matches("уровень").trim();
+        let level = match level_key {
             "" => None,
-            "basic" | "б" | "базовый" => Some(TaskLevel::Basic),
-            "advanced" | "п" | "повышенный" => Some(TaskLevel::Advanced),
-            "high" | "в" | "высокий" => Some(TaskLevel::High),
+            "basic" | "б" | "базовый" | "баз" => Some(TaskLevel::Basic),
+            "advanced" | "п" | "повышенный" | "повыш" => Some(TaskLevel::Advanced),
+            "high" | "в" | "высокий" | "выс" => Some(TaskLevel::High),
             _ => {
                 report.warn(file,
                     row.line,
@@ -177,6 +217,7 @@ pub fn load_medals(
     report: &mut LoadReport,
 ) -> Result<(Vec<MedalRow>, u64), LoadError> {
     let map = ColumnMap::build(&table.path, &table.headers, MEDALS, false)?;
+    map.note_unknown(file, report);
     let c = |n| map.get(MEDALS, n).unwrap_or(usize::MAX);
     let (c_year, c_school, c_student, c_medal) = (c("year"), c("school"), c("student"), c("medal"));
     let head = |c: usize| table.headers.get(c).map_or("", |h| h.trim()).to_owned();

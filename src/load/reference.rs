@@ -394,6 +394,7 @@ pub fn load(
     report: &mut LoadReport,
 ) -> Result<(Reference, u64), crate::error::LoadError> {
     let map = super::columns::ColumnMap::build(&table.path, &table.headers, REFERENCE, false)?;
+    map.note_unknown(file, report);
     let keys = key_cols(&map, REFERENCE);
     let c = |n| map.get(REFERENCE, n).unwrap_or(usize::MAX);
     let (c_scope, c_measure, c_key, c_value) = (c("scope"), c("measure"), c("key"), c("value"));

@@ -14,7 +14,7 @@ use crate::error::LoadError;
 use crate::model::{Scale, TestKey};
 
 use super::columns::{ColumnMap, SCALES};
-use super::meta::{key_cols, test_key};
+use super::meta::{key_cols, test_keys};
 use super::report::LoadReport;
 use super::table::Table;
 use super::values;
@@ -54,6 +54,7 @@ pub fn load(
     report: &mut LoadReport,
 ) -> Result<(Scales, u64), LoadError> {
     let map = ColumnMap::build(&table.path, &table.headers, SCALES, false)?;
+    map.note_unknown(file, report);
     let keys = key_cols(&map, SCALES);
     let c = |n| map.get(SCALES, n);
     let (c_mark, c_min, c_max, c_src) = (c("mark"), c("min_score"), c("max_score"), c("source"));
@@ -65,12 +66,15 @@ pub fn load(
             return report.reject(file, row.line, "", "", why);
         }
         let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
-        let key = match test_key(&row, keys) {
+        // A row given for several grades («5-8») sets each grade's scale.
+        let keys = match test_keys(&row, keys, true) {
             Ok(k) => k,
             Err((col, val, why)) => return report.reject(file, row.line, col, &val, why),
         };
-        let Some(min) =
-            values::number(get(c_min)).filter(|v| (0.0..=values::MAX_PRIMARY).contains(v))
+        let key = &keys[0];
+        // The lower bound of a published range («5–10», «от 5 до 10»), or a
+        // number with its words («Минимальный балл 36»).
+        let Some(min) = lower_bound(get(c_min)).filter(|v| (0.0..=values::MAX_PRIMARY).contains(v))
         else {
             return report.reject(
                 file,
@@ -78,7 +82,8 @@ pub fn load(
                 "min_score",
                 get(c_min),
                 format!(
-                    "неверный минимальный балл «{}»: нужно число от 0 до {}",
+                    "неверный минимальный балл «{}»: нужно число от 0 до {} (или диапазон \
+                     баллов отметки, например «5–10»)",
                     values::visible(get(c_min)),
                     values::MAX_PRIMARY
                 ),
@@ -102,20 +107,16 @@ pub fn load(
                 None
             }
         };
-        let mark = get(c_mark).to_lowercase();
-        let p = parts.entry(key.clone()).or_default();
+        let mark_s = get(c_mark).trim_matches(['"', '«', '»', '\'']).trim();
+        let mark = values::mark(mark_s).map_or_else(|| mark_s.to_lowercase(), |m| m.to_string());
         let slot = match mark.as_str() {
+            // The lowest mark starts at 0 in every table: nothing to set.
+            "2" if min == 0.0 => return,
             "3" => 0,
             "4" => 1,
             "5" => 2,
-            "pass" | "аттестат" | "минимальный" | "порог" => {
-                p.pass = Some(min.min(100.0) as u8);
-                3
-            }
-            "university" | "вуз" => {
-                p.university = Some(min.min(100.0) as u8);
-                3
-            }
+            "pass" | "аттестат" | "минимальный" | "порог" => 3,
+            "university" | "вуз" => 4,
             other => {
                 return report.reject(
                     file,
@@ -129,23 +130,30 @@ pub fn load(
                 );
             }
         };
-        if slot < 3 {
-            if let Some((_, first)) = p.cuts[slot] {
-                return report.reject(
-                    file,
-                    row.line,
-                    "mark",
-                    &mark,
-                    format!("отметка {mark} для {key} уже задана в строке {first}"),
-                );
+        for key in keys {
+            let p = parts.entry(key.clone()).or_default();
+            match slot {
+                3 => p.pass = Some(min.min(100.0) as u8),
+                4 => p.university = Some(min.min(100.0) as u8),
+                _ => {
+                    if let Some((_, first)) = p.cuts[slot] {
+                        return report.reject(
+                            file,
+                            row.line,
+                            "mark",
+                            &mark,
+                            format!("отметка {mark} для {key} уже задана в строке {first}"),
+                        );
+                    }
+                    p.cuts[slot] = Some((min as f32, row.line));
+                }
             }
-            p.cuts[slot] = Some((min as f32, row.line));
+            p.max_score = p.max_score.or(max);
+            if p.source.is_empty() {
+                p.source = get(c_src).to_owned();
+            }
+            p.lines.push(row.line);
         }
-        p.max_score = p.max_score.or(max);
-        if p.source.is_empty() {
-            p.source = get(c_src).to_owned();
-        }
-        p.lines.push(row.line);
     })?;
     let mut out = Scales::new();
     for (key, p) in parts {
@@ -185,6 +193,24 @@ pub fn load(
         );
     }
     Ok((out, read))
+}
+
+/// The cut-off a scale row gives: a number, the lower bound of a range
+/// («5–10», «5 - 10», «от 5 до 10»), or the number in a text («Минимальный
+/// балл 36», «36 и выше»). `None` for an upper bound alone («до 13») or no number.
+fn lower_bound(s: &str) -> Option<f64> {
+    if let Some(v) = values::number(s) {
+        return Some(v);
+    }
+    let t = s.trim().to_lowercase();
+    if t.starts_with("до") || t.starts_with("менее") || t.starts_with('<') {
+        return None;
+    }
+    let digits: String = (t.chars())
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    values::number(digits.trim_end_matches([',', '.']))
 }
 
 /// The scales compiled into the binary.
@@ -328,6 +354,40 @@ mod tests {
             .flat_map(|p| std::iter::repeat_n(p as f32, n))
             .map(|p| (p, scale.mark(p).unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn lower_bounds_of_published_ranges() {
+        for (s, v) in [
+            ("5", 5.0),
+            ("0–13", 0.0),
+            ("14-19", 14.0),
+            ("от 5 до 10", 5.0),
+            ("Минимальный балл 36", 36.0),
+            ("36 и выше", 36.0),
+            ("2,5", 2.5),
+        ] {
+            assert_eq!(lower_bound(s), Some(v), "{s}");
+        }
+        for s in ["", "до 13", "менее 5", "нет"] {
+            assert_eq!(lower_bound(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn a_row_for_several_grades_sets_each() {
+        let text = "exam,year,subject,grade,mark,min_score\nVPR,2025,HI,5-7,3,4\n\
+                    VPR,2025,HI,\"5, 6, 7\",4,8\nVPR,2025,HI,5–7,5,12\n";
+        let table = Table::from_csv_bytes(Path::new("s.csv"), text.as_bytes().to_vec()).unwrap();
+        let mut report = LoadReport::default();
+        let (scales, read) = load(&table, "s.csv", &mut report).unwrap();
+        assert_eq!(read, 3);
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        for g in 5..=7 {
+            let s = &scales[&key(Exam::Vpr, 2025, "HI", g)];
+            assert_eq!(s.cuts, Some([4.0, 8.0, 12.0]), "grade {g}");
+        }
+        assert_eq!(scales.len(), 3);
     }
 
     #[test]

@@ -128,20 +128,7 @@ pub fn load(
         })
         .collect();
     let map = ColumnMap::build(&table.path, &table.headers, &specs, false)?;
-    if !map.unknown.is_empty() {
-        report.note(
-            super::report::Level::Info,
-            file,
-            0,
-            format!(
-                "столбцы не используются: {}",
-                (map.unknown.iter())
-                    .map(|h| format!("«{}»", visible(h)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-    }
+    map.note_unknown(file, report);
     let at = |name| map.get(SCHOOLS, name);
     let c_short = at("short_name");
     let (c_id, c_name, c_mun) = (at("school"), at("name").or(c_short), at("municipality"));

@@ -808,3 +808,50 @@ fn a_register_of_schools_reads_as_the_list() {
         assert!(notes.contains(said), "{said}: {notes}");
     }
 }
+
+/// scales.csv as FIPI and Rosobrnadzor publish conversion tables: a range of
+/// primary scores per mark («0–1», «от 3 до 4»), marks in words or quoted,
+/// the row of mark «2», Russian headers — the same cut-offs as the contract's
+/// layout. A cut-off above the test's maximum is warned about.
+#[test]
+fn a_published_conversion_table_is_a_scale() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(
+        data.join("scales.csv"),
+        "Процедура;Год;Предмет;Класс;Оценка;Первичный балл\n\
+         ВПР;2025;Математика;4;«2»;0–1\n\
+         ВПР;2025;Математика;4;удовлетворительно;2 - 2\n\
+         ВПР;2025;Математика;4;хорошо;от 3 до 4\n\
+         ВПР;2025;Математика;4;5;5\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(
+        (s.works, s.rows_rejected),
+        (9, 0),
+        "{:?}",
+        rejected(tmp.path())
+    );
+    assert_eq!(read(&out.join("cells.csv")), clean_cells(tmp.path()));
+    // The same table with «5» from 7 points, above the test's maximum of 5.
+    std::fs::write(
+        data.join("scales.csv"),
+        "exam,year,subject,grade,mark,min_score\nVPR,2025,MA,4,3,2\nVPR,2025,MA,4,4,3\n\
+         VPR,2025,MA,4,5,7\n",
+    )
+    .unwrap();
+    analyze(&data, &out);
+    let notes = read(&out.join("notes.csv"));
+    assert!(
+        notes.contains(
+            "ВПР 2025, математика, 4 кл.: граница отметки «5» по шкале — 7, а максимальный \
+             первичный балл теста — 5: отметку «5» получить нельзя"
+        ),
+        "{notes}"
+    );
+}

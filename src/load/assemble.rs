@@ -359,39 +359,16 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         let (r, i) = raw(w);
         task_col[w.0 as usize][t].map_or(f32::NAN, |j| r.score(i, j))
     };
-    // A declared maximum that many works exceed is the declaration's error
-    // (a typo in tasks.csv, a maximum of another year), not theirs: the
-    // largest score in the data stands for it, with a warning, rather than
-    // half a test rejected. A few works above it are the works' errors.
-    for (ti, t) in tasks.iter_mut().enumerate() {
-        if !t.max_declared {
-            continue;
-        }
-        let (mut above, mut with, mut top) = (0usize, 0usize, t.max);
-        for &w in works {
-            let v = task_value(w, ti);
-            if !v.is_nan() {
-                with += 1;
-                if v > t.max + 1e-6 {
-                    above += 1;
-                    top = top.max(v);
-                }
-            }
-        }
-        if above >= MANY_ABOVE_MAX && 100 * above > with {
-            out.notes.push(Note::test_warning(format!(
-                "{key}: у задания {} в tasks.csv максимум {}, а балл выше него у {above} работ \
-                 из {with} (наибольший — {top}); похоже, в tasks.csv ошибка: взят наибольший \
-                 балл в данных, работы не отклонены — исправьте tasks.csv",
-                t.index, t.max
-            )));
-            t.max = top;
-        }
+    // Row checks. A work above a task's declared maximum is held back until
+    // the test's works are counted: where many are (a typo in tasks.csv, a
+    // maximum of another year) the declaration is the error, not the works —
+    // the largest score in the data stands for it, with a warning.
+    enum Check {
+        Keep,
+        Rejected,
+        Above(usize, f32),
     }
-
-    // Row checks.
-    let mut kept: Vec<WorkRef> = Vec::with_capacity(works.len());
-    'works: for &w in works {
+    let check = |out: &mut Built, w: WorkRef, tasks: &[TaskInfo]| -> Check {
         let (r, i) = raw(w);
         let mut sum = 0.0f64;
         for (ti, t) in tasks.iter().enumerate() {
@@ -404,16 +381,11 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                     filled.get(&t.index).copied().unwrap_or(0),
                     works.len()
                 );
-                reject(&mut out, w, format!("t{}", t.index), String::new(), why);
-                continue 'works;
+                reject(out, w, format!("t{}", t.index), String::new(), why);
+                return Check::Rejected;
             }
             if t.max_declared && v > t.max + 1e-6 {
-                let why = format!(
-                    "балл {v} за задание {} больше максимума {} (tasks.csv)",
-                    t.index, t.max
-                );
-                reject(&mut out, w, format!("t{}", t.index), v.to_string(), why);
-                continue 'works;
+                return Check::Above(ti, v);
             }
             sum += f64::from(v);
         }
@@ -424,8 +396,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                 filled[&k],
                 works.len()
             );
-            reject(&mut out, w, format!("t{k}"), value(w, k).to_string(), why);
-            continue;
+            reject(out, w, format!("t{k}"), value(w, k).to_string(), why);
+            return Check::Rejected;
         }
         let primary = r.primary[i];
         if !tasks.is_empty() && !primary.is_nan() && (f64::from(primary) - sum).abs() > 1e-3 {
@@ -435,8 +407,8 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
                 primary.to_string().replace('.', ","),
                 sum.to_string().replace('.', ",")
             );
-            reject(&mut out, w, "primary".into(), primary.to_string(), why);
-            continue;
+            reject(out, w, "primary".into(), primary.to_string(), why);
+            return Check::Rejected;
         }
         // A work with its mark alone (a school's table of exam and journal
         // marks) is kept: the signs that compare marks read it.
@@ -448,11 +420,58 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             let why =
                 "нет ни первичного балла, ни баллов за задания, ни тестового балла, ни отметки"
                     .to_owned();
-            reject(&mut out, w, "primary".into(), String::new(), why);
-            continue;
+            reject(out, w, "primary".into(), String::new(), why);
+            return Check::Rejected;
         }
-        kept.push(w);
+        Check::Keep
+    };
+    let above_max = |out: &mut Built, w: WorkRef, t: &TaskInfo, v: f32| {
+        let why = format!(
+            "балл {v} за задание {} больше максимума {} (tasks.csv)",
+            t.index, t.max
+        );
+        reject(out, w, format!("t{}", t.index), v.to_string(), why);
+    };
+    // Positions in `works` of the works kept (in their order at the end).
+    let mut kept_at: Vec<usize> = Vec::with_capacity(works.len());
+    let mut above: Vec<Vec<(usize, f32)>> = vec![Vec::new(); tasks.len()];
+    for (at, &w) in works.iter().enumerate() {
+        match check(&mut out, w, &tasks) {
+            Check::Keep => kept_at.push(at),
+            Check::Rejected => {}
+            Check::Above(ti, v) => above[ti].push((at, v)),
+        }
     }
+    let mut again: Vec<usize> = Vec::new();
+    for (ti, held) in above.iter().enumerate() {
+        let with = filled.get(&tasks[ti].index).copied().unwrap_or(0);
+        if held.len() >= MANY_ABOVE_MAX && 100 * held.len() > with {
+            let top = held.iter().map(|x| x.1).fold(tasks[ti].max, f32::max);
+            out.notes.push(Note::test_warning(format!(
+                "{key}: у задания {} в tasks.csv максимум {}, а балл выше него у {} работ \
+                 из {with} (наибольший — {top}); похоже, в tasks.csv ошибка: взят наибольший \
+                 балл в данных, работы не отклонены — исправьте tasks.csv",
+                tasks[ti].index,
+                tasks[ti].max,
+                held.len()
+            )));
+            tasks[ti].max = top;
+            again.extend(held.iter().map(|x| x.0));
+        } else {
+            for &(at, v) in held {
+                above_max(&mut out, works[at], &tasks[ti], v);
+            }
+        }
+    }
+    for at in again {
+        match check(&mut out, works[at], &tasks) {
+            Check::Keep => kept_at.push(at),
+            Check::Rejected => {}
+            Check::Above(ti, v) => above_max(&mut out, works[at], &tasks[ti], v),
+        }
+    }
+    kept_at.sort_unstable();
+    let kept: Vec<WorkRef> = kept_at.into_iter().map(|at| works[at]).collect();
 
     // Duplicates: neighbours with the same school and student code.
     let same_key = |a: WorkRef, b: WorkRef| {

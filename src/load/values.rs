@@ -64,16 +64,24 @@ pub const YEARS: std::ops::RangeInclusive<i64> = 1950..=2100;
 /// Parses a year field: `Ok(None)` when empty, `Err` with the Russian reason
 /// (different for a number out of range and for text that is not a whole number).
 pub fn year(s: &str) -> Result<Option<u16>, String> {
+    // The usual field: four digits.
+    if s.len() == 4 && s.bytes().all(|c| c.is_ascii_digit()) {
+        let y: i64 = s.parse().expect("four digits");
+        if YEARS.contains(&y) {
+            return Ok(Some(y as u16));
+        }
+    }
     if let Some(y) = school_year(s) {
         return Ok(Some(y));
     }
-    // «2025 г.», «2025г», «2025 год», «2024-2025 уч. год»: the number.
-    let t = s.trim();
-    let lower = t.to_lowercase();
+    // «2025 г.», «2025г», «2025 год», «2024-2025 уч. год»: the number. The
+    // words are stripped from the lower-case text, which is parsed itself
+    // (digits and separators are the same in it).
+    let lower = s.trim().to_lowercase();
     let stem = YEAR_WORDS
         .iter()
         .find_map(|w| lower.strip_suffix(w))
-        .map(|b| t[..b.len()].trim_end());
+        .map(str::trim_end);
     if let Some(y) = stem.and_then(school_year) {
         return Ok(Some(y));
     }
@@ -496,6 +504,8 @@ mod tests {
         ] {
             assert_eq!(year(s), Ok(Some(2025)), "{s}");
         }
+        // A text whose lower case is longer than itself is no trap.
+        assert!(year("İİİİ год").is_err());
         for s in ["2025 г.", "2025г", "2025 год", " 2025 г. ", "2025 Г."] {
             assert_eq!(year(s), Ok(Some(2025)), "{s}");
         }

@@ -286,20 +286,27 @@ fn match_medal_codes(
     file: &str,
     report: &mut LoadReport,
 ) {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
     if medals.is_empty() {
         return;
     }
-    let mut ege: BTreeSet<(u16, u32, &str)> = BTreeSet::new();
+    // Only the EGE cells of the schools and years with medal holders.
+    let with_medals: BTreeSet<(u16, u32)> = medals.iter().map(|m| (m.year, m.school)).collect();
+    let mut ege: HashSet<(u16, u32, &str)> = HashSet::new();
     for b in tests
         .iter()
         .filter(|b| b.key.exam == crate::model::Exam::Ege)
     {
-        for span in &b.cells {
+        for span in (b.cells.iter()).filter(|s| with_medals.contains(&(b.key.year, s.school))) {
             for row in span.start as usize..span.end as usize {
                 ege.insert((b.key.year, span.school, codes.get(b.student[row])));
             }
         }
+    }
+    let missing =
+        |m: &crate::model::MedalRow| !ege.contains(&(m.year, m.school, m.student.as_str()));
+    if !medals.iter().any(missing) {
+        return;
     }
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let unpadded = |s: &str| s.trim_start_matches('0').to_owned();
@@ -307,6 +314,10 @@ fn match_medal_codes(
     let mut loose: BTreeMap<(u16, u32, String), Vec<&str>> = BTreeMap::new();
     for &(y, s, c) in ege.iter().filter(|k| digits(k.2)) {
         loose.entry((y, s, unpadded(c))).or_default().push(c);
+    }
+    // The set's order is not the data's: each list in code order.
+    for list in loose.values_mut() {
+        list.sort_unstable();
     }
     let (mut renamed, mut example, mut unmatched, mut first_unmatched) =
         (0usize, None, 0usize, None);
@@ -376,9 +387,11 @@ fn match_recheck_codes(
         let Some(block) = results.iter().find(|b| b.key == rb.key) else {
             continue;
         };
+        // Only the schools re-checked in this test.
+        let schools: BTreeSet<u32> = rb.cells.iter().map(|c| c.school).collect();
         let mut exact: BTreeSet<(u32, &str)> = BTreeSet::new();
         let mut loose: BTreeMap<(u32, &str), Vec<u32>> = BTreeMap::new();
-        for span in &block.cells {
+        for span in (block.cells.iter()).filter(|c| schools.contains(&c.school)) {
             for r in span.start as usize..span.end as usize {
                 let code = codes.get(block.student[r]);
                 exact.insert((span.school, code));

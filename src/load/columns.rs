@@ -186,9 +186,10 @@ pub const TASKS: &[ColumnSpec] = &[
     col("year", &["год"], true),
     col("subject", &["предмет"], true),
     col("grade", &["параллель", "класс"], true),
+    // Not «№» alone: Russian tables number their rows in such a column.
     col(
         "task",
-        &["задание", "номер", "№ задания", "№", "задание №"],
+        &["задание", "номер", "№ задания", "задание №"],
         true,
     ),
     col(

@@ -436,7 +436,8 @@ impl ColumnMap {
             .zip(&pos)
             .filter(|(s, p)| s.required && p.is_none())
             .map(|(s, _)| match s.aliases.first() {
-                Some(a) => format!("{} ({a})", s.name),
+                // The Russian name a methodist's table would use.
+                Some(a) => format!("«{a}»"),
                 None => s.name.to_owned(),
             })
             .collect();
@@ -564,7 +565,7 @@ mod tests {
         let e = ColumnMap::build(Path::new("bad.csv"), &h, RESULTS, true).unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("bad.csv: нет обязательных столбцов: year (год), exam (экзамен)"),
+            msg.starts_with("bad.csv: нет обязательных столбцов: «год», «экзамен»"),
             "{msg}"
         );
         assert!(

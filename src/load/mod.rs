@@ -43,6 +43,8 @@ pub struct Inventory {
     pub reference: Option<PathBuf>,
     /// Entries that are not read, with why (listed in files.csv).
     pub skipped: Vec<Skipped>,
+    /// Results files found by their columns, not their names («ОГЭ 2024.csv»).
+    pub by_content: Vec<PathBuf>,
 }
 
 /// A folder entry that is not read.
@@ -85,11 +87,65 @@ fn role(name: &str) -> Role {
         (s, "csv" | "parquet") if s.starts_with("results") => Role::Results,
         // obektiv's own workbooks, when the output went into the data folder.
         ("risk_list" | "cells" | "quality" | "recheck_sample", "xlsx") => Role::Output,
+        // Its tables, which name works by their keys as results do.
+        (
+            "rejected_rows" | "files" | "notes" | "cells" | "region" | "findings" | "risk_list"
+            | "objective_list" | "recheck_sample" | "recheck_works" | "recheck_results"
+            | "recheck_schools" | "recheck_strata" | "recheck_unmatched" | "evaluation"
+            | "evaluation_cells" | "calibration",
+            "csv",
+        ) => Role::Output,
         // FIS OKO exports keep their own names («…Индивидуальные результаты.xlsx»).
         // .ods is taken so that it is said why it is not read.
         (_, "xlsx" | "xlsm" | "xls" | "ods") => Role::Results,
         _ => Role::Other,
     }
+}
+
+/// Whether a CSV file (by its extension) holds a results table by its
+/// header: the participant's code and the school, and two more of the
+/// results' columns (year, procedure, subject, grade, scores, marks). Only the
+/// first 64 KB are read.
+fn looks_like_results(path: &Path) -> bool {
+    use std::io::Read;
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        return false;
+    }
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+    if read.is_err() {
+        return false;
+    }
+    let Ok(table) = Table::from_csv_bytes(path, head) else {
+        return false;
+    };
+    let specs: Vec<columns::ColumnSpec> = (columns::RESULTS.iter())
+        .map(|s| columns::ColumnSpec {
+            required: false,
+            ..*s
+        })
+        .collect();
+    let Ok(map) = columns::ColumnMap::build(path, &table.headers, &specs, true) else {
+        return false;
+    };
+    let has = |n: &str| map.get(&specs, n).is_some();
+    let more = [
+        "year",
+        "exam",
+        "subject",
+        "grade",
+        "primary",
+        "mark",
+        "test_score",
+    ]
+    .iter()
+    .filter(|n| has(n))
+    .count()
+        + usize::from(!map.tasks.is_empty());
+    has("student") && has("school") && more >= 2
 }
 
 /// Why an entry cannot be read as a file, if it cannot: a link that leads
@@ -159,6 +215,25 @@ pub fn inventory(folder: &Path) -> Result<Inventory, RunError> {
             Role::Reference => &mut inv.reference,
             Role::Results => {
                 inv.results.push(p);
+                continue;
+            }
+            // A CSV named as offices name files («ОГЭ 2024 Красноуральский.csv»)
+            // is a results file when its header says so; one that speaks of a
+            // re-check is never read as results.
+            Role::Other if looks_like_results(&p) => {
+                let lower = name.to_lowercase();
+                if lower.contains("перепров") || lower.contains("recheck") {
+                    skipped.push(Skipped {
+                        path: p,
+                        why: "похоже на перепроверку в столбцах результатов: чтобы она была \
+                              прочитана как перепроверка, назовите файл recheck.csv"
+                            .to_owned(),
+                        input: true,
+                    });
+                } else {
+                    inv.by_content.push(p.clone());
+                    inv.results.push(p);
+                }
                 continue;
             }
             Role::Other | Role::Output => {
@@ -585,6 +660,15 @@ fn set_read(report: &mut LoadReport, file: &str, read: u64) {
 pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunError> {
     let inv = inventory(folder)?;
     let mut report = LoadReport::default();
+    for p in &inv.by_content {
+        report.note(
+            report::Level::Info,
+            &display_name(folder, p),
+            0,
+            "имя файла не начинается с results, но в нём столбцы результатов (код участника, \
+             ОО …): прочитан как файл результатов",
+        );
+    }
     for sk in &inv.skipped {
         let why = sk.why.clone();
         report.files.push(FileStats {

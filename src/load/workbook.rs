@@ -258,6 +258,40 @@ fn plain(
             rows.push((line, fields, used.len() as u16 - 1));
         }
     }
+    // One sheet per subject (and grade) with no such column: the sheet's
+    // name says it («Математика», «Русский язык 5 класс»).
+    for (what, column, of) in [
+        (
+            "предмет",
+            "subject",
+            sheet_subject as fn(&str) -> Option<String>,
+        ),
+        ("параллель", "grade", sheet_grade),
+    ] {
+        let missing = !keys.iter().any(|k| k == column)
+            && (column != "grade" || !keys.iter().any(|k| k == "class"));
+        let said: Option<Vec<String>> = used.iter().map(|n| of(n)).collect();
+        if let (true, Some(said)) = (missing && !used.is_empty(), said) {
+            keys.push(column.to_owned());
+            header.get_or_insert_with(Vec::new).push(column.to_owned());
+            let at = keys.len() - 1;
+            for (_, fields, sheet) in &mut rows {
+                fields.push((at, said[usize::from(*sheet)].clone()));
+            }
+            report.note(
+                Level::Info,
+                file,
+                0,
+                format!(
+                    "в таблице нет столбца «{what}»: он взят из названий листов ({})",
+                    (used.iter().zip(&said))
+                        .map(|(n, v)| format!("«{n}» — {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
     let width = keys.len();
     let rows: Vec<(u64, Vec<String>, u16)> = (rows.into_iter())
         .map(|(line, fields, sheet)| {
@@ -303,6 +337,30 @@ fn plain(
         rejected: 0,
         fis_oko: false,
     })
+}
+
+/// The subject a sheet's name gives («Математика», «Русский язык 5 класс»,
+/// «МА»), as a code.
+fn sheet_subject(name: &str) -> Option<String> {
+    let lower = name.trim().to_lowercase().replace('ё', "е");
+    (super::values::subject(name.trim()))
+        .filter(|c| super::values::known_subject(c))
+        .or_else(|| {
+            (fisoko::SUBJECTS.iter())
+                .find(|(fragment, _)| lower.contains(fragment))
+                .map(|(_, code)| (*code).to_owned())
+        })
+}
+
+/// The grade a sheet's name gives: a number 4..11 of its own («5 класс»,
+/// «Математика 5», «5А» is not a grade of its own but a class).
+fn sheet_grade(name: &str) -> Option<String> {
+    let words: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).collect();
+    let mut found = (words.iter())
+        .filter_map(|w| w.parse::<u8>().ok())
+        .filter(|g| (4..=11).contains(g));
+    let grade = found.next()?;
+    found.next().is_none().then(|| grade.to_string())
 }
 
 /// A workbook holding one plain table (schools.xlsx, tasks.xlsx …): the first
@@ -361,4 +419,33 @@ fn padded(rows: fisoko::Rows, width: usize) -> fisoko::Rows {
             (line, cells)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod sheet_name_tests {
+    use super::{sheet_grade, sheet_subject};
+
+    #[test]
+    fn subject_and_grade_from_a_sheet_name() {
+        for (name, subject) in [
+            ("Математика", Some("MA")),
+            ("Русский язык 5 класс", Some("RU")),
+            ("окр. мир", Some("OK")),
+            ("Лист1", None),
+            ("Sheet1", None),
+            ("Итоги", None),
+        ] {
+            assert_eq!(sheet_subject(name).as_deref(), subject, "{name}");
+        }
+        for (name, grade) in [
+            ("Русский язык 5 класс", Some("5")),
+            ("Математика 11", Some("11")),
+            ("5А", None),
+            ("Математика", None),
+            ("2025 Математика 5", Some("5")),
+            ("4 и 5 классы", None),
+        ] {
+            assert_eq!(sheet_grade(name).as_deref(), grade, "{name}");
+        }
+    }
 }

@@ -292,7 +292,7 @@ fn a_file_without_year_and_exam_columns_takes_them_from_its_name() {
     })
     .expect_err("no year")
     .to_string();
-    assert!(e.contains("нет обязательных столбцов: year (год)."), "{e}");
+    assert!(e.contains("нет обязательных столбцов: «год»."), "{e}");
 }
 
 #[test]

@@ -297,7 +297,7 @@ fn a_broken_file_is_reported_and_the_others_are_used() {
     let nocol = err("results_nocol.csv");
     assert!(
         nocol.contains(
-            "results_nocol.csv: нет обязательных столбцов: grade (параллель), school (логин), student (код участника)"
+            "results_nocol.csv: нет обязательных столбцов: «параллель», «логин», «код участника»"
         ),
         "{nocol}"
     );
@@ -851,6 +851,66 @@ fn a_published_conversion_table_is_a_scale() {
         notes.contains(
             "ВПР 2025, математика, 4 кл.: граница отметки «5» по шкале — 7, а максимальный \
              первичный балл теста — 5: отметку «5» получить нельзя"
+        ),
+        "{notes}"
+    );
+}
+
+/// A results file named as an office names it («ОГЭ 2024 Северный.csv») is
+/// read by its columns (it was skipped, exit 0, «все строки использованы»); a
+/// file of the results' columns that speaks of a re-check is not mixed into
+/// the results; obektiv's own tables in the folder are not read.
+#[test]
+fn a_results_file_is_known_by_its_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("ОГЭ 2024 Северный.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(data.join("перепроверка ВПР.csv"), RESULTS).unwrap();
+    std::fs::write(data.join("recheck_works.csv"), RESULTS).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    assert_eq!(read(&out.join("cells.csv")), clean_cells(tmp.path()));
+    let notes = read(&out.join("notes.csv"));
+    assert!(
+        notes.contains("ОГЭ 2024 Северный.csv,0,\"имя файла не начинается с results"),
+        "{notes}"
+    );
+    let files = read(&out.join("files.csv"));
+    assert!(files.contains("назовите файл recheck.csv"), "{files}");
+    assert!(files.contains("recheck_works.csv,"), "{files}");
+}
+
+/// A workbook with one sheet per subject and no subject column («ВПР
+/// 2024.xlsx», sheets «Математика» …) takes the subject from the sheet's name
+/// (the whole book was refused: «нет обязательных столбцов»).
+#[test]
+fn the_subject_of_a_sheet_is_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: Vec<Vec<&str>> = RESULTS.lines().map(|l| l.split(',').collect()).collect();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Математика").unwrap();
+    let keep: Vec<usize> = (0..lines[0].len())
+        .filter(|&c| lines[0][c] != "subject")
+        .collect();
+    for (r, row) in lines.iter().enumerate() {
+        for (c, &k) in keep.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, row[k]).unwrap();
+        }
+    }
+    let data = folder(&tmp.path().join("data"), &[]);
+    wb.save(data.join("ВПР 2025.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    assert_eq!(read(&out.join("cells.csv")), clean_cells(tmp.path()));
+    let notes = read(&out.join("notes.csv"));
+    assert!(
+        notes.contains(
+            "в таблице нет столбца «предмет»: он взят из названий листов («Математика» — MA)"
         ),
         "{notes}"
     );

@@ -92,7 +92,7 @@ pub enum RunError {
     Config(#[from] ConfigError),
     #[error("проверка признаков на смоделированных данных: {0}")]
     Evaluation(String),
-    #[error("муниципалитета «{name}» нет в schools.csv; есть: {known}")]
+    #[error("муниципалитета «{name}» нет в списке ОО (schools.csv); есть: {known}")]
     UnknownMunicipality { name: String, known: String },
     #[error("в данных нет {year} года для выборки на перепроверку; есть: {known}")]
     UnknownYear { year: u16, known: String },

@@ -208,8 +208,8 @@ pub fn run_analysis(data: &Dataset, config: &Config, progress: Progress) -> Anal
         },
     );
     // `--municipality`: the cross-check sample is drawn among its schools.
-    let scope =
-        (config.output.municipality.as_deref()).and_then(|m| report::Scope::find(data, m).ok());
+    let scope = (config.output.municipality.as_deref())
+        .and_then(|m| report::Scope::narrowing(data, m).ok().flatten());
     let sample = stage("выборка для перепроверки", || {
         let schools = scope.as_ref().map(|s| &s.schools);
         sample::draw(data, &results, &evidence, &list, &config.sample, schools)
@@ -550,14 +550,26 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
     let scope = (job.config.output.municipality.as_deref())
-        .map(|m| report::Scope::find(data, m))
-        .transpose()?;
+        .map(|m| report::Scope::narrowing(data, m))
+        .transpose()?
+        .flatten();
     let d = job.config.output.csv_dialect;
     let mut e = Emitter {
         job,
         summary: &mut summary,
         notes: Vec::new(),
     };
+    if let (Some(m), None) = (&job.config.output.municipality, &scope) {
+        e.notes.push(load::report::Note {
+            level: load::report::Level::Info,
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "в папке только ОО муниципалитета «{m}»: справка составлена по всей папке, \
+                 как без параметра --municipality"
+            ),
+        });
+    }
     let at = e.summary.written.len();
     let findings = || {
         timings::stage("findings.csv", || {

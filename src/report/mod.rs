@@ -87,6 +87,14 @@ impl Scope {
                 .collect(),
         })
     }
+
+    /// [`Scope::find`], `None` when the municipality is the whole folder (a
+    /// municipal office's own folder): the справка is then the folder's
+    /// plain one — a scope would speak of «the whole region» that is not there.
+    pub fn narrowing(data: &Dataset, wanted: &str) -> Result<Option<Scope>, RunError> {
+        let scope = Scope::find(data, wanted)?;
+        Ok((scope.schools.len() < data.schools.len()).then_some(scope))
+    }
 }
 
 impl Inputs<'_> {

@@ -398,3 +398,58 @@ fn a_folder_of_a_few_schools_is_warned_about_and_calls_none_objective() {
         0
     );
 }
+
+/// `--municipality` on a municipal office's own folder (only its schools):
+/// the справка is the folder's plain one — it said the signs were judged
+/// «по данным всего региона» and counted «по всему региону» the folder
+/// itself — with a note saying so.
+#[test]
+fn municipality_of_a_folder_of_one_municipality_is_the_plain_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: Vec<&str> = (crate::common::RESULTS.lines())
+        .filter(|l| !l.contains("edu000003"))
+        .collect();
+    let results = rows.join("\n") + "\n";
+    let data = crate::common::folder(
+        &tmp.path().join("data"),
+        &[("results.csv", results.as_bytes())],
+    );
+    let schools: String = (crate::common::SCHOOLS.lines())
+        .filter(|l| !l.contains("edu000003"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(data.join("schools.csv"), schools).unwrap();
+    let run = |out: &str, m: Option<&str>| {
+        let mut config = Config::default();
+        config.output.municipality = m.map(str::to_owned);
+        analyze(&Job {
+            data: data.clone(),
+            out: tmp.path().join(out),
+            config,
+            progress: Progress::new(false),
+        })
+        .unwrap()
+    };
+    run("plain", None);
+    let s = run("scoped", Some("Северный район"));
+    assert_eq!(s.municipality, None);
+    let html =
+        |out: &str| std::fs::read_to_string(tmp.path().join(out).join("report.html")).unwrap();
+    for said in [
+        "Признаки оценены по данным",
+        "По всему региону",
+        "по всем ОО в данных (по региону)",
+    ] {
+        assert!(!html("scoped").contains(said), "{said}");
+    }
+    let notes = std::fs::read_to_string(tmp.path().join("scoped/notes.csv")).unwrap();
+    assert!(
+        notes.contains(
+            "в папке только ОО муниципалитета «Северный район»: справка составлена по всей папке"
+        ),
+        "{notes}"
+    );
+    let cells =
+        |out: &str| std::fs::read_to_string(tmp.path().join(out).join("cells.csv")).unwrap();
+    assert_eq!(cells("scoped"), cells("plain"));
+}

@@ -28,7 +28,9 @@ const HEADERS: &[(&str, &str)] = &[
     ("n", "Работ"),
     ("works", "Работ"),
     ("mean_primary", "Средний первичный балл"),
-    ("risk", "Риск (0–1)"),
+    // 1 − p of the cell or school-year, before the list's correction for
+    // the many schools compared: not a probability of anything.
+    ("risk", "1 − p (без поправки на число ОО)"),
     ("evidence", "Сила признаков (−lg p)"),
     ("p_value", "p-значение"),
     ("weight", "Вес (устойчивость)"),

@@ -198,6 +198,18 @@ enum Format {
     Unknown,
 }
 
+/// A workbook's format by its content («xlsx», «xls», «ods», «html»), for
+/// files.csv; `None` when the first bytes say nothing.
+pub fn content_format(path: &Path) -> Option<&'static str> {
+    match sniff(path) {
+        Format::Xlsx => Some("xlsx"),
+        Format::Xls => Some("xls"),
+        Format::Ods => Some("ods"),
+        Format::Html => Some("html"),
+        Format::Unknown => None,
+    }
+}
+
 fn sniff(path: &Path) -> Format {
     use std::io::Read;
     let mut head = [0u8; 96];

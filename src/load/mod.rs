@@ -350,8 +350,8 @@ fn is_csv_text(path: &Path) -> bool {
 }
 
 /// Medal holders against the EGE works of their school and year: a code
-/// that differs from an EGE participant's only by leading zeros («0010001»
-/// and «10001», a column of numbers in Excel) is taken as that participant's,
+/// that differs from an EGE participant's only as spreadsheets rewrite numbers
+/// («0010001», «10001.0» and «10001»: [`loose_code`]) is taken as that participant's,
 /// with a note; holders with no EGE work under their code are counted in a
 /// warning (the medal rule cannot be checked for them).
 fn match_medal_codes(
@@ -383,12 +383,12 @@ fn match_medal_codes(
     if !medals.iter().any(missing) {
         return;
     }
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let unpadded = |s: &str| s.trim_start_matches('0').to_owned();
-    // (year, school, code without leading zeros) → the EGE codes so written.
-    let mut loose: BTreeMap<(u16, u32, String), Vec<&str>> = BTreeMap::new();
-    for &(y, s, c) in ege.iter().filter(|k| digits(k.2)) {
-        loose.entry((y, s, unpadded(c))).or_default().push(c);
+    // (year, school, the code as a number) → the EGE codes so written.
+    let mut loose: BTreeMap<(u16, u32, &str), Vec<&str>> = BTreeMap::new();
+    for &(y, s, c) in &ege {
+        if let Some(n) = loose_code(c) {
+            loose.entry((y, s, n)).or_default().push(c);
+        }
     }
     // The set's order is not the data's: each list in code order.
     for list in loose.values_mut() {
@@ -400,9 +400,8 @@ fn match_medal_codes(
         if ege.contains(&(m.year, m.school, m.student.as_str())) {
             continue;
         }
-        let found = (digits(&m.student))
-            .then(|| loose.get(&(m.year, m.school, unpadded(&m.student))))
-            .flatten()
+        let found = loose_code(&m.student)
+            .and_then(|n| loose.get(&(m.year, m.school, n)))
             .filter(|c| c.len() == 1);
         match found {
             Some(c) => {
@@ -426,8 +425,8 @@ fn match_medal_codes(
             file,
             0,
             format!(
-                "коды участников записаны с ведущими нулями не так, как в файлах ЕГЭ (например, \
-                 {example}): сопоставлены без учёта ведущих нулей (медалистов: {renamed})"
+                "коды участников записаны не так, как в файлах ЕГЭ (например, \
+                 {example}): сопоставлены как числа, без ведущих нулей и «.0» (медалистов: {renamed})"
             ),
         );
     }
@@ -445,6 +444,17 @@ fn match_medal_codes(
     }
 }
 
+/// A participant code read as the number it is, as spreadsheets rewrite
+/// numbers: leading zeros and a trailing «.0» dropped («0010003», «10003.0»
+/// → «10003»). `None` for a code that is not a whole number.
+fn loose_code(code: &str) -> Option<&str> {
+    let whole = (code.strip_suffix(".0"))
+        .or_else(|| code.strip_suffix(",0"))
+        .unwrap_or(code);
+    let digits = !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| whole.trim_start_matches('0'))
+}
+
 /// Re-checked works against the results of their test and school: a code
 /// that differs from a participant's only by leading zeros («0010003» and
 /// «10003») is taken as that participant's, with a note.
@@ -456,7 +466,6 @@ fn match_recheck_codes(
     report: &mut LoadReport,
 ) {
     use std::collections::{BTreeMap, BTreeSet};
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let (mut renamed, mut example) = (0usize, None);
     for rb in recheck.iter_mut() {
         let Some(block) = results.iter().find(|b| b.key == rb.key) else {
@@ -470,10 +479,8 @@ fn match_recheck_codes(
             for r in span.start as usize..span.end as usize {
                 let code = codes.get(block.student[r]);
                 exact.insert((span.school, code));
-                if digits(code) {
-                    let ids = loose
-                        .entry((span.school, code.trim_start_matches('0')))
-                        .or_default();
+                if let Some(n) = loose_code(code) {
+                    let ids = loose.entry((span.school, n)).or_default();
                     if !ids.contains(&block.student[r]) {
                         ids.push(block.student[r]);
                     }
@@ -483,11 +490,11 @@ fn match_recheck_codes(
         for span in &rb.cells {
             for r in span.start as usize..span.end as usize {
                 let code = codes.get(rb.student[r]);
-                if exact.contains(&(span.school, code)) || !digits(code) {
+                if exact.contains(&(span.school, code)) {
                     continue;
                 }
-                if let Some([id]) = loose
-                    .get(&(span.school, code.trim_start_matches('0')))
+                if let Some([id]) = loose_code(code)
+                    .and_then(|n| loose.get(&(span.school, n)))
                     .map(Vec::as_slice)
                 {
                     example.get_or_insert_with(|| format!("«{code}» — «{}»", codes.get(*id)));
@@ -503,8 +510,8 @@ fn match_recheck_codes(
             file,
             0,
             format!(
-                "коды участников записаны с ведущими нулями не так, как в файлах результатов \
-                 (например, {example}): сопоставлены без учёта ведущих нулей (работ: {renamed})"
+                "коды участников записаны не так, как в файлах результатов \
+                 (например, {example}): сопоставлены как числа, без ведущих нулей и «.0» (работ: {renamed})"
             ),
         );
     }
@@ -538,8 +545,15 @@ fn opened(
                 };
             } else {
                 // A parquet file or a workbook (schools.xlsx): its format.
-                stats.encoding = (path.extension().and_then(|e| e.to_str()))
-                    .map_or_else(|| "parquet".to_owned(), str::to_lowercase);
+                stats.encoding = (is_workbook(path))
+                    .then(|| fisoko::content_format(path).map(str::to_owned))
+                    .flatten()
+                    .or_else(|| {
+                        path.extension()
+                            .and_then(|e| e.to_str())
+                            .map(str::to_lowercase)
+                    })
+                    .unwrap_or_else(|| "parquet".to_owned());
             }
         }
         Err(e) => stats.error = e.to_string(),
@@ -627,8 +641,13 @@ fn open_workbook(
         file,
         kind: kind.to_owned(),
         encoding: {
-            let ext = (path.extension().and_then(|e| e.to_str()))
-                .map_or_else(|| "xlsx".to_owned(), str::to_lowercase);
+            let ext = (fisoko::content_format(path).map(str::to_owned))
+                .or_else(|| {
+                    path.extension()
+                        .and_then(|e| e.to_str())
+                        .map(str::to_lowercase)
+                })
+                .unwrap_or_else(|| "xlsx".to_owned());
             match &wb {
                 Ok(w) if w.fis_oko => format!("{ext} (ФИС ОКО)"),
                 _ => ext,

@@ -460,9 +460,8 @@ EGE,2025,RU,11,region,medal_spread,,0.02
     );
 }
 
-/// A holder's code with leading zeros that the EGE files do not write
-/// («0010» for «10»: a column of numbers in Excel) finds its works, with a
-/// note; a holder with no EGE works under any spelling is warned about.
+/// A holder's code as a spreadsheet rewrites a number («0010» or «11.0» for
+/// «10», «11») finds its works, with a note; a holder with no EGE works under any spelling is warned about.
 #[test]
 fn medal_codes_with_leading_zeros_find_their_works() {
     let tmp = tempfile::tempdir().unwrap();
@@ -471,7 +470,7 @@ fn medal_codes_with_leading_zeros_find_their_works() {
         &tmp.path().join("d"),
         &[("results_ege.csv", ege.as_bytes())],
     );
-    let medals = "year,school,student,medal\n2025,edu000001,0010,gold\n2025,edu000001,011,gold\n\
+    let medals = "year,school,student,medal\n2025,edu000001,0010,gold\n2025,edu000001,11.0,gold\n\
                   2025,edu000001,0012,gold\n";
     std::fs::write(data.join("medals.csv"), medals).unwrap();
     let (loaded, _) = obektiv::validate(&data, obektiv::progress::Progress::new(false)).unwrap();
@@ -495,7 +494,7 @@ fn medal_codes_with_leading_zeros_find_their_works() {
         .collect();
     assert!(
         notes.iter().any(|n| n.contains("«0010» — «10»")
-            && n.contains("сопоставлены без учёта ведущих нулей (медалистов: 2)")),
+            && n.contains("сопоставлены как числа, без ведущих нулей и «.0» (медалистов: 2)")),
         "{notes:?}"
     );
     assert!(

@@ -128,3 +128,11 @@ pub fn cut(
         }
     }
 }
+
+/// Asserts that `text` (a file read whole: notes.csv, files.csv …) says each
+/// of `said`, naming the first one it does not.
+pub fn says(text: &str, said: &[&str]) {
+    for s in said {
+        assert!(text.contains(s), "{s}: {text}");
+    }
+}

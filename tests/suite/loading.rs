@@ -375,16 +375,17 @@ fn hand_typed_tables_are_read_as_a_methodist_types_them() {
     // Every cell as from the clean file (journal marks included).
     assert_eq!(cells, clean);
     let notes = read(&tmp.path().join("out/notes.csv"));
-    for said in [
-        "год записан как учебный",
-        "параллель записана с текстом",
-        "логин ОО записан не так, как в schools.csv",
-        "вместо логина ОО указано её название (например, «МКОУ Ивановская ООШ»)",
-        "пронумерованы в каждом классе заново",
-        "предмет записан сокращённо (например, «матем.»): прочитан как «математика»",
-    ] {
-        assert!(notes.contains(said), "{said}: {notes}");
-    }
+    crate::common::says(
+        &notes,
+        &[
+            "год записан как учебный",
+            "параллель записана с текстом",
+            "логин ОО записан не так, как в schools.csv",
+            "вместо логина ОО указано её название (например, «МКОУ Ивановская ООШ»)",
+            "пронумерованы в каждом классе заново",
+            "предмет записан сокращённо (например, «матем.»): прочитан как «математика»",
+        ],
+    );
 }
 
 #[test]
@@ -661,14 +662,15 @@ fn a_totals_only_test_is_said_to_be_judged_on_what_it_has() {
     .unwrap();
     analyze(&data, &tmp.path().join("out"));
     let notes = read(&tmp.path().join("out/notes.csv"));
-    for said in [
-        "ЕГЭ 2025, русский язык, 11 кл.: в результатах нет баллов за задания; тест обработан по \
-         тестовым баллам (первичных баллов в файле нет)",
-        "ОГЭ 2025, математика, 9 кл.: в результатах нет баллов за задания; тест обработан по \
-         отметкам (первичных баллов в файле нет)",
-    ] {
-        assert!(notes.contains(said), "{said}: {notes}");
-    }
+    crate::common::says(
+        &notes,
+        &[
+            "ЕГЭ 2025, русский язык, 11 кл.: в результатах нет баллов за задания; тест обработан по \
+             тестовым баллам (первичных баллов в файле нет)",
+            "ОГЭ 2025, математика, 9 кл.: в результатах нет баллов за задания; тест обработан по \
+             отметкам (первичных баллов в файле нет)",
+        ],
+    );
 }
 
 /// A commission's re-check as offices keep it: the school's score beside the
@@ -717,12 +719,13 @@ fn a_recheck_as_offices_keep_it() {
     let files = read(&out.join("files.csv"));
     assert!(files.contains("recheck.xlsx,recheck,xlsx,"), "{files}");
     let notes = read(&out.join("notes.csv"));
-    for said in [
-        "балл перепроверки взят из столбца «Балл эксперта»; столбец «Первичный балл» (исходный балл) не используется",
-        "сопоставлены как числа, без ведущих нулей и «.0» (работ: 1)",
-    ] {
-        assert!(notes.contains(said), "{said}: {notes}");
-    }
+    crate::common::says(
+        &notes,
+        &[
+            "балл перепроверки взят из столбца «Балл эксперта»; столбец «Первичный балл» (исходный балл) не используется",
+            "сопоставлены как числа, без ведущих нулей и «.0» (работ: 1)",
+        ],
+    );
 }
 
 /// A task maximum in tasks.csv that many works exceed is the file's error:
@@ -801,12 +804,13 @@ fn a_register_of_schools_reads_as_the_list() {
         ]
     );
     let notes = read(&out.join("notes.csv"));
-    for said in [
-        "столбцы не используются: «ИНН»",
-        "предмет углублённого изучения «астрономя» у ОО «edu000002» не распознан",
-    ] {
-        assert!(notes.contains(said), "{said}: {notes}");
-    }
+    crate::common::says(
+        &notes,
+        &[
+            "столбцы не используются: «ИНН»",
+            "предмет углублённого изучения «астрономя» у ОО «edu000002» не распознан",
+        ],
+    );
 }
 
 /// scales.csv as FIPI and Rosobrnadzor publish conversion tables: a range of

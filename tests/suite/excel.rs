@@ -243,7 +243,7 @@ fn a_plain_results_workbook_reads_as_its_csv_twin() {
     assert_eq!(cells(&out), cells(&twin_out));
     let notes = std::fs::read_to_string(out.join("notes.csv")).unwrap();
     assert!(
-        notes.contains("книга прочитана как таблица результатов"),
+        notes.contains("книга прочитана как таблица по её заголовку (не выгрузка ФИС ОКО)"),
         "{notes}"
     );
     assert!(

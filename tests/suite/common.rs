@@ -136,3 +136,13 @@ pub fn says(text: &str, said: &[&str]) {
         assert!(text.contains(s), "{s}: {text}");
     }
 }
+
+/// Writes comma-separated `text` (no quoting) into `ws` from its first row,
+/// every field as a string — a table as an office types it into Excel.
+pub fn write_text(ws: &mut rust_xlsxwriter::Worksheet, text: &str) {
+    for (r, line) in text.lines().enumerate() {
+        for (c, v) in line.split(',').enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+}

@@ -307,12 +307,7 @@ fn a_schools_workbook_reads_as_its_csv() {
 fn a_workbook_is_known_by_its_content() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (r, line) in crate::common::RESULTS.lines().enumerate() {
-        for (c, v) in line.split(',').enumerate() {
-            ws.write_string(r as u32, c as u16, v).unwrap();
-        }
-    }
+    crate::common::write_text(wb.add_worksheet(), crate::common::RESULTS);
     let data = crate::common::folder(&tmp.path().join("data"), &[]);
     wb.save(data.join("results.xls")).unwrap();
     std::fs::write(

@@ -90,6 +90,16 @@ fn styles(docx: Docx) -> Docx {
     .add_style(para("Caption", "caption").size(20).italic())
     .add_style(para("TableText", "Текст таблицы").size(18))
     .add_style(para("TableSmall", "Текст широкой таблицы").size(16))
+    .add_style(
+        para("TableHead", "Заголовок таблицы")
+            .based_on("TableText")
+            .size(18),
+    )
+    .add_style(
+        para("TableHeadSmall", "Заголовок широкой таблицы")
+            .based_on("TableSmall")
+            .size(16),
+    )
     .add_style(para("ListItem", "Пункт списка").indent(
         Some(567),
         Some(SpecialIndentType::Hanging(283)),
@@ -197,6 +207,11 @@ fn cell(
     if head {
         run = run.bold();
     }
+    let style = match (head, style) {
+        (true, "TableText") => "TableHead",
+        (true, "TableSmall") => "TableHeadSmall",
+        (_, other) => other,
+    };
     let mut p = ids.p().style(style).add_run(run);
     if right {
         p = p.align(AlignmentType::Right);
@@ -218,9 +233,40 @@ fn patch_of(name: &str) -> Option<fn(&str) -> String> {
     match name {
         "word/document.xml" => Some(repeat_headers),
         "word/styles.xml" => Some(|xml: &str| {
-            xml.replacen(
+            let xml = xml.replacen(
                 "<w:rPrDefault><w:rPr />",
                 "<w:rPrDefault><w:rPr><w:lang w:val=\"ru-RU\" /></w:rPr>",
+                1,
+            );
+            // Words are hyphenated in the tables' cells only (see
+            // `word/settings.xml`): the body text and the tables' headers
+            // (whose columns are as wide as their longest word) keep whole
+            // words.
+            let off = "<w:suppressAutoHyphens />";
+            let on = "<w:suppressAutoHyphens w:val=\"0\" />";
+            let mut xml = with_paragraph_property(&xml, "Normal", off);
+            for (id, property) in [
+                ("TableText", on),
+                ("TableSmall", on),
+                ("TableHead", off),
+                ("TableHeadSmall", off),
+            ] {
+                xml = with_paragraph_property(&xml, id, property);
+            }
+            xml
+        }),
+        // Automatic hyphenation by the text's language (Russian), so that a
+        // long word in a narrow column («Верхненадеждинский») breaks at a
+        // syllable with a hyphen instead of wherever the column ends; the
+        // settings' elements in the order of the schema (ECMA-376 §17.15.1.78:
+        // zoom, defaultTabStop, autoHyphenation), docx-rs writes the first two
+        // the other way round.
+        "word/settings.xml" => Some(|xml: &str| {
+            let tab = "<w:defaultTabStop w:val=\"840\" />";
+            let zoom = "<w:zoom w:percent=\"100\" />";
+            xml.replacen(
+                &format!("{tab}{zoom}"),
+                &format!("{zoom}{tab}<w:autoHyphenation w:val=\"true\" />"),
                 1,
             )
         }),
@@ -249,6 +295,29 @@ fn patch_of(name: &str) -> Option<fn(&str) -> String> {
         }),
         _ => None,
     }
+}
+
+/// `styles.xml` with `property` first in the paragraph properties of every
+/// definition of the style `id` (docx-rs writes a «Normal» of its own before
+/// ours; a style's `<w:pPr>` follows its `<w:rPr>`).
+fn with_paragraph_property(xml: &str, id: &str, property: &str) -> String {
+    let start = format!("w:styleId=\"{id}\">");
+    let mut out = String::with_capacity(xml.len() + property.len() * 2);
+    let mut rest = xml;
+    while let Some(at) = rest.find(&start) {
+        let end = rest[at..].find("</w:style>").map_or(rest.len(), |e| at + e);
+        let cut = match rest[at..end].find("<w:pPr>") {
+            Some(p) => at + p + "<w:pPr>".len(),
+            None => end,
+        };
+        out.push_str(&rest[..cut]);
+        if cut < end {
+            out.push_str(property);
+        }
+        rest = &rest[cut..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The shading of a header cell; [`repeat_headers`] finds header rows by it.
@@ -510,6 +579,45 @@ mod tests {
             "<w:rPrDefault><w:rPr><w:lang w:val=\"ru-RU\" /></w:rPr></w:rPrDefault>"
         );
         assert!(patch_of("word/numbering.xml").is_none());
+    }
+
+    #[test]
+    fn table_text_is_hyphenated_and_the_body_text_is_not() {
+        // As docx-rs 0.4.22 writes the settings and two of the styles.
+        let settings = "<w:settings><w:defaultTabStop w:val=\"840\" /><w:zoom w:percent=\"100\" />\
+                        <w:compat /></w:settings>";
+        assert_eq!(
+            patch_of("word/settings.xml").unwrap()(settings),
+            "<w:settings><w:zoom w:percent=\"100\" /><w:defaultTabStop w:val=\"840\" />\
+             <w:autoHyphenation w:val=\"true\" /><w:compat /></w:settings>"
+        );
+        let style = |id: &str| {
+            format!(
+                "<w:style w:type=\"paragraph\" w:styleId=\"{id}\"><w:name w:val=\"{id}\" />\
+                 <w:rPr /><w:pPr><w:rPr /></w:pPr></w:style>"
+            )
+        };
+        // docx-rs's own «Normal», ours, a heading, a table's text and header.
+        let styles = format!(
+            "<w:rPrDefault><w:rPr /></w:rPrDefault>{}{}{}{}{}",
+            style("Normal"),
+            style("Normal"),
+            style("Heading1"),
+            style("TableText"),
+            style("TableHead")
+        );
+        let done = patch_of("word/styles.xml").unwrap()(&styles);
+        let pprs: Vec<&str> = done.split("<w:pPr>").skip(1).collect();
+        let off = "<w:suppressAutoHyphens /><w:rPr />";
+        assert!(pprs[0].starts_with(off), "{done}");
+        assert!(pprs[1].starts_with(off), "{done}");
+        assert!(pprs[2].starts_with("<w:rPr />"), "{done}");
+        assert!(
+            pprs[3].starts_with("<w:suppressAutoHyphens w:val=\"0\" /><w:rPr />"),
+            "{done}"
+        );
+        assert!(pprs[4].starts_with(off), "{done}");
+        assert_eq!(pprs.len(), 5);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::model::{Exam, Medal, MedalRow, TaskInfo, TaskLevel, TestKey};
 
 use super::columns::{ColumnMap, MEDALS, TASKS};
 use super::report::LoadReport;
-use super::table::{Row, Table};
+use super::table::{Row, ShortRows, Table};
 use super::values::{self, visible};
 
 /// A test key from the `exam, year, subject, grade` columns of a metadata row.
@@ -113,7 +113,9 @@ pub fn load_tasks(
     let (c_level, c_label) = (map.get(TASKS, "level"), map.get(TASKS, "label"));
     let mut out: BTreeMap<TestKey, Vec<(TaskInfo, u64)>> = BTreeMap::new();
     let mut read = 0;
+    let mut short = ShortRows::default();
     table.for_each_row(|row| {
+        short.see(&row);
         read += 1;
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return report.reject(file, row.line, "", "", why);
@@ -187,6 +189,7 @@ pub fn load_tasks(
         };
         out.entry(key).or_default().push((info, row.line));
     })?;
+    short.note(file, report);
     let mut result = BTreeMap::new();
     for (key, mut tasks) in out {
         tasks.sort_by_key(|(t, line)| (t.index, *line));
@@ -223,7 +226,9 @@ pub fn load_medals(
     let head = |c: usize| table.headers.get(c).map_or("", |h| h.trim()).to_owned();
     let mut out = Vec::new();
     let mut read = 0;
+    let mut short = ShortRows::default();
     table.for_each_row(|row| {
+        short.see(&row);
         read += 1;
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return report.reject(file, row.line, "", "", why);
@@ -277,6 +282,7 @@ pub fn load_medals(
             row.line,
         ));
     })?;
+    short.note(file, report);
     // A holder written twice: the copies kept once, a holder given both
     // medals rejected (which is right cannot be told).
     out.sort_by(|a, b| {

@@ -20,7 +20,7 @@ use crate::model::TestKey;
 use super::columns::ColumnSpec;
 use super::meta::{key_cols, test_key};
 use super::report::LoadReport;
-use super::table::Table;
+use super::table::{ShortRows, Table};
 use super::values;
 
 pub const REFERENCE: &[ColumnSpec] = &[
@@ -400,7 +400,9 @@ pub fn load(
     let (c_scope, c_measure, c_key, c_value) = (c("scope"), c("measure"), c("key"), c("value"));
     let mut raw: Raw = BTreeMap::new();
     let mut read = 0;
+    let mut short = ShortRows::default();
     table.for_each_row(|row| {
+        short.see(&row);
         read += 1;
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return report.reject(file, row.line, "", "", why);
@@ -463,6 +465,7 @@ pub fn load(
             .or_default()
             .push((k, v, row.line));
     })?;
+    short.note(file, report);
     let reference = assemble(raw, file, tests, report);
     Ok((reference, read))
 }

@@ -16,7 +16,7 @@ use crate::model::{Scale, TestKey};
 use super::columns::{ColumnMap, SCALES};
 use super::meta::{key_cols, test_keys};
 use super::report::LoadReport;
-use super::table::Table;
+use super::table::{ShortRows, Table};
 use super::values;
 
 /// The bundled scale files: (name, contents).
@@ -60,7 +60,9 @@ pub fn load(
     let (c_mark, c_min, c_max, c_src) = (c("mark"), c("min_score"), c("max_score"), c("source"));
     let mut parts: BTreeMap<TestKey, Partial> = BTreeMap::new();
     let mut read = 0;
+    let mut short = ShortRows::default();
     table.for_each_row(|row| {
+        short.see(&row);
         read += 1;
         if let Some(why) = row.malformed_reason(table.headers.len()) {
             return report.reject(file, row.line, "", "", why);
@@ -155,6 +157,7 @@ pub fn load(
             p.lines.push(row.line);
         }
     })?;
+    short.note(file, report);
     let mut out = Scales::new();
     for (key, p) in parts {
         let cuts = match p.cuts {

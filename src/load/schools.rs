@@ -7,7 +7,7 @@ use crate::model::{Locality, School};
 
 use super::columns::{ColumnMap, ColumnSpec, SCHOOLS};
 use super::report::LoadReport;
-use super::table::Table;
+use super::table::{ShortRows, Table};
 use super::values::visible;
 
 /// The schools read, and the ids whose rows could not be used with the reason,
@@ -136,7 +136,9 @@ pub fn load(
     let mut rows: Vec<(School, u64)> = Vec::new();
     let mut unusable: BTreeMap<String, String> = BTreeMap::new();
     let mut read = 0;
+    let mut short = ShortRows::default();
     table.for_each_row(|row| {
+        short.see(&row);
         read += 1;
         let get = |c: Option<usize>| c.map_or("", |c| row.get(c));
         let mut reject = |column: &str, value: &str, why: String| {
@@ -239,6 +241,7 @@ pub fn load(
             row.line,
         ));
     })?;
+    short.note(file, report);
     one_spelling(&mut rows, file, report);
     rows.sort_by(|a, b| a.0.id.cmp(&b.0.id).then(a.1.cmp(&b.1)));
     let mut kept: Vec<(School, u64)> = Vec::with_capacity(rows.len());

@@ -123,6 +123,40 @@ pub fn shape(record: &ByteRecord, width: usize) -> Option<Malformed> {
     }
 }
 
+/// The rows of a side file shorter than its header, which are read with the
+/// missing fields empty: counted as they pass, told in one note per file
+/// (the results' rows are told one by one).
+#[derive(Default)]
+pub struct ShortRows {
+    count: u64,
+    first: u64,
+}
+
+impl ShortRows {
+    pub fn see(&mut self, row: &Row<'_>) {
+        if row.malformed == Some(Malformed::Short) {
+            if self.count == 0 {
+                self.first = row.line;
+            }
+            self.count += 1;
+        }
+    }
+
+    pub fn note(&self, file: &str, report: &mut super::report::LoadReport) {
+        if self.count > 0 {
+            report.warn(
+                file,
+                self.first,
+                format!(
+                    "строк короче заголовка: {}, первая — строка {}; недостающие поля в конце \
+                     строки считаются пустыми",
+                    self.count, self.first
+                ),
+            );
+        }
+    }
+}
+
 /// One data row: its 1-based line (for parquet, its 1-based row number) and
 /// fields. The fields are cut from UTF-8 text (a decoded file, or strings) at
 /// ASCII delimiters and quotes, so each is UTF-8: [`Row::get`] checks it when

@@ -921,3 +921,47 @@ fn the_subject_of_a_sheet_is_its_name() {
         "{notes}"
     );
 }
+
+/// Lines of side files that stop before the header's last columns (an
+/// exporter leaving trailing empty fields off) are read with those fields
+/// empty, and each file says so once — a lyceum's kind lost that way
+/// changes its peer group, so it must not pass unsaid.
+#[test]
+fn short_lines_of_side_files_are_read_and_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(
+        data.join("schools.csv"),
+        "school,name,municipality,kind,advanced_subjects,locality\n\
+         edu000001,МБОУ СОШ № 1,Северный район,СОШ,,urban\n\
+         edu000002,МАОУ Лицей № 2,Северный район\n\
+         edu000003,МКОУ Ивановская ООШ,Южный район,ООШ\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("tasks.csv"),
+        "exam,year,subject,grade,task,max,level,label\n\
+         VPR,2025,MA,4,1,1,basic,1\n\
+         VPR,2025,MA,4,2,2\n\
+         VPR,2025,MA,4,3,2,high,3\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!((s.works, s.rows_rejected), (9, 0));
+    let kinds: Vec<String> = (table(&out.join("cells.csv")).iter())
+        .map(|c| c["kind"].clone())
+        .collect();
+    assert_eq!(kinds, ["СОШ", "", "ООШ"]);
+    let notes = read(&out.join("notes.csv"));
+    for (file, line, count) in [("schools.csv", 3, 2), ("tasks.csv", 3, 1)] {
+        let said = format!(
+            "{file},{line},\"строк короче заголовка: {count}, первая — строка {line}; \
+             недостающие поля в конце строки считаются пустыми\""
+        );
+        assert!(notes.contains(&said), "{said}\n{notes}");
+    }
+}

@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::TestKey;
+use crate::stats::identical::{stratum, stratum_misses, stratum_total};
 
 use super::columns::ColumnSpec;
 use super::meta::{key_cols, test_key};
@@ -472,6 +473,15 @@ pub fn load(
 
 /// Whether `key` fits `measure`.
 fn check_key(measure: Measure, key: &str) -> Result<(), String> {
+    if matches!(measure, Measure::IdenticalPairs | Measure::CrossPairs)
+        && pair_group(key) == Err(true)
+    {
+        return Err(format!(
+            "ключ «{key}» записан прежней версией obektiv (совпадения работ по первичному баллу, \
+             без числа заданий с неполным баллом) и теперь не используется: перезапишите файл \
+             командой obektiv reference"
+        ));
+    }
     let number = |max: f64| {
         values::number(key)
             .filter(|v| (0.0..=max).contains(v))
@@ -495,7 +505,7 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .map(|_| ()),
         Measure::MedalSchoolSd => key.is_empty().then_some(()),
         Measure::VprGia => LINE_KEYS.contains(&key).then_some(()),
-        Measure::IdenticalPairs | Measure::CrossPairs => pair_group(key).map(|_| ()),
+        Measure::IdenticalPairs | Measure::CrossPairs => pair_group(key).ok().map(|_| ()),
         Measure::CutoffLevel => level_group(key).map(|_| ()),
         Measure::CutoffShare
         | Measure::CutoffSpread
@@ -521,7 +531,9 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         Measure::MedalSchoolSd => "у показателя medal_school_sd ключ должен быть пустым".to_owned(),
         Measure::VprGia => "нужно a, b, spread, persistent или pairs".to_owned(),
         Measure::IdenticalPairs | Measure::CrossPairs => {
-            "нужен первичный балл или балл_вариант (например, 12 или 12_2)".to_owned()
+            "нужны первичный балл, число заданий с неполным баллом и вариант через «_» \
+             (например, 12_3_2; вариант 0, если не известен)"
+                .to_owned()
         }
         Measure::CutoffLevel => "нужен номер группы ОО: 1, 2, … 5".to_owned(),
         Measure::OwnMarksBin => {
@@ -579,13 +591,24 @@ fn cutoff_group(key: &str) -> Option<(i64, u8)> {
     Some((CutoffNulls::key(c), level_group(g)?))
 }
 
-/// The group of an `identical_pairs` / `cross_pairs` key: `t` (variant
-/// unknown, 0) or `t_v` (not `t/v`, which Excel turns into a date), whole numbers, t at most the largest primary score.
-fn pair_group(key: &str) -> Option<(u32, u16)> {
-    let (t, v) = key.split_once('_').unwrap_or((key, "0"));
-    let t: u32 = t.trim().parse().ok()?;
-    let v: u16 = v.trim().parse().ok()?;
-    (f64::from(t) <= values::MAX_PRIMARY).then_some((t, v))
+/// The group of an `identical_pairs` / `cross_pairs` key: `t_m_v` — the
+/// total, the tasks below their maximum and the variant (0: not known), whole
+/// numbers (`_`, not `/`, which Excel turns into a date), t at most the
+/// largest primary score. `Err(true)` for a key of the earlier layout, `t` or
+/// `t_v` (groups by the total alone, [`stratum`]).
+fn pair_group(key: &str) -> Result<(u32, u16), bool> {
+    let parts: Vec<&str> = key.split('_').map(str::trim).collect();
+    let whole = |s: &str| s.parse::<u32>().ok();
+    match parts[..] {
+        [t, m, v] => {
+            let (t, m) = (whole(t).ok_or(false)?, whole(m).ok_or(false)?);
+            let v: u16 = v.parse().map_err(|_| false)?;
+            let fits = f64::from(t) <= values::MAX_PRIMARY && m <= 255;
+            fits.then_some((stratum(t, m), v)).ok_or(false)
+        }
+        [t] | [t, _] if whole(t).is_some() => Err(true),
+        _ => Err(false),
+    }
 }
 
 /// The line from its five figures, or why it cannot be used: every key given,
@@ -956,11 +979,12 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
     // Pair counts hold together or are not used: both given for every
     // group, identical pairs at most all pairs.
     for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
-        let why = (r.pairs.iter()).find_map(|(&(t, v), &(same, all))| {
+        let why = (r.pairs.iter()).find_map(|(&(g, v), &(same, all))| {
+            let (t, m) = (stratum_total(g), stratum_misses(g));
             let group = if v == 0 {
-                format!("балл {t}")
+                format!("балл {t}, заданий с неполным баллом {m}")
             } else {
-                format!("балл {t}, вариант {v}")
+                format!("балл {t}, заданий с неполным баллом {m}, вариант {v}")
             };
             if same == u64::MAX {
                 Some(format!(

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::model::{Dataset, NO_MARK, NO_TEST_SCORE, TestBlock};
 use crate::stats::histogram;
+use crate::stats::identical::{stratum_misses, stratum_total};
 
 #[derive(Serialize, Default)]
 struct Row {
@@ -82,12 +83,11 @@ fn rows_of(block: &TestBlock) -> Vec<Row> {
     // S5's collision counts, where the sign runs (5 tasks or more).
     if block.tasks.len() >= 5 {
         let reference = crate::signs::collision_reference(block);
-        for (&(t, v), &(same, all)) in reference.pairs() {
-            let key = if v == 0 {
-                t.to_string()
-            } else {
-                format!("{t}_{v}")
-            };
+        for (&(stratum, v), &(same, all)) in reference.pairs() {
+            // «t_m_v»: total, tasks below their maximum, variant (0 when not
+            // known); `_`, not `/` or `-`, which Excel turns into dates.
+            let (t, m) = (stratum_total(stratum), stratum_misses(stratum));
+            let key = format!("{t}_{m}_{v}");
             out.push(row("identical_pairs", key.clone(), same.to_string()));
             out.push(row("cross_pairs", key, all.to_string()));
         }

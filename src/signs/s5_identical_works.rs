@@ -3,9 +3,12 @@
 //!
 //! * **Statistic**: O, the number of identical pairs among the cell's
 //!   non-trivial works (total score between 2 and the maximum − 2), against
-//!   E = Σ over pairs with the same total (and variant) of the region's
-//!   collision probability for that total, estimated from pairs of works of
-//!   *different* schools (see [`crate::stats::identical`]).
+//!   E = Σ over pairs with the same total, the same number of tasks below
+//!   their maximum (and variant) of the region's collision probability for
+//!   that group, estimated from pairs of works of *different* schools (see
+//!   [`crate::stats::identical`]; the number of tasks below the maximum keeps a
+//!   strong school, whose pupils lose their points on the same few hard tasks,
+//!   from looking like a copying one).
 //! * **Null hypothesis**: no copying — O is approximately Poisson(E).
 //! * **Rule**: p = P(Poisson(E) ≥ O); effect = share of the cell's works in a
 //!   group of ≥ 2 identical vectors; enters the cell's evidence ([`crate::evidence`]) when the
@@ -40,12 +43,12 @@ impl Sign for IdenticalWorks {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "O — число пар работ ячейки с одинаковыми баллами по всем заданиям (первичный балл от 2 до максимума − 2); E = Σ по парам с равным первичным баллом (и вариантом) вероятности совпадения у участников региона с таким баллом, оцененной по парам работ разных ОО. При отсутствии списывания O ~ Пуассон(E); p = P(Пуассон(E) ≥ O).",
-            statistic: "identical pairs of non-trivial task-score vectors in the cell vs the expected number from the region's collision probability per total score (pairs across schools)",
+            formula: "O — число пар работ ячейки с одинаковыми баллами по всем заданиям (первичный балл от 2 до максимума − 2); E = Σ по парам с равным первичным баллом, равным числом заданий, выполненных не на полный балл (и вариантом), вероятности совпадения у участников региона с такими же баллом и числом, оцененной по парам работ разных ОО. При отсутствии списывания O ~ Пуассон(E); p = P(Пуассон(E) ≥ O).",
+            statistic: "identical pairs of non-trivial task-score vectors in the cell vs the expected number from the region's collision probability per total score and number of tasks below their maximum (pairs across schools)",
             null: "no copying: the number of identical pairs is Poisson(E)",
             rule: "p = P(Poisson(E) >= O); enters the cell's evidence (see evidence) when the share of works in identical groups >= identical_min_effect",
             min_sample: "min_works works; at least 5 tasks",
-            compared: "число пар работ ОО с одинаковыми баллами по всем заданиям — с тем, сколько таких совпадений бывает случайно у участников региона с тем же первичным баллом",
+            compared: "число пар работ ОО с одинаковыми баллами по всем заданиям — с тем, сколько таких совпадений бывает случайно у участников региона с тем же первичным баллом и тем же числом заданий, выполненных не на полный балл (в сильной ОО ученики чаще теряют баллы на одних и тех же трудных заданиях, и это учтено)",
             unusual: "совпадений заметно больше, чем ожидается случайно, — признак списывания или подсказок",
             needs: "баллы за задания (не меньше 5 заданий)",
             reference: "Angoff (1974); Wollack (2003)",

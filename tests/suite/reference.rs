@@ -85,9 +85,10 @@ VPR,2025,MA,4,region,journal,confirmed,70
 VPR,2025,MA,4,region,journal,raised,10
 VPR,2025,MA,4,город,journal,raised,10
 VPR,2025,MA,4,region,task,1,-3
-VPR,2025,MA,4,region,identical_pairs,3,5
-VPR,2025,MA,4,region,cross_pairs,3,2
+VPR,2025,MA,4,region,identical_pairs,3_2_0,5
+VPR,2025,MA,4,region,cross_pairs,3_2_0,2
 VPR,2025,MA,4,region,cross_pairs,3/1,2
+VPR,2025,MA,4,region,identical_pairs,3_1,4
 VPR,2025,MA,4,region,cutoff_level,1,3.5
 VPR,2025,MA,4,region,cutoff_share,3_1,0.4
 VPR,2025,MA,4,region,cutoff_spread,3_1,0.7
@@ -109,7 +110,7 @@ VPR,2025,MA,4,region,cutoff_works2,3_1,21000
         // Fractions that are not shares summing to 100 %.
         "распределение отметок (ВПР 2025, математика, 4 кл., регион): ни количества работ (есть дробные значения), ни доли в процентах (сумма 90,5 %, а не 100 %)",
         // More identical pairs than pairs.
-        "совпадения работ (ВПР 2025, математика, 4 кл.): балл 3: совпадающих пар 5 больше, чем всех пар 2; не используются",
+        "совпадения работ (ВПР 2025, математика, 4 кл.): балл 3, заданий с неполным баллом 2: совпадающих пар 5 больше, чем всех пар 2; не используются",
         // A spread above 0.5.
         "работы на границах отметок (ВПР 2025, математика, 4 кл.): граница 3, группа 1: разброс 0.7 не в (0; 0,5]; не используются",
     ] {
@@ -121,15 +122,23 @@ VPR,2025,MA,4,region,cutoff_works2,3_1,21000
         .filter(|r| r["file"] == "reference.csv")
         .map(|r| r["line"].as_str())
         .collect();
-    // Line 18: a key "3/1" (the group is written 3_1).
-    assert_eq!(lines, ["14", "15", "18"], "{rejected:?}");
-    // 23 rows read (lines 2–24), the three bad ones rejected; of the others
+    // Line 18: a key "3/1" (the group is written 3_2_1); line 19 a key of
+    // the earlier layout (a total and a variant), told to write the file
+    // again.
+    assert_eq!(lines, ["14", "15", "18", "19"], "{rejected:?}");
+    let old = rejected.iter().find(|r| r["line"] == "19").unwrap();
+    assert!(
+        old["reason"].contains("записан прежней версией obektiv")
+            && old["reason"].contains("перезапишите файл командой obektiv reference"),
+        "{old:?}"
+    );
+    // 24 rows read (lines 2–25), the four bad ones rejected; of the others
     // only the journal shares fit and are used.
     let files = table(&out.join("files.csv"));
     let f = files.iter().find(|f| f["file"] == "reference.csv").unwrap();
     assert_eq!(
         (f["rows_read"].as_str(), f["rows_rejected"].as_str()),
-        ("23", "3")
+        ("24", "4")
     );
 }
 

@@ -478,9 +478,12 @@ impl Sign for VprNotConfirmed {
                             y.last
                         )
                     };
+                    // «ниже … на 0,12», or «выше … на 0,12» where the GIA
+                    // came out above the VPR's prediction (never «ниже на −»).
+                    let side = if y.mean < 0.0 { "выше" } else { "ниже" };
                     f.reason += &format!(
-                        "; {span} {gia} вместе ниже ожидаемого по ВПР в среднем на {} стандартного отклонения",
-                        super::dec(y.mean, 2)
+                        "; {span} {gia} вместе {side} ожидаемого по ВПР в среднем на {} стандартного отклонения",
+                        super::dec(y.mean.abs(), 2)
                     );
                     f.note += &format!(
                         "; вместе результатов ГИА: {} ({}, {}–{}), постоянная часть разброса {}",

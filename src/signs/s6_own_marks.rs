@@ -437,6 +437,12 @@ fn dec(x: f64) -> String {
     format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
 
+/// How far and which way, for «на 1,2 стандартного отклонения ниже» — never
+/// «на −1,2 … выше».
+fn size_and_side(x: f64) -> (String, &'static str) {
+    (dec(x.abs()), if x < 0.0 { "ниже" } else { "выше" })
+}
+
 fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
@@ -489,16 +495,15 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             } else {
                 String::new()
             };
+            let (size, side) = size_and_side(cell.y);
             let reason = if d == 0 {
                 format!(
-                    "результат работы в среднем на {} стандартного отклонения выше, чем у участников региона с теми же {marks}{own}",
-                    dec(cell.y)
+                    "результат работы в среднем на {size} стандартного отклонения {side}, чем у участников региона с теми же {marks}{own}"
                 )
             } else {
                 format!(
-                    "{} в среднем на {} стандартного отклонения выше, чем у участников региона с тем же {score} баллом{own}",
+                    "{} в среднем на {size} стандартного отклонения {side}, чем у участников региона с тем же {score} баллом{own}",
                     if marks == "годовыми отметками" { "годовые отметки" } else { "отметки по журналу" },
-                    dec(cell.y)
                 )
             };
             let mut f = Finding::tested(z, normal_sf(z), effect, reason);
@@ -671,6 +676,13 @@ mod tests {
             test_residuals(&b, 0).map(|r| r.0),
             Err("при одной и той же отметке школы результаты не различаются: не с чем сравнивать")
         );
+    }
+
+    #[test]
+    fn a_negative_difference_is_said_to_be_below() {
+        assert_eq!(size_and_side(-1.23), ("1,2".to_owned(), "ниже"));
+        assert_eq!(size_and_side(0.86), ("0,9".to_owned(), "выше"));
+        assert_eq!(size_and_side(-0.01), ("0,0".to_owned(), "ниже"));
     }
 
     #[test]

@@ -99,11 +99,15 @@ impl BetaBinomial {
         let Some((from, to)) = level.filter(|&(from, _)| from > 0.0) else {
             return self;
         };
-        let logit = |p: f64| {
-            let p = p.clamp(1e-6, 1.0 - 1e-6);
-            (p / (1.0 - p)).ln()
-        };
-        let eta = logit(self.share()) + logit(to) - logit(from);
+        self.shifted(logit(to) - logit(from))
+    }
+
+    /// The same spread (α + β) around a mean whose logit is moved by `delta`.
+    pub fn shifted(self, delta: f64) -> BetaBinomial {
+        if delta == 0.0 {
+            return self;
+        }
+        let eta = logit(self.share()) + delta;
         let p = 1.0 / (1.0 + (-eta).exp());
         let s = self.alpha + self.beta;
         BetaBinomial {
@@ -117,6 +121,12 @@ impl BetaBinomial {
     pub fn fit(cells: &[(u64, u64)]) -> Option<BetaBinomial> {
         MomentSums::of(cells).fit()
     }
+}
+
+/// ln(p / (1 − p)), p kept within [10⁻⁶, 1 − 10⁻⁶].
+pub fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
 }
 
 /// Fewest other cells for a cell to be judged without itself.

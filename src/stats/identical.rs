@@ -799,6 +799,56 @@ mod tests {
         assert_eq!(unknown.observed_pairs, 4);
     }
 
+    /// A strong honest school: every pupil solves the five easy tasks and the
+    /// points are lost on one of two hard ones, so its works at total 7 are
+    /// two vectors; other strong schools look the same, while weak schools
+    /// reach 7 by many vectors (easy tasks missed, hard ones solved). By the
+    /// total alone the rate at 7 mixes both: P_all = (96² − 3·20² − 6·6²)/2 =
+    /// 3 900, I = 600 + 6·15 = 690, c = 690.5 / 3 901, E = 190·c = 33.6
+    /// against O = 90, p = 6.7·10⁻¹⁶ (python3, the Poisson tail summed from
+    /// 90). With the misses the strong school's works are compared with the
+    /// strong schools' (m = 1 against m = 2): c ≈ 0.5, nothing unusual.
+    #[test]
+    fn a_strong_school_losing_points_on_the_same_hard_tasks_is_not_copying() {
+        let strong_a = [1., 1., 1., 1., 1., 2., 0.];
+        let strong_b = [1., 1., 1., 1., 1., 0., 2.];
+        let weak = [
+            [0., 1., 1., 0., 1., 2., 2.],
+            [1., 0., 0., 1., 1., 2., 2.],
+            [1., 1., 0., 0., 1., 2., 2.],
+            [0., 0., 1., 1., 1., 2., 2.],
+            [1., 0., 1., 0., 1., 2., 2.],
+            [0., 1., 0., 1., 1., 2., 2.],
+        ];
+        let mut rows: Vec<[f32; 7]> = Vec::new();
+        let mut school = Vec::new();
+        // Three strong schools of 20 works, half and half.
+        for s in 0..3u32 {
+            for i in 0..20 {
+                rows.push(if i % 2 == 0 { strong_a } else { strong_b });
+                school.push(s);
+            }
+        }
+        // Six weak schools, each vector once per school (shifted).
+        for s in 0..6u32 {
+            for k in 0..6 {
+                rows.push(weak[(k + s as usize) % 6]);
+                school.push(10 + s);
+            }
+        }
+        let scores = Array2::from_shape_fn((rows.len(), 7), |(i, j)| rows[i][j]);
+        let max = [1., 1., 1., 1., 1., 2., 2.];
+        let r = CollisionReference::build(scores.view(), &max, &school, &[]);
+        // (7, 1): 60 works, 20 per school: P_all = (3600 − 3·400)/2 = 1200;
+        // each vector 30 (10 per school): I = 2·(900 − 300)/2 = 600.
+        assert!(close(r.collision(stratum(7, 1), 0), 600.5 / 1201.0, 1e-12));
+        let res = identical_test(&r, scores.view(), &max, &[], 0..20);
+        // O = 2·C(10, 2) = 90; E = C(20, 2)·600.5/1201 = 95.
+        assert_eq!(res.observed_pairs, 90);
+        assert!(close(res.expected_pairs, 190.0 * 600.5 / 1201.0, 1e-12));
+        assert!(res.p_value > 0.5, "{}", res.p_value);
+    }
+
     #[test]
     fn all_trivial_cell() {
         let scores = matrix(&[

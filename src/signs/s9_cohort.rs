@@ -37,7 +37,9 @@
 //! * **Rule**: enters the cell's evidence when the effect ≥
 //!   `cohort_min_effect`; a family of its own.
 //! * **Minimum sample**: `min_works` works in each cell used; 10 pairs in the
-//!   folder.
+//!   folder. A cell with half its works or more on its test's lowest or
+//!   highest score is not standardized (nor used by S10): its mean hardly
+//!   moves with its level, by how much depending on the year's test.
 //! * **Reference**: Jacob B.A., Levitt S.D. (2003) Rotten apples: an
 //!   investigation of the prevalence and predictors of teacher cheating. QJE
 //!   118(3), 843–877.
@@ -82,6 +84,8 @@ pub struct Cohorts {
     /// cell), for the VPR cells of grades 5–8.
     pub earlier: Vec<Vec<Option<Pair>>>,
     pub fit: Option<Fit>,
+    /// Per test, per cell: at the edge of the scale, not judged.
+    pub edge: Vec<Vec<bool>>,
 }
 
 /// The test a cohort sits a year after `exam` in `grade`.
@@ -97,7 +101,14 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 /// test's mean over all works, in SD of the test's works, and its works (the
 /// test score of a test that has no primary score, [`crate::model::LevelScale`]:
 /// standardized, the two scales meet).
-fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
+///
+/// A cell with at least half its works on the test's lowest or highest score
+/// ([`AT_EDGE`]) has no z (and is marked in the second list): its mean says
+/// little of its level, and how little depends on how hard the test was that
+/// year — in an independently generated honest region a school stuck at the
+/// floor of a test made harder for one year "rose" that year and "fell" the
+/// next (S9 p 2·10⁻¹⁵; notes/signs-power.md, stop 32).
+fn standardized(data: &Dataset) -> (Vec<Vec<Option<(f64, usize)>>>, Vec<Vec<bool>>) {
     use rayon::prelude::*;
     let region = against_region(data);
     (data.tests.par_iter())
@@ -117,21 +128,40 @@ fn standardized(data: &Dataset) -> Vec<Vec<Option<(f64, usize)>>> {
                     (mean, var.sqrt())
                 }
             };
+            let (lo, hi) = (scores.iter().filter(|p| !p.is_nan()))
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &p| {
+                    (lo.min(p), hi.max(p))
+                });
             (block.cells.iter())
                 .map(|span| {
                     let own: Vec<f64> = (span.of(&scores).iter())
                         .filter(|p| !p.is_nan())
                         .map(|&p| f64::from(p))
                         .collect();
-                    (!own.is_empty() && sd > 0.0 && sd.is_finite()).then(|| {
+                    let edge = at_edge(&own, f64::from(lo), f64::from(hi));
+                    let z = (!own.is_empty() && sd > 0.0 && sd.is_finite() && !edge).then(|| {
                         let m = own.iter().sum::<f64>() / own.len() as f64;
                         ((m - mean) / sd, own.len())
-                    })
+                    });
+                    (z, edge)
                 })
-                .collect()
+                .unzip()
         })
-        .collect()
+        .unzip()
 }
+
+/// The share of a cell's works on the test's lowest or highest score from
+/// which its mean is not standardized.
+const AT_EDGE: f64 = 0.5;
+
+/// Whether at least [`AT_EDGE`] of `own` scores are `lo` or `hi`.
+fn at_edge(own: &[f64], lo: f64, hi: f64) -> bool {
+    let on = own.iter().filter(|&&p| p == lo || p == hi).count();
+    !own.is_empty() && on as f64 >= AT_EDGE * own.len() as f64
+}
+
+/// Why a cell at the edge of its test's scale is not judged.
+const EDGE: &str = "не меньше половины работ на наименьшем или наибольшем балле теста: средний балл у края шкалы не показывает, как изменился уровень";
 
 /// The mean and SD of a test's primary scores over the region, from its
 /// published distribution (reference.csv), when given: a municipality's cells
@@ -172,14 +202,16 @@ pub(super) type Index<'a> = BTreeMap<(u16, Exam, &'a str, u8, u32), (f64, usize)
 /// The standardized results of every cell, computed once for S9 and S10.
 pub struct Standardized<'a> {
     z: Vec<Vec<Option<(f64, usize)>>>,
+    /// Per test, per cell: at the edge of the scale ([`AT_EDGE`]).
+    edge: Vec<Vec<bool>>,
     index: Index<'a>,
 }
 
 impl<'a> Standardized<'a> {
     pub fn new(data: &'a Dataset) -> Standardized<'a> {
-        let z = standardized(data);
+        let (z, edge) = standardized(data);
         let index = index(data, &z);
-        Standardized { z, index }
+        Standardized { z, edge, index }
     }
 
     /// Per test, per cell: (z, n).
@@ -211,6 +243,7 @@ fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> Index<'a> {
 impl Cohorts {
     pub fn new(data: &Dataset, st: &Standardized<'_>, min_works: usize) -> Cohorts {
         let (z, index) = (&st.z, &st.index);
+        let edge = st.edge.clone();
         let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
             .map(|(t, block)| {
                 let k = &block.key;
@@ -270,6 +303,7 @@ impl Cohorts {
             fit: fit(&usable),
             pairs,
             earlier,
+            edge,
         }
     }
 }
@@ -376,10 +410,10 @@ impl Sign for CohortNotKept {
             statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing",
             null: "the pair lies around the folder's least-squares line z' = a + b z with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the effect >= cohort_min_effect; a family of its own",
-            min_sample: "min_works works in each cell used; 10 pairs in the folder; VPR grades 4–8 with the next or the previous year's results",
+            min_sample: "min_works works in each cell used; 10 pairs in the folder; VPR grades 4–8 with the next or the previous year's results; not a cell with half its works or more on the test's lowest or highest score",
             compared: "результат ячейки — с результатами тех же классов годом раньше и через год (предыдущий и следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ), с учётом того, как обычно связаны результаты потока по всем ОО",
             unusual: "результат заметно выше, чем предсказывает результат того же потока годом раньше, а через год поток показывает заметно более низкий результат: такой «скачок» на один год — признак необъективного результата (Jacob & Levitt); для последнего года в данных — только подъём над годом раньше",
-            needs: "первичные баллы за два года подряд или больше",
+            needs: "первичные баллы за два года подряд или больше; ячейка, где не меньше половины работ на наименьшем или наибольшем балле теста, не проверяется (средний балл у края шкалы не показывает уровень)",
             reference: "Jacob & Levitt (2003)",
         }
     }
@@ -413,6 +447,9 @@ impl Sign for CohortNotKept {
         };
         (0..n_cells)
             .map(|c| {
+                if cohorts.edge.get(test.index).is_some_and(|e| e[c]) {
+                    return Finding::skipped(EDGE);
+                }
                 let before = cohorts.earlier[test.index][c];
                 let Some(p) = cohorts.pairs[test.index][c] else {
                     return match before {
@@ -635,6 +672,16 @@ mod tests {
         let (predicted, short, z) = shortfall(&fit, &p);
         assert!((predicted - 0.7).abs() < 1e-12 && (short - 0.5).abs() < 1e-12);
         assert!((z - 1.5214515486254614).abs() < 1e-12, "{z}");
+    }
+
+    #[test]
+    fn a_cell_piled_on_the_floor_or_the_ceiling_is_at_the_edge() {
+        // Half of the works at the test's lowest score (0) or highest (20).
+        assert!(at_edge(&[0.0, 0.0, 3.0, 5.0], 0.0, 20.0));
+        assert!(at_edge(&[20.0, 0.0, 3.0, 5.0], 0.0, 20.0));
+        // Fewer than half: judged.
+        assert!(!at_edge(&[0.0, 2.0, 3.0, 5.0, 20.0 - 1.0], 0.0, 20.0));
+        assert!(!at_edge(&[], 0.0, 20.0));
     }
 
     #[test]

@@ -78,7 +78,7 @@ use crate::model::{Dataset, Exam};
 
 use crate::stats::normal_sf;
 
-use super::s9_cohort::{Fit, Later, Pair, Standardized, fit_independent, judge, shortfall};
+use super::s9_cohort::{Fit, Later, Pair, Standardized, fit, judge, shortfall};
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 
 /// Fewest products of one school's results (over all schools) to tell the
@@ -182,7 +182,6 @@ fn region_lines(data: &Dataset) -> BTreeMap<Exam, (Fit, f64)> {
                 a: first.a,
                 b: first.b,
                 tau2: first.spread,
-                kappa: 1.0,
                 pairs: first.pairs as usize,
             };
             Some((exam, (fit, first.persistent)))
@@ -325,7 +324,7 @@ impl Confirmations {
                     .filter(usable)
                     .copied()
                     .collect();
-                fit_independent(&pairs).map(|f| (exam, f))
+                fit(&pairs).map(|f| (exam, f))
             })
             .collect::<BTreeMap<Exam, Fit>>();
         let mut groups: BTreeMap<SchoolKey, Vec<Shortfall>> = BTreeMap::new();
@@ -510,7 +509,6 @@ mod tests {
             a: 0.0,
             b: 1.0,
             tau2,
-            kappa: 1.0,
             pairs: 50,
         };
         BTreeMap::from([(Exam::Oge, f), (Exam::Ege, f)])

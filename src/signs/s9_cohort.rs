@@ -18,12 +18,7 @@
 //!   noisy cell means, and real change, are in it), and the spread τ² of the
 //!   pairs around it beyond their sampling variance, by moments: τ² = max(0,
 //!   mean r² − mean(b²/n + 1/n′)). Pooled over all subjects and grades of the
-//!   folder, so a municipality has enough pairs. Where the same pupils sit
-//!   both years their sampling errors go together and the nominal b²/n +
-//!   1/n′ overstates the pair's sampling variance; with 200 pairs or more
-//!   from schools of different sizes the share κ of it the pairs show is
-//!   estimated with τ² (least squares of r² on b²/n + 1/n′, κ in [0.1, 1],
-//!   [`spread`]) and every sampling variance below is multiplied by κ.
+//!   folder, so a municipality has enough pairs.
 //! * **Statistic**: Z = (a + b z − z′) / √(τ² + b²/n + 1/n′): how far the
 //!   cohort fell short of what its result predicted. p = 1 − Φ(Z); effect = a
 //!   + b z − z′ (in SD of the test's works).
@@ -77,9 +72,6 @@ pub struct Fit {
     pub a: f64,
     pub b: f64,
     pub tau2: f64,
-    /// The share of the nominal sampling variances (b²/n + 1/n′) the pairs
-    /// show ([`fit`]); 1 where it is not estimated.
-    pub kappa: f64,
     pub pairs: usize,
 }
 
@@ -316,20 +308,8 @@ impl Cohorts {
     }
 }
 
-/// The least-squares line and the spread around it (see the module docs),
-/// the sampling share κ estimated where it can be ([`spread`]).
+/// The least-squares line and the spread around it (see the module docs).
 pub(super) fn fit(pairs: &[Pair]) -> Option<Fit> {
-    fit_line(pairs, true)
-}
-
-/// [`fit`] with κ = 1: the two results of a pair drawn independently (S10's
-/// VPR and GIA are other pupils' works, and its line is the one reference.csv
-/// carries for a municipality).
-pub(super) fn fit_independent(pairs: &[Pair]) -> Option<Fit> {
-    fit_line(pairs, false)
-}
-
-fn fit_line(pairs: &[Pair], estimate_kappa: bool) -> Option<Fit> {
     if pairs.len() < MIN_PAIRS {
         return None;
     }
@@ -343,59 +323,22 @@ fn fit_line(pairs: &[Pair], estimate_kappa: bool) -> Option<Fit> {
     }
     let b = sxy / sxx;
     let a = my - b * mx;
-    // Squared residuals (with the line's two degrees of freedom) and each
-    // pair's nominal sampling variance.
-    let dof = k / (k - 2.0);
-    let y: Vec<f64> = (pairs.iter())
-        .map(|p| dof * (p.z_next - a - b * p.z).powi(2))
-        .collect();
-    let v: Vec<f64> = (pairs.iter())
+    let r2 = pairs
+        .iter()
+        .map(|p| (p.z_next - a - b * p.z).powi(2))
+        .sum::<f64>()
+        / (k - 2.0);
+    let noise = pairs
+        .iter()
         .map(|p| b * b / p.n as f64 + 1.0 / p.n_next as f64)
-        .collect();
-    let (tau2, kappa) = spread(&y, &v, estimate_kappa);
+        .sum::<f64>()
+        / k;
     Some(Fit {
         a,
         b,
-        tau2,
-        kappa,
+        tau2: (r2 - noise).max(0.0),
         pairs: pairs.len(),
     })
-}
-
-/// Fewest pairs for the sampling share κ to be estimated, not taken as 1.
-const KAPPA_PAIRS: usize = 200;
-
-/// τ² and κ in E r² = τ² + κ v, by moments: least squares of the squared
-/// residuals y on the nominal sampling variances v, κ within [0.1, 1], τ² ≥
-/// 0 (κ = ȳ / v̄ where τ² would fall below 0).
-///
-/// κ = 1 is the model of independent samples, the pupils of a cohort this
-/// year and next two draws: then κ is not estimated (τ² = max(0, ȳ − v̄)).
-/// Where the same pupils sit both years their sampling errors go together and
-/// Var(z′ − a − b z) is nearer (1 + b² − 2 b ρ) / n: with κ held at 1 the
-/// nominal sampling variance took all of the spread, τ² came out 0 in every
-/// independently generated region whose pupils stay in their cohort, and a
-/// large school improving honestly by 0.3 SD a year got S9 p 2·10⁻¹⁰ (notes/
-/// signs-power.md, stop 32). With KAPPA_PAIRS pairs or more and schools of
-/// different sizes (v̄'s coefficient of variation ≥ 0.3), κ is estimated: the
-/// large schools' spread, which sampling does not explain, becomes τ².
-pub(super) fn spread(y: &[f64], v: &[f64], estimate_kappa: bool) -> (f64, f64) {
-    let k = y.len() as f64;
-    let (ym, vm) = (y.iter().sum::<f64>() / k, v.iter().sum::<f64>() / k);
-    let fixed = ((ym - vm).max(0.0), 1.0);
-    let svv: f64 = v.iter().map(|x| (x - vm).powi(2)).sum();
-    let cv = (svv / k).sqrt() / vm;
-    if !estimate_kappa || y.len() < KAPPA_PAIRS || !(cv >= 0.3) {
-        return fixed;
-    }
-    let svy: f64 = v.iter().zip(y).map(|(x, y)| (x - vm) * (y - ym)).sum();
-    let kappa = (svy / svv).clamp(0.1, 1.0);
-    let tau2 = ym - kappa * vm;
-    if tau2 >= 0.0 {
-        (tau2, kappa)
-    } else {
-        (0.0, (ym / vm).clamp(0.1, 1.0))
-    }
 }
 
 pub struct CohortNotKept;
@@ -410,7 +353,7 @@ pub(super) fn shortfall(fit: &Fit, p: &Pair) -> (f64, f64, f64) {
 
 /// The variance of a pair's shortfall around the line: τ² + b²/n + 1/n′.
 fn variance(fit: &Fit, p: &Pair) -> f64 {
-    fit.tau2 + fit.kappa * (fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64)
+    fit.tau2 + fit.b * fit.b / p.n as f64 + 1.0 / p.n_next as f64
 }
 
 /// How a sign of pairs names the later result of a pair.
@@ -463,7 +406,7 @@ impl Sign for CohortNotKept {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста (если в reference.csv есть распределение баллов региона — по всем работам региона); z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + κ(b²/n + 1/n′); κ ≤ 1 — какая доля расчётного случайного разброса видна в парах (меньше 1, когда в оба года пишут во многом те же ученики; оценивается вместе с τ² при 200 парах и больше, иначе 1). Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + κ(b²/n₋₁ + 1/n). Z = (u + d) / √(V₋ + V₊ + 2κb/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
+            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста (если в reference.csv есть распределение баллов региона — по всем работам региона); z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
             statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing",
             null: "the pair lies around the folder's least-squares line z' = a + b z with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the effect >= cohort_min_effect; a family of its own",
@@ -546,16 +489,8 @@ fn rise(fit: &Fit, before: &Pair) -> (f64, f64) {
 
 /// The line's note: its pairs, coefficients and spread.
 fn line_note(fit: &Fit) -> String {
-    let sampling = if fit.kappa < 1.0 {
-        format!(
-            ", случайная часть — {} от расчётной (в обоих годах во многом те же ученики)",
-            super::dec(fit.kappa, 2)
-        )
-    } else {
-        String::new()
-    };
     format!(
-        "прямая по {} парам: z′ = {} + {}·z, разброс пар {}{sampling}",
+        "прямая по {} парам: z′ = {} + {}·z, разброс пар {}",
         fit.pairs,
         super::dec(fit.a, 3),
         super::dec(fit.b, 3),
@@ -602,7 +537,7 @@ fn judge_spike(before: &Pair, after: &Pair, fit: &Fit, cfg: &SignsConfig) -> Fin
     let (predicted, down, _) = shortfall(fit, after);
     let var_down = variance(fit, after);
     let total = up + down;
-    let z = total / (var_up + var_down + 2.0 * fit.kappa * fit.b / after.n as f64).sqrt();
+    let z = total / (var_up + var_down + 2.0 * fit.b / after.n as f64).sqrt();
     let reason = format!(
         "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока годом раньше ({} класс) {} (ожидалось здесь {}), через год ({}, {} класс) {} (ожидалось {})",
         dec(after.z),
@@ -655,7 +590,6 @@ mod tests {
             a: 0.0,
             b: 0.8,
             tau2: 0.02,
-            kappa: 1.0,
             pairs: 40,
         };
         let cfg = SignsConfig::default();
@@ -729,7 +663,6 @@ mod tests {
             a: 0.1,
             b: 0.6,
             tau2: 0.05,
-            kappa: 1.0,
             pairs: 10,
         };
         let p = Pair {
@@ -739,37 +672,6 @@ mod tests {
         let (predicted, short, z) = shortfall(&fit, &p);
         assert!((predicted - 0.7).abs() < 1e-12 && (short - 0.5).abs() < 1e-12);
         assert!((z - 1.5214515486254614).abs() < 1e-12, "{z}");
-    }
-
-    #[test]
-    fn the_sampling_share_is_estimated_where_schools_differ_in_size() {
-        // 200 pairs, v from 0.01 to 0.2 (schools of different sizes), the
-        // squared residuals exactly 0.03 + 0.5 v: least squares gives back
-        // τ² = 0.03, κ = 0.5.
-        let v: Vec<f64> = (0..200)
-            .map(|i| 0.01 + 0.19 * f64::from(i) / 199.0)
-            .collect();
-        let y: Vec<f64> = v.iter().map(|x| 0.03 + 0.5 * x).collect();
-        let (tau2, kappa) = spread(&y, &v, true);
-        assert!(
-            (tau2 - 0.03).abs() < 1e-12 && (kappa - 0.5).abs() < 1e-12,
-            "{tau2} {kappa}"
-        );
-        // Not estimated: asked not to, fewer than 200 pairs, or schools of
-        // one size — τ² = ȳ − v̄ (ȳ = 0.03 + 0.5·0.105 = 0.0825, v̄ = 0.105).
-        let fixed = (0.0825_f64 - 0.105).max(0.0);
-        assert_eq!(spread(&y, &v, false), (fixed, 1.0));
-        assert_eq!(spread(&y[..199], &v[..199], true).1, 1.0);
-        let same = vec![0.05; 200];
-        let (t, k) = spread(&y, &same, true);
-        assert!((t - (0.0825 - 0.05)).abs() < 1e-12 && k == 1.0);
-        // More than the nominal sampling variance: κ stays at 1.
-        let y2: Vec<f64> = v.iter().map(|x| 0.01 + 1.5 * x).collect();
-        let (t2, k2) = spread(&y2, &v, true);
-        assert!(
-            k2 == 1.0 && (t2 - (0.01 + 0.5 * 0.105)).abs() < 1e-12,
-            "{t2} {k2}"
-        );
     }
 
     #[test]

@@ -78,7 +78,7 @@ use crate::model::{Dataset, Exam};
 
 use crate::stats::normal_sf;
 
-use super::s9_cohort::{Fit, Later, Pair, Standardized, fit, judge, shortfall};
+use super::s9_cohort::{Fit, Later, Pair, Standardized, fit_independent, judge, shortfall};
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
 
 /// Fewest products of one school's results (over all schools) to tell the
@@ -324,7 +324,7 @@ impl Confirmations {
                     .filter(usable)
                     .copied()
                     .collect();
-                fit(&pairs).map(|f| (exam, f))
+                fit_independent(&pairs).map(|f| (exam, f))
             })
             .collect::<BTreeMap<Exam, Fit>>();
         let mut groups: BTreeMap<SchoolKey, Vec<Shortfall>> = BTreeMap::new();

@@ -17,8 +17,11 @@
 //!   least-squares line z′ = a + b z (b < 1: the regression to the mean of
 //!   noisy cell means, and real change, are in it), and the spread τ² of the
 //!   pairs around it beyond their sampling variance, by moments: τ² = max(0,
-//!   mean r² − mean(b²/n + 1/n′)). Pooled over all subjects and grades of the
-//!   folder, so a municipality has enough pairs.
+//!   mean r² − mean(b²/n + 1/n′)) — with 200 pairs or more from schools of
+//!   different sizes at least the intercept of r² on b²/n + 1/n′, the spread
+//!   of the large schools, where the same pupils in both years make the
+//!   nominal sampling variance too large ([`spread`]). Pooled over all
+//!   subjects and grades of the folder, so a municipality has enough pairs.
 //! * **Statistic**: Z = (a + b z − z′) / √(τ² + b²/n + 1/n′): how far the
 //!   cohort fell short of what its result predicted. p = 1 − Φ(Z); effect = a
 //!   + b z − z′ (in SD of the test's works).
@@ -108,7 +111,7 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 /// year — in an independently generated honest region a school stuck at the
 /// floor of a test made harder for one year "rose" that year and "fell" the
 /// next (S9 p 2·10⁻¹⁵; notes/signs-power.md, stop 32).
-fn standardized(data: &Dataset) -> (Vec<Vec<Option<(f64, usize)>>>, Vec<Vec<bool>>) {
+fn standardized(data: &Dataset) -> (PerCell<Option<(f64, usize)>>, PerCell<bool>) {
     use rayon::prelude::*;
     let region = against_region(data);
     (data.tests.par_iter())
@@ -149,6 +152,9 @@ fn standardized(data: &Dataset) -> (Vec<Vec<Option<(f64, usize)>>>, Vec<Vec<bool
         })
         .unzip()
 }
+
+/// Per test, per cell.
+type PerCell<T> = Vec<Vec<T>>;
 
 /// The share of a cell's works on the test's lowest or highest score from
 /// which its mean is not standardized.
@@ -308,8 +314,20 @@ impl Cohorts {
     }
 }
 
-/// The least-squares line and the spread around it (see the module docs).
+/// The least-squares line and the spread around it (see the module docs),
+/// the spread at least what the large schools' pairs show ([`spread`]).
 pub(super) fn fit(pairs: &[Pair]) -> Option<Fit> {
+    fit_line(pairs, true)
+}
+
+/// [`fit`] with τ² = max(0, mean r² − mean v) alone: S10's line, the one
+/// reference.csv carries for a municipality (its VPR and GIA are other
+/// pupils' works).
+pub(super) fn fit_independent(pairs: &[Pair]) -> Option<Fit> {
+    fit_line(pairs, false)
+}
+
+fn fit_line(pairs: &[Pair], by_size: bool) -> Option<Fit> {
     if pairs.len() < MIN_PAIRS {
         return None;
     }
@@ -323,22 +341,57 @@ pub(super) fn fit(pairs: &[Pair]) -> Option<Fit> {
     }
     let b = sxy / sxx;
     let a = my - b * mx;
-    let r2 = pairs
-        .iter()
-        .map(|p| (p.z_next - a - b * p.z).powi(2))
-        .sum::<f64>()
-        / (k - 2.0);
-    let noise = pairs
-        .iter()
+    // Squared residuals (with the line's two degrees of freedom) and each
+    // pair's nominal sampling variance.
+    let dof = k / (k - 2.0);
+    let y: Vec<f64> = (pairs.iter())
+        .map(|p| dof * (p.z_next - a - b * p.z).powi(2))
+        .collect();
+    let v: Vec<f64> = (pairs.iter())
         .map(|p| b * b / p.n as f64 + 1.0 / p.n_next as f64)
-        .sum::<f64>()
-        / k;
+        .collect();
     Some(Fit {
         a,
         b,
-        tau2: (r2 - noise).max(0.0),
+        tau2: spread(&y, &v, by_size),
         pairs: pairs.len(),
     })
+}
+
+/// Fewest pairs for the spread to be read from the large schools too.
+const BY_SIZE_PAIRS: usize = 200;
+
+/// τ², the spread of the pairs around the line beyond their sampling
+/// variance: max(0, ȳ − v̄) (y the squared residuals, v the nominal sampling
+/// variances b²/n + 1/n′), and — with `by_size`, [`BY_SIZE_PAIRS`] pairs or
+/// more and schools of different sizes (v's coefficient of variation ≥ 0.3)
+/// — at least the intercept of y on v by least squares, ȳ − κ v̄ with the
+/// slope κ within [0.1, 1].
+///
+/// The nominal variance assumes a cohort's two years independent draws of
+/// pupils. Where the same pupils sit both years their sampling errors go
+/// together, the nominal variance overstates the pairs' and took all of the
+/// spread: τ² came out 0 in every independently generated region whose
+/// pupils stay in their cohort, and a large school improving honestly by
+/// 0.3 SD a year got S9 p 2·10⁻¹⁰ (notes/signs-power.md, stop 32). The
+/// intercept reads the spread where sampling hardly counts, in the large
+/// schools. Only the spread is taken from the fit: every cell keeps its
+/// nominal sampling variance, so no p-value falls below the one τ² =
+/// max(0, ȳ − v̄) gives (estimating the sampling share too made S9 read the
+/// non-linear floors and the changing participation of other honest regions
+/// as spikes: 8 → 20 school-years listed).
+pub(super) fn spread(y: &[f64], v: &[f64], by_size: bool) -> f64 {
+    let k = y.len() as f64;
+    let (ym, vm) = (y.iter().sum::<f64>() / k, v.iter().sum::<f64>() / k);
+    let plain = (ym - vm).max(0.0);
+    let svv: f64 = v.iter().map(|x| (x - vm).powi(2)).sum();
+    let cv = (svv / k).sqrt() / vm;
+    if !by_size || y.len() < BY_SIZE_PAIRS || cv.is_nan() || cv < 0.3 {
+        return plain;
+    }
+    let svy: f64 = v.iter().zip(y).map(|(x, y)| (x - vm) * (y - ym)).sum();
+    let kappa = (svy / svv).clamp(0.1, 1.0);
+    plain.max(ym - kappa * vm)
 }
 
 pub struct CohortNotKept;
@@ -672,6 +725,26 @@ mod tests {
         let (predicted, short, z) = shortfall(&fit, &p);
         assert!((predicted - 0.7).abs() < 1e-12 && (short - 0.5).abs() < 1e-12);
         assert!((z - 1.5214515486254614).abs() < 1e-12, "{z}");
+    }
+
+    #[test]
+    fn the_spread_is_read_from_the_large_schools_where_sizes_differ() {
+        // 200 pairs, v from 0.01 to 0.2 (schools of different sizes), the
+        // squared residuals exactly 0.03 + 0.5 v: the intercept 0.03, where
+        // ȳ − v̄ = (0.03 + 0.5·0.105) − 0.105 < 0.
+        let v: Vec<f64> = (0..200)
+            .map(|i| 0.01 + 0.19 * f64::from(i) / 199.0)
+            .collect();
+        let y: Vec<f64> = v.iter().map(|x| 0.03 + 0.5 * x).collect();
+        assert!((spread(&y, &v, true) - 0.03).abs() < 1e-12);
+        // Not by size: asked not to, fewer than 200 pairs, schools of one
+        // size — max(0, ȳ − v̄).
+        assert_eq!(spread(&y, &v, false), 0.0);
+        assert_eq!(spread(&y[..199], &v[..199], true), 0.0);
+        assert!((spread(&y, &[0.05; 200], true) - (0.0825 - 0.05)).abs() < 1e-12);
+        // A slope above 1 is held at 1: never below ȳ − v̄.
+        let y2: Vec<f64> = v.iter().map(|x| 0.01 + 1.5 * x).collect();
+        assert!((spread(&y2, &v, true) - (0.01 + 0.5 * 0.105)).abs() < 1e-12);
     }
 
     #[test]

@@ -195,6 +195,34 @@ DEPS['all'] = {k: True for k in ('tracking', 'tiny', 'ceiling', 'correctional', 
 LETTERS = 'АБВГДЕЖИКЛМНОПРСТУФХ'
 
 
+def write_side_files(out, schools):
+    """schools.csv, tasks.csv and scales.csv of a region (shared with gen2.py)."""
+    with open(os.path.join(out, 'schools.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['school', 'name', 'municipality', 'kind', 'advanced_subjects', 'locality'])
+        for s in schools:
+            w.writerow([s['id'], s['name'], s['mun'], s['kind'], s['adv'], s['loc']])
+
+    with open(os.path.join(out, 'tasks.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['exam', 'year', 'subject', 'grade', 'task', 'max', 'level', 'label'])
+        for y in YEARS:
+            for key in TESTS:
+                for (k, m, lev, lab) in TASKS[key]:
+                    w.writerow([key[0], y, key[1], key[2], k, m, lev, lab])
+    with open(os.path.join(out, 'scales.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['exam', 'year', 'subject', 'grade', 'mark', 'min_score'])
+        for y in YEARS:
+            for key in TESTS:
+                if key[0] == 'EGE':
+                    w.writerow([key[0], y, key[1], key[2], 'pass', EGE_MIN[key[1]][0]])
+                    w.writerow([key[0], y, key[1], key[2], 'university', EGE_MIN[key[1]][1]])
+                else:
+                    for mk, c in zip((3, 4, 5), SCALES[key]):
+                        w.writerow([key[0], y, key[1], key[2], mk, c])
+
+
 def main():
     dep_name, seed, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     nsch = 200
@@ -274,31 +302,7 @@ def main():
                             corr=dep.get('correctional') and rng.random() < 0.35,
                             teacher_sign=rng.choice((-1, 1)), adv_skill=0.5 if dep.get('lyceum') and adv else 0.0))
 
-    with open(os.path.join(out, 'schools.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['school', 'name', 'municipality', 'kind', 'advanced_subjects', 'locality'])
-        for s in schools:
-            w.writerow([s['id'], s['name'], s['mun'], s['kind'], s['adv'], s['loc']])
-
-    # tasks.csv, scales.csv
-    with open(os.path.join(out, 'tasks.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['exam', 'year', 'subject', 'grade', 'task', 'max', 'level', 'label'])
-        for y in YEARS:
-            for key in TESTS:
-                for (k, m, lev, lab) in TASKS[key]:
-                    w.writerow([key[0], y, key[1], key[2], k, m, lev, lab])
-    with open(os.path.join(out, 'scales.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['exam', 'year', 'subject', 'grade', 'mark', 'min_score'])
-        for y in YEARS:
-            for key in TESTS:
-                if key[0] == 'EGE':
-                    w.writerow([key[0], y, key[1], key[2], 'pass', EGE_MIN[key[1]][0]])
-                    w.writerow([key[0], y, key[1], key[2], 'university', EGE_MIN[key[1]][1]])
-                else:
-                    for mk, c in zip((3, 4, 5), SCALES[key]):
-                        w.writerow([key[0], y, key[1], key[2], mk, c])
+    write_side_files(out, schools)
 
     # --- pupils: cohorts per school, identified by the grade-4 year (VPR grades 4..9)
     # and separate senior cohorts for grade 11.

@@ -23,46 +23,9 @@ DEPARTURES (one per folder; 'all' combines them):
 """
 import sys, math, random, csv, os
 
-SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data', 'sample')
-YEARS = [2023, 2024, 2025]
-TESTS = [('VPR', s, g) for g in (4, 5, 6, 7, 8) for s in ('RU', 'MA')] + \
-        [('OGE', 'RU', 9), ('OGE', 'MA', 9), ('EGE', 'RU', 11), ('EGE', 'MA', 11)]
-NT = 27
-EGE_CONV = {
-    'RU': [0, 3, 5, 7, 10, 12, 14, 17, 19, 22, 24, 26, 28, 30, 31, 33, 35, 37, 39, 41, 43, 45, 46, 48, 50, 52, 54,
-           56, 58, 59, 61, 63, 65, 67, 69, 71, 73, 74, 76, 78, 80, 82, 84, 86, 88, 90, 92, 94, 96, 98, 100],
-    'MA': [0, 5, 11, 16, 22, 27, 30, 32, 35, 37, 40, 42, 45, 47, 50, 52, 55, 57, 60, 62, 65, 67, 70, 72, 75, 77, 80,
-           83, 87, 90, 93, 97, 100],
-}
-EGE_MIN = {'RU': (24, 36), 'MA': (27, 27)}
-EGE_BANDS = {'RU': (24, 50, 72), 'MA': (27, 45, 65)}
-LETTERS = 'АБВГДЕЖИКЛМНОПРСТУФХ'
-
-
-def load_tasks():
-    t = {}
-    for r in csv.DictReader(open(os.path.join(SAMPLE, 'tasks.csv'))):
-        if r['year'] != '2025' or r['subject'] not in ('RU', 'MA'):
-            continue
-        k = (r['exam'], r['subject'], int(r['grade']))
-        t.setdefault(k, []).append((int(r['task']), int(r['max']), r['level'], r['label']))
-    for k in t:
-        t[k].sort()
-    return t
-
-
-def load_scales():
-    s = {}
-    for r in csv.DictReader(open(os.path.join(SAMPLE, 'scales.csv'))):
-        if r['year'] != '2025' or r['subject'] not in ('RU', 'MA') or r['exam'] == 'EGE':
-            continue
-        k = (r['exam'], r['subject'], int(r['grade']))
-        s.setdefault(k, {})[int(r['mark'])] = int(r['min_score'])
-    return {k: (v[3], v[4], v[5]) for k, v in s.items()}
-
-
-TASKS = load_tasks()
-SCALES = load_scales()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen import (EGE_BANDS, EGE_CONV, EGE_MIN, LETTERS, NT, SCALES, TASKS, TESTS, YEARS,  # noqa: E402
+                 write_side_files)
 exp = math.exp
 
 
@@ -253,29 +216,7 @@ def main():
                             share5=share5, share2=share2, share3=share3,
                             drills={}))
 
-    with open(os.path.join(out, 'schools.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['school', 'name', 'municipality', 'kind', 'advanced_subjects', 'locality'])
-        for s in schools:
-            w.writerow([s['id'], s['name'], s['mun'], s['kind'], s['adv'], s['loc']])
-    with open(os.path.join(out, 'tasks.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['exam', 'year', 'subject', 'grade', 'task', 'max', 'level', 'label'])
-        for y in YEARS:
-            for key in TESTS:
-                for (k, m, lev, lab) in TASKS[key]:
-                    w.writerow([key[0], y, key[1], key[2], k, m, lev, lab])
-    with open(os.path.join(out, 'scales.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(['exam', 'year', 'subject', 'grade', 'mark', 'min_score'])
-        for y in YEARS:
-            for key in TESTS:
-                if key[0] == 'EGE':
-                    w.writerow([key[0], y, key[1], key[2], 'pass', EGE_MIN[key[1]][0]])
-                    w.writerow([key[0], y, key[1], key[2], 'university', EGE_MIN[key[1]][1]])
-                else:
-                    for mk, c in zip((3, 4, 5), SCALES[key]):
-                        w.writerow([key[0], y, key[1], key[2], mk, c])
+    write_side_files(out, schools)
 
     pid = [500000]
     header = ['year', 'exam', 'subject', 'grade', 'school', 'class', 'student', 'variant'] + \

@@ -129,21 +129,24 @@ struct Trend {
 impl Trend {
     /// From the cells with at least 5 works at or above B.
     fn fit(members: &[Vec<usize>], counts: &[(u64, u64)], med: &[f64]) -> Trend {
-        let judged = |c: &usize| counts[*c].1 >= 5 && med[*c].is_finite();
-        let centre = |cells: &mut dyn Iterator<Item = usize>| {
-            let (sw, swm) = cells.fold((0.0, 0.0), |(sw, swm), c| {
+        let judged: Vec<Vec<usize>> = (members.iter())
+            .map(|g| {
+                (g.iter().copied())
+                    .filter(|&c| counts[c].1 >= 5 && med[c].is_finite())
+                    .collect()
+            })
+            .collect();
+        let centre = |cells: &[usize]| {
+            let (sw, swm) = cells.iter().fold((0.0, 0.0), |(sw, swm), &c| {
                 let m = counts[c].1 as f64;
                 (sw + m, swm + m * med[c])
             });
             if sw > 0.0 { swm / sw } else { f64::NAN }
         };
-        let centres: Vec<f64> = (members.iter())
-            .map(|g| centre(&mut g.iter().copied().filter(judged)))
-            .collect();
-        let whole = centre(&mut members.iter().flatten().copied().filter(judged));
+        let centres: Vec<f64> = judged.iter().map(|g| centre(g)).collect();
+        let whole = centre(&judged.concat());
         let (mut sxy, mut sxx) = (0.0, 0.0);
-        for (g, &mid) in members.iter().zip(&centres) {
-            let cells: Vec<usize> = g.iter().copied().filter(judged).collect();
+        for (cells, &mid) in judged.iter().zip(&centres) {
             let (x, m) =
                 (cells.iter()).fold((0, 0), |(x, m), &c| (x + counts[c].0, m + counts[c].1));
             if cells.len() < 3 || m == 0 {
@@ -158,7 +161,7 @@ impl Trend {
             let w = |c: usize| counts[c].1 as f64 * info;
             let sw: f64 = cells.iter().map(|&c| w(c)).sum();
             let lbar = cells.iter().map(|&c| w(c) * l(c)).sum::<f64>() / sw;
-            for &c in &cells {
+            for &c in cells {
                 sxy += w(c) * (med[c] - mid) * (l(c) - lbar);
                 sxx += w(c) * (med[c] - mid).powi(2);
             }

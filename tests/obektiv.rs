@@ -2,6 +2,8 @@
 
 #[path = "suite/cli.rs"]
 mod cli;
+#[path = "suite/cohorts.rs"]
+mod cohorts;
 #[path = "suite/common.rs"]
 mod common;
 #[path = "suite/excel.rs"]

@@ -25,6 +25,7 @@ mod s6_own_marks;
 mod s7_upper_tail;
 mod s8_identical_totals;
 mod s9_cohort;
+mod s9_linked;
 mod texts;
 
 pub use s3_cutoff_bunching::{exam_pools as cutoff_pools, published_nulls as cutoff_nulls};

@@ -4,8 +4,10 @@
 //! unexpected fluctuation: a class's jump this year that the same pupils do
 //! not show the next year. obektiv follows a school's cohort from one VPR to
 //! the next in the same subject (grade g in year y, grade g + 1 in year y + 1;
-//! VPR grade 8 to OGE grade 9), at school level: pupils' codes are not assumed
-//! to persist across years.
+//! VPR grade 8 to OGE grade 9), at school level; where the pupils' codes
+//! persist across years, on the same pupils in both years
+//! ([`super::s9_linked`], which keeps this module's line and replaces the
+//! cell means and their variances by the pupils').
 //!
 //! * **Standardized results**: a cell's mean primary score minus its test's
 //!   mean over all works, divided by the test's SD over all works: z, with
@@ -53,7 +55,7 @@ use crate::load::reference::TestReference;
 use crate::model::{Dataset, Exam};
 use crate::stats::normal_sf;
 
-use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, s9_linked};
 
 /// Fewest pairs for the relation.
 const MIN_PAIRS: usize = 10;
@@ -89,10 +91,12 @@ pub struct Cohorts {
     pub fit: Option<Fit>,
     /// Per test, per cell: at the edge of the scale, not judged.
     pub edge: Vec<Vec<bool>>,
+    /// The cohorts found again by their pupils' codes.
+    pub linked: super::s9_linked::Linked,
 }
 
 /// The test a cohort sits a year after `exam` in `grade`.
-fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
+pub(super) fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
     match (exam, grade) {
         (Exam::Vpr, 4..=7) => Some((Exam::Vpr, grade + 1)),
         (Exam::Vpr, 8) => Some((Exam::Oge, 9)),
@@ -106,12 +110,14 @@ fn next_of(exam: Exam, grade: u8) -> Option<(Exam, u8)> {
 /// standardized, the two scales meet).
 ///
 /// A cell with at least half its works on the test's lowest or highest score
-/// ([`AT_EDGE`]) has no z (and is marked in the second list): its mean says
+/// ([`AT_EDGE`]) has no z (and is marked at the edge): its mean says
 /// little of its level, and how little depends on how hard the test was that
 /// year — in an independently generated honest region a school stuck at the
 /// floor of a test made harder for one year "rose" that year and "fell" the
-/// next (S9 p 2·10⁻¹⁵; notes/signs-power.md, stop 32).
-fn standardized(data: &Dataset) -> (PerCell<Option<(f64, usize)>>, PerCell<bool>) {
+/// next (S9 p 2·10⁻¹⁵; notes/signs-power.md, stop 32). Besides, each test's
+/// mean and SD and its pooled within-cell variance (for linked cohorts,
+/// [`super::s9_linked`]).
+fn standardized(data: &Dataset) -> Vec<TestZ> {
     use rayon::prelude::*;
     let region = against_region(data);
     (data.tests.par_iter())
@@ -135,26 +141,49 @@ fn standardized(data: &Dataset) -> (PerCell<Option<(f64, usize)>>, PerCell<bool>
                 .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &p| {
                     (lo.min(p), hi.max(p))
                 });
-            (block.cells.iter())
-                .map(|span| {
-                    let own: Vec<f64> = (span.of(&scores).iter())
-                        .filter(|p| !p.is_nan())
-                        .map(|&p| f64::from(p))
-                        .collect();
-                    let edge = at_edge(&own, f64::from(lo), f64::from(hi));
-                    let z = (!own.is_empty() && sd > 0.0 && sd.is_finite() && !edge).then(|| {
-                        let m = own.iter().sum::<f64>() / own.len() as f64;
-                        ((m - mean) / sd, own.len())
-                    });
-                    (z, edge)
-                })
-                .unzip()
+            let scaled = sd > 0.0 && sd.is_finite();
+            let mut out = TestZ {
+                scale: scaled.then_some((mean, sd)),
+                ..TestZ::default()
+            };
+            // The pooled within-cell variance of the standardized scores.
+            let (mut squares, mut dof) = (0.0, 0.0);
+            for span in &block.cells {
+                let own: Vec<f64> = (span.of(&scores).iter())
+                    .filter(|p| !p.is_nan())
+                    .map(|&p| f64::from(p))
+                    .collect();
+                let edge = at_edge(&own, f64::from(lo), f64::from(hi));
+                let z = (!own.is_empty() && scaled && !edge).then(|| {
+                    let m = own.iter().sum::<f64>() / own.len() as f64;
+                    if own.len() >= 2 {
+                        squares += own.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (sd * sd);
+                        dof += (own.len() - 1) as f64;
+                    }
+                    ((m - mean) / sd, own.len())
+                });
+                out.z.push(z);
+                out.edge.push(edge);
+            }
+            out.within = if dof > 0.0 { squares / dof } else { f64::NAN };
+            out
         })
-        .unzip()
+        .collect()
 }
 
-/// Per test, per cell.
-type PerCell<T> = Vec<Vec<T>>;
+/// One test's standardized cells ([`standardized`]).
+#[derive(Clone, Debug, Default)]
+struct TestZ {
+    /// Per cell: (z, n).
+    z: Vec<Option<(f64, usize)>>,
+    /// Per cell: at the edge of the scale.
+    edge: Vec<bool>,
+    /// The test's mean and SD that standardize it.
+    scale: Option<(f64, f64)>,
+    /// The pooled within-cell variance of the standardized scores of the
+    /// cells with a z.
+    within: f64,
+}
 
 /// The share of a cell's works on the test's lowest or highest score from
 /// which its mean is not standardized.
@@ -207,17 +236,34 @@ pub(super) type Index<'a> = BTreeMap<(u16, Exam, &'a str, u8, u32), (f64, usize)
 
 /// The standardized results of every cell, computed once for S9 and S10.
 pub struct Standardized<'a> {
-    z: Vec<Vec<Option<(f64, usize)>>>,
+    pub(super) z: Vec<Vec<Option<(f64, usize)>>>,
     /// Per test, per cell: at the edge of the scale ([`AT_EDGE`]).
     edge: Vec<Vec<bool>>,
+    /// Per test: its mean and SD ([`standardized`]).
+    pub(super) scale: Vec<Option<(f64, f64)>>,
+    /// Per test: the pooled within-cell variance of its standardized scores.
+    pub(super) within: Vec<f64>,
     index: Index<'a>,
 }
 
 impl<'a> Standardized<'a> {
     pub fn new(data: &'a Dataset) -> Standardized<'a> {
-        let (z, edge) = standardized(data);
-        let index = index(data, &z);
-        Standardized { z, edge, index }
+        let tests = standardized(data);
+        let mut st = Standardized {
+            z: Vec::with_capacity(tests.len()),
+            edge: Vec::with_capacity(tests.len()),
+            scale: Vec::with_capacity(tests.len()),
+            within: Vec::with_capacity(tests.len()),
+            index: Index::new(),
+        };
+        for t in tests {
+            st.z.push(t.z);
+            st.edge.push(t.edge);
+            st.scale.push(t.scale);
+            st.within.push(t.within);
+        }
+        st.index = index(data, &st.z);
+        st
     }
 
     /// Per test, per cell: (z, n).
@@ -305,8 +351,10 @@ impl Cohorts {
             .filter(|p| p.n >= min_works && p.n_next >= min_works)
             .copied()
             .collect();
+        let fit = fit(&usable);
         Cohorts {
-            fit: fit(&usable),
+            linked: super::s9_linked::Linked::new(data, st, fit.as_ref(), min_works),
+            fit,
             pairs,
             earlier,
             edge,
@@ -459,14 +507,14 @@ impl Sign for CohortNotKept {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста (если в reference.csv есть распределение баллов региона — по всем работам региона); z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u.",
-            statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing",
+            formula: "z — средний первичный балл ячейки минус средний по тесту, делённый на стандартное отклонение баллов теста (если в reference.csv есть распределение баллов региона — по всем работам региона); z′ — то же у того же потока через год (следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ). По всем парам: z′ = a + b·z (наименьшие квадраты), τ² — разброс пар вокруг прямой сверх случайного. Спад через год d = a + b·z − z′, дисперсия V₊ = τ² + b²/n + 1/n′. Если есть результат того же потока годом раньше (z₋₁, ВПР в предыдущем классе), то и подъём над ним u = z − (a + b·z₋₁), дисперсия V₋ = τ² + b²/n₋₁ + 1/n. Z = (u + d) / √(V₋ + V₊ + 2b/n), если есть оба года; d / √V₊ или u / √V₋, если один. p = 1 − Φ(Z). Эффект: (u + d) / 2, или d, или u. Если коды участников сохраняются из года в год (работы одних и тех же учеников найдены по коду и их баллы согласованы), то z и z′ — средние только этих учеников, случайный разброс — по разбросу их собственных изменений, а разброс пар τ² — по таким же парам (наибольший из общего, по тому же предмету и классу и по близким уровням результата).",
+            statistic: "the cell's rise over its cohort a year earlier plus the cohort's shortfall a year later (grade + 1, same subject; VPR 8 → OGE 9) against the folder's line, in SD of the test's works; one of the two where the other year is missing; on the pupils found in both (all three) years where their codes persist",
             null: "the pair lies around the folder's least-squares line z' = a + b z with the spread of all pairs (moments) plus the sampling variances",
             rule: "p = 1 − Φ(Z); enters the cell's evidence when the effect >= cohort_min_effect; a family of its own",
             min_sample: "min_works works in each cell used; 10 pairs in the folder; VPR grades 4–8 with the next or the previous year's results; not a cell with half its works or more on the test's lowest or highest score",
             compared: "результат ячейки — с результатами тех же классов годом раньше и через год (предыдущий и следующий класс, тот же предмет; после ВПР в 8 классе — ОГЭ), с учётом того, как обычно связаны результаты потока по всем ОО",
             unusual: "результат заметно выше, чем предсказывает результат того же потока годом раньше, а через год поток показывает заметно более низкий результат: такой «скачок» на один год — признак необъективного результата (Jacob & Levitt); для последнего года в данных — только подъём над годом раньше",
-            needs: "первичные баллы за два года подряд или больше; ячейка, где не меньше половины работ на наименьшем или наибольшем балле теста, не проверяется (средний балл у края шкалы не показывает уровень)",
+            needs: "первичные баллы за два года подряд или больше (коды участников, сохраняющиеся из года в год, делают проверку точнее); ячейка, где не меньше половины работ на наименьшем или наибольшем балле теста, не проверяется (средний балл у края шкалы не показывает уровень)",
             reference: "Jacob & Levitt (2003)",
         }
     }
@@ -504,16 +552,27 @@ impl Sign for CohortNotKept {
                     return Finding::skipped(EDGE);
                 }
                 let before = cohorts.earlier[test.index][c];
+                let linked = &cohorts.linked;
                 let Some(p) = cohorts.pairs[test.index][c] else {
                     return match before {
-                        Some(b) => judge_rise(&b, &fit, cfg),
+                        Some(b) => match (linked.spread.as_ref(), linked.earlier[test.index][c]) {
+                            (Some(s), Some(l)) => s9_linked::judge_rise(&l, block.key.grade, &fit, s, cfg),
+                            _ => judge_rise(&b, &fit, cfg),
+                        },
                         None => Finding::skipped(
                             "нет результатов того же потока ни через год, ни годом раньше (тот же предмет, соседний класс)",
                         ),
                     };
                 };
+                let next = (p.next_exam, p.next_grade);
                 if let Some(b) = before {
+                    if let (Some(s), Some(t)) = (linked.spread.as_ref(), linked.triples[test.index][c]) {
+                        return s9_linked::judge_spike(&t, block.key.grade, next, &fit, s, cfg);
+                    }
                     return judge_spike(&b, &p, &fit, cfg);
+                }
+                if let (Some(s), Some(l)) = (linked.spread.as_ref(), linked.links[test.index][c]) {
+                    return s9_linked::judge_fall(&l, next, &fit, s, cfg);
                 }
                 let reason = |z: &str, z_next: &str, predicted: &str| {
                     format!(

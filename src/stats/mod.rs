@@ -8,6 +8,7 @@ pub mod bunching;
 pub mod conditional;
 pub mod empirical_null;
 pub mod identical;
+pub mod linked;
 pub mod multiple;
 pub mod nested;
 pub mod profile;

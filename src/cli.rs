@@ -204,6 +204,9 @@ recheck_unmatched.csv."
         /// муниципальный отдел); показатели — по всем муниципалитетам вместе.
         #[arg(long)]
         municipal: bool,
+        /// Ученики сохраняют код участника из года в год (как simulate --persistent-codes).
+        #[arg(long)]
+        persistent_codes: bool,
         /// В каком виде анализировать регионы: full — все столбцы, totals — без баллов за
         /// задания, noclass — без класса, nojournal — без отметок по журналу (по умолчанию full).
         #[arg(long, value_enum, hide_possible_values = true, default_value_t = ShapeArg::Full, value_name = "ВИД", hide_default_value = true)]
@@ -282,6 +285,10 @@ pub struct SimulateArgs {
     /// строгость отметок по предметам, задания, которым учат лучше или хуже, эффекты классов.
     #[arg(long)]
     pub misspecified: bool,
+    /// Ученики переходят из класса в класс и сохраняют код участника из года в год (по
+    /// умолчанию учеников каждого года набирают заново и нумеруют с 10001, как в ФИС ОКО).
+    #[arg(long)]
+    pub persistent_codes: bool,
     /// Вместо региона записать честную перепроверку (recheck.csv) работ из этого
     /// recheck_works.csv; остальные параметры — те же, что для региона.
     #[arg(long, value_name = "ФАЙЛ")]

@@ -246,6 +246,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             min_n,
             standard_only,
             municipal,
+            persistent_codes,
             shape,
             config,
             out,
@@ -273,6 +274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 config,
                 work: out.join(".evaluate-work"),
                 municipal,
+                persistent_codes,
             };
             let ev = obektiv::evaluate::evaluate(&opts, progress)?;
             std::fs::remove_dir_all(&opts.work).ok();
@@ -360,6 +362,7 @@ fn simulate(args: cli::SimulateArgs, progress: Progress) -> Result<ExitCode> {
             cli::IntensityArg::Strong => Intensity::Strong,
         }),
         misspecified: args.misspecified,
+        persistent_codes: args.persistent_codes,
     };
     if let Some(works) = &args.recheck_of {
         let n = obektiv::simulate::simulate_recheck(&opts, works, &args.out)?;

@@ -63,6 +63,9 @@ pub struct EvalOptions {
     /// Analyse each municipality alone with the region's reference.csv (as a
     /// municipal office does), the results pooled.
     pub municipal: bool,
+    /// Simulated pupils keep their cohort and code from year to year
+    /// (`simulate --persistent-codes`).
+    pub persistent_codes: bool,
 }
 
 /// One row of evaluation.csv.
@@ -399,6 +402,7 @@ fn evaluate_variant(
                 seed,
                 intensity: Some(intensity),
                 misspecified,
+                persistent_codes: opts.persistent_codes,
                 ..SimOptions::default()
             };
             simulate(&sim, &dir, &mut |_, _| {})

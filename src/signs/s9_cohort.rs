@@ -154,6 +154,7 @@ fn standardized(data: &Dataset) -> Vec<TestZ> {
                     .map(|&p| f64::from(p))
                     .collect();
                 let edge = at_edge(&own, f64::from(lo), f64::from(hi));
+                out.floor_share.push(floor_share(&own, f64::from(lo)));
                 let z = (!own.is_empty() && scaled && !edge).then(|| {
                     let m = own.iter().sum::<f64>() / own.len() as f64;
                     if own.len() >= 2 {
@@ -178,6 +179,8 @@ struct TestZ {
     z: Vec<Option<(f64, usize)>>,
     /// Per cell: at the edge of the scale.
     edge: Vec<bool>,
+    /// Per cell: the share of its works on the test's lowest score.
+    floor_share: Vec<f64>,
     /// The test's mean and SD that standardize it.
     scale: Option<(f64, f64)>,
     /// The pooled within-cell variance of the standardized scores of the
@@ -193,6 +196,16 @@ const AT_EDGE: f64 = 0.5;
 fn at_edge(own: &[f64], lo: f64, hi: f64) -> bool {
     let on = own.iter().filter(|&&p| p == lo || p == hi).count();
     !own.is_empty() && on as f64 >= AT_EDGE * own.len() as f64
+}
+
+/// The share of `own` scores that are `lo` (0 for none).
+fn floor_share(own: &[f64], lo: f64) -> f64 {
+    let on = own.iter().filter(|&&p| p == lo).count();
+    if own.is_empty() {
+        0.0
+    } else {
+        on as f64 / own.len() as f64
+    }
 }
 
 /// Why a cell at the edge of its test's scale is not judged.
@@ -239,6 +252,8 @@ pub struct Standardized<'a> {
     pub(super) z: Vec<Vec<Option<(f64, usize)>>>,
     /// Per test, per cell: at the edge of the scale ([`AT_EDGE`]).
     edge: Vec<Vec<bool>>,
+    /// Per test, per cell: the share of its works on the test's lowest score.
+    pub(super) floor_share: Vec<Vec<f64>>,
     /// Per test: its mean and SD ([`standardized`]).
     pub(super) scale: Vec<Option<(f64, f64)>>,
     /// Per test: the pooled within-cell variance of its standardized scores.
@@ -252,6 +267,7 @@ impl<'a> Standardized<'a> {
         let mut st = Standardized {
             z: Vec::with_capacity(tests.len()),
             edge: Vec::with_capacity(tests.len()),
+            floor_share: Vec::with_capacity(tests.len()),
             scale: Vec::with_capacity(tests.len()),
             within: Vec::with_capacity(tests.len()),
             index: Index::new(),
@@ -259,6 +275,7 @@ impl<'a> Standardized<'a> {
         for t in tests {
             st.z.push(t.z);
             st.edge.push(t.edge);
+            st.floor_share.push(t.floor_share);
             st.scale.push(t.scale);
             st.within.push(t.within);
         }

@@ -208,6 +208,11 @@ pub struct SimOptions {
     /// Honest schools that break the signs' assumptions (see
     /// `region::Region::generate`).
     pub misspecified: bool,
+    /// Pupils who stay in their cohort from year to year (their ability
+    /// drawn once per cohort) and keep one participant code; by default every
+    /// year's pupils are drawn afresh and numbered 10001, 10002, … (FIS OKO's
+    /// codes do not persist).
+    pub persistent_codes: bool,
 }
 
 impl Default for SimOptions {
@@ -221,6 +226,7 @@ impl Default for SimOptions {
             dialect: Dialect::Plain,
             intensity: None,
             misspecified: false,
+            persistent_codes: false,
         }
     }
 }
@@ -391,7 +397,12 @@ pub(crate) fn replay(
                 rng::stream(opts.seed, Purpose::SchoolYear, si as u64, u64::from(year));
             let mut man_rng =
                 rng::stream(opts.seed, Purpose::Manipulation, si as u64, u64::from(year));
-            let sy = SchoolYear::generate(bp, school, &mut gen_rng);
+            let cohorts = opts.persistent_codes.then_some(roster::Cohorts {
+                seed: opts.seed,
+                school: si as u64,
+                year,
+            });
+            let sy = SchoolYear::generate(bp, school, cohorts, &mut gen_rng);
             let mut cell_plans = manipulate::plan_year(
                 plans[si].as_ref(),
                 yi,

@@ -35,6 +35,9 @@ pub enum Purpose {
     ProcedureManipulation = 9,
     /// The medals of one school's graduates in one year.
     Medals = 10,
+    /// The abilities of one school's cohort, the same every year
+    /// (`--persistent-codes`).
+    Cohort = 11,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixing 64-bit hash.

@@ -16,7 +16,8 @@ const LETTERS: [char; 4] = ['А', 'Б', 'В', 'Г'];
 /// A pupil in one year.
 #[derive(Clone, Debug)]
 pub struct Pupil {
-    /// Participant code, the same for all tests of the year (`10001`…).
+    /// Participant code, the same for all tests of the year (`10001`… in
+    /// each grade; with persistent codes, [`Cohorts::code`]).
     pub code: u32,
     /// Index of the class within the grade.
     pub class: u8,
@@ -151,9 +152,42 @@ fn ege_choices(school: &School, general: f64, rng: &mut SimRng) -> u16 {
     set
 }
 
+/// Where pupils persist (`--persistent-codes`): the run's seed, the school's
+/// index and the year, which name each cohort's own stream of abilities.
+#[derive(Clone, Copy, Debug)]
+pub struct Cohorts {
+    pub seed: u64,
+    pub school: u64,
+    pub year: u16,
+}
+
+impl Cohorts {
+    /// The general abilities of the first `n` pupils of the cohort that sits
+    /// `grade` this year: the same pupil (index) the same ability every year.
+    fn abilities(&self, grade: u8, n: usize) -> Vec<f64> {
+        let entered = u64::from(self.year) - u64::from(grade);
+        let mut rng = rng::stream(self.seed, rng::Purpose::Cohort, self.school, entered);
+        (0..n).map(|_| rng::normal(&mut rng)).collect()
+    }
+
+    /// A pupil's code, the same every year: 1 000 000 + 10 000 × (the year the
+    /// cohort sat grade 0, modulo 100) + the pupil's index.
+    fn code(&self, grade: u8, index: usize) -> u32 {
+        let entered = (u32::from(self.year) - u32::from(grade)) % 100;
+        1_000_000 + 10_000 * entered + index as u32
+    }
+}
+
 impl SchoolYear {
-    /// Draws the pupils and cells of `school` in one year from `rng`.
-    pub fn generate(bp: &Blueprint, school: &School, rng: &mut SimRng) -> SchoolYear {
+    /// Draws the pupils and cells of `school` in one year from `rng` (the
+    /// pupils of grades 4–9 from their cohort's stream where `cohorts` is
+    /// given).
+    pub fn generate(
+        bp: &Blueprint,
+        school: &School,
+        cohorts: Option<Cohorts>,
+        rng: &mut SimRng,
+    ) -> SchoolYear {
         let year_effect = 0.12 * rng::normal(rng);
         let mut grades = Vec::new();
         for grade in EXAM_GRADES {
@@ -179,6 +213,8 @@ impl SchoolYear {
             .clamp(1, LETTERS.len());
             let mut classes = Vec::with_capacity(n_classes);
             let mut pupils = Vec::with_capacity(n);
+            let persistent = cohorts.filter(|_| grade != 11);
+            let abilities = persistent.map(|c| c.abilities(grade, n));
             for (c, letter) in LETTERS.iter().enumerate().take(n_classes) {
                 let effect = 0.15 * rng::normal(rng);
                 let vpr_subjects = match vpr_groups(grade) {
@@ -195,7 +231,9 @@ impl SchoolYear {
                 // Split pupils evenly over classes.
                 let size = n / n_classes + usize::from(c < n % n_classes);
                 for _ in 0..size {
-                    let general = if grade == 11 {
+                    let general = if let Some(a) = &abilities {
+                        a[pupils.len()]
+                    } else if grade == 11 {
                         0.35 + 0.9 * rng::normal(rng)
                     } else {
                         rng::normal(rng)
@@ -208,8 +246,12 @@ impl SchoolYear {
                         11 => ege_choices(school, general, rng),
                         _ => 0,
                     };
+                    let code = match persistent {
+                        Some(c) => c.code(grade, pupils.len()),
+                        None => 10_001 + pupils.len() as u32,
+                    };
                     pupils.push(Pupil {
-                        code: 10_001 + pupils.len() as u32,
+                        code,
                         class: c as u8,
                         base: school.effect + year_effect + effect,
                         general,

@@ -14,6 +14,7 @@ fn small(seed: u64, dialect: Dialect) -> SimOptions {
         dialect,
         intensity: None,
         misspecified: false,
+        persistent_codes: false,
     }
 }
 
@@ -630,4 +631,73 @@ fn medals_go_to_graduates_and_meet_the_ege_rule_from_2024() {
     // About 8 % of the graduates (a small region: a wide band).
     let share = medals.len() as f64 / graduates as f64;
     assert!((0.03..0.15).contains(&share), "medal share {share}");
+}
+
+/// VPR mathematics primary scores by (year, grade, school, code).
+fn vpr_math(files: &Files) -> BTreeMap<(u16, u8, String, String), f64> {
+    let mut out = BTreeMap::new();
+    for name in results_files(files) {
+        let (h, rows) = read_csv(files, name, Dialect::Plain);
+        let col = |c: &str| h.iter().position(|x| x == c).unwrap();
+        let (year, exam, subject, grade) = (col("year"), col("exam"), col("subject"), col("grade"));
+        let (school, student, primary) = (col("school"), col("student"), col("primary"));
+        for r in rows {
+            if r[exam] == "VPR" && r[subject] == "MA" {
+                out.insert(
+                    (
+                        r[year].parse().unwrap(),
+                        r[grade].parse().unwrap(),
+                        r[school].clone(),
+                        r[student].clone(),
+                    ),
+                    r[primary].parse().unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Pearson's r, within schools, of the scores of the same code in grade 4
+/// and in grade 5 a year later, and how many codes were found.
+fn grade4_to_5(scores: &BTreeMap<(u16, u8, String, String), f64>) -> (f64, usize) {
+    let mut by_school: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for ((y, g, s, c), &x) in scores {
+        if *g == 4
+            && *y == 2024
+            && let Some(&z) = scores.get(&(y + 1, 5, s.clone(), c.clone()))
+        {
+            by_school.entry(s.as_str()).or_default().push((x, z));
+        }
+    }
+    let (mut sxy, mut sxx, mut syy, mut n) = (0.0, 0.0, 0.0, 0);
+    for pairs in by_school.values() {
+        let k = pairs.len() as f64;
+        let mx = pairs.iter().map(|p| p.0).sum::<f64>() / k;
+        let my = pairs.iter().map(|p| p.1).sum::<f64>() / k;
+        sxy += pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>();
+        sxx += pairs.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+        syy += pairs.iter().map(|p| (p.1 - my).powi(2)).sum::<f64>();
+        n += pairs.len();
+    }
+    (sxy / (sxx * syy).sqrt(), n)
+}
+
+#[test]
+fn persistent_codes_follow_the_same_pupils_from_year_to_year() {
+    // With --persistent-codes a grade-4 pupil's code is found in grade 5 a
+    // year later with a score that goes with the first (the same ability);
+    // by default the codes 10001… of the two years are other pupils.
+    let opts = SimOptions {
+        persistent_codes: true,
+        ..small(7, Dialect::Plain)
+    };
+    let (files, _) = run(&opts);
+    let (r, n) = grade4_to_5(&vpr_math(&files));
+    assert!(n > 300, "{n}");
+    // Measured 0.53 (seed 7), against 0.0003 without.
+    assert!(r > 0.4, "{r}");
+    let (r0, n0) = grade4_to_5(&vpr_math(&plain().0));
+    assert!(n0 > 300, "{n0}");
+    assert!(r0.abs() < 0.2, "{r0}");
 }

@@ -191,6 +191,8 @@ fn help_and_command_line_errors_are_russian() {
         "dialect",
         "intensity",
         "misspecified",
+        "persistent",
+        "codes",
         "of",
         "min",
         "standard",

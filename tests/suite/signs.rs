@@ -20,6 +20,7 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
         config: Config::default(),
         work: tmp.path().to_owned(),
         municipal: false,
+        persistent_codes: false,
     };
     let ev = evaluate(&opts, Progress::new(false)).unwrap();
 
@@ -96,6 +97,7 @@ fn municipal_evaluation_judges_the_same_cells_one_municipality_at_a_time() {
         config: Config::default(),
         work: tmp.path().join(if municipal { "m" } else { "w" }),
         municipal,
+        persistent_codes: false,
     };
     let whole = evaluate(&opts(false), Progress::new(false)).unwrap();
     let municipal = evaluate(&opts(true), Progress::new(false)).unwrap();

@@ -309,58 +309,86 @@ fn index<'a>(data: &'a Dataset, z: &[Vec<Option<(f64, usize)>>]) -> Index<'a> {
     index
 }
 
+/// A cell's place: (test, cell).
+pub(super) type Place = (usize, usize);
+
+/// Per test, per cell.
+pub(super) type PerCell<T> = Vec<Vec<T>>;
+
+/// Per test, per cell with a z: the same cohort's cell with a z a year later
+/// ([`next_of`]), and the one a year earlier for the VPR cells of grades
+/// 5–8.
+fn neighbours(data: &Dataset, z: &PerCell<Option<(f64, usize)>>) -> [PerCell<Option<Place>>; 2] {
+    let mut place: BTreeMap<(u16, Exam, &str, u8, u32), Place> = BTreeMap::new();
+    for (t, block) in data.tests.iter().enumerate() {
+        for (c, span) in block.cells.iter().enumerate() {
+            if z[t][c].is_some() {
+                let k = &block.key;
+                place.insert(
+                    (k.year, k.exam, k.subject.as_str(), k.grade, span.school),
+                    (t, c),
+                );
+            }
+        }
+    }
+    let next: PerCell<Option<Place>> = (data.tests.iter().enumerate())
+        .map(|(t, block)| {
+            let k = &block.key;
+            let after = next_of(k.exam, k.grade);
+            (block.cells.iter().enumerate())
+                .map(|(c, span)| {
+                    let (exam, grade) = after?;
+                    z[t][c]?;
+                    let key = (k.year + 1, exam, k.subject.as_str(), grade, span.school);
+                    place.get(&key).copied()
+                })
+                .collect()
+        })
+        .collect();
+    let mut prev: PerCell<Option<Place>> = (data.tests.iter())
+        .map(|b| vec![None; b.cells.len()])
+        .collect();
+    for (t, cells) in next.iter().enumerate() {
+        for (c, after) in cells.iter().enumerate() {
+            if let &Some((t1, c1)) = after {
+                let k = &data.tests[t1].key;
+                if k.exam == Exam::Vpr && (5..=8).contains(&k.grade) {
+                    prev[t1][c1] = Some((t, c));
+                }
+            }
+        }
+    }
+    [next, prev]
+}
+
 impl Cohorts {
     pub fn new(data: &Dataset, st: &Standardized<'_>, min_works: usize) -> Cohorts {
-        let (z, index) = (&st.z, &st.index);
-        let edge = st.edge.clone();
-        let pairs: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
-            .map(|(t, block)| {
-                let k = &block.key;
-                let next = next_of(k.exam, k.grade);
-                (block.cells.iter().enumerate())
-                    .map(|(c, span)| {
-                        let (exam, grade) = next?;
-                        let (z0, n0) = z[t][c]?;
-                        let key = (k.year + 1, exam, k.subject.as_str(), grade, span.school);
-                        let &(z1, n1) = index.get(&key)?;
-                        Some(Pair {
-                            z: z0,
-                            n: n0,
-                            z_next: z1,
-                            n_next: n1,
-                            next_exam: exam,
-                            next_grade: grade,
-                        })
-                    })
+        let z = &st.z;
+        let [next, prev] = neighbours(data, z);
+        // The pair of two places, both with a z.
+        let pair = |(t, c): Place, (t1, c1): Place| {
+            let ((z0, n0), (z1, n1)) = (z[t][c]?, z[t1][c1]?);
+            let k = &data.tests[t1].key;
+            Some(Pair {
+                z: z0,
+                n: n0,
+                z_next: z1,
+                n_next: n1,
+                next_exam: k.exam,
+                next_grade: k.grade,
+            })
+        };
+        let pairs: PerCell<Option<Pair>> = (next.iter().enumerate())
+            .map(|(t, cells)| {
+                (cells.iter().enumerate())
+                    .map(|(c, after)| pair((t, c), (*after)?))
                     .collect()
             })
             .collect();
-        let earlier: Vec<Vec<Option<Pair>>> = (data.tests.iter().enumerate())
-            .map(|(t, block)| {
-                let k = &block.key;
-                (block.cells.iter().enumerate())
-                    .map(|(c, span)| {
-                        if k.exam != Exam::Vpr || !(5..=8).contains(&k.grade) {
-                            return None;
-                        }
-                        let (z1, n1) = z[t][c]?;
-                        let key = (
-                            k.year.checked_sub(1)?,
-                            Exam::Vpr,
-                            k.subject.as_str(),
-                            k.grade - 1,
-                            span.school,
-                        );
-                        let &(z0, n0) = index.get(&key)?;
-                        Some(Pair {
-                            z: z0,
-                            n: n0,
-                            z_next: z1,
-                            n_next: n1,
-                            next_exam: Exam::Vpr,
-                            next_grade: k.grade,
-                        })
-                    })
+        let earlier: PerCell<Option<Pair>> = (prev.iter().enumerate())
+            .map(|(t, cells)| {
+                (cells.iter().enumerate())
+                    .map(|(c, before)| pair((*before)?, (t, c)))
                     .collect()
             })
             .collect();
@@ -369,12 +397,13 @@ impl Cohorts {
             .copied()
             .collect();
         let fit = fit(&usable);
+        let linked = s9_linked::Linked::new(data, st, [&next, &prev], fit.as_ref(), min_works);
         Cohorts {
-            linked: super::s9_linked::Linked::new(data, st, fit.as_ref(), min_works),
+            linked,
             fit,
             pairs,
             earlier,
-            edge,
+            edge: st.edge.clone(),
         }
     }
 }
@@ -510,7 +539,7 @@ pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -
 }
 
 /// "0,8", "−0,4": one decimal, a comma and a true minus.
-fn dec(x: f64) -> String {
+pub(super) fn dec(x: f64) -> String {
     let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
     format!("{x:.1}").replace('.', ",").replace('-', "−")
 }

@@ -46,14 +46,8 @@ use crate::model::{Dataset, Exam};
 use crate::stats::linked::{MIN_MATCHED, Matched, pooled};
 use crate::stats::normal_sf;
 
-use super::s9_cohort::{Fit, Standardized, next_of, spread};
+use super::s9_cohort::{Fit, PerCell, Place, Standardized, dec, spread};
 use super::{Finding, SignsConfig};
-
-/// Per test, per cell.
-type PerCell<T> = Vec<Vec<T>>;
-
-/// A place: (test, cell).
-type Place = (usize, usize);
 
 /// The share of a cell's works on its test's lowest score from which the
 /// cell is not linked (it keeps S9's school-level judgement): its mean bends
@@ -235,52 +229,18 @@ pub struct Linked {
 }
 
 impl Linked {
+    /// `neighbours`: per test, per cell, the cohort's cell a year later and
+    /// a year earlier ([`super::s9_cohort`]).
     pub fn new(
         data: &Dataset,
         st: &Standardized<'_>,
+        neighbours: [&PerCell<Option<Place>>; 2],
         fit: Option<&Fit>,
         min_works: usize,
     ) -> Linked {
         use rayon::prelude::*;
         let z = &st.z;
-        let mut place: BTreeMap<(u16, Exam, &str, u8, u32), Place> = BTreeMap::new();
-        for (t, block) in data.tests.iter().enumerate() {
-            for (c, span) in block.cells.iter().enumerate() {
-                if z[t][c].is_some() {
-                    let k = &block.key;
-                    let key = (k.year, k.exam, k.subject.as_str(), k.grade, span.school);
-                    place.insert(key, (t, c));
-                }
-            }
-        }
-        // The same cohort's cell a year later, and a year earlier (VPR 5–8).
-        let next: PerCell<Option<Place>> = (data.tests.iter().enumerate())
-            .map(|(t, block)| {
-                let k = &block.key;
-                let after = next_of(k.exam, k.grade);
-                (block.cells.iter().enumerate())
-                    .map(|(c, span)| {
-                        let (exam, grade) = after?;
-                        z[t][c]?;
-                        let key = (k.year + 1, exam, k.subject.as_str(), grade, span.school);
-                        place.get(&key).copied()
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut prev: PerCell<Option<Place>> = (data.tests.iter())
-            .map(|b| vec![None; b.cells.len()])
-            .collect();
-        for (t, cells) in next.iter().enumerate() {
-            for (c, after) in cells.iter().enumerate() {
-                if let &Some((t1, c1)) = after {
-                    let k = &data.tests[t1].key;
-                    if k.exam == Exam::Vpr && (5..=8).contains(&k.grade) {
-                        prev[t1][c1] = Some((t, c));
-                    }
-                }
-            }
-        }
+        let [next, prev] = neighbours;
         let scores: Vec<std::borrow::Cow<'_, ndarray::Array1<f32>>> =
             data.tests.par_iter().map(|b| b.level_scores()).collect();
         let cell = |(t, c): Place| -> Vec<(&str, f64)> {
@@ -475,10 +435,10 @@ impl Spread {
     }
 }
 
-/// Where the pupils were found, for the finding's note.
-fn found(m: usize) -> String {
+/// Where the pupils were found (`years`: «в обоих годах»), for the note.
+fn found(m: usize, years: &str) -> String {
     format!(
-        "сравниваются только ученики, найденные по кодам участников в обоих годах ({m}), — те же ученики, поэтому случайный разброс меньше"
+        "сравниваются только ученики, найденные по кодам участников {years} ({m}), — те же ученики, поэтому случайный разброс меньше"
     )
 }
 
@@ -492,12 +452,6 @@ fn line(fit: &Fit, spread: &Spread, tau2: f64) -> String {
         super::dec(tau2, 4),
         spread.pairs
     )
-}
-
-/// "0,8", "−0,4": one decimal, a comma and a true minus.
-fn dec(x: f64) -> String {
-    let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
-    format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
 
 /// The cohort's shortfall a year later on its linked pupils.
@@ -521,7 +475,11 @@ pub fn judge_fall(
         dec(fit.a + fit.b * x)
     );
     let mut f = Finding::tested(z, normal_sf(z), short, reason);
-    f.note = format!("{}; {}", found(link.matched.m), line(fit, spread, tau2));
+    f.note = format!(
+        "{}; {}",
+        found(link.matched.m, "в обоих годах"),
+        line(fit, spread, tau2)
+    );
     if link.matched.m < cfg.min_works {
         return f.below_minimum(link.matched.m, "учеников, найденных в обоих годах", cfg);
     }
@@ -551,7 +509,7 @@ pub fn judge_rise(
     let mut f = Finding::tested(z, normal_sf(z), up, reason);
     f.note = format!(
         "следующего года нет — только подъём над годом раньше; {}; {}",
-        found(before.matched.m),
+        found(before.matched.m, "в обоих годах"),
         line(fit, spread, tau2)
     );
     if before.matched.m < cfg.min_works {
@@ -587,7 +545,7 @@ pub fn judge_spike(
     let mut f = Finding::tested(z, normal_sf(z), total / 2.0, reason);
     f.note = format!(
         "подъём над годом раньше и спад через год вместе; {}; {}",
-        found(triple.matched.m).replace("в обоих годах", "во всех трёх годах"),
+        found(triple.matched.m, "во всех трёх годах"),
         line(fit, spread, tau2 / 2.0)
     );
     if triple.matched.m < cfg.min_works {

@@ -931,6 +931,14 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
         plural(evaluated as u64, ["ячейке", "ячейках", "ячейках"]),
         int(findings.len() as u64)
     );
+    // S9 on the same pupils, where their codes persist.
+    let linked = results.same_pupils.get(sign).copied().unwrap_or(0);
+    if linked > 0 {
+        text.push_str(&format!(
+            " (в {} — по одним и тем же ученикам: их коды участников сохраняются из года в год)",
+            int(linked as u64)
+        ));
+    }
     if !rest.is_empty() {
         text.push_str(&format!("; не проверен: {}", rest.join("; ")));
     }

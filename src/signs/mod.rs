@@ -31,6 +31,7 @@ mod texts;
 pub use s3_cutoff_bunching::{exam_pools as cutoff_pools, published_nulls as cutoff_nulls};
 pub use s5_identical_works::collision_reference;
 pub use s6_own_marks::OwnMarks;
+pub use s9_linked::FOUND_BY_CODE;
 pub use s10_vpr_vs_gia::region_lines_of;
 pub use s12_medals::{BIN as MEDAL_BIN, MedalCounts, SchoolMedals};
 
@@ -586,6 +587,10 @@ pub struct SignResults {
     pub first_cell: Vec<usize>,
     /// S12's numbers per school-year, kept for the справка's medal table.
     pub medals: MedalCounts,
+    /// Per sign, its evaluated findings judged on the same pupils found by
+    /// their codes ([`FOUND_BY_CODE`]: S9 where codes persist), for the
+    /// methods section.
+    pub same_pupils: Vec<usize>,
 }
 
 /// One sign's findings on one test as they are kept: their numbers, their
@@ -595,6 +600,7 @@ struct Part {
     numbers: Vec<Outcome>,
     texts: Texts,
     skipped: BTreeMap<String, usize>,
+    same_pupils: usize,
 }
 
 fn packed(findings: &mut [Finding]) -> Part {
@@ -608,10 +614,14 @@ fn packed(findings: &mut [Finding]) -> Part {
             }
         }
     }
+    let same_pupils = (findings.iter())
+        .filter(|f| f.evaluated && f.note.contains(FOUND_BY_CODE))
+        .count();
     Part {
         numbers,
         texts: Texts::pack(findings),
         skipped,
+        same_pupils,
     }
 }
 
@@ -639,16 +649,19 @@ impl SignResults {
         for tests in parts {
             let (mut numbers, mut texts) = (Vec::new(), Vec::new());
             let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+            let mut same_pupils = 0;
             for part in tests {
                 numbers.extend(part.numbers);
                 texts.push(part.texts);
                 for (note, n) in part.skipped {
                     *skipped.entry(note).or_default() += n;
                 }
+                same_pupils += part.same_pupils;
             }
             out.findings.push(numbers);
             out.texts.push(texts);
             out.skipped.push(skipped);
+            out.same_pupils.push(same_pupils);
         }
         out
     }

@@ -435,10 +435,14 @@ impl Spread {
     }
 }
 
+/// What the note of a cohort judged on its linked pupils says (the
+/// methods section counts those cells by it).
+pub const FOUND_BY_CODE: &str = "найденные по кодам участников";
+
 /// Where the pupils were found (`years`: «в обоих годах»), for the note.
 fn found(m: usize, years: &str) -> String {
     format!(
-        "сравниваются только ученики, найденные по кодам участников {years} ({m}), — те же ученики, поэтому случайный разброс меньше"
+        "сравниваются только ученики, {FOUND_BY_CODE} {years} ({m}), — те же ученики, поэтому случайный разброс меньше"
     )
 }
 

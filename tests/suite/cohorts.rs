@@ -108,6 +108,10 @@ fn persistent_codes_link_a_cohort_and_sharpen_a_one_year_spike() {
             .filter(|r| r["evaluated"] == "true" && r["school"] != "edu700000")
             .map(p)
             .collect();
+        // The methods section says where the same pupils were compared.
+        let report = crate::common::read(&out.join("report.html"));
+        let said = format!("(в {linked} — по одним и тем же ученикам");
+        assert_eq!(report.contains(&said), linked > 0, "{said}");
         found.push((spike, linked, honest));
     }
     let (spike, linked, honest) = &found[0];

@@ -458,6 +458,29 @@ fn line(fit: &Fit, spread: &Spread, tau2: f64) -> String {
     )
 }
 
+/// A finding of `m` pupils found in `years` («в обоих годах»): Z = `total`
+/// / √`variance`, the effect `effect`, the note `what` («…; » or empty),
+/// the pupils found and the line; not evaluated below `min_works` pupils.
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    total: f64,
+    variance: f64,
+    effect: f64,
+    reason: String,
+    what: &str,
+    (m, years): (usize, &str),
+    line: String,
+    cfg: &SignsConfig,
+) -> Finding {
+    let z = total / variance.sqrt();
+    let mut f = Finding::tested(z, normal_sf(z), effect, reason);
+    f.note = format!("{what}{}; {line}", found(m, years));
+    if m < cfg.min_works {
+        return f.below_minimum(m, &format!("учеников, найденных {years}"), cfg);
+    }
+    f
+}
+
 /// The cohort's shortfall a year later on its linked pupils.
 pub fn judge_fall(
     link: &Link,
@@ -469,7 +492,6 @@ pub fn judge_fall(
     let [x, y] = link.matched.mean;
     let tau2 = spread.tau2(link.kind, x);
     let short = link.shortfall(fit);
-    let z = short / (tau2 + link.sampling(fit.b)).sqrt();
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, через год ({}, {} класс) {} (ожидалось {})",
         dec(x),
@@ -478,16 +500,10 @@ pub fn judge_fall(
         dec(y),
         dec(fit.a + fit.b * x)
     );
-    let mut f = Finding::tested(z, normal_sf(z), short, reason);
-    f.note = format!(
-        "{}; {}",
-        found(link.matched.m, "в обоих годах"),
-        line(fit, spread, tau2)
-    );
-    if link.matched.m < cfg.min_works {
-        return f.below_minimum(link.matched.m, "учеников, найденных в обоих годах", cfg);
-    }
-    f
+    let variance = tau2 + link.sampling(fit.b);
+    let pupils = (link.matched.m, "в обоих годах");
+    let line = line(fit, spread, tau2);
+    finding(short, variance, short, reason, "", pupils, line, cfg)
 }
 
 /// The cell's rise over the cohort's result a year earlier on its linked
@@ -502,7 +518,6 @@ pub fn judge_rise(
     let [x0, x] = before.matched.mean;
     let tau2 = spread.tau2(before.kind, x0);
     let up = -before.shortfall(fit);
-    let z = up / (tau2 + before.sampling(fit.b)).sqrt();
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, годом раньше ({} класс) {} (ожидалось здесь {})",
         dec(x),
@@ -510,16 +525,11 @@ pub fn judge_rise(
         dec(x0),
         dec(fit.a + fit.b * x0)
     );
-    let mut f = Finding::tested(z, normal_sf(z), up, reason);
-    f.note = format!(
-        "следующего года нет — только подъём над годом раньше; {}; {}",
-        found(before.matched.m, "в обоих годах"),
-        line(fit, spread, tau2)
-    );
-    if before.matched.m < cfg.min_works {
-        return f.below_minimum(before.matched.m, "учеников, найденных в обоих годах", cfg);
-    }
-    f
+    let variance = tau2 + before.sampling(fit.b);
+    let pupils = (before.matched.m, "в обоих годах");
+    let what = "следующего года нет — только подъём над годом раньше; ";
+    let line = line(fit, spread, tau2);
+    finding(up, variance, up, reason, what, pupils, line, cfg)
 }
 
 /// A one-year spike on the pupils found in all three years.
@@ -534,7 +544,6 @@ pub fn judge_spike(
     let [x0, x, x2] = triple.matched.mean;
     let tau2 = spread.tau2(triple.kinds[0], x0) + spread.tau2(triple.kinds[1], x);
     let total = triple.spike(fit.b);
-    let z = total / (tau2 + triple.sampling(fit.b)).sqrt();
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, годом раньше ({} класс) {} (ожидалось здесь {}), через год ({}, {} класс) {} (ожидалось {})",
         dec(x),
@@ -546,20 +555,20 @@ pub fn judge_spike(
         dec(x2),
         dec(fit.a + fit.b * x)
     );
-    let mut f = Finding::tested(z, normal_sf(z), total / 2.0, reason);
-    f.note = format!(
-        "подъём над годом раньше и спад через год вместе; {}; {}",
-        found(triple.matched.m, "во всех трёх годах"),
-        line(fit, spread, tau2 / 2.0)
-    );
-    if triple.matched.m < cfg.min_works {
-        return f.below_minimum(
-            triple.matched.m,
-            "учеников, найденных во всех трёх годах",
-            cfg,
-        );
-    }
-    f
+    let variance = tau2 + triple.sampling(fit.b);
+    let pupils = (triple.matched.m, "во всех трёх годах");
+    let what = "подъём над годом раньше и спад через год вместе; ";
+    let line = line(fit, spread, tau2 / 2.0);
+    finding(
+        total,
+        variance,
+        total / 2.0,
+        reason,
+        what,
+        pupils,
+        line,
+        cfg,
+    )
 }
 
 #[cfg(test)]

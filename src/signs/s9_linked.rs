@@ -310,16 +310,13 @@ impl Linked {
                     .collect()
             })
             .collect();
-        let mut by_kind: Vec<Vec<&Matched<2>>> = vec![Vec::new(); kinds.len()];
-        for (t, cells) in pairs.iter().enumerate() {
-            for m in cells.iter().flatten() {
-                by_kind[kind(t)].push(m);
-            }
-        }
-        let rho: Vec<Option<f64>> = by_kind
-            .iter()
-            .map(|ms| pooled(ms.iter().copied(), 0, 1))
-            .collect();
+        let rho = pooled_by_kind(
+            (pairs.iter().enumerate())
+                .flat_map(|(t, cells)| cells.iter().flatten().map(move |m| (t, m))),
+            kinds.len(),
+            kind,
+            (0, 1),
+        );
         let links: PerCell<Option<Link>> = (pairs.iter().enumerate())
             .map(|(t, cells)| {
                 (cells.iter().enumerate())
@@ -357,16 +354,12 @@ impl Linked {
                     .collect()
             })
             .collect();
-        let mut by_kind: Vec<Vec<&Matched<3>>> = vec![Vec::new(); kinds.len()];
-        for cells in &three {
-            for (m, a, _) in cells.iter().flatten() {
-                by_kind[kind(a.0)].push(m);
-            }
-        }
-        let rho2: Vec<Option<f64>> = by_kind
-            .iter()
-            .map(|ms| pooled(ms.iter().copied(), 0, 2))
-            .collect();
+        let rho2 = pooled_by_kind(
+            (three.iter().flatten().flatten()).map(|(m, a, _)| (a.0, m)),
+            kinds.len(),
+            kind,
+            (0, 2),
+        );
         let triples: PerCell<Option<Triple>> = (three.iter().enumerate())
             .map(|(t, cells)| {
                 (cells.iter().enumerate())
@@ -398,6 +391,23 @@ impl Linked {
             spread,
         }
     }
+}
+
+/// Per kind, the pooled correlation of cells `i` and `j` ([`pooled`]) over
+/// the matchings given with the test whose kind they take.
+fn pooled_by_kind<'a, const K: usize>(
+    matched: impl Iterator<Item = (usize, &'a Matched<K>)>,
+    kinds: usize,
+    kind: impl Fn(usize) -> usize,
+    (i, j): (usize, usize),
+) -> Vec<Option<f64>> {
+    let mut by_kind: Vec<Vec<&Matched<K>>> = vec![Vec::new(); kinds];
+    for (t, m) in matched {
+        by_kind[kind(t)].push(m);
+    }
+    (by_kind.iter())
+        .map(|ms| pooled(ms.iter().copied(), i, j))
+        .collect()
 }
 
 impl Spread {

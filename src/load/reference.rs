@@ -109,6 +109,19 @@ enum Measure {
     /// The year's model of cells within schools, keys `d_mu`, `d_school`,
     /// `d_cell` (μ, τ²ₛ, τ²꜀).
     OwnMarksModel,
+    /// obektiv's own (sign S4c): per journal mark j and peer group g (key
+    /// `j_g`, g = 0 ordinary schools, 1 lyceums, gymnasiums and in-depth
+    /// study), the share of works at the cut-off of mark j among the works
+    /// of journal mark j from the cut-off of the mark below up to it.
+    FittedShare,
+    /// Per the same keys: the school-to-school spread ρ of that share.
+    FittedSpread,
+    /// Per the same keys: the cells the share and spread were read from.
+    FittedCells,
+    /// Per the same keys: the works in those cells' windows.
+    FittedWorks,
+    /// Per the same keys: Σ n² over those cells' windows.
+    FittedWorks2,
 }
 
 impl Measure {
@@ -145,6 +158,21 @@ impl Measure {
             "own_marks_model" | "отметки школы: модель" => {
                 Some(Measure::OwnMarksModel)
             }
+            "fitted_share" | "доля на границе отметки по журналу" => {
+                Some(Measure::FittedShare)
+            }
+            "fitted_spread" | "разброс на границе отметки по журналу" => {
+                Some(Measure::FittedSpread)
+            }
+            "fitted_cells" | "ячеек у границы отметки по журналу" => {
+                Some(Measure::FittedCells)
+            }
+            "fitted_works" | "работ у границы отметки по журналу" => {
+                Some(Measure::FittedWorks)
+            }
+            "fitted_works2" | "сумма квадратов работ у границы отметки по журналу" => {
+                Some(Measure::FittedWorks2)
+            }
             _ => None,
         }
     }
@@ -172,6 +200,11 @@ impl Measure {
             Measure::OwnMarksBin | Measure::OwnMarksSd | Measure::OwnMarksModel => {
                 "результаты и отметки школы"
             }
+            Measure::FittedShare
+            | Measure::FittedSpread
+            | Measure::FittedCells
+            | Measure::FittedWorks
+            | Measure::FittedWorks2 => "работы на границе отметки по журналу по группам ОО",
         }
     }
 }
@@ -201,6 +234,9 @@ pub struct TestReference {
     pub cutoffs: Option<CutoffNulls>,
     /// The own-marks sign's reference, per direction (obektiv's own).
     pub own_marks: [Option<OwnMarksRef>; 2],
+    /// S4c's null per (journal mark, peer group): [share, ρ, cells, works,
+    /// Σ n²] (obektiv's own measures `fitted_*`); empty when not given.
+    pub fitted: BTreeMap<(u8, u8), [f64; 5]>,
 }
 
 /// The region's line GIA = a + b · VPR over its schools' standardized results
@@ -267,45 +303,56 @@ impl CutoffNulls {
         if self.nulls.is_empty() {
             return Err("нет долей и разброса на границах (cutoff_share, cutoff_spread)".into());
         }
-        for (&(c, g), &[p, rho, cells, works, works2]) in &self.nulls {
-            let cut = c as f64 / 100.0;
-            for (v, m) in [
-                (p, "доли (cutoff_share)"),
-                (rho, "разброса (cutoff_spread)"),
-                (cells, "числа ячеек (cutoff_cells)"),
-                (works, "числа работ (cutoff_works)"),
-                (works2, "суммы квадратов (cutoff_works2)"),
-            ] {
-                if v.is_nan() {
-                    return Err(format!("граница {cut}, группа {g}: нет {m}"));
-                }
-            }
-            if cells.fract() != 0.0
-                || works.fract() != 0.0
-                || cells < 3.0
-                || works < 2.0 * cells
-                || works2 * cells < works * works
-            {
-                return Err(format!(
-                    "граница {cut}, группа {g}: ячеек {cells}, работ {works}, сумма квадратов {works2} — нужно целые числа, не меньше 3 ячеек и 2 работ в каждой, сумма квадратов не меньше квадрата работ, делённого на ячейки"
-                ));
-            }
-            if !(p > 0.0 && p < 1.0) {
-                return Err(format!(
-                    "граница {cut}, группа {g}: доля {p} не между 0 и 1"
-                ));
-            }
-            if !(rho > 0.0 && rho <= 0.5) {
-                return Err(format!(
-                    "граница {cut}, группа {g}: разброс {rho} не в (0; 0,5]"
-                ));
-            }
+        for (&(c, g), &figures) in &self.nulls {
+            let what = format!("граница {}, группа {g}", c as f64 / 100.0);
+            check_published(&what, figures, "cutoff")?;
         }
         if let Some(&(_, g)) = self.nulls.keys().find(|k| k.1 > groups) {
             return Err(format!("группа {g} без среднего балла (cutoff_level)"));
         }
         Ok(())
     }
+}
+
+/// Why a published null [share, ρ, cells, works, Σ n²] (measures
+/// `{prefix}_share`, `_spread`, `_cells`, `_works`, `_works2`) cannot be
+/// used: every figure given, whole numbers of cells (at least 3) and works
+/// (at least 2 in each), Σ n² at least works² / cells, the share in (0, 1),
+/// the spread in (0, 0.5].
+fn check_published(what: &str, figures: [f64; 5], prefix: &str) -> Result<(), String> {
+    let [p, rho, cells, works, works2] = figures;
+    for (v, m) in [
+        (p, "доли"),
+        (rho, "разброса"),
+        (cells, "числа ячеек"),
+        (works, "числа работ"),
+        (works2, "суммы квадратов"),
+    ]
+    .into_iter()
+    .zip(["share", "spread", "cells", "works", "works2"])
+    .map(|((v, m), k)| (v, format!("{m} ({prefix}_{k})")))
+    {
+        if v.is_nan() {
+            return Err(format!("{what}: нет {m}"));
+        }
+    }
+    if cells.fract() != 0.0
+        || works.fract() != 0.0
+        || cells < 3.0
+        || works < 2.0 * cells
+        || works2 * cells < works * works
+    {
+        return Err(format!(
+            "{what}: ячеек {cells}, работ {works}, сумма квадратов {works2} — нужно целые числа, не меньше 3 ячеек и 2 работ в каждой, сумма квадратов не меньше квадрата работ, делённого на ячейки"
+        ));
+    }
+    if !(p > 0.0 && p < 1.0) {
+        return Err(format!("{what}: доля {p} не между 0 и 1"));
+    }
+    if !(rho > 0.0 && rho <= 0.5) {
+        return Err(format!("{what}: разброс {rho} не в (0; 0,5]"));
+    }
+    Ok(())
 }
 
 /// The region's reference of the own-marks sign (S6) in one direction
@@ -439,7 +486,7 @@ pub fn load(
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd, vpr_gia, identical_pairs, cross_pairs, cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works, cutoff_works2, own_marks_bin, own_marks_sd или own_marks_model"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd, vpr_gia, identical_pairs, cross_pairs, cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works, cutoff_works2, own_marks_bin, own_marks_sd, own_marks_model, fitted_share, fitted_spread, fitted_cells, fitted_works или fitted_works2"
                 ),
             );
         };
@@ -515,6 +562,11 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         Measure::OwnMarksBin => own_marks_bin(key).map(|_| ()),
         Measure::OwnMarksSd => direction(key).map(|_| ()),
         Measure::OwnMarksModel => own_marks_model(key).map(|_| ()),
+        Measure::FittedShare
+        | Measure::FittedSpread
+        | Measure::FittedCells
+        | Measure::FittedWorks
+        | Measure::FittedWorks2 => fitted_group(key).map(|_| ()),
     };
     ok.ok_or_else(|| match measure {
         Measure::Works => "у показателя works ключ должен быть пустым".to_owned(),
@@ -550,6 +602,14 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         | Measure::CutoffWorks2 => {
             "нужны граница и номер группы ОО через «_» (например, 16_3)".to_owned()
         }
+        Measure::FittedShare
+        | Measure::FittedSpread
+        | Measure::FittedCells
+        | Measure::FittedWorks
+        | Measure::FittedWorks2 => "нужны отметка по журналу (3, 4 или 5) и группа ОО \
+             (0 — обычные, 1 — лицеи, гимназии и ОО с углублённым изучением предмета) \
+             через «_» (например, 4_0)"
+            .to_owned(),
     })
 }
 
@@ -576,6 +636,14 @@ fn own_marks_model(key: &str) -> Option<(usize, usize)> {
         .iter()
         .position(|x| *x == f.trim())?;
     Some((direction(d)?, f))
+}
+
+/// The (journal mark, peer group) of a `fitted_*` key `j_g`.
+pub fn fitted_group(key: &str) -> Option<(u8, u8)> {
+    let (j, g) = key.split_once('_')?;
+    let j: u8 = j.trim().parse().ok().filter(|j| (3..=5).contains(j))?;
+    let g: u8 = g.trim().parse().ok().filter(|g| *g <= 1)?;
+    Some((j, g))
 }
 
 /// A level group's number in `cutoff_*` keys: 1..=5.
@@ -892,6 +960,23 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     e[slot] = r.1;
                 }
             }
+            Measure::FittedShare
+            | Measure::FittedSpread
+            | Measure::FittedCells
+            | Measure::FittedWorks
+            | Measure::FittedWorks2 => {
+                let slot = match measure {
+                    Measure::FittedShare => 0,
+                    Measure::FittedSpread => 1,
+                    Measure::FittedCells => 2,
+                    Measure::FittedWorks => 3,
+                    _ => 4,
+                };
+                for r in rows {
+                    let key = fitted_group(&r.0).unwrap_or((3, 0));
+                    target.fitted.entry(key).or_insert([f64::NAN; 5])[slot] = r.1;
+                }
+            }
             Measure::OwnMarksBin | Measure::OwnMarksSd | Measure::OwnMarksModel => {
                 for r in rows {
                     let (d, slot) = match measure {
@@ -1015,6 +1100,18 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
             let instead = "доля и разброс оцениваются по ячейкам самой папки";
             not_used(report, file, what, &why, instead);
             r.cutoffs = None;
+        }
+    }
+    for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {
+        let why = (r.fitted.iter()).find_map(|(&(j, g), &figures)| {
+            let what = format!("отметка по журналу {j}, группа {g}");
+            check_published(&what, figures, "fitted").err()
+        });
+        if let Some(why) = why {
+            let what = format!("работы на границе отметки по журналу ({key})");
+            let instead = "доля и разброс оцениваются по ячейкам самой папки";
+            not_used(report, file, what, &why, instead);
+            r.fitted.clear();
         }
     }
     for (key, r) in out.region.iter_mut().chain(out.russia.iter_mut()) {

@@ -197,6 +197,30 @@ fn cutoff_rows(data: &Dataset) -> Vec<Row> {
     out
 }
 
+/// The fitted-marks sign's (S4c) null per journal mark and peer group of each
+/// test with cut-offs and journal marks (see [`crate::signs::published_fitted`]).
+fn fitted_rows(data: &Dataset) -> Vec<Row> {
+    let cfg = crate::signs::SignsConfig::default();
+    let mut out = Vec::new();
+    for (block, nulls) in data
+        .tests
+        .iter()
+        .zip(crate::signs::published_fitted(data, &cfg))
+    {
+        for ((j, g), [p, rho, cells, works, works2]) in nulls {
+            let key = format!("{j}_{g}");
+            let row = |measure, value| Row::of(&block.key, measure, key.clone(), value);
+            // Shortest text that reads back as the same number.
+            out.push(row("fitted_share", format!("{p:?}")));
+            out.push(row("fitted_spread", format!("{rho:?}")));
+            out.push(row("fitted_cells", format!("{cells}")));
+            out.push(row("fitted_works", format!("{works}")));
+            out.push(row("fitted_works2", format!("{works2}")));
+        }
+    }
+    out
+}
+
 /// The own-marks sign's (S6) reference of each test and direction (a: the
 /// exam against the school's marks, b: the marks against the exam): the
 /// region's mean response per bin of the predictor, the pooled SD of the
@@ -248,6 +272,7 @@ fn own_marks_rows(data: &Dataset) -> Vec<Row> {
 pub fn bytes(data: &Dataset) -> Result<Vec<u8>, crate::error::OutputError> {
     let mut rows: Vec<Row> = data.tests.iter().flat_map(rows_of).collect();
     rows.extend(cutoff_rows(data));
+    rows.extend(fitted_rows(data));
     rows.extend(own_marks_rows(data));
     rows.extend(medal_rows(data));
     rows.extend(line_rows(data));

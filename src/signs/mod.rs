@@ -29,6 +29,7 @@ mod s9_linked;
 mod texts;
 
 pub use s3_cutoff_bunching::{exam_pools as cutoff_pools, published_nulls as cutoff_nulls};
+pub use s4_journal::published_fitted;
 pub use s5_identical_works::collision_reference;
 pub use s6_own_marks::OwnMarks;
 pub use s9_linked::FOUND_BY_CODE;

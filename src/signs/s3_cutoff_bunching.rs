@@ -321,7 +321,10 @@ fn prepare_block(
 /// widened for the share's uncertainty. A cell that does not fit inside the
 /// group's sums (another folder's) gets the group's share and spread as
 /// they are.
-fn region_fit([p, rho, cells, works, works2]: Published, cell: (u64, u64)) -> BetaBinomial {
+pub(super) fn region_fit(
+    [p, rho, cells, works, works2]: Published,
+    cell: (u64, u64),
+) -> BetaBinomial {
     let (x, n) = (cell.0 as f64, cell.1 as f64);
     let sums = MomentSums::of_fit(p, rho, cells, works, works2);
     let inside = n >= 2.0 && n <= works && x <= p * works && n * n <= works2;

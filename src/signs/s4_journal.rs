@@ -35,10 +35,18 @@
 //!   - S4c `fitted to journal`: exam marks brought into line with the journal
 //!     by giving a work just the points it lacks for its journal mark. Among
 //!     the works whose journal mark is j (3, 4, 5), those scoring exactly the
-//!     cut-off of mark j, against those from d = max(1, round(5 % of the
-//!     maximum)) points below it up to it (as S3, but each pupil at the cut-off
-//!     of *his own* journal mark, so pupils whom nobody had a reason to lift do
-//!     not dilute the count); the null is one beta-binomial per journal mark
+//!     cut-off of mark j, against those in the band of mark j − 1 up to it
+//!     (from the cut-off of mark j − 1, for j = 3 from the lowest score; each
+//!     pupil at the cut-off of *his own* journal mark, so pupils whom nobody
+//!     had a reason to lift do not dilute the count). A fitted work is lifted
+//!     from wherever it lay in the band below, which empties into its upper
+//!     edge; the window of S3 (d = max(1, round(5 % of the maximum)) points
+//!     below the cut-off), used until stop 34, saw only the works lifted from
+//!     nearby and counted the honest ones just below as the reference
+//!     (`evaluate --seeds 5 --schools 300 --standard-only`: marks fitted to
+//!     the journal, moderate, .41 → .60 of the cells; honest cells with
+//!     p ≤ 0.001 0.025 % → 0.067 %, 84 independent honest regions 0.026 % →
+//!     0.073 %). The null is one beta-binomial per journal mark
 //!     (peer group as above), the p-value the exact upper tail of the summed
 //!     count (convolution), the effect the excess share of the windows; not
 //!     evaluated with fewer than 5 works in the windows or without cut-offs.
@@ -59,9 +67,11 @@
 //!   distribution derived from the binomial distribution by regarding the
 //!   probability of success as variable between the sets of trials. JRSS B 10.
 
-use crate::model::{Cell, NO_MARK};
+use std::collections::BTreeMap;
+
+use crate::model::{Cell, Dataset, NO_MARK, School, TestBlock};
 use crate::stats::agreement::quadratic_kappa;
-use crate::stats::betabinom::{BetaBinomial, MomentSums, convolve, upper_tail};
+use crate::stats::betabinom::{BetaBinomial, MomentSums, SpreadPool, convolve, upper_tail};
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec, pct, sci};
 
@@ -110,21 +120,8 @@ fn spread(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<(u8, MomentS
         Dir::Lowered => 0,
         Dir::Raised => 2,
         Dir::Fitted => {
-            let Some(counts) = fitted_counts_of(test) else {
-                return Vec::new();
-            };
-            let mut out = Vec::new();
-            for sel in [false, true] {
-                let cells: Vec<usize> = (0..counts.len())
-                    .filter(|&c| fitted_usable(test, cfg, c) && test.selective(c) == sel)
-                    .collect();
-                for i in 0..3u8 {
-                    let group: Vec<(u64, u64)> =
-                        cells.iter().map(|&c| counts[c][usize::from(i)]).collect();
-                    out.push((3 * u8::from(sel) + i, MomentSums::of(&group)));
-                }
-            }
-            return out;
+            return FittedCells::of(test.block, test.schools, cfg)
+                .map_or(Vec::new(), |f| f.slots());
         }
     };
     [false, true]
@@ -291,15 +288,21 @@ fn evaluate(dir: Dir, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
 
 /// S4c counts of a cell: per journal mark j = 3, 4, 5, among the works whose
 /// journal mark is j, (works scoring exactly the cut-off of mark j, works from
-/// d points below that cut-off up to it).
-fn fitted_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
+/// the cut-off of mark j − 1 up to it — for j = 3 every score up to it).
+fn fitted_counts(cell: Cell<'_>, cuts: &[f32; 3]) -> [(u64, u64); 3] {
     let mut out = [(0u64, 0u64); 3];
     for (&p, &j) in cell.primary().iter().zip(cell.journal().iter()) {
         if p.is_nan() || !(3..=5).contains(&j) {
             continue;
         }
         let (i, c) = (usize::from(j - 3), cuts[usize::from(j - 3)]);
-        if p >= c - d - 1e-6 && p < c + 1.0 - 1e-6 {
+        // The band of the mark below the journal mark (for 3: every score below).
+        let lo = if i > 0 {
+            cuts[i - 1]
+        } else {
+            f32::NEG_INFINITY
+        };
+        if p >= lo - 1e-6 && p < c + 1.0 - 1e-6 {
             out[i].1 += 1;
             if p >= c - 1e-6 {
                 out[i].0 += 1;
@@ -309,28 +312,123 @@ fn fitted_counts(cell: Cell<'_>, cuts: &[f32; 3], d: f32) -> [(u64, u64); 3] {
     out
 }
 
-/// S4c counts of every cell of a test; None without cut-offs or a maximum.
-fn fitted_counts_of(test: &TestInput<'_>) -> Option<Vec<[(u64, u64); 3]>> {
-    let block = test.block;
-    let cuts = block.scale.as_ref().and_then(|s| s.cuts)?;
-    let d = super::s3_cutoff_bunching::window_width(block.max_primary()?);
-    Some(
-        (0..block.cells.len())
-            .map(|c| fitted_counts(block.cell(c), &cuts, d))
-            .collect(),
-    )
+/// S4c's view of a test's cells: their counts ([`fitted_counts`]), whether
+/// each is judged (at least `min_works` works with both marks) and whether
+/// its school is in the selective peer group.
+struct FittedCells {
+    counts: Vec<[(u64, u64); 3]>,
+    usable: Vec<bool>,
+    selective: Vec<bool>,
 }
 
-/// Whether S4c judges a cell: at least `min_works` works with both marks.
-fn fitted_usable(test: &TestInput<'_>, cfg: &SignsConfig, c: usize) -> bool {
-    test.shared.cell_marks[test.index][c].iter().sum::<u64>() as usize >= cfg.min_works
+/// Per peer group (ordinary, selective) and journal mark 3, 4, 5: the
+/// group's sums, then the whole test's (each None below `min_cells` cells).
+type FittedSums = [[[Option<MomentSums>; 2]; 3]; 2];
+
+impl FittedCells {
+    /// None without cut-offs.
+    fn of(block: &TestBlock, schools: &[School], cfg: &SignsConfig) -> Option<FittedCells> {
+        let cuts = block.scale.as_ref().and_then(|s| s.cuts)?;
+        let n = block.cells.len();
+        Some(FittedCells {
+            counts: (0..n)
+                .map(|c| fitted_counts(block.cell(c), &cuts))
+                .collect(),
+            usable: (0..n)
+                .map(|c| counts(block.cell(c)).iter().sum::<u64>() as usize >= cfg.min_works)
+                .collect(),
+            selective: (block.cells.iter())
+                .map(|c| schools[c.school as usize].selective_for(&block.key.subject))
+                .collect(),
+        })
+    }
+
+    fn sums(&self, cfg: &SignsConfig) -> FittedSums {
+        let sums = |sel: Option<bool>| -> [Option<MomentSums>; 3] {
+            let cells: Vec<usize> = (0..self.counts.len())
+                .filter(|&c| self.usable[c] && sel.is_none_or(|s| self.selective[c] == s))
+                .collect();
+            std::array::from_fn(|i| {
+                (cells.len() >= cfg.min_cells).then(|| {
+                    MomentSums::of(&cells.iter().map(|&c| self.counts[c][i]).collect::<Vec<_>>())
+                })
+            })
+        };
+        let whole = sums(None);
+        [false, true].map(|s| {
+            let g = sums(Some(s));
+            std::array::from_fn(|i| [g[i], whole[i]])
+        })
+    }
+
+    /// The spread slots (3 · group + j − 3) with their groups' sums.
+    fn slots(&self) -> Vec<(u8, MomentSums)> {
+        let mut out = Vec::new();
+        for sel in [false, true] {
+            let cells: Vec<usize> = (0..self.counts.len())
+                .filter(|&c| self.usable[c] && self.selective[c] == sel)
+                .collect();
+            for i in 0..3u8 {
+                let group: Vec<(u64, u64)> = cells
+                    .iter()
+                    .map(|&c| self.counts[c][usize::from(i)])
+                    .collect();
+                out.push((3 * u8::from(sel) + i, MomentSums::of(&group)));
+            }
+        }
+        out
+    }
+}
+
+/// S4c's null per test as reference.csv carries it (`obektiv reference`):
+/// per (journal mark, peer group 0/1) the share, spread, cells, works and
+/// Σ n² a cell of that group is judged against, with the exam's spread pooled
+/// over its tests as in the analysis ([`MomentSums::fit_published`]).
+pub fn published_fitted(data: &Dataset, cfg: &SignsConfig) -> Vec<BTreeMap<(u8, u8), [f64; 5]>> {
+    let views: Vec<Option<FittedCells>> = (data.tests.iter())
+        .map(|b| {
+            let marks = b.key.exam.has_marks() && b.journal.iter().any(|&j| j != NO_MARK);
+            marks
+                .then(|| FittedCells::of(b, &data.schools, cfg))
+                .flatten()
+        })
+        .collect();
+    let mut pools = super::SpreadPools::new();
+    for (b, v) in data.tests.iter().zip(&views) {
+        for (slot, sums) in v.iter().flat_map(FittedCells::slots) {
+            pools.entry((b.key.exam, slot)).or_default().add(&sums);
+        }
+    }
+    (data.tests.iter().zip(&views))
+        .map(|(b, v)| {
+            let mut out = BTreeMap::new();
+            let Some(v) = v else { return out };
+            let sums = v.sums(cfg);
+            for (g, by_mark) in sums.iter().enumerate() {
+                for (i, pair) in by_mark.iter().enumerate() {
+                    let slot = (3 * g + i) as u8;
+                    let pooled = pools.get(&(b.key.exam, slot)).and_then(SpreadPool::rho);
+                    let fit = (pair.iter().flatten())
+                        .find_map(|s| s.fit_published(pooled).map(|bb| (bb, s)));
+                    if let Some((bb, s)) = fit {
+                        let (cells, works, works2) = s.size();
+                        out.insert(
+                            (i as u8 + 3, g as u8),
+                            [bb.share(), bb.rho(), cells, works, works2],
+                        );
+                    }
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 /// S4c: bunching on the cut-off of each pupil's own journal mark.
 fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
     let block = test.block;
     let n_cells = block.cells.len();
-    let Some(counts) = fitted_counts_of(test) else {
+    let Some(view) = FittedCells::of(block, test.schools, cfg) else {
         return vec![
             Finding::skipped(
                 "нет границ отметок для этого теста (scales.csv или встроенной шкалы)"
@@ -338,32 +436,24 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             n_cells
         ];
     };
+    let counts = &view.counts;
     let all = &test.shared.cell_marks[test.index];
-    let big = |c: usize| fitted_usable(test, cfg, c);
     // Per journal mark, peer-group sums; each cell judged without itself
     // where enough others remain.
-    let sums = |sel: Option<bool>| -> [Option<MomentSums>; 3] {
-        let cells: Vec<usize> = (0..n_cells)
-            .filter(|&c| big(c) && sel.is_none_or(|s| test.selective(c) == s))
-            .collect();
-        std::array::from_fn(|i| {
-            (cells.len() >= cfg.min_cells)
-                .then(|| MomentSums::of(&cells.iter().map(|&c| counts[c][i]).collect::<Vec<_>>()))
-        })
-    };
-    let whole = sums(None);
-    let groups: [[[Option<MomentSums>; 2]; 3]; 2] = [false, true].map(|s| {
-        let g = sums(Some(s));
-        std::array::from_fn(|i| [g[i], whole[i]])
-    });
+    let groups = view.sums(cfg);
+    let published = test.reference.map(|r| &r.fitted).filter(|f| !f.is_empty());
     (0..n_cells)
         .map(|c| {
             let n: u64 = all[c].iter().sum();
-            if !big(c) {
+            if !view.usable[c] {
                 return Finding::too_small(n, "работ с обеими отметками", cfg);
             }
-            let sel = usize::from(test.selective(c));
+            let sel = usize::from(view.selective[c]);
             let fits: [Option<BetaBinomial>; 3] = std::array::from_fn(|i| {
+                if let Some(p) = published {
+                    return (p.get(&(i as u8 + 3, sel as u8)))
+                        .map(|&fig| super::s3_cutoff_bunching::region_fit(fig, counts[c][i]));
+                }
                 let slot = (3 * sel + i) as u8;
                 MomentSums::fit_without(&groups[sel][i], counts[c][i], test.pooled(slot))
             });
@@ -395,19 +485,24 @@ fn evaluate_fitted(test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
                 p,
                 effect,
                 format!(
-                    "из {window} участников, чей балл близок к нижней границе их отметки по журналу, {x} набрали ровно пограничный балл (отметка за работу «дотянута» до отметки по журналу); по группе сравнения ожидалось {}",
+                    "из {window} участников, чей балл не выше нижней границы их отметки по журналу и не ниже границы предыдущей отметки, {x} набрали ровно пограничный балл (отметка за работу «дотянута» до отметки по журналу); по группе сравнения ожидалось {}",
                     dec(expected, 1)
                 ),
             )
             .with_next(p_next);
             f.note = format!(
-                "ровно на границе отметки по журналу {x} из {window} (ожидалось {}), доля {}{}",
+                "ровно на границе отметки по журналу {x} из {window} (ожидалось {}), доля {}{}{}",
                 dec(expected, 2),
                 pct(x as f64 / window as f64),
                 kappa.map_or(String::new(), |k| format!(
                     "; согласие отметок (каппа Коэна с квадратичными весами) {}",
                     dec(k, 2)
-                ))
+                )),
+                if published.is_some() {
+                    "; доля на границе и её разброс — по ОО региона (reference.csv)"
+                } else {
+                    ""
+                }
             );
             f
         })
@@ -525,10 +620,10 @@ pub const FITTED_TO_JOURNAL: JournalSign = JournalSign {
     id: "S4c",
     family: "cutoffs",
     title: "Отметки за работу подогнаны под отметки по журналу",
-    statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from d points below the cut-off up to it (quadratic-weighted kappa in the note)",
+    statistic: "works scoring exactly the cut-off of their own journal mark, among the works with that journal mark from the cut-off of the mark below up to it (quadratic-weighted kappa in the note)",
     rule: "exact upper-tail p of the summed count (convolution of one beta-binomial per journal mark); enters the cell's evidence (see evidence) when the excess share of the windows >= journal_min_effect",
-    formula: "Для каждой отметки по журналу k с нижней границей c_k: m_k — работ участников с отметкой по журналу k и баллом от c_k − d до c_k, x_k — ровно с баллом c_k. x_k ~ БетаБин(m_k; α_k, β_k) по сопоставимым ячейкам; x = Σ x_k; p = P(X ≥ x) по свёртке.",
-    compared: "среди участников, чей балл близок к нижней границе их отметки по журналу, — доля набравших ровно пограничный балл, с сопоставимыми ячейками",
+    formula: "Для каждой отметки по журналу k с нижней границей c_k: m_k — работ участников с отметкой по журналу k и баллом от c_(k−1) до c_k (для k = 3 — не выше c_3), x_k — ровно с баллом c_k. x_k ~ БетаБин(m_k; α_k, β_k) по сопоставимым ячейкам; x = Σ x_k; p = P(X ≥ x) по свёртке.",
+    compared: "среди участников, чей балл не выше нижней границы их отметки по журналу и не ниже границы предыдущей отметки, — доля набравших ровно пограничный балл, с сопоставимыми ячейками",
     unusual: "ровно пограничных баллов заметно больше обычного: отметка за работу «дотянута» до отметки по журналу",
 };
 
@@ -572,16 +667,19 @@ mod tests {
 
     #[test]
     fn fitted_counts_use_each_pupils_own_journal_mark() {
-        // Cuts 3: 10, 4: 20, 5: 30; d = 2. Journal 4 at 20 (at), 18 and 19 (window),
-        // 10 (at the cut of mark 3, but the journal mark is 4: not counted);
-        // journal 3 at 10 (at) and 9; journal 5 at 31 (above: not counted);
-        // a missing journal mark and mark 2 are skipped.
+        // Cuts 3: 10, 4: 20, 5: 30. Journal 4: 20 at the cut; 18, 19 and 10
+        // in the band of mark 3 (from 10 up to 20); 9 below it (not counted).
+        // Journal 3: 10 at the cut, 9 and 0 below it (every score up to 10).
+        // Journal 5: 31 above its cut (not counted), 25 in the band of 4, 19
+        // below it. A missing journal mark and journal mark 2 are skipped.
         let b = crate::signs::testing::block(&[(
-            vec![20.0, 18.0, 19.0, 10.0, 10.0, 9.0, 31.0, 20.0, 10.0],
-            vec![4, 4, 4, 4, 3, 3, 5, NO_MARK, 2],
+            vec![
+                20.0, 18.0, 19.0, 10.0, 9.0, 10.0, 9.0, 0.0, 31.0, 25.0, 19.0, 20.0, 10.0,
+            ],
+            vec![4, 4, 4, 4, 4, 3, 3, 3, 5, 5, 5, NO_MARK, 2],
         )]);
-        let c = fitted_counts(b.cell(0), &[10.0, 20.0, 30.0], 2.0);
-        assert_eq!(c, [(1, 2), (1, 3), (0, 0)]);
+        let c = fitted_counts(b.cell(0), &[10.0, 20.0, 30.0]);
+        assert_eq!(c, [(1, 3), (1, 4), (0, 1)]);
     }
 
     #[test]

@@ -95,6 +95,12 @@ VPR,2025,MA,4,region,cutoff_spread,3_1,0.7
 VPR,2025,MA,4,region,cutoff_cells,3_1,40
 VPR,2025,MA,4,region,cutoff_works,3_1,900
 VPR,2025,MA,4,region,cutoff_works2,3_1,21000
+VPR,2025,MA,4,region,fitted_share,4_0,0.3
+VPR,2025,MA,4,region,fitted_spread,4_0,0.02
+VPR,2025,MA,4,region,fitted_cells,4_0,40
+VPR,2025,MA,4,region,fitted_works,4_0,300
+VPR,2025,MA,4,region,fitted_works2,4_0,2400
+VPR,2025,MA,4,region,fitted_share,5_0,0.4
 ",
     )
     .unwrap();
@@ -113,6 +119,8 @@ VPR,2025,MA,4,region,cutoff_works2,3_1,21000
         "совпадения работ (ВПР 2025, математика, 4 кл.): балл 3, заданий с неполным баллом 2: совпадающих пар 5 больше, чем всех пар 2; не используются",
         // A spread above 0.5.
         "работы на границах отметок (ВПР 2025, математика, 4 кл.): граница 3, группа 1: разброс 0.7 не в (0; 0,5]; не используются",
+        // A journal mark's figures half given.
+        "работы на границе отметки по журналу (ВПР 2025, математика, 4 кл.): отметка по журналу 5, группа 0: нет разброса (fitted_spread); не используются",
     ] {
         assert!(notes.contains(said), "«{said}» not in\n{notes}");
     }
@@ -132,13 +140,13 @@ VPR,2025,MA,4,region,cutoff_works2,3_1,21000
             && old["reason"].contains("перезапишите файл командой obektiv reference"),
         "{old:?}"
     );
-    // 24 rows read (lines 2–25), the four bad ones rejected; of the others
+    // 30 rows read (lines 2–31), the four bad ones rejected; of the others
     // only the journal shares fit and are used.
     let files = table(&out.join("files.csv"));
     let f = files.iter().find(|f| f["file"] == "reference.csv").unwrap();
     assert_eq!(
         (f["rows_read"].as_str(), f["rows_rejected"].as_str()),
-        ("24", "4")
+        ("30", "4")
     );
 }
 
@@ -444,6 +452,51 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
         s3_alone.len()
     );
     assert!(read(&with.join("findings.csv")).contains("по ОО региона того же уровня"));
+
+    // The sign of marks fitted to the journal (S4c) likewise, from fitted_*:
+    // the region's share at the cut-off of each journal mark per peer group.
+    for measure in ["share", "spread", "cells", "works", "works2"] {
+        assert!(
+            reference.contains(&format!(",region,fitted_{measure},")),
+            "{measure}"
+        );
+    }
+    assert!(!notes.contains("fitted_"), "{notes}");
+    let s4c = |out: &Path| -> BTreeMap<Vec<String>, String> {
+        (table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S4c" && r["evaluated"] == "true")
+            .map(|r| {
+                let key = ["year", "exam", "subject", "grade", "school"].map(|c| r[c].clone());
+                (key.to_vec(), r["p_value"].clone())
+            })
+            .collect()
+    };
+    let (in_region, with_ref, alone_ref) = (s4c(&whole), s4c(&with), s4c(&alone));
+    assert!(with_ref.len() >= 30, "{}", with_ref.len());
+    let near = |m: &BTreeMap<Vec<String>, String>| {
+        (m.iter())
+            .filter(|(k, p)| {
+                let (a, b): (f64, f64) = (p.parse().unwrap(), in_region[*k].parse().unwrap());
+                (a.max(1e-300).log10() - b.max(1e-300).log10()).abs() <= 0.01
+            })
+            .count()
+    };
+    let same = near(&with_ref);
+    assert!(
+        same * 100 >= with_ref.len() * 95,
+        "S4c: {same} of {} cells have the region's p-value",
+        with_ref.len()
+    );
+    let own_same = near(&alone_ref);
+    assert!(
+        own_same < alone_ref.len() * 3 / 4,
+        "S4c alone: {own_same} of {}",
+        alone_ref.len()
+    );
+    assert!(
+        read(&with.join("findings.csv"))
+            .contains("доля на границе и её разброс — по ОО региона (reference.csv)")
+    );
 
     // The own-marks signs (S6a, S6b) take the region's conditional means,
     // SD and the year's model (own_marks_bin, own_marks_sd, own_marks_model):

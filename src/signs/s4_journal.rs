@@ -44,12 +44,18 @@
 //!     below the cut-off), used until stop 34, saw only the works lifted from
 //!     nearby and counted the honest ones just below as the reference
 //!     (`evaluate --seeds 5 --schools 300 --standard-only`: marks fitted to
-//!     the journal, moderate, .41 → .60 of the cells; honest cells with
+//!     the journal, moderate, .33 → .60 of the cells; honest cells with
 //!     p ≤ 0.001 0.025 % → 0.067 %, 84 independent honest regions 0.026 % →
 //!     0.073 %). The null is one beta-binomial per journal mark
 //!     (peer group as above), the p-value the exact upper tail of the summed
 //!     count (convolution), the effect the excess share of the windows; not
 //!     evaluated with fewer than 5 works in the windows or without cut-offs.
+//!     With reference.csv's `fitted_*` rows (written by `obektiv reference`)
+//!     each journal mark and peer group is set against the region's share
+//!     and spread, the cell left out as the region's own analysis leaves it
+//!     out (as S3 with `cutoff_*`): a municipality's few cells gave the sign
+//!     a level of its own (`evaluate --municipal`: fitted_to_journal
+//!     .07 / .50 / .71 without, .14 / .62 / .86 with).
 //!     Quadratic-weighted kappa of the two marks is reported in the note. (It
 //!     replaces "too many equal marks while the mean is above the peer group",
 //!     which confused honest agreement with fitting.)

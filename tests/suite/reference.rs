@@ -1,6 +1,7 @@
 //! reference.csv: written by `obektiv reference`, read back, and refused with a
 //! note where it does not fit the folder.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::common::{RESULTS, analyze, excel_ru, folder, read, table};
@@ -245,7 +246,7 @@ fn largest_municipality(
     dir: &Path,
     reference: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
     let schools = table(&region.join("schools.csv"));
     let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for s in &schools {
@@ -273,7 +274,6 @@ fn largest_municipality(
 /// own line on its few schools and the statistic differs.
 #[test]
 fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
-    use std::collections::BTreeMap;
     let (tmp, region, reference) = region_and_reference(60, 2, 6);
     let lines: Vec<&str> = reference
         .lines()
@@ -374,9 +374,51 @@ fn a_municipality_judges_vpr_against_gia_on_the_regions_line() {
 /// cells, the cell left out as the region's own analysis leaves it out, so
 /// that each cell's p-value is the whole region's own. Without the file the
 /// municipality's few cells give other ones.
+/// A sign's p-value in each evaluated cell (of `exam` only, where given),
+/// by the cell's keys.
+fn p_values(out: &Path, sign: &str, exam: Option<&str>) -> BTreeMap<Vec<String>, String> {
+    (table(&out.join("findings.csv")).into_iter())
+        .filter(|r| r["sign"] == sign && r["evaluated"] == "true")
+        .filter(|r| exam.is_none_or(|e| r["exam"] == e))
+        .map(|r| {
+            let key = ["year", "exam", "subject", "grade", "school"].map(|c| r[c].clone());
+            (key.to_vec(), r["p_value"].clone())
+        })
+        .collect()
+}
+
+/// A municipality with the region's reference.csv (`with`) gives at least
+/// 95 % of its cells the p-value of `sign` that the whole region's analysis
+/// gives them (to a hundredth of its order of magnitude); without the file
+/// (`alone`) fewer than three quarters.
+fn judged_as_region(sign: &str, exam: Option<&str>, whole: &Path, with: &Path, alone: &Path) {
+    let in_region = p_values(whole, sign, exam);
+    let near = |m: &BTreeMap<Vec<String>, String>| {
+        (m.iter())
+            .filter(|(k, p)| {
+                let (a, b): (f64, f64) = (p.parse().unwrap(), in_region[*k].parse().unwrap());
+                (a.max(1e-300).log10() - b.max(1e-300).log10()).abs() <= 0.01
+            })
+            .count()
+    };
+    let (with, alone) = (p_values(with, sign, exam), p_values(alone, sign, exam));
+    assert!(with.len() >= 30, "{sign}: {}", with.len());
+    let same = near(&with);
+    assert!(
+        same * 100 >= with.len() * 95,
+        "{sign}: {same} of {} cells have the region's p-value",
+        with.len()
+    );
+    let own_same = near(&alone);
+    assert!(
+        own_same < alone.len() * 3 / 4,
+        "{sign} alone: {own_same} of {}",
+        alone.len()
+    );
+}
+
 #[test]
 fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
-    use std::collections::BTreeMap;
     let (tmp, region, reference) = region_and_reference(160, 1, 8);
     for measure in ["level", "share", "spread", "cells", "works", "works2"] {
         assert!(
@@ -414,43 +456,13 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
         let municipality = table(&out.join("cells.csv"))[0]["municipality"].clone();
         assert!(html.contains(&format!(". {municipality}</h1>")), "title");
     }
-    let s3 = |out: &Path| -> BTreeMap<Vec<String>, String> {
-        (table(&out.join("findings.csv")).into_iter())
-            .filter(|r| r["sign"] == "S3" && r["evaluated"] == "true" && r["exam"] == "VPR")
-            .map(|r| {
-                let key = ["year", "subject", "grade", "school"].map(|c| r[c].clone());
-                (key.to_vec(), r["p_value"].clone())
-            })
-            .collect()
-    };
     // The file obektiv wrote reads back without complaint about its cut-offs.
     let notes = read(&with.join("notes.csv"));
     assert!(!notes.contains("cutoff_"), "{notes}");
-    let (in_region, s3_with, s3_alone) = (s3(&whole), s3(&with), s3(&alone));
-    assert!(s3_with.len() >= 30, "{}", s3_with.len());
     // The same p-value up to the rounding of the published figures (a
     // spread clamped at 10⁻⁶ is not rebuilt exactly), or to a cell whose mean
     // ties the edge of two groups falling in the other.
-    let near = |m: &BTreeMap<Vec<String>, String>| {
-        (m.iter())
-            .filter(|(k, p)| {
-                let (a, b): (f64, f64) = (p.parse().unwrap(), in_region[*k].parse().unwrap());
-                (a.max(1e-300).log10() - b.max(1e-300).log10()).abs() <= 0.01
-            })
-            .count()
-    };
-    let same = near(&s3_with);
-    assert!(
-        same * 100 >= s3_with.len() * 95,
-        "{same} of {} cells have the region's p-value",
-        s3_with.len()
-    );
-    let own_same = near(&s3_alone);
-    assert!(
-        own_same < s3_alone.len() * 3 / 4,
-        "{own_same} of {}",
-        s3_alone.len()
-    );
+    judged_as_region("S3", Some("VPR"), &whole, &with, &alone);
     assert!(read(&with.join("findings.csv")).contains("по ОО региона того же уровня"));
 
     // The sign of marks fitted to the journal (S4c) likewise, from fitted_*:
@@ -462,37 +474,7 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
         );
     }
     assert!(!notes.contains("fitted_"), "{notes}");
-    let s4c = |out: &Path| -> BTreeMap<Vec<String>, String> {
-        (table(&out.join("findings.csv")).into_iter())
-            .filter(|r| r["sign"] == "S4c" && r["evaluated"] == "true")
-            .map(|r| {
-                let key = ["year", "exam", "subject", "grade", "school"].map(|c| r[c].clone());
-                (key.to_vec(), r["p_value"].clone())
-            })
-            .collect()
-    };
-    let (in_region, with_ref, alone_ref) = (s4c(&whole), s4c(&with), s4c(&alone));
-    assert!(with_ref.len() >= 30, "{}", with_ref.len());
-    let near = |m: &BTreeMap<Vec<String>, String>| {
-        (m.iter())
-            .filter(|(k, p)| {
-                let (a, b): (f64, f64) = (p.parse().unwrap(), in_region[*k].parse().unwrap());
-                (a.max(1e-300).log10() - b.max(1e-300).log10()).abs() <= 0.01
-            })
-            .count()
-    };
-    let same = near(&with_ref);
-    assert!(
-        same * 100 >= with_ref.len() * 95,
-        "S4c: {same} of {} cells have the region's p-value",
-        with_ref.len()
-    );
-    let own_same = near(&alone_ref);
-    assert!(
-        own_same < alone_ref.len() * 3 / 4,
-        "S4c alone: {own_same} of {}",
-        alone_ref.len()
-    );
+    judged_as_region("S4c", None, &whole, &with, &alone);
     assert!(
         read(&with.join("findings.csv"))
             .contains("доля на границе и её разброс — по ОО региона (reference.csv)")
@@ -539,7 +521,7 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
 /// with the spread pooled over the folder's tests, and judged.
 #[test]
 fn a_small_municipality_judges_marks_against_the_regions_published_shares() {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
     let tmp = tempfile::tempdir().unwrap();
     let region = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
     let schools = table(&region.join("schools.csv"));

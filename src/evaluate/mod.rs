@@ -5,6 +5,12 @@
 //! with every planted manipulation at that intensity; the cells with at least
 //! `min_n` works are scored:
 //! * recall per manipulation kind = marked manipulated cells / manipulated cells;
+//!   and again by how much the manipulation changed (`changed` of truth.csv:
+//!   rows «kind · changed 0 / 1–4 / ≥ 5»): a cell's own works for a kind
+//!   within a cell, the school's works (medals) over all its cells and years
+//!   for a kind across procedures. A lift to a cut-off or a minimum finds no
+//!   work to lift in a school whose pupils all score well above it, and weak
+//!   medals need weak candidates: such plants change nothing a sign could see;
 //! * false-positive rate = marked honest cells / honest cells (lyceums and
 //!   gymnasiums also separately);
 //! * AUC of `risk` between manipulated and honest cells (Mann–Whitney, ties
@@ -106,6 +112,9 @@ pub struct DetailRow {
     pub school: String,
     pub selective: bool,
     pub n: usize,
+    /// Works (medals) the manipulation changed: the cell's own, or for a
+    /// kind across procedures the school's over all its cells and years.
+    pub changed: Option<u32>,
     pub marker: bool,
     pub evidence: f64,
     /// Per sign: `id:p/q` (empty when not evaluated), `;`-separated.
@@ -138,7 +147,10 @@ impl Tally {
     }
 }
 
-type Truth = BTreeMap<(u16, String, String, u8, String), (String, String)>;
+/// Per cell (year, exam, subject, grade, school): the manipulation, its
+/// intensity and how many works (medals) it changed — `None` in a truth.csv
+/// written before the simulator counted them.
+type Truth = BTreeMap<(u16, String, String, u8, String), (String, String, Option<u32>)>;
 
 fn read_truth(path: &Path) -> Result<Truth, RunError> {
     let err = |m: String| RunError::Evaluation(format!("{}: {m}", path.display()));
@@ -156,7 +168,11 @@ fn read_truth(path: &Path) -> Result<Truth, RunError> {
                 grade,
                 rec[4].to_owned(),
             ),
-            (rec[5].to_owned(), rec[6].to_owned()),
+            (
+                rec[5].to_owned(),
+                rec[6].to_owned(),
+                rec.get(7).and_then(|c| c.parse().ok()),
+            ),
         );
     }
     Ok(out)
@@ -268,9 +284,19 @@ impl Acc {
         let verdicts = &ev.cells;
         // Manipulating school-years, and whether across procedures.
         let manipulating: BTreeMap<(u16, &str), bool> =
-            (truth.iter().filter(|(_, (kind, _))| kind != "none"))
-                .map(|(k, (kind, _))| ((k.0, k.4.as_str()), across_procedures(kind)))
+            (truth.iter().filter(|(_, (kind, ..))| kind != "none"))
+                .map(|(k, (kind, ..))| ((k.0, k.4.as_str()), across_procedures(kind)))
                 .collect();
+        // A school's works (medals) changed across procedures, over all its
+        // cells and years: the unit its sign reads.
+        let mut school_changed: BTreeMap<&str, u32> = BTreeMap::new();
+        for (k, (kind, _, changed)) in truth {
+            if across_procedures(kind)
+                && let Some(c) = changed
+            {
+                *school_changed.entry(k.4.as_str()).or_default() += c;
+            }
+        }
         // Every school-year with works counts, judged or not (a school whose
         // cells are all too small is a manipulation missed).
         let all_school_years: std::collections::BTreeSet<(u16, u32)> = (data.cell_index())
@@ -312,10 +338,10 @@ impl Acc {
                 block.key.grade,
                 school.id.clone(),
             );
-            let (kind, _) = truth
+            let (kind, _, changed) = truth
                 .get(&key)
                 .cloned()
-                .unwrap_or_else(|| ("none".into(), "none".into()));
+                .unwrap_or_else(|| ("none".into(), "none".into(), None));
             let fired: Vec<bool> = (0..REGISTRY.len())
                 .map(|s| results.findings[s][i].fired)
                 .collect();
@@ -338,6 +364,12 @@ impl Acc {
                 }
                 r.1.push(v.evidence);
             } else {
+                let procedures = across_procedures(&kind);
+                let changed = if procedures {
+                    school_changed.get(key.4.as_str()).copied()
+                } else {
+                    changed
+                };
                 let signs: Vec<String> = REGISTRY
                     .iter()
                     .enumerate()
@@ -360,11 +392,22 @@ impl Acc {
                     school: key.4.clone(),
                     selective: school.selective_for(&block.key.subject),
                     n: span.len(),
+                    changed,
                     marker: v.marker,
                     evidence: v.evidence,
                     signs: signs.join(";"),
                 });
-                let procedures = across_procedures(&kind);
+                if let Some(c) = changed {
+                    let band = match c {
+                        0 => "changed 0",
+                        1..=4 => "changed 1–4",
+                        _ => "changed ≥ 5",
+                    };
+                    (self.manipulated)
+                        .entry((format!("{kind} · {band}"), intensity.code().to_owned()))
+                        .or_default()
+                        .add(v.marker, &fired);
+                }
                 self.manipulated
                     .entry((kind, intensity.code().to_owned()))
                     .or_default()

@@ -65,6 +65,15 @@ impl Medal {
     }
 }
 
+/// The medals of a school-year.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Awarded {
+    /// (graduate's code, medal), in the graduates' order.
+    pub medals: Vec<(u32, Medal)>,
+    /// How many of them `weak_medals` gave (0 where not planted).
+    pub weak: u32,
+}
+
 /// The medals of one school-year's graduates (those who sat EGE Russian), in
 /// their order; `weak` is the share of `weak_medals` where planted. One normal
 /// draw per graduate and one uniform per graduate within reach of a weak
@@ -75,9 +84,9 @@ pub fn award(
     year: u16,
     weak: Option<f64>,
     rng: &mut SimRng,
-) -> Vec<(u32, Medal)> {
+) -> Awarded {
     let rule = year >= RULE_FROM;
-    let mut out = Vec::new();
+    let mut out = Awarded::default();
     for g in graduates.iter().filter(|g| g.russian.is_some()) {
         let impression = g.ability + leniency + 0.3 * rng::normal(rng);
         let silver_ok = !rule || g.meets(60);
@@ -91,13 +100,14 @@ pub fn award(
             silver_ok.then_some(Medal::Silver)
         } else if impression >= ALL_FIVES - FEW_FOURS - WEAK_REACH {
             let u = rng::unit(rng);
-            let lucky = weak.is_some_and(|share| u < share);
-            (lucky && silver_ok).then_some(Medal::Silver)
+            let lucky = weak.is_some_and(|share| u < share) && silver_ok;
+            out.weak += u32::from(lucky);
+            lucky.then_some(Medal::Silver)
         } else {
             None
         };
         if let Some(m) = medal {
-            out.push((g.code, m));
+            out.medals.push((g.code, m));
         }
     }
     out
@@ -119,22 +129,27 @@ pub struct Gathered {
 }
 
 impl Gathered {
-    /// Adds one cell of the replay.
+    /// Adds one cell of the replay. When the cell starts a new school-year,
+    /// the previous one's medals are written first and how many of them
+    /// `weak_medals` gave is returned.
     pub fn add(
         &mut self,
         v: &CellVisit<'_>,
         out: &mut write::Medals,
         seed: u64,
-    ) -> Result<(), SimError> {
+    ) -> Result<Option<u32>, SimError> {
+        let mut flushed = None;
         if self.key != Some((v.school_index, v.year_index)) {
-            self.flush(out, seed)?;
+            if self.key.is_some() {
+                flushed = Some(self.flush(out, seed)?);
+            }
             self.key = Some((v.school_index, v.year_index));
             self.year = v.year;
             self.school.clone_from(&v.school.id);
             self.leniency = v.school.leniency;
         }
         if v.test.exam != Exam::Ege {
-            return Ok(());
+            return Ok(flushed);
         }
         let grade = &v.school_year.grades[v.cell.grade];
         if self.graduates.is_empty() {
@@ -162,29 +177,33 @@ impl Gathered {
         if v.plan.kind == Kind::WeakMedals {
             self.weak = Some(v.plan.intensity.pick([0.3, 0.5, 0.8]));
         }
-        Ok(())
+        Ok(flushed)
     }
 
-    /// Writes the medals of the school-year gathered and starts afresh.
-    pub fn flush(&mut self, out: &mut write::Medals, seed: u64) -> Result<(), SimError> {
+    /// Writes the medals of the school-year gathered and starts afresh; how
+    /// many of them `weak_medals` gave.
+    pub fn flush(&mut self, out: &mut write::Medals, seed: u64) -> Result<u32, SimError> {
+        let mut weak = 0;
         if let Some((si, _)) = self.key
             && !self.graduates.is_empty()
         {
             let mut rng = rng::stream(seed, Purpose::Medals, si as u64, u64::from(self.year));
-            for (code, medal) in award(
+            let awarded = award(
                 &self.graduates,
                 self.leniency,
                 self.year,
                 self.weak,
                 &mut rng,
-            ) {
+            );
+            for (code, medal) in awarded.medals {
                 out.row(self.year, &self.school, code, medal.code())?;
             }
+            weak = awarded.weak;
         }
         self.key = None;
         self.weak = None;
         self.graduates.clear();
-        Ok(())
+        Ok(weak)
     }
 }
 
@@ -216,13 +235,18 @@ mod tests {
             let mut rng = rng::stream(1, Purpose::Medals, 0, u64::from(year));
             award(&graduates, 0.0, year, weak, &mut rng)
         };
-        for (code, medal) in of(2025, None) {
+        for (code, medal) in of(2025, None).medals {
             let g = &graduates[code as usize];
             let min = if medal == Medal::Gold { 70 } else { 60 };
             assert!(g.meets(min), "{medal:?} to {g:?}");
         }
         let honest = of(2023, None);
-        let weak = of(2023, Some(0.8));
+        assert_eq!(honest.weak, 0);
+        let Awarded {
+            medals: weak,
+            weak: counted,
+        } = of(2023, Some(0.8));
+        let honest = honest.medals;
         assert!(honest.iter().any(|m| m.1 == Medal::Gold));
         // The same draws: every honest medal stays; the added ones are silver.
         for m in &honest {
@@ -236,8 +260,10 @@ mod tests {
             honest.len()
         );
         assert!(added.iter().all(|m| m.1 == Medal::Silver));
+        // The count truth.csv gets is the medals added.
+        assert_eq!(counted as usize, added.len());
         // With the rule every added medal meets the silver minimums.
-        for (code, _) in of(2025, Some(0.8)) {
+        for (code, _) in of(2025, Some(0.8)).medals {
             assert!(graduates[code as usize].meets(60));
         }
     }

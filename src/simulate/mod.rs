@@ -16,8 +16,12 @@
 //! * `tasks.csv` — `exam,year,subject,grade,task,max,level,label`
 //! * `scales.csv` — `exam,year,subject,grade,mark,min_score` (primary cut-offs
 //!   of marks 3/4/5 for VPR and OGE; EGE `pass`/`university` test scores)
-//! * `truth.csv` — `year,exam,subject,grade,school,manipulation,intensity`,
-//!   one row per cell, honest cells included.
+//! * `truth.csv` — `year,exam,subject,grade,school,manipulation,intensity,changed`,
+//!   one row per cell, honest cells included; `changed` is how many works
+//!   the manipulation changed (every work where it raises performance; the
+//!   lifted, fitted, dictated or copied works and the raised journal marks
+//!   otherwise, 0 where a lift found no work below its cut-off) and, for
+//!   `weak_medals`, how many medals it gave.
 //! * `medals.csv` — `year,school,student,medal` (`gold`, `silver`): the
 //!   medal holders among the graduates who sat EGE Russian (`medals`).
 //!
@@ -334,11 +338,14 @@ pub fn simulate(
         if v.plan != CellPlan::HONEST {
             summary.manipulated_cells += 1;
         }
-        graduates.add(v, &mut medal_file, opts.seed)?;
-        truth.cell(v.year, v.test, &v.school.id, v.plan)
+        if let Some(weak) = graduates.add(v, &mut medal_file, opts.seed)? {
+            truth.school_year_done(weak)?;
+        }
+        truth.cell(v.year, v.test, &v.school.id, v.plan, v.changed);
+        Ok(())
     })?;
-    graduates.flush(&mut medal_file, opts.seed)?;
-
+    let weak = graduates.flush(&mut medal_file, opts.seed)?;
+    truth.school_year_done(weak)?;
     truth.finish()?;
     medal_file.finish()?;
     for per_exam in results {
@@ -366,6 +373,10 @@ pub(crate) struct CellVisit<'a> {
     /// scoring (cut-off lifts, scores fitted to the journal) and, for
     /// whole-cell inflation, the pupils' performance at their true ability.
     pub honest: Option<&'a CellWorks>,
+    /// How many works the plan changed: every work where it raises the
+    /// pupils' performance, else the works whose scores, variant or journal
+    /// mark it altered (0 where a lift found no work below its cut-off).
+    pub changed: u32,
 }
 
 /// Generates the region cell by cell, in the fixed order of the output
@@ -390,6 +401,7 @@ pub(crate) fn replay(
     );
     let mut cw = CellWorks::default();
     let mut honest = CellWorks::default();
+    let mut before_plan = CellWorks::default();
     let total = region.schools.len();
     for (si, school) in region.schools.iter().enumerate() {
         for (yi, &year) in years.iter().enumerate() {
@@ -442,10 +454,21 @@ pub(crate) fn replay(
                 } else {
                     &mut man_rng
                 };
+                let alters = plan.kind != manipulate::Kind::None && plan.theta_shift() == 0.0;
+                if alters {
+                    before_plan.clone_from(&cw);
+                }
                 manipulate::apply(plan, test, &mut cw, rng);
                 if keep_honest && plan.kind.as_written() {
                     honest.clone_from(&cw);
                 }
+                let changed = if plan.theta_shift() > 0.0 {
+                    cw.works.len()
+                } else if alters {
+                    cw.changed_from(&before_plan)
+                } else {
+                    0
+                };
                 f(&CellVisit {
                     school_index: si,
                     year_index: yi,
@@ -457,6 +480,7 @@ pub(crate) fn replay(
                     plan,
                     works: &cw,
                     honest: keep_honest.then_some(&honest),
+                    changed: u32::try_from(changed).unwrap_or(u32::MAX),
                 })?;
             }
         }

@@ -95,8 +95,8 @@ fn key(row: &[String]) -> CellKey {
     )
 }
 
-/// truth.csv as a map cell → (manipulation, intensity).
-fn truth(files: &Files) -> BTreeMap<CellKey, (String, String)> {
+/// truth.csv as a map cell → (manipulation, intensity, works changed).
+fn truth(files: &Files) -> BTreeMap<CellKey, (String, String, usize)> {
     let (h, rows) = read_csv(files, "truth.csv", Dialect::Plain);
     assert_eq!(
         h,
@@ -107,12 +107,14 @@ fn truth(files: &Files) -> BTreeMap<CellKey, (String, String)> {
             "grade",
             "school",
             "manipulation",
-            "intensity"
+            "intensity",
+            "changed"
         ]
     );
     let mut m = BTreeMap::new();
     for r in rows {
-        let prev = m.insert(key(&r), (r[5].clone(), r[6].clone()));
+        let changed = r[7].parse().expect("changed is a count");
+        let prev = m.insert(key(&r), (r[5].clone(), r[6].clone(), changed));
         assert!(prev.is_none(), "duplicate truth row {r:?}");
     }
     m
@@ -156,9 +158,15 @@ fn misspecified_region_has_the_same_schools_and_other_results() {
         ..small(42, Dialect::Plain)
     });
     // The departures are drawn from a stream of their own: same schools, same
-    // planted cells; the honest results themselves differ.
+    // planted cells; the honest results themselves differ, and with them how
+    // many works a plan finds to change.
     assert_eq!(files["schools.csv"], mis["schools.csv"]);
-    assert_eq!(files["truth.csv"], mis["truth.csv"]);
+    let plans = |f: &Files| -> Vec<_> {
+        (truth(f).into_iter())
+            .map(|(k, (m, i, _))| (k, m, i))
+            .collect()
+    };
+    assert_eq!(plans(files), plans(&mis));
     assert_ne!(files["results_2025_vpr.csv"], mis["results_2025_vpr.csv"]);
 }
 
@@ -178,20 +186,38 @@ fn different_seed_differs() {
 fn truth_has_one_row_per_cell() {
     let (files, summary) = plain();
     let t = truth(files);
-    let mut cells = BTreeSet::new();
+    let mut cells: BTreeMap<CellKey, usize> = BTreeMap::new();
     let mut works = 0u64;
     for f in results_files(files) {
         let (_, rows) = read_csv(files, f, Dialect::Plain);
         works += rows.len() as u64;
-        cells.extend(rows.iter().map(|r| key(r)));
+        for r in &rows {
+            *cells.entry(key(r)).or_default() += 1;
+        }
     }
-    assert_eq!(t.keys().cloned().collect::<BTreeSet<_>>(), cells);
+    assert_eq!(
+        t.keys().cloned().collect::<BTreeSet<_>>(),
+        cells.keys().cloned().collect()
+    );
     assert_eq!(summary.cells, t.len());
     assert_eq!(summary.works, works);
     let manipulated = t.values().filter(|v| v.0 != "none").count();
     assert_eq!(summary.manipulated_cells, manipulated);
-    for (k, (m, i)) in &t {
+    let mut lifted = 0;
+    for (k, (m, i, changed)) in &t {
         assert_eq!(m == "none", i == "none");
+        // `changed`: nothing in an honest cell, every work where the plan
+        // raises performance, at most the cell's works otherwise.
+        let n = cells[k];
+        match m.as_str() {
+            "none" => assert_eq!(*changed, 0, "{k:?}"),
+            "inflation" | "vpr_unconfirmed" | "cohort_spike" => assert_eq!(*changed, n, "{k:?}"),
+            "weak_medals" => {}
+            _ => assert!(*changed <= n, "{m} changed {changed} of {n} works in {k:?}"),
+        }
+        if ["cutoff_lift", "fitted_to_journal", "gia_minimum"].contains(&m.as_str()) {
+            lifted += changed;
+        }
         let ok = match m.as_str() {
             "fitted_to_journal" => k.1 == "VPR",
             "cutoff_lift" | "inflated_journal" => k.1 != "EGE",
@@ -201,6 +227,7 @@ fn truth_has_one_row_per_cell() {
         };
         assert!(ok, "{m} planted in {k:?}");
     }
+    assert!(lifted > 0, "no lift changed a work");
 }
 
 #[test]

@@ -52,6 +52,19 @@ pub struct Shift {
 }
 
 impl CellWorks {
+    /// How many works differ from `before` (the same cell before a planted
+    /// manipulation): task scores, variant or journal mark.
+    pub fn changed_from(&self, before: &CellWorks) -> usize {
+        (0..self.works.len().min(before.works.len()))
+            .filter(|&i| {
+                let (a, b) = (&self.works[i], &before.works[i]);
+                a.variant != b.variant
+                    || a.journal != b.journal
+                    || self.scores(i) != before.scores(i)
+            })
+            .count()
+    }
+
     /// Task scores of work `i`.
     pub fn scores(&self, i: usize) -> &[u8] {
         &self.scores[i * self.stride..(i + 1) * self.stride]

@@ -6,7 +6,7 @@ use super::Dialect;
 use super::blueprint::{Blueprint, Exam, Scale, Test};
 use super::error::SimError;
 use super::irt::NOT_DONE;
-use super::manipulate::CellPlan;
+use super::manipulate::{CellPlan, Kind};
 use super::region::Region;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -248,9 +248,21 @@ pub fn scales(dir: &Path, dialect: Dialect, bp: &Blueprint, years: &[u16]) -> Re
     f.finish()
 }
 
-/// `truth.csv` writer.
+/// `truth.csv` writer. A school-year's rows wait until its medals are
+/// awarded, so that the `weak_medals` row can say how many medals it gave.
 pub struct Truth {
     out: CsvOut,
+    pending: Vec<TruthRow>,
+}
+
+struct TruthRow {
+    year: u16,
+    exam: &'static str,
+    subject: &'static str,
+    grade: u8,
+    school: String,
+    plan: CellPlan,
+    changed: u32,
 }
 
 impl Truth {
@@ -265,27 +277,49 @@ impl Truth {
             "school",
             "manipulation",
             "intensity",
+            "changed",
         ])?;
-        Ok(Truth { out })
+        Ok(Truth {
+            out,
+            pending: Vec::new(),
+        })
     }
 
-    /// One cell.
-    pub fn cell(
-        &mut self,
-        year: u16,
-        test: &Test,
-        school: &str,
-        plan: CellPlan,
-    ) -> Result<(), SimError> {
-        let f = &mut self.out;
-        f.uint(u64::from(year));
-        f.raw(test.exam.code().as_bytes());
-        f.raw(test.subject.code().as_bytes());
-        f.uint(u64::from(test.grade));
-        f.raw(school.as_bytes());
-        f.raw(plan.kind.code().as_bytes());
-        f.raw(plan.intensity.code().as_bytes());
-        f.end()
+    /// One cell of the school-year being written; `changed` the works its
+    /// plan changed.
+    pub fn cell(&mut self, year: u16, test: &Test, school: &str, plan: CellPlan, changed: u32) {
+        self.pending.push(TruthRow {
+            year,
+            exam: test.exam.code(),
+            subject: test.subject.code(),
+            grade: test.grade,
+            school: school.to_owned(),
+            plan,
+            changed,
+        });
+    }
+
+    /// Writes the school-year's rows; `weak` the medals `weak_medals` gave
+    /// (its row's `changed`).
+    pub fn school_year_done(&mut self, weak: u32) -> Result<(), SimError> {
+        for row in self.pending.drain(..) {
+            let f = &mut self.out;
+            f.uint(u64::from(row.year));
+            f.raw(row.exam.as_bytes());
+            f.raw(row.subject.as_bytes());
+            f.uint(u64::from(row.grade));
+            f.raw(row.school.as_bytes());
+            f.raw(row.plan.kind.code().as_bytes());
+            f.raw(row.plan.intensity.code().as_bytes());
+            let changed = if row.plan.kind == Kind::WeakMedals {
+                weak
+            } else {
+                row.changed
+            };
+            f.uint(u64::from(changed));
+            f.end()?;
+        }
+        Ok(())
     }
 
     /// Flushes and closes.

@@ -21,7 +21,9 @@
 //! School-years: the share listed, of the manipulating ones by intensity —
 //! those with a manipulation within a cell apart from those manipulating
 //! across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
-//! `gia_minimum`, `weak_medals`) — and of the honest ones.
+//! `gia_minimum`, `weak_medals`) — and of the honest ones, with apart the
+//! honest years of schools that manipulate in another year of the folder
+//! (a sign pooled over the years, as the GIA minimums', speaks for each).
 //!
 //! **Municipal** (`--municipal`): each simulated region is cut into its
 //! municipalities, each analysed alone with the region's reference.csv
@@ -240,6 +242,9 @@ struct Acc {
     // Keyed by (across procedures, intensity).
     schools_manipulating: BTreeMap<(bool, String), Tally>,
     schools_honest: Tally,
+    // Of those, the school-years of schools that manipulate in another year
+    // (a sign pooled over the years speaks for every year of the school).
+    schools_honest_year: Tally,
     listed_total: u64,
     listed_distinct: u64,
     // Per sign: [cells with p, p <= .05, p <= .01, p <= .001, fired].
@@ -313,6 +318,9 @@ impl Acc {
                     .add(listed, &[]);
             } else {
                 self.schools_honest.add(listed, &[]);
+                if manipulating.keys().any(|&(_, s)| s == id) {
+                    self.schools_honest_year.add(listed, &[]);
+                }
             }
         }
         let mut listed: Vec<(u16, f64)> = (ev.school_years.values())
@@ -474,6 +482,7 @@ fn evaluate_variant(
         risks_procedures,
         schools_manipulating,
         schools_honest,
+        schools_honest_year,
         listed_total,
         listed_distinct,
         calib,
@@ -519,6 +528,11 @@ fn evaluate_variant(
         "schools: honest, listed (false positives)",
         "all",
         &schools_honest,
+    ));
+    rows.push(row(
+        "schools: honest, listed: of them, years of schools manipulating in another year",
+        "all",
+        &schools_honest_year,
     ));
     rows.push(EvalRow {
         group: "schools: listed with distinct evidence".to_owned(),

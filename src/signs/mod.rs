@@ -96,6 +96,12 @@ pub trait Sign: Sync {
     fn per_school(&self) -> bool {
         false
     }
+    /// A statistic of the school read per subject (S10: its VPR in a
+    /// subject against its GIA in it): one hypothesis per school, year and
+    /// subject rather than per school and year.
+    fn per_subject(&self) -> bool {
+        false
+    }
     /// Signs that read the same thing from the same works share a family
     /// (see [`crate::evidence`]): only the strongest of a family counts, at a
     /// Bonferroni price for the family's size.

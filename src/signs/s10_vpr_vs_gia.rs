@@ -408,6 +408,9 @@ impl Sign for VprNotConfirmed {
     fn per_school(&self) -> bool {
         true
     }
+    fn per_subject(&self) -> bool {
+        true
+    }
     fn family(&self) -> &'static str {
         "S10"
     }

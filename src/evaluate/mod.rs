@@ -21,7 +21,9 @@
 //! School-years: the share listed, of the manipulating ones by intensity —
 //! those with a manipulation within a cell apart from those manipulating
 //! across procedures and years (`vpr_unconfirmed`, `cohort_spike`,
-//! `gia_minimum`, `weak_medals`) — and of the honest ones, with apart the
+//! `gia_minimum`, `weak_medals`; also each kind apart: a school's own
+//! statistic lists a school-year, whichever of its cells it names) — and of
+//! the honest ones, with apart the
 //! honest years of schools that manipulate in another year of the folder
 //! (a sign pooled over the years, as the GIA minimums', speaks for each).
 //!
@@ -241,6 +243,8 @@ struct Acc {
     // School-years: manipulating ones per intensity, honest ones pooled.
     // Keyed by (across procedures, intensity).
     schools_manipulating: BTreeMap<(bool, String), Tally>,
+    // School-years manipulating across procedures, per kind and intensity.
+    schools_by_kind: BTreeMap<(String, String), Tally>,
     schools_honest: Tally,
     // Of those, the school-years of schools that manipulate in another year
     // (a sign pooled over the years speaks for every year of the school).
@@ -292,6 +296,10 @@ impl Acc {
             (truth.iter().filter(|(_, (kind, ..))| kind != "none"))
                 .map(|(k, (kind, ..))| ((k.0, k.4.as_str()), across_procedures(kind)))
                 .collect();
+        let across_kind: BTreeMap<(u16, &str), &str> = (truth.iter())
+            .filter(|(_, (kind, ..))| across_procedures(kind))
+            .map(|(k, (kind, ..))| ((k.0, k.4.as_str()), kind.as_str()))
+            .collect();
         // A school's works (medals) changed across procedures, over all its
         // cells and years: the unit its sign reads.
         let mut school_changed: BTreeMap<&str, u32> = BTreeMap::new();
@@ -316,6 +324,12 @@ impl Acc {
                     .entry((procedures, intensity.code().to_owned()))
                     .or_default()
                     .add(listed, &[]);
+                if let Some(kind) = across_kind.get(&(year, id)) {
+                    (self.schools_by_kind)
+                        .entry(((*kind).to_owned(), intensity.code().to_owned()))
+                        .or_default()
+                        .add(listed, &[]);
+                }
             } else {
                 self.schools_honest.add(listed, &[]);
                 if manipulating.keys().any(|&(_, s)| s == id) {
@@ -481,6 +495,7 @@ fn evaluate_variant(
         risks,
         risks_procedures,
         schools_manipulating,
+        schools_by_kind,
         schools_honest,
         schools_honest_year,
         listed_total,
@@ -523,6 +538,12 @@ fn evaluate_variant(
             "schools: manipulating, listed"
         };
         rows.push(row(group, i, t));
+    }
+    let order = |i: &str| ["mild", "moderate", "strong"].iter().position(|x| *x == i);
+    let mut by_kind: Vec<_> = schools_by_kind.iter().collect();
+    by_kind.sort_by_key(|((k, i), _)| (k.clone(), order(i)));
+    for ((kind, i), t) in by_kind {
+        rows.push(row(&format!("schools: {kind}, listed"), i, t));
     }
     rows.push(row(
         "schools: honest, listed (false positives)",

@@ -33,20 +33,22 @@ fn small_evaluation_keeps_false_positives_rare_and_finds_strong_manipulation() {
             .unwrap_or_else(|| panic!("{group} {intensity} missing: {:#?}", ev.rows))
     };
     // On seed 11 (28 242 honest cells, 1 593 honest school-years, cells of 5
-    // works and more judged and pooled by crate::evidence): no honest cell
+    // works and more judged and pooled by crate::evidence): 6 honest cells
     // marked, no honest school-year listed; copying and dictation strong 1.0,
     // dictation moderate 0.86, inflation strong 0.9 (S6a), fitted_to_journal
-    // strong 0.86 (S4c); manipulating school-years listed 0.28 / 0.60 / 0.79
+    // strong 1.0 (S4c); manipulating school-years listed 0.19 / 0.55 / 0.79
     // (mild / moderate / strong, of 47 each, judged or not); every listed
     // school-year with its own evidence. The kinds planted across procedures
     // by other schools (half as many again) are reported apart: VPR raised in
     // every grade with the school's marks raised alike and honest OGE/EGE,
-    // seen by S10 alone, pooled over the school's two years: strong 19 of 19
-    // cells (4 of 19 with one year's pair), moderate 0; a cohort's one-year
-    // spike 2 of 2 at moderate and strong; pushes over the GIA minimums and
-    // medals to weaker graduates 0 at every intensity on this seed (a few
-    // works or medals per school: see the closing notes of issue 12).
+    // seen by S10 alone, pooled over the school's two years and entering the
+    // school-year once: strong 19 of 19 cells, moderate 10 of 19; a cohort's
+    // one-year spike 2 of 2 at moderate and strong; pushes over the GIA
+    // minimums and medals to weaker graduates 0 at every intensity on this
+    // seed (a few works or medals per school: see the closing notes of issue
+    // 12).
     assert!(rate("vpr_unconfirmed", "strong") >= 0.8, "{:#?}", ev.rows);
+    assert!(rate("vpr_unconfirmed", "moderate") >= 0.4, "{:#?}", ev.rows);
     assert!(
         rate("honest (false positives)", "all") <= 0.001,
         "{:#?}",

@@ -67,7 +67,9 @@
 //!    the within-cell kinds' mean .592 → .592 (full), .561 → .554 (totals),
 //!    .615 → .602 (municipal), .570 → .564 (three years), and honest
 //!    school-years listed 10 → 13 of 7 929 (totals 11 → 14; three years
-//!    9 → 12 of 12 057, 3 of them other years of schools that manipulate).
+//!    9 → 12 of 12 057, 2 of them other years of schools that manipulate;
+//!    with 20 seeds and three years 45 → 46 of 48 138, VPR not confirmed
+//!    .565 → .675: notes/procedures.md).
 //! 4. **Persistence.** A school listed in the previous year of the data gets
 //!    weight `persistence_weight`, the others 1, rescaled so the year's weights
 //!    average 1 (weighted BH, Genovese, Roeder & Wasserman 2006: the false

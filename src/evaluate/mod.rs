@@ -296,6 +296,8 @@ impl Acc {
             (truth.iter().filter(|(_, (kind, ..))| kind != "none"))
                 .map(|(k, (kind, ..))| ((k.0, k.4.as_str()), across_procedures(kind)))
                 .collect();
+        let manipulating_schools: std::collections::BTreeSet<&str> =
+            manipulating.keys().map(|&(_, s)| s).collect();
         let across_kind: BTreeMap<(u16, &str), &str> = (truth.iter())
             .filter(|(_, (kind, ..))| across_procedures(kind))
             .map(|(k, (kind, ..))| ((k.0, k.4.as_str()), kind.as_str()))
@@ -332,7 +334,7 @@ impl Acc {
                 }
             } else {
                 self.schools_honest.add(listed, &[]);
-                if manipulating.keys().any(|&(_, s)| s == id) {
+                if manipulating_schools.contains(id) {
                     self.schools_honest_year.add(listed, &[]);
                 }
             }

@@ -94,6 +94,9 @@
 //! (1995) JRSS B 57, 289–300. Genovese C. R., Roeder K., Wasserman L. (2006)
 //! False discovery control with p-value weighting. Biometrika 93(3), 509–524.
 
+mod combine;
+mod nulls;
+
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -102,6 +105,9 @@ use crate::signs::{Control, REGISTRY, SignResults, SignsConfig};
 use crate::stats::empirical_null::NullFit;
 use crate::stats::multiple::bh_qvalues;
 use crate::stats::simes::simes;
+
+use combine::{Families, family_parts, school_year_entries, weighted_simes};
+use nulls::fit_nulls;
 
 /// The smallest p-value kept, so that evidence stays finite.
 const P_FLOOR: f64 = 1e-300;
@@ -377,172 +383,6 @@ pub fn assess(
     }
 }
 
-/// Simes' combination of (p-value, raw weight) pairs: each p over
-/// w = raw / mean raw (see step 3 of the module's documentation; a cell's
-/// raw weight is √n).
-fn weighted_simes(entries: &[(f64, f64)]) -> Option<(f64, Vec<usize>)> {
-    let mean = entries.iter().map(|e| e.1).sum::<f64>() / entries.len().max(1) as f64;
-    let p: Vec<f64> = (entries.iter())
-        .map(|&(p, r)| if r > 0.0 { p * mean / r } else { 1.0 })
-        .collect();
-    simes(&p)
-}
-
-/// One cell's families: (family p-value, the family's strongest sign), and
-/// the positions of the decisive ones (Simes'); `own`: Simes' p-value over
-/// the families without the statistics of the school.
-struct Families {
-    parts: Vec<(f64, usize)>,
-    decisive: Vec<usize>,
-    own: Option<f64>,
-}
-
-/// A cell's families (step 2 of the module's documentation): each family's
-/// smallest calibrated p-value (p = 1 where the effect is below the sign's
-/// minimum) times its number of evaluated signs, with that sign;
-/// `per_school`: whether the statistics of the school count.
-fn family_parts(
-    calibrated: &[Option<f64>],
-    i: usize,
-    families: &[&'static str],
-    results: &SignResults,
-    cfg: &SignsConfig,
-    per_school: bool,
-) -> Vec<(f64, usize)> {
-    let mut parts = Vec::new();
-    for fam in families {
-        let mut best: Option<(f64, usize)> = None;
-        let mut members = 0usize;
-        for (s, sign) in REGISTRY.iter().enumerate() {
-            if !sign.marks_cell() || sign.family() != *fam || (sign.per_school() && !per_school) {
-                continue;
-            }
-            let Some(p) = calibrated[s] else { continue };
-            members += 1;
-            let p = gated(p, s, i, results, cfg);
-            if best.is_none_or(|(b, _)| p < b) {
-                best = Some((p, s));
-            }
-        }
-        if let Some((p, s)) = best {
-            parts.push(((p * members as f64).min(1.0), s));
-        }
-    }
-    parts
-}
-
-/// A calibrated p-value, or 1 where the sign's effect is below its minimum.
-fn gated(p: f64, s: usize, i: usize, results: &SignResults, cfg: &SignsConfig) -> f64 {
-    let sign = REGISTRY[s];
-    let f = &results.findings[s][i];
-    if f.effect().is_some_and(|e| e >= sign.min_effect(cfg)) {
-        p
-    } else {
-        1.0
-    }
-}
-
-/// One entry of a school-year's combination: a cell's own evidence, or one
-/// statistic of the school.
-struct Entry {
-    p: f64,
-    /// Raw weight: √n of the cell, or the sum of √n over the cells the
-    /// school's statistic speaks for.
-    root: f64,
-    /// The cells the entry names when decisive, with the sign (for a
-    /// statistic of the school).
-    cells: Vec<(usize, Option<usize>)>,
-}
-
-/// The entries of a school-year (step 3 of the module's documentation): each
-/// cell's own p-value, and each statistic of the school once — a sign's
-/// cells of the year (of one subject, for a sign read per subject) are one
-/// hypothesis about the school (its VPR in a subject against its GIA, its
-/// works at the GIA minimums, its medals), weighted by the works of all the
-/// cells it speaks for. Its p-value is the largest calibrated p-value among
-/// the cells whose own effect of the year reaches the sign's minimum (the
-/// same statistic calibrated on each exam's null; the largest keeps it
-/// valid), else 1.
-fn school_year_entries(
-    idx: &[usize],
-    cells: &[CellVerdict],
-    family_parts: &[Families],
-    results: &SignResults,
-    cfg: &SignsConfig,
-    subject_of: impl Fn(usize) -> String,
-    works: impl Fn(usize) -> usize,
-) -> Vec<Entry> {
-    let root = |i: usize| (works(i) as f64).sqrt();
-    let mut out: Vec<Entry> = (idx.iter())
-        .filter_map(|&i| {
-            family_parts[i].own.map(|p| Entry {
-                p,
-                root: root(i),
-                cells: vec![(i, None)],
-            })
-        })
-        .collect();
-    let mut carriers = Vec::new();
-    for (s, sign) in REGISTRY.iter().enumerate() {
-        if !sign.marks_cell() || !sign.per_school() {
-            continue;
-        }
-        for &i in idx {
-            let f = &results.findings[s][i];
-            let (true, Some(_), Some(p)) = (f.evaluated, f.p_value(), cells[i].calibrated[s])
-            else {
-                continue;
-            };
-            carriers.push(Carrier {
-                sign: s,
-                subject: if sign.per_subject() {
-                    subject_of(i)
-                } else {
-                    String::new()
-                },
-                cell: i,
-                root: root(i),
-                p: (gated(p, s, i, results, cfg) < 1.0).then_some(p),
-            });
-        }
-    }
-    out.extend(school_entries(&carriers));
-    out
-}
-
-/// A cell of a school-year that carries a statistic of its school.
-struct Carrier {
-    sign: usize,
-    /// The subject, for a sign read per subject; else empty.
-    subject: String,
-    cell: usize,
-    /// √n of the cell.
-    root: f64,
-    /// The calibrated p-value where the cell's own effect of the year reaches
-    /// the sign's minimum.
-    p: Option<f64>,
-}
-
-/// One entry per statistic of the school (sign, and subject where read per
-/// subject): raw weight the sum of its cells' √n, p-value the largest of
-/// the cells' that count (else 1), naming those cells.
-fn school_entries(carriers: &[Carrier]) -> Vec<Entry> {
-    let mut school: BTreeMap<(usize, &str), Entry> = BTreeMap::new();
-    for c in carriers {
-        let e = school.entry((c.sign, c.subject.as_str())).or_insert(Entry {
-            p: 1.0,
-            root: 0.0,
-            cells: Vec::new(),
-        });
-        e.root += c.root;
-        if let Some(p) = c.p {
-            e.p = if e.cells.is_empty() { p } else { e.p.max(p) };
-            e.cells.push((c.cell, Some(c.sign)));
-        }
-    }
-    school.into_values().collect()
-}
-
 /// Each cell's share of the cells' evidence (−log10 p, normalised to sum to 1;
 /// equal shares when none has any).
 fn set_shares(decisive: &mut [(usize, f64)], cells: &[CellVerdict]) {
@@ -596,182 +436,10 @@ fn list_year(rows: &mut [SchoolYear], cfg: &SignsConfig) -> f64 {
     }
 }
 
-/// A number in (0, 1) fixed by the sign and the cell (SplitMix64 of the
-/// pair: Steele, Lea & Flood 2014), the same at any thread count and input
-/// row order: the randomization of a stepped p-value for the null's fit.
-fn uniform(sign: usize, cell: usize) -> f64 {
-    let mut z = ((sign as u64) << 40 ^ cell as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-}
-
-/// P(T > t) + u · (P(T ≥ t) − P(T > t)): a stepped p-value made continuous
-/// for the null's fit (the p-value itself where there are no steps).
-fn randomized(p: f64, next: Option<f64>, u: f64) -> f64 {
-    next.map_or(p, |next| next + u * (p - next).max(0.0))
-}
-
-/// The null of each marking sign per exam present, fitted on the p-values of
-/// its evaluated cells; a stepped p-value P(T ≥ t) enters the fit as
-/// P(T > t) + U · P(T = t), U uniform (Habiger & Peña 2011): uniform under
-/// the sign's model, so that the steps (many p-values of exactly 1, say)
-/// neither widen the null nor move its centre, and what is left is the
-/// region's departure from the model.
-fn fit_nulls(results: &SignResults, exam_of: &[Exam], min_cells: usize) -> Vec<SignNull> {
-    let exams: BTreeSet<Exam> = exam_of.iter().copied().collect();
-    let mut out = Vec::new();
-    for (s, sign) in REGISTRY.iter().enumerate() {
-        if !sign.marks_cell() {
-            continue;
-        }
-        let p_of = |exam: Option<Exam>| -> Vec<f64> {
-            (results.findings[s].iter().zip(exam_of).enumerate())
-                .filter(|(_, (f, e))| f.evaluated && exam.is_none_or(|x| x == **e))
-                .filter_map(|(i, (f, _))| {
-                    let p = f.p_value()?;
-                    Some(randomized(p, f.p_next(), uniform(s, i)))
-                })
-                .collect()
-        };
-        let all = NullFit::fit(&p_of(None), min_cells);
-        for &exam in &exams {
-            let own = NullFit::fit(&p_of(Some(exam)), min_cells);
-            let (fit, source) = if sign.null_of_its_own() {
-                (NullFit::theoretical(own.n), "sign")
-            } else if own.fitted {
-                (own, "exam")
-            } else if all.fitted {
-                (all, "all exams")
-            } else {
-                (own, "theoretical")
-            };
-            out.push(SignNull {
-                sign: s,
-                exam,
-                fit,
-                source,
-            });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// Counts drawn exactly from Binomial(12, 0.2) (the quantiles of 20 000
-    /// evenly spaced levels): their p-values P(X ≥ x) have steps, with a
-    /// quarter of them at p ≈ 1 … 0.93. Randomized within each step they are
-    /// uniform (Habiger & Peña 2011, Lemma 1), so the fitted null must be
-    /// N(0, 1) up to the sampling error of a median and an IQR of 20 000
-    /// values (≈ 0.01 and 0.02); the raw p-values give a wide, low bulk.
-    #[test]
-    fn randomized_steps_fit_the_theoretical_null() {
-        use statrs::distribution::{Binomial, DiscreteCDF};
-        let b = Binomial::new(0.2, 12).unwrap();
-        let sf = |x: u64| if x == 0 { 1.0 } else { b.sf(x - 1) };
-        let n = 20_000;
-        let counts: Vec<u64> = (0..n)
-            .map(|i| b.inverse_cdf((i as f64 + 0.5) / n as f64))
-            .collect();
-        let raw: Vec<f64> = counts.iter().map(|&x| sf(x)).collect();
-        let smooth: Vec<f64> = (counts.iter().enumerate())
-            .map(|(i, &x)| randomized(sf(x), Some(sf(x + 1)), uniform(3, i)))
-            .collect();
-        let fit = NullFit::fit(&smooth, 100);
-        assert!(fit.fitted_center.abs() < 0.03, "{fit:?}");
-        assert!((fit.fitted_scale - 1.0).abs() < 0.05, "{fit:?}");
-        let steps = NullFit::fit(&raw, 100);
-        assert!(
-            steps.fitted_scale > 1.2 || steps.fitted_center < -0.2,
-            "{steps:?}"
-        );
-        // The U of a sign and a cell is fixed, in (0, 1), and spread evenly.
-        assert_eq!(uniform(3, 17), uniform(3, 17));
-        let mean = (0..n).map(|i| uniform(5, i)).sum::<f64>() / n as f64;
-        assert!((mean - 0.5).abs() < 0.01 && (0..n).all(|i| (0.0..1.0).contains(&uniform(5, i))));
-        // No steps: the p-value itself.
-        assert_eq!(randomized(0.3, None, 0.9), 0.3);
-    }
-
-    #[test]
-    fn weighted_simes_by_hand() {
-        // Cells of 100, 25, 25, 4 works: √n = 10, 5, 5, 2, mean 5.5, so
-        // w = 1.818, 0.909, 0.909, 0.364. p = 0.001, 0.01, 0.5, 0.001 →
-        // p / w = 0.00055, 0.011, 0.55, 0.00275; sorted 0.00055, 0.00275,
-        // 0.011, 0.55 → 4 p / i = 0.0022, 0.0055, 0.01467, 0.55: 0.0022 by
-        // the large cell alone (unweighted: 4 · 0.001 = 0.004).
-        let root = |n: f64| n.sqrt();
-        let (p, dec) = weighted_simes(&[
-            (0.001, root(100.0)),
-            (0.01, root(25.0)),
-            (0.5, root(25.0)),
-            (0.001, root(4.0)),
-        ])
-        .unwrap();
-        assert!((p - 0.0022).abs() < 1e-12, "{p}");
-        assert_eq!(dec, [0]);
-        // Equal sizes: plain Simes.
-        let (p, _) = weighted_simes(&[(0.01, 5.0), (0.04, 5.0), (0.03, 5.0)]).unwrap();
-        assert!((p - 0.03).abs() < 1e-12, "{p}");
-        assert!(weighted_simes(&[]).is_none());
-    }
-
-    #[test]
-    fn a_school_statistic_enters_once_with_the_weight_of_its_cells() {
-        let carrier = |sign: usize, subject: &str, cell: usize, n: f64, p: Option<f64>| Carrier {
-            sign,
-            subject: subject.to_owned(),
-            cell,
-            root: n.sqrt(),
-            p,
-        };
-        // Sign 9 read per subject on four cells (RU: cells 0, 1; MA: 2, 3),
-        // sign 10 on cells 4 and 5; cell 1's effect is below the minimum, and
-        // cell 5's p-value is calibrated on another exam's null.
-        let entries = school_entries(&[
-            carrier(9, "RU", 0, 25.0, Some(0.001)),
-            carrier(9, "RU", 1, 16.0, None),
-            carrier(9, "MA", 2, 36.0, None),
-            carrier(9, "MA", 3, 49.0, None),
-            carrier(10, "", 4, 64.0, Some(0.002)),
-            carrier(10, "", 5, 9.0, Some(0.004)),
-        ]);
-        let got: Vec<_> = (entries.into_iter())
-            .map(|e| (e.p, e.root, e.cells))
-            .collect();
-        // RU: √25 + √16 = 9, p of cell 0; MA: 6 + 7 = 13, nothing counts
-        // (p = 1, no cell named); sign 10: 8 + 3 = 11, the larger p.
-        assert_eq!(
-            got,
-            [
-                (1.0, 13.0, vec![]),
-                (0.001, 9.0, vec![(0, Some(9))]),
-                (0.004, 11.0, vec![(4, Some(10)), (5, Some(10))]),
-            ]
-        );
-        // With three cells of 25 works (own p 0.5 each, raw weight 5): the
-        // weights 5, 5, 5, 13, 9, 11 average 8, so the RU entry's p / w =
-        // 0.001 / (9 / 8) = 0.000889 and sign 10's 0.004 / (11 / 8) =
-        // 0.00291; Simes over six: 6 · 0.000889 = 0.00533, 6 · 0.00291 / 2
-        // = 0.00873 → 0.00533 (as one of ~8 families of three cells, the RU
-        // statistic alone would give at best 8 · 0.001 · 3 = 0.024).
-        let weighted = [
-            (0.5, 5.0),
-            (0.5, 5.0),
-            (0.5, 5.0),
-            (1.0, 13.0),
-            (0.001, 9.0),
-            (0.004, 11.0),
-        ];
-        let (p, dec) = weighted_simes(&weighted).unwrap();
-        assert!((p - 6.0 * 0.001 * 8.0 / 9.0).abs() < 1e-12, "{p}");
-        assert_eq!(dec, [4]);
-    }
 
     fn row(p: f64, weight: f64) -> SchoolYear {
         SchoolYear {

@@ -321,13 +321,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for s in obektiv::signs::REGISTRY {
                 let d = s.doc();
                 println!(
-                    "{} — {}\n  что сравнивается: {}\n  что считается необычным: {}\n  что нужно в данных: {}\n  входит в силу признаков ячейки: {}\n  формула: {}\n  источники: {}\n",
+                    "{} — {}\n  что сравнивается: {}\n  что считается необычным: {}\n  что нужно в данных: {}\n  входит в силу признаков: {}\n  формула: {}\n  источники: {}\n",
                     s.id(),
                     s.title(),
                     d.compared,
                     d.unusual,
                     d.needs,
-                    if s.marks_cell() { "да" } else { "нет" },
+                    obektiv::signs::enters(*s),
                     d.formula,
                     d.reference,
                 );

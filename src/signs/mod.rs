@@ -281,6 +281,20 @@ impl<'a> TestInput<'a> {
     }
 }
 
+/// Whose evidence a sign enters, in Russian (`obektiv signs` and the
+/// справка's methods): the cell's, the school's once a year (per subject for
+/// a sign read per subject: see [`crate::evidence`]), or none.
+pub fn enters(sign: &dyn Sign) -> &'static str {
+    match (sign.marks_cell(), sign.per_school(), sign.per_subject()) {
+        (false, ..) => "нет",
+        (true, false, _) => "ячейки",
+        (true, true, false) => "ОО — один раз за год, с весом всех ячеек, о которых говорит",
+        (true, true, true) => {
+            "ОО — один раз за год по каждому предмету, с весом всех ячеек, о которых говорит"
+        }
+    }
+}
+
 /// The window below a mark cut-off that the cut-off sign reads: d =
 /// max(1, round(0.05 · maximum)) points (also the region-wide bunching
 /// estimate's excluded window).

@@ -518,15 +518,10 @@ fn evaluate_variant(
             .collect::<Vec<_>>()
             .join(" "),
     };
+    // Intensities in their natural order within a group.
+    let order = |i: &str| ["mild", "moderate", "strong"].iter().position(|x| *x == i);
     let mut rows: Vec<EvalRow> = manipulated.iter().map(|((k, i), t)| row(k, i, t)).collect();
-    rows.sort_by_key(|r| {
-        (
-            r.group.clone(),
-            ["mild", "moderate", "strong"]
-                .iter()
-                .position(|x| *x == r.intensity),
-        )
-    });
+    rows.sort_by_key(|r| (r.group.clone(), order(&r.intensity)));
     rows.push(row("honest (false positives)", "all", &honest));
     rows.push(row(
         "honest lyceums/gymnasiums/in-depth",
@@ -541,7 +536,6 @@ fn evaluate_variant(
         };
         rows.push(row(group, i, t));
     }
-    let order = |i: &str| ["mild", "moderate", "strong"].iter().position(|x| *x == i);
     let mut by_kind: Vec<_> = schools_by_kind.iter().collect();
     by_kind.sort_by_key(|((k, i), _)| (k.clone(), order(i)));
     for ((kind, i), t) in by_kind {

@@ -149,7 +149,8 @@ pub struct SchoolYear {
     pub school: u32,
     /// Indices (dataset order) of its cells with a combined p-value.
     pub cells: Vec<usize>,
-    /// Simes' combination over those cells.
+    /// Weighted Simes' combination over those cells' own evidence and the
+    /// school's statistics, each once (step 3).
     pub p_value: f64,
     /// Persistence weight (the year's weights average 1).
     pub weight: f64,

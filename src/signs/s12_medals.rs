@@ -49,15 +49,47 @@
 //! * **Statistic**: O, the school's medal holders among its graduates; p =
 //!   P(O ≥ o) under the mixture (exact Poisson-binomial where τ = 0); effect
 //!   = (o − E) / graduates.
-//! * **Each year on its own**: τ is fitted on the year's schools, so it
-//!   holds a school's lasting leniency as well as the year's; the year's p
-//!   is valid whatever the other years were. The school's years together
-//!   (holders, graduates, expected) are shown beside it, not tested: judged
-//!   with one u over its years, a school that inflates every year is read
-//!   as a lenient one (110 holders of 225 graduates over three years,
-//!   28.8 expected: p = 1.4·10⁻⁶ together, 2·10⁻⁶ to 8·10⁻⁵ each year; one
-//!   that inflated two years of three: 10⁻³ together, 5·10⁻⁶ in its worst
-//!   year).
+//! * **The school's own marks**: a medal follows a graduate's final marks,
+//!   so a school that marks leniently has more holders at the same EGE
+//!   scores — and its graduates' annual marks in the EGE subjects show how
+//!   leniently it marks. Its marking L = the mean, over the school-year's EGE
+//!   works with an annual mark and a test score, of (mark − the folder's mean
+//!   mark of the same test and year at the same bin of 5 points); schools
+//!   with at least [`MIN_MARKED_WORKS`] such works have one. Where more than
+//!   10 schools of the year have it, their rates are moved by
+//!   β (m − m̄) + γ L instead, β and γ fitted together per year by maximum
+//!   likelihood ([`crate::stats::random_intercept::fit_slopes`]), and their
+//!   τ is fitted over every school-year judged so, the years together (what
+//!   the marks leave is small and one year's schools estimate it poorly).
+//!   On simulated regions (300 schools, 3 years, 12 seeds) τ was 0.37–0.71
+//!   without the marks and 0–0.35 with them, γ 4.0–5.1 per mark; a Poisson
+//!   random-effects fit of the holders (maximum likelihood, outside obektiv)
+//!   put τ at 0.22 without L and 0 with it: the spread the list paid for was
+//!   the schools' marking. A school that raises its graduates' final marks to
+//!   give them medals raises L a little (a few works among its graduates'
+//!   works) and shows in S6b (marks above the exam); S12 sees medals beyond
+//!   both the results and the school's marking. Schools without marks, and a
+//!   folder judged with the region's τ from reference.csv (fitted without
+//!   marks), keep the rates moved by the level alone and the year's τ.
+//! * **Each year on its own** (without the marks): τ is fitted on the year's
+//!   schools, so it holds a school's lasting leniency as well as the year's;
+//!   the year's p is valid whatever the other years were. The school's years
+//!   together (holders, graduates, expected) are shown beside it, not
+//!   tested: judged with one u over its years at that τ, a school that
+//!   inflates every year is read as a lenient one (110 holders of 225
+//!   graduates over three years, 28.8 expected: p = 1.4·10⁻⁶ together,
+//!   2·10⁻⁶ to 8·10⁻⁵ each year; one that inflated two years of three: 10⁻³
+//!   together, 5·10⁻⁶ in its worst year).
+//! * **The years together** (with the marks, a school judged so in two years
+//!   or more): its holders over those years against all their rates with one
+//!   u ~ N(0, τ²) for every year — exact where what the marks leave lasts,
+//!   conservative where it changes from year to year (L's own sampling
+//!   error does) — and p = min(1, 2 min(p of the year, p together)), the
+//!   years together counted only in a year with more holders than expected
+//!   (Bonferroni over the two: valid whichever holds). 20 simulated regions
+//!   (300 schools, 3 years): `weak_medals` cells marked at strong .262 with
+//!   the year alone and the level alone, .400 with the marks, .662 with the
+//!   years together; honest cells marked by S12: 0 in each.
 //! * **Rule**: enters the evidence of the school's EGE Russian cell when the
 //!   effect ≥ `medal_min_effect`.
 //! * **Minimum sample**: `min_works` graduates; medals.csv with rows for the
@@ -73,7 +105,7 @@
 use std::collections::BTreeMap;
 
 use crate::load::reference::MedalReference;
-use crate::model::{Dataset, Exam, NO_TEST_SCORE, TestKey};
+use crate::model::{Dataset, Exam, NO_MARK, NO_TEST_SCORE, TestKey};
 use crate::stats::random_intercept;
 
 use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, pct};
@@ -92,6 +124,11 @@ pub struct SchoolMedals {
     pub holders: u64,
     pub expected: f64,
     pub p: f64,
+    /// Judged with the school's marks (module docs).
+    pub marks: bool,
+    /// Where p is the smaller of the year's and the years' together,
+    /// doubled: how many years.
+    pub pooled: Option<usize>,
 }
 
 /// Per (year, school) with graduates, in years with medals.
@@ -165,6 +202,7 @@ impl MedalCounts {
                 }
             }
         }
+        let marks = marking(data, &years);
         let holders: std::collections::BTreeSet<(u16, u32, &str)> = (data.medals.iter())
             .map(|m| (m.year, m.school, m.student.as_str()))
             .collect();
@@ -251,36 +289,77 @@ impl MedalCounts {
                     holders: o,
                     expected: 0.0,
                     p: 1.0,
+                    marks: false,
+                    pooled: None,
                 };
                 let (sum, n) = year_means[&year];
                 let level = score_sums[&(year, school)] / grads.len() as f64 - sum / n;
-                ((year, school), (medals, rates, level))
+                let leniency = marks.get(&(year, school)).copied();
+                ((year, school), (medals, rates, level, leniency))
             })
             .collect::<Vec<_>>();
-        // The slope of the medal rate on the level, per year; the rates moved
-        // by it.
-        let mut for_slope: BTreeMap<u16, Vec<random_intercept::Leveled>> = BTreeMap::new();
-        for ((year, _), (m, rates, level)) in &schools {
-            (for_slope.entry(*year).or_default()).push((rates.as_slice(), m.holders, *level));
+        // Per year, the model with the school's marks where enough schools
+        // have them, and the model without them for the schools that do not.
+        let mut with_marks: BTreeMap<u16, usize> = BTreeMap::new();
+        for ((year, _), (.., leniency)) in &schools {
+            *with_marks.entry(*year).or_default() += usize::from(leniency.is_some());
         }
-        let slopes: BTreeMap<u16, f64> = (for_slope.into_iter())
+        // A municipality judged with the region's spread keeps the model the
+        // region's spread was fitted in.
+        let marked = |year: u16, leniency: Option<f64>| {
+            let region = published.get(&year).is_some_and(|m| m.tau.is_some());
+            let enough = with_marks.get(&year).copied().unwrap_or(0) > MIN_OTHER_SCHOOLS;
+            leniency.filter(|_| enough && !region)
+        };
+        // The slopes: on the level alone (every school), and on the level
+        // and the marks (the schools with marks), per year.
+        let mut for_level: BTreeMap<u16, Vec<random_intercept::Leveled>> = BTreeMap::new();
+        let mut for_both: BTreeMap<u16, Vec<random_intercept::Covariates<2>>> = BTreeMap::new();
+        for ((year, _), (m, rates, level, leniency)) in &schools {
+            (for_level.entry(*year).or_default()).push((rates.as_slice(), m.holders, *level));
+            if let Some(l) = marked(*year, *leniency) {
+                (for_both.entry(*year).or_default()).push((
+                    rates.as_slice(),
+                    m.holders,
+                    [*level, l],
+                ));
+            }
+        }
+        let level_slopes: BTreeMap<u16, f64> = (for_level.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_slope(&list)))
             .collect();
+        let both_slopes: BTreeMap<u16, [f64; 2]> = (for_both.into_iter())
+            .map(|(year, list)| (year, random_intercept::fit_slopes(&list)))
+            .collect();
+        // Each school's rates moved by the level alone, and by the level and
+        // its marks where it is judged with them.
         let schools: Vec<_> = (schools.into_iter())
-            .map(|((year, school), (mut m, rates, level))| {
-                let rates = random_intercept::shifted(&rates, slopes[&year] * level);
-                m.expected = rates.iter().sum();
-                ((year, school), (m, rates))
+            .map(|((year, school), (mut m, rates, level, leniency))| {
+                let by_level = random_intercept::shifted(&rates, level_slopes[&year] * level);
+                let by_marks = marked(year, leniency).map(|l| {
+                    let [b, g] = both_slopes[&year];
+                    random_intercept::shifted(&rates, b * level + g * l)
+                });
+                m.expected = by_marks.as_ref().unwrap_or(&by_level).iter().sum();
+                ((year, school), (m, by_level, by_marks))
             })
             .collect();
-        // The schools' spread on the logit scale, per year.
+        // The schools' spread on the logit scale: without the marks per year
+        // over every school (as published in reference.csv); with them over
+        // every school-year judged with them, the years together (what the
+        // marks leave is smaller and one year's schools estimate it poorly).
         let mut by_year: BTreeMap<u16, Vec<(&[f64], u64)>> = BTreeMap::new();
-        for ((year, _), (m, rates)) in &schools {
-            (by_year.entry(*year).or_default()).push((rates.as_slice(), m.holders));
+        let mut with: Vec<(&[f64], u64)> = Vec::new();
+        for ((year, _), (m, by_level, by_marks)) in &schools {
+            (by_year.entry(*year).or_default()).push((by_level.as_slice(), m.holders));
+            if let Some(r) = by_marks {
+                with.push((r.as_slice(), m.holders));
+            }
         }
         let estimated: BTreeMap<u16, f64> = (by_year.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_tau(&list)))
             .collect();
+        let tau_marks = random_intercept::fit_tau(&with);
         // The region's spread where published, else the folder's own.
         let mut taus = estimated.clone();
         for (year, m) in &published {
@@ -296,7 +375,7 @@ impl MedalCounts {
             .collect();
         // Over the years: the school's counts summed.
         let mut over_years: BTreeMap<u32, YearsTogether> = BTreeMap::new();
-        for ((_, school), (m, _)) in &schools {
+        for ((_, school), (m, ..)) in &schools {
             let e = over_years.entry(*school).or_default();
             e.graduates += m.graduates;
             e.holders += m.holders;
@@ -304,9 +383,41 @@ impl MedalCounts {
             e.years += 1;
         }
         over_years.retain(|_, e| e.years > 1);
+        // Over the years, with the marks: one count against the school's
+        // rates of every year judged with them, one u for all its years.
+        let mut pooled: BTreeMap<u32, (Vec<f64>, u64, usize)> = BTreeMap::new();
+        for ((_, school), (m, _, by_marks)) in &schools {
+            if let Some(r) = by_marks {
+                let e = pooled.entry(*school).or_default();
+                e.0.extend_from_slice(r);
+                e.1 += m.holders;
+                e.2 += 1;
+            }
+        }
+        let pooled: BTreeMap<u32, (f64, usize)> = (pooled.into_iter())
+            .filter(|(_, (_, _, years))| *years > 1)
+            .map(|(school, (rates, o, years))| {
+                (school, (random_intercept::sf(&rates, o, tau_marks), years))
+            })
+            .collect();
         let schools = (schools.into_iter())
-            .map(|(key, (mut m, rates))| {
-                m.p = random_intercept::sf(&rates, m.holders, taus[&key.0]);
+            .map(|(key, (mut m, by_level, by_marks))| {
+                m.marks = by_marks.is_some();
+                m.p = match by_marks {
+                    Some(rates) => {
+                        let year = random_intercept::sf(&rates, m.holders, tau_marks);
+                        match pooled.get(&key.1) {
+                            Some(&(together, years)) => {
+                                let excess = m.holders as f64 > m.expected;
+                                let together = if excess { together } else { 1.0 };
+                                m.pooled = Some(years);
+                                (2.0 * year.min(together)).min(1.0)
+                            }
+                            None => year,
+                        }
+                    }
+                    None => random_intercept::sf(&by_level, m.holders, taus[&key.0]),
+                };
                 (key, m)
             })
             .collect();
@@ -318,6 +429,42 @@ impl MedalCounts {
             region,
         }
     }
+}
+
+/// Fewest EGE works with an annual mark for a school-year's marking.
+pub const MIN_MARKED_WORKS: u32 = 10;
+
+/// Per school-year in `years`, how far its annual marks in the EGE subjects
+/// lie above the folder's marks at the same test score: the mean over its
+/// EGE works with an annual mark and a test score of (mark − the mean mark
+/// of the year's works of the same test and bin of [`BIN`] points), where
+/// the school-year has at least [`MIN_MARKED_WORKS`] such works.
+fn marking(data: &Dataset, years: &[u16]) -> BTreeMap<(u16, u32), f64> {
+    let mut sums: BTreeMap<(u16, u32), (f64, u32)> = BTreeMap::new();
+    for b in (data.tests.iter())
+        .filter(|b| b.key.exam == Exam::Ege && years.binary_search(&b.key.year).is_ok())
+    {
+        let marked = |row: usize| {
+            let (t, j) = (b.test_score[row], b.journal[row]);
+            (t != NO_TEST_SCORE && j != NO_MARK).then(|| (usize::from(t / BIN).min(BINS - 1), j))
+        };
+        let mut bins = [(0.0, 0u32); BINS];
+        for (bin, j) in (0..b.journal.len()).filter_map(marked) {
+            bins[bin].0 += f64::from(j);
+            bins[bin].1 += 1;
+        }
+        for span in &b.cells {
+            let e = sums.entry((b.key.year, span.school)).or_default();
+            for (bin, j) in (span.start as usize..span.end as usize).filter_map(marked) {
+                e.0 += f64::from(j) - bins[bin].0 / f64::from(bins[bin].1);
+                e.1 += 1;
+            }
+        }
+    }
+    (sums.into_iter())
+        .filter(|(_, (_, n))| *n >= MIN_MARKED_WORKS)
+        .map(|(k, (sum, n))| (k, sum / f64::from(n)))
+        .collect()
 }
 
 /// Each graduate's medal rate under the null: the year's rate for its bin
@@ -359,12 +506,12 @@ impl Sign for MedalsAboveResults {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Эффект — за этот год: (o − E O) / число выпускников.",
+            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Медаль следует за итоговыми отметками, поэтому учитывается и строгость отметок самой ОО: L — насколько годовые отметки её выпускников по предметам ЕГЭ в среднем выше отметок выпускников региона с теми же баллами (нужно не меньше 10 таких работ ОО за год и больше 10 таких ОО за год). Тогда вероятности сдвигаются на β · (m − m̄) + γ · L, β и γ оцениваются вместе по всем выпускникам года, τ — по всем таким ОО за все годы вместе, а если таких лет у ОО два или больше, p — меньшее из p за этот год и p за все эти годы вместе (с одним сдвигом u на все годы; учитывается, только если в этом году медалистов больше ожидаемого), умноженное на 2. Эффект — за этот год: (o − E O) / число выпускников.",
             statistic: "the school's medal holders among its graduates with EGE Russian results",
-            null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out, moved on the logit scale by the year's slope on the school's mean score; mixed over a school's normal shift on the logit scale with SD τ fitted per year by the interquartile equation of the randomized PITs, Poisson-binomial where τ = 0",
+            null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out, moved on the logit scale by the year's slope on the school's mean score (and on its marking, where its graduates' annual marks are known); mixed over a school's normal shift on the logit scale with SD τ fitted by the interquartile equation of the randomized PITs (per year; the years together for the schools judged with their marking), Poisson-binomial where τ = 0; with the marking and two years or more, twice the smaller of the year's p and the years' together",
             rule: "exact upper-tail p; enters the evidence of the school's EGE Russian cell when the excess share of graduates >= medal_min_effect",
             min_sample: "min_works graduates; medals.csv with rows for the year; 10 other schools with graduates and 20 other medal holders in the year",
-            compared: "число медалистов ОО — с числом, которого можно ждать по результатам ЕГЭ её выпускников, если бы медали выдавались так же, как в регионе выпускникам с такими же баллами из ОО с таким же средним баллом",
+            compared: "число медалистов ОО — с числом, которого можно ждать по результатам ЕГЭ её выпускников, если бы медали выдавались так же, как в регионе выпускникам с такими же баллами из ОО с таким же средним баллом (и, если известны годовые отметки, с такой же строгостью отметок)",
             unusual: "медалистов заметно больше, чем объясняют баллы ЕГЭ выпускников: медали получают выпускники с результатами слабее, чем обычно у медалистов",
             needs: "medals.csv и тестовые баллы ЕГЭ тех же выпускников (совпадающие коды участников)",
             reference: "приказ Минпросвещения России от 29.09.2023 № 730; планы мероприятий по обеспечению объективности (анализ объективности выдачи медалей)",
@@ -415,10 +562,15 @@ impl Sign for MedalsAboveResults {
                 }
                 let effect = (m.holders as f64 - m.expected) / m.graduates as f64;
                 let mut reason = format!(
-                    "медали у {} из {} выпускников ({}), по результатам ЕГЭ ожидалось {} ({})",
+                    "медали у {} из {} выпускников ({}), по результатам ЕГЭ{} ожидалось {} ({})",
                     m.holders,
                     m.graduates,
                     pct(m.holders as f64 / m.graduates as f64),
+                    if m.marks {
+                        " и строгости годовых отметок ОО"
+                    } else {
+                        ""
+                    },
                     super::dec(m.expected, 1),
                     pct(m.expected / m.graduates as f64)
                 );
@@ -434,8 +586,15 @@ impl Sign for MedalsAboveResults {
                 let expected = super::dec(all.expected, 1);
                 reason += &format!("; {years} — у {holders} из {graduates}, ожидалось {expected}");
                 let mut f = Finding::tested(m.holders as f64, m.p, effect, reason);
+                let p = match m.pooled {
+                    Some(n) => format!(
+                        "p — меньшее из p за этот год и за {n} {} вместе, умноженное на 2",
+                        crate::report::html::plural(n as u64, ["год", "года", "лет"])
+                    ),
+                    None => "p — за этот год".to_owned(),
+                };
                 f.note = format!(
-                    "{years}: медалистов {holders} из {graduates}, ожидалось {expected}; p — за этот год"
+                    "{years}: медалистов {holders} из {graduates}, ожидалось {expected}; {p}"
                 );
                 f
             })

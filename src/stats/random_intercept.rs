@@ -183,38 +183,94 @@ pub fn fit_tau(schools: &[(&[f64], u64)]) -> f64 {
 pub type Leveled<'a> = (&'a [f64], u64, f64);
 
 /// β of rate = expit(logit r_j + β x) by maximum likelihood over the pupils
-/// as independent (the working model of a marginal fit; Newton's method from
-/// 0, steps of at most 0.1): `schools` holds each school's reference rates,
-/// its count and its covariate x. The score and information need only the
-/// counts: U = Σ x (O − Σ p_j), I = Σ x² Σ p_j (1 − p_j). 0 without
-/// information (every x = 0).
+/// as independent: [`fit_slopes`] with one covariate.
 pub fn fit_slope(schools: &[Leveled<'_>]) -> f64 {
+    let list: Vec<Covariates<'_, 1>> = schools.iter().map(|&(r, o, x)| (r, o, [x])).collect();
+    fit_slopes(&list)[0]
+}
+
+/// A school's reference rates, its count and its K covariates.
+pub type Covariates<'a, const K: usize> = (&'a [f64], u64, [f64; K]);
+
+/// β of rate = expit(logit r_j + β · x) by maximum likelihood over the pupils
+/// as independent (the working model of a marginal fit; Newton's method from
+/// 0, the step scaled so that no coefficient moves more than 0.1 at once):
+/// `schools` holds each school's reference rates, its count and its
+/// covariates x. The score and information need only the counts:
+/// U = Σ x (O − Σ p_j), I = Σ x xᵀ Σ p_j (1 − p_j). A covariate without
+/// information (0 in every school, or a copy of another) keeps β = 0.
+pub fn fit_slopes<const K: usize>(schools: &[Covariates<'_, K>]) -> [f64; K] {
     let logits: Vec<Vec<f64>> = (schools.iter())
         .map(|(r, _, _)| r.iter().map(|&p| logit(p)).collect())
         .collect();
-    let mut beta = 0.0;
-    for _ in 0..100 {
-        let (mut score, mut info) = (0.0, 0.0);
+    let mut beta = [0.0; K];
+    for _ in 0..400 {
+        let mut score = [0.0; K];
+        let mut info = [[0.0; K]; K];
         for ((_, o, x), l) in schools.iter().zip(&logits) {
+            let shift: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let (mut mean, mut var) = (0.0, 0.0);
             for li in l {
-                let p = 1.0 / (1.0 + (-(li + beta * x)).exp());
+                let p = 1.0 / (1.0 + (-(li + shift)).exp());
                 mean += p;
                 var += p * (1.0 - p);
             }
-            score += x * (*o as f64 - mean);
-            info += x * x * var;
+            for a in 0..K {
+                score[a] += x[a] * (*o as f64 - mean);
+                for b in 0..K {
+                    info[a][b] += x[a] * x[b] * var;
+                }
+            }
         }
-        if info <= 0.0 {
-            return 0.0;
+        let Some(step) = solve(info, score) else {
+            return beta;
+        };
+        let largest = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+        let scale = if largest > 0.1 { 0.1 / largest } else { 1.0 };
+        for (b, s) in beta.iter_mut().zip(&step) {
+            *b += s * scale;
         }
-        let step = (score / info).clamp(-0.1, 0.1);
-        beta += step;
-        if step.abs() < 1e-12 {
+        if largest < 1e-12 {
             break;
         }
     }
     beta
+}
+
+/// x solving a x = b by Gaussian elimination with partial pivoting; a
+/// pivot below 10⁻¹² of the matrix's largest entry leaves its unknown at 0
+/// (a covariate without information); None for a zero matrix.
+fn solve<const K: usize>(mut a: [[f64; K]; K], mut b: [f64; K]) -> Option<[f64; K]> {
+    let largest = a.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest <= 0.0 {
+        return None;
+    }
+    let tiny = 1e-12 * largest;
+    let mut used = [false; K];
+    for col in 0..K {
+        let pivot = (col..K).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() <= tiny {
+            continue;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        used[col] = true;
+        let (pivot_row, pivot_b) = (a[col], b[col]);
+        for row in (0..K).filter(|&r| r != col) {
+            let f = a[row][col] / pivot_row[col];
+            for (v, p) in a[row].iter_mut().zip(&pivot_row) {
+                *v -= f * p;
+            }
+            b[row] -= f * pivot_b;
+        }
+    }
+    let mut x = [0.0; K];
+    for i in 0..K {
+        if used[i] {
+            x[i] = b[i] / a[i][i];
+        }
+    }
+    Some(x)
 }
 
 /// The rates moved on the logit scale by `shift`.
@@ -295,6 +351,36 @@ mod tests {
         let moved = shifted(&[0.5, 0.2], (4.0f64).ln());
         // By hand: odds 1 → 4 and 0.25 → 1.
         assert!((moved[0] - 0.8).abs() < 1e-12 && (moved[1] - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn two_slopes_solve_both_score_equations() {
+        // SciPy: scipy.optimize.root(score, [0, 0], tol=1e-14) on
+        // U = Σ (x, l) (O − Σ expit(logit r_j + β x + γ l)) for the schools
+        // below: β = 0.45687344, γ = 3.55160913.
+        let a = [0.1, 0.2, 0.3, 0.05, 0.1];
+        let b = [0.4, 0.3, 0.2, 0.2];
+        let c = [0.05; 6];
+        let schools: Vec<Covariates<'_, 2>> = vec![
+            (&a, 2, [1.5, 0.2]),
+            (&b, 1, [-2.0, -0.1]),
+            (&c, 0, [-0.5, 0.0]),
+            (&a, 1, [0.5, -0.3]),
+            (&b, 3, [1.0, 0.4]),
+            (&c, 2, [0.3, 0.1]),
+        ];
+        let [beta, gamma] = fit_slopes(&schools);
+        assert!((beta - 0.456_873_44).abs() < 1e-7, "{beta}");
+        assert!((gamma - 3.551_609_13).abs() < 1e-7, "{gamma}");
+        // A covariate without information keeps 0; the other is the
+        // one-covariate fit.
+        let one: Vec<Covariates<'_, 2>> = (schools.iter())
+            .map(|&(r, o, [x, _])| (r, o, [x, 0.0]))
+            .collect();
+        let single: Vec<Leveled<'_>> = schools.iter().map(|&(r, o, [x, _])| (r, o, x)).collect();
+        let [beta, gamma] = fit_slopes(&one);
+        assert_eq!(gamma, 0.0);
+        assert!((beta - fit_slope(&single)).abs() < 1e-12);
     }
 
     const EXPECTED_SLOPE: f64 = 0.863_887_466_459_338_8;

@@ -571,3 +571,63 @@ fn medal_codes_with_leading_zeros_find_their_works() {
         "{notes:?}"
     );
 }
+
+/// Annual marks missing in some schools only: those schools are judged by
+/// the graduates' results and their level alone, each year on its own; the
+/// others with their marking and their years together (S12's module docs).
+#[test]
+fn schools_without_annual_marks_keep_the_model_without_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    common::simulated(&data, 80, 2, 8);
+    // The first three schools with EGE works lose their annual marks there.
+    let mut unmarked = std::collections::BTreeSet::new();
+    for year in [2024, 2025] {
+        let path = data.join(format!("results_{year}_ege.csv"));
+        let mut rd = csv::Reader::from_path(&path).unwrap();
+        let headers = rd.headers().unwrap().clone();
+        let (school, journal) = (
+            headers.iter().position(|h| h == "school").unwrap(),
+            headers.iter().position(|h| h == "journal_mark").unwrap(),
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        if unmarked.is_empty() {
+            for r in &rows {
+                if unmarked.len() < 3 {
+                    unmarked.insert(r[school].to_owned());
+                }
+            }
+        }
+        let mut wr = csv::Writer::from_path(&path).unwrap();
+        wr.write_record(&headers).unwrap();
+        for r in rows {
+            let blank = unmarked.contains(&r[school]);
+            let rec: Vec<&str> = (r.iter().enumerate())
+                .map(|(i, v)| if blank && i == journal { "" } else { v })
+                .collect();
+            wr.write_record(&rec).unwrap();
+        }
+        wr.flush().unwrap();
+    }
+    let out = tmp.path().join("out");
+    common::analyze(&data, &out);
+    let rows = common::table(&out.join("findings.csv"));
+    let (mut with, mut without) = (0, 0);
+    for r in (rows.iter()).filter(|r| r["sign"] == "S12" && r["evaluated"] == "true") {
+        if !r["note"].starts_with("за 2 года вместе") {
+            continue;
+        }
+        if unmarked.contains(&r["school"]) {
+            without += 1;
+            assert!(r["note"].ends_with("p — за этот год"), "{r:?}");
+        } else if r["note"].ends_with("умноженное на 2") {
+            // (a school with fewer than 10 EGE works in a year has no
+            // marking that year, and may be judged without it)
+            with += 1;
+        }
+    }
+    assert!(
+        without >= 2 && with >= 20,
+        "{without} without marks, {with} with"
+    );
+}

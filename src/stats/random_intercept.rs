@@ -83,10 +83,20 @@ pub fn pmf_upto(rates: &[f64], upto: usize, tau: f64) -> Vec<f64> {
         add_pmf(rates.iter().copied(), upto, 1.0, &mut acc, &mut buf);
         return acc;
     }
-    let logits: Vec<f64> = rates.iter().map(|&r| logit(r)).collect();
+    // On the odds scale a shift u is a factor e^u: one exponential per node,
+    // not one per pupil and node.
+    let odds: Vec<f64> = (rates.iter())
+        .map(|&r| {
+            let r = r.clamp(1e-12, 1.0 - 1e-12);
+            r / (1.0 - r)
+        })
+        .collect();
     for (z, w) in nodes() {
-        let u = tau * z;
-        let shifted = logits.iter().map(|l| 1.0 / (1.0 + (-(l + u)).exp()));
+        let factor = (tau * z).exp();
+        let shifted = odds.iter().map(|o| {
+            let o = o * factor;
+            o / (1.0 + o)
+        });
         add_pmf(shifted, upto, w, &mut acc, &mut buf);
     }
     acc
@@ -194,27 +204,32 @@ pub type Covariates<'a, const K: usize> = (&'a [f64], u64, [f64; K]);
 
 /// β of rate = expit(logit r_j + β · x) by maximum likelihood over the pupils
 /// as independent (the working model of a marginal fit; Newton's method from
-/// 0, the step scaled so that no coefficient moves more than 0.1 at once):
-/// `schools` holds each school's reference rates, its count and its
-/// covariates x. The score and information need only the counts:
-/// U = Σ x (O − Σ p_j), I = Σ x xᵀ Σ p_j (1 − p_j). A covariate without
-/// information (0 in every school, or a copy of another) keeps β = 0.
+/// 0, the step scaled so that no school's rates move more than
+/// [`MAX_SHIFT`] on the logit scale at once): `schools` holds each school's
+/// reference rates, its count and its covariates x. The score and
+/// information need only the counts: U = Σ x (O − Σ p_j),
+/// I = Σ x xᵀ Σ p_j (1 − p_j). A covariate without information (0 in every
+/// school, or a copy of another) keeps β = 0. The schools' sums are computed
+/// in parallel and added in the schools' order (the same figure at any
+/// thread count).
 pub fn fit_slopes<const K: usize>(schools: &[Covariates<'_, K>]) -> [f64; K] {
-    let logits: Vec<Vec<f64>> = (schools.iter())
+    let logits: Vec<Vec<f64>> = (schools.par_iter())
         .map(|(r, _, _)| r.iter().map(|&p| logit(p)).collect())
         .collect();
     let mut beta = [0.0; K];
-    for _ in 0..400 {
+    for _ in 0..200 {
+        let sums: Vec<(f64, f64)> = (schools.par_iter().zip(&logits))
+            .map(|((_, _, x), l)| {
+                let shift: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
+                l.iter().fold((0.0, 0.0), |(mean, var), li| {
+                    let p = 1.0 / (1.0 + (-(li + shift)).exp());
+                    (mean + p, var + p * (1.0 - p))
+                })
+            })
+            .collect();
         let mut score = [0.0; K];
         let mut info = [[0.0; K]; K];
-        for ((_, o, x), l) in schools.iter().zip(&logits) {
-            let shift: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
-            let (mut mean, mut var) = (0.0, 0.0);
-            for li in l {
-                let p = 1.0 / (1.0 + (-(li + shift)).exp());
-                mean += p;
-                var += p * (1.0 - p);
-            }
+        for ((_, o, x), (mean, var)) in schools.iter().zip(&sums) {
             for a in 0..K {
                 score[a] += x[a] * (*o as f64 - mean);
                 for b in 0..K {
@@ -225,17 +240,27 @@ pub fn fit_slopes<const K: usize>(schools: &[Covariates<'_, K>]) -> [f64; K] {
         let Some(step) = solve(info, score) else {
             return beta;
         };
-        let largest = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
-        let scale = if largest > 0.1 { 0.1 / largest } else { 1.0 };
+        let moved = (schools.iter())
+            .map(|(_, _, x)| x.iter().zip(&step).map(|(a, s)| a * s).sum::<f64>().abs())
+            .fold(0.0f64, f64::max);
+        let scale = if moved > MAX_SHIFT {
+            MAX_SHIFT / moved
+        } else {
+            1.0
+        };
         for (b, s) in beta.iter_mut().zip(&step) {
             *b += s * scale;
         }
-        if largest < 1e-12 {
+        if step.iter().all(|s| s.abs() < 1e-12) {
             break;
         }
     }
     beta
 }
+
+/// The largest move of a school's rates on the logit scale in one step of
+/// [`fit_slopes`].
+pub const MAX_SHIFT: f64 = 0.5;
 
 /// x solving a x = b by Gaussian elimination with partial pivoting; a
 /// pivot below 10⁻¹² of the matrix's largest entry leaves its unknown at 0

@@ -57,10 +57,14 @@
 //!   mark of the same test and year at the same bin of 5 points); schools
 //!   with at least [`MIN_MARKED_WORKS`] such works have one. Where more than
 //!   10 schools of the year have it, their rates are moved by
-//!   β (m − m̄) + γ L instead, β and γ fitted together per year by maximum
-//!   likelihood ([`crate::stats::random_intercept::fit_slopes`]), and their
-//!   τ is fitted over every school-year judged so, the years together (what
-//!   the marks leave is small and one year's schools estimate it poorly).
+//!   α + β (m − m̄) + γ L instead, α, β and γ fitted together per year by
+//!   maximum likelihood ([`crate::stats::random_intercept::fit_slopes`]),
+//!   and their τ is fitted over every school-year judged so, the years
+//!   together (what the marks leave is small and one year's schools estimate
+//!   it poorly). α is near 0 in a whole region (the rates are its own); in a
+//!   municipality judged with the region's rates (reference.csv) it takes up
+//!   how far the municipality's medals lie from the region's at the same
+//!   scores, and the municipality's own τ replaces the region's there.
 //!   On simulated regions (300 schools, 3 years, 12 seeds) τ was 0.37–0.71
 //!   without the marks and 0–0.35 with them, γ 4.0–5.1 per mark; a Poisson
 //!   random-effects fit of the holders (maximum likelihood, outside obektiv)
@@ -68,9 +72,12 @@
 //!   the schools' marking. A school that raises its graduates' final marks to
 //!   give them medals raises L a little (a few works among its graduates'
 //!   works) and shows in S6b (marks above the exam); S12 sees medals beyond
-//!   both the results and the school's marking. Schools without marks, and a
-//!   folder judged with the region's τ from reference.csv (fitted without
-//!   marks), keep the rates moved by the level alone and the year's τ.
+//!   both the results and the school's marking. Schools without marks keep
+//!   the rates moved by the level alone and the year's τ (the region's, where
+//!   reference.csv gives it). `evaluate --municipal --years 3` (5 seeds, each
+//!   municipality with the region's reference.csv): weak_medals cells marked
+//!   .077 / .462 → .231 / .615 at moderate / strong, S12's honest cells
+//!   marked 3 → 0.
 //! * **Each year on its own** (without the marks): τ is fitted on the year's
 //!   schools, so it holds a school's lasting leniency as well as the year's;
 //!   the year's p is valid whatever the other years were. The school's years
@@ -304,31 +311,32 @@ impl MedalCounts {
         for ((year, _), (.., leniency)) in &schools {
             *with_marks.entry(*year).or_default() += usize::from(leniency.is_some());
         }
-        // A municipality judged with the region's spread keeps the model the
-        // region's spread was fitted in.
+        // With the marks the folder fits its own offset, slopes and spread,
+        // also where the rates per score are the region's (reference.csv):
+        // the offset takes up how far a municipality's medals lie from the
+        // region's at the same scores.
         let marked = |year: u16, leniency: Option<f64>| {
-            let region = published.get(&year).is_some_and(|m| m.tau.is_some());
             let enough = with_marks.get(&year).copied().unwrap_or(0) > MIN_OTHER_SCHOOLS;
-            leniency.filter(|_| enough && !region)
+            leniency.filter(|_| enough)
         };
         // The slopes: on the level alone (every school), and on the level
         // and the marks (the schools with marks), per year.
         let mut for_level: BTreeMap<u16, Vec<random_intercept::Leveled>> = BTreeMap::new();
-        let mut for_both: BTreeMap<u16, Vec<random_intercept::Covariates<2>>> = BTreeMap::new();
+        let mut for_both: BTreeMap<u16, Vec<random_intercept::Covariates<3>>> = BTreeMap::new();
         for ((year, _), (m, rates, level, leniency)) in &schools {
             (for_level.entry(*year).or_default()).push((rates.as_slice(), m.holders, *level));
             if let Some(l) = marked(*year, *leniency) {
                 (for_both.entry(*year).or_default()).push((
                     rates.as_slice(),
                     m.holders,
-                    [*level, l],
+                    [1.0, *level, l],
                 ));
             }
         }
         let level_slopes: BTreeMap<u16, f64> = (for_level.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_slope(&list)))
             .collect();
-        let both_slopes: BTreeMap<u16, [f64; 2]> = (for_both.into_iter())
+        let both_slopes: BTreeMap<u16, [f64; 3]> = (for_both.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_slopes(&list)))
             .collect();
         // Each school's rates moved by the level alone, and by the level and
@@ -337,8 +345,8 @@ impl MedalCounts {
             .map(|((year, school), (mut m, rates, level, leniency))| {
                 let by_level = random_intercept::shifted(&rates, level_slopes[&year] * level);
                 let by_marks = marked(year, leniency).map(|l| {
-                    let [b, g] = both_slopes[&year];
-                    random_intercept::shifted(&rates, b * level + g * l)
+                    let [a, b, g] = both_slopes[&year];
+                    random_intercept::shifted(&rates, a + b * level + g * l)
                 });
                 m.expected = by_marks.as_ref().unwrap_or(&by_level).iter().sum();
                 ((year, school), (m, by_level, by_marks))
@@ -506,7 +514,7 @@ impl Sign for MedalsAboveResults {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Медаль следует за итоговыми отметками, поэтому учитывается и строгость отметок самой ОО: L — насколько годовые отметки её выпускников по предметам ЕГЭ в среднем выше отметок выпускников региона с теми же баллами (нужно не меньше 10 таких работ ОО за год и больше 10 таких ОО за год). Тогда вероятности сдвигаются на β · (m − m̄) + γ · L, β и γ оцениваются вместе по всем выпускникам года, τ — по всем таким ОО за все годы вместе, а если таких лет у ОО два или больше, p — меньшее из p за этот год и p за все эти годы вместе (с одним сдвигом u на все годы; учитывается, только если в этом году медалистов больше ожидаемого), умноженное на 2. Эффект — за этот год: (o − E O) / число выпускников.",
+            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Медаль следует за итоговыми отметками, поэтому учитывается и строгость отметок самой ОО: L — насколько годовые отметки её выпускников по предметам ЕГЭ в среднем выше отметок выпускников региона с теми же баллами (нужно не меньше 10 таких работ ОО за год и больше 10 таких ОО за год). Тогда вероятности сдвигаются на α + β · (m − m̄) + γ · L, α, β и γ оцениваются вместе по всем выпускникам года (α нужен муниципалитету, который сравнивается с регионом по reference.csv: медалей при тех же баллах в нём в целом может быть больше или меньше, чем в регионе), τ — по всем таким ОО за все годы вместе, а если таких лет у ОО два или больше, p — меньшее из p за этот год и p за все эти годы вместе (с одним сдвигом u на все годы; учитывается, только если в этом году медалистов больше ожидаемого), умноженное на 2. Эффект — за этот год: (o − E O) / число выпускников.",
             statistic: "the school's medal holders among its graduates with EGE Russian results",
             null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out, moved on the logit scale by the year's slope on the school's mean score (and on its marking, where its graduates' annual marks are known); mixed over a school's normal shift on the logit scale with SD τ fitted by the interquartile equation of the randomized PITs (per year; the years together for the schools judged with their marking), Poisson-binomial where τ = 0; with the marking and two years or more, twice the smaller of the year's p and the years' together",
             rule: "exact upper-tail p; enters the evidence of the school's EGE Russian cell when the excess share of graduates >= medal_min_effect",

@@ -177,9 +177,10 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
     // The school's marking L: the mean of (annual mark − the mean annual
     // mark of the same subject's works in the same 5-point bin of the test
     // score) over its EGE works with both, where it has at least 10. With
-    // more than 10 such schools, their rates move by β x + γ L, (β, γ)
-    // solving both score equations: here γ by bisection for each β, then β
-    // by bisection on the profile score (not the code's Newton steps).
+    // more than 10 such schools, their rates move by α + β x + γ L,
+    // (α, β, γ) solving the three score equations — here by cyclic
+    // bisection, one coefficient at a time with the others held, until none
+    // moves (the log-likelihood is concave), not by the code's Newton steps.
     let mut bins: std::collections::BTreeMap<(&str, u32), (f64, f64)> = Default::default();
     let marked: Vec<(&str, &str, u32, f64)> = (ege.iter())
         .filter(|w| !w["test_score"].is_empty() && !w["journal_mark"].is_empty())
@@ -209,29 +210,45 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
         with.len() > 10,
         "the simulated EGE works carry annual marks"
     );
-    let scores = |b: f64, g: f64| -> (f64, f64) {
-        with.iter().fold((0.0, 0.0), |acc, (_, l, o, x, m)| {
-            let r = o - l.iter().map(|li| expit(li + b * x + g * m)).sum::<f64>();
-            (acc.0 + x * r, acc.1 + m * r)
-        })
+    // The score of coefficient k at c: Σ v_k (O − Σ expit(l + c · v)),
+    // v = (1, x, L).
+    let score = |k: usize, c: [f64; 3]| -> f64 {
+        (with.iter())
+            .map(|(_, l, o, x, m)| {
+                let v = [1.0, *x, *m];
+                let shift = c[0] + c[1] * x + c[2] * m;
+                v[k] * (o - l.iter().map(|li| expit(li + shift)).sum::<f64>())
+            })
+            .sum()
     };
-    let bisect = |f: &dyn Fn(f64) -> f64, mut lo: f64, mut hi: f64| {
-        assert!(f(lo) > 0.0 && f(hi) < 0.0, "{} {} {lo} {hi}", f(lo), f(hi));
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if f(mid) > 0.0 {
-                lo = mid;
-            } else {
-                hi = mid;
+    let mut c = [0.0f64; 3];
+    for _ in 0..400 {
+        let before = c;
+        for (k, range) in [(0, 5.0), (1, 0.3), (2, 60.0)] {
+            let (mut lo, mut hi) = (-range, range);
+            let at = |v: f64| {
+                let mut t = c;
+                t[k] = v;
+                score(k, t)
+            };
+            assert!(at(lo) > 0.0 && at(hi) < 0.0, "coefficient {k}: {c:?}");
+            for _ in 0..80 {
+                let mid = 0.5 * (lo + hi);
+                if at(mid) > 0.0 {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
             }
+            c[k] = lo;
         }
-        lo
-    };
-    let gamma_at = |b: f64| bisect(&|g| scores(b, g).1, -60.0, 60.0);
-    let b = bisect(&|b| scores(b, gamma_at(b)).0, -0.3, 0.3);
-    let g = gamma_at(b);
+        if (0..3).all(|k| (c[k] - before[k]).abs() < 1e-12) {
+            break;
+        }
+    }
     for (school, l, _, x, m) in &with {
-        expected.insert(school, l.iter().map(|li| expit(li + b * x + g * m)).sum());
+        let shift = c[0] + c[1] * x + c[2] * m;
+        expected.insert(school, l.iter().map(|li| expit(li + shift)).sum());
     }
     let mut judged = 0;
     for r in &s12 {

@@ -70,6 +70,21 @@ fn medal_holders_are_checked_against_the_ege_rule() {
     assert!(html.contains("не соответствуют — 1"));
 }
 
+/// The root of a decreasing `f` in (−range, range), by 80 bisections.
+fn root(f: &dyn Fn(f64) -> f64, range: f64) -> f64 {
+    let (mut lo, mut hi) = (-range, range);
+    assert!(f(lo) > 0.0 && f(hi) < 0.0, "no root in ±{range}");
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// S12 on a simulated region: judged on the EGE Russian cells only, its count
 /// the medal holders among the school's graduates as counted here from the
 /// files themselves; without medals.csv it says so and judges nothing.
@@ -161,18 +176,9 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
             .map(|(_, l, o, x)| x * (o - l.iter().map(|li| expit(li + beta * x)).sum::<f64>()))
             .sum()
     };
-    let (mut lo, mut hi) = (-1.0, 1.0);
-    assert!(score(lo) > 0.0 && score(hi) < 0.0);
-    for _ in 0..80 {
-        let mid = 0.5 * (lo + hi);
-        if score(mid) > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
+    let beta = root(&score, 1.0);
     let mut expected: std::collections::BTreeMap<&str, f64> = (base.iter())
-        .map(|(school, l, _, x)| (*school, l.iter().map(|li| expit(li + lo * x)).sum()))
+        .map(|(school, l, _, x)| (*school, l.iter().map(|li| expit(li + beta * x)).sum()))
         .collect();
     // The school's marking L: the mean of (annual mark − the mean annual
     // mark of the same subject's works in the same 5-point bin of the test
@@ -225,22 +231,12 @@ fn medal_counts_are_judged_on_ege_russian_and_need_medals_csv() {
     for _ in 0..400 {
         let before = c;
         for (k, range) in [(0, 5.0), (1, 0.3), (2, 60.0)] {
-            let (mut lo, mut hi) = (-range, range);
             let at = |v: f64| {
                 let mut t = c;
                 t[k] = v;
                 score(k, t)
             };
-            assert!(at(lo) > 0.0 && at(hi) < 0.0, "coefficient {k}: {c:?}");
-            for _ in 0..80 {
-                let mid = 0.5 * (lo + hi);
-                if at(mid) > 0.0 {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            c[k] = lo;
+            c[k] = root(&at, range);
         }
         if (0..3).all(|k| (c[k] - before[k]).abs() < 1e-12) {
             break;

@@ -50,9 +50,14 @@ fn nodes() -> [(f64, f64); 51] {
     out
 }
 
-fn logit(p: f64) -> f64 {
+/// The odds p / (1 − p), p kept within 10⁻¹² of 0 and 1.
+fn odds(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
-    (p / (1.0 - p)).ln()
+    p / (1.0 - p)
+}
+
+fn logit(p: f64) -> f64 {
+    odds(p).ln()
 }
 
 /// P(O = k) for k ≤ `upto` of the Poisson-binomial with rates `p`, added to
@@ -85,12 +90,7 @@ pub fn pmf_upto(rates: &[f64], upto: usize, tau: f64) -> Vec<f64> {
     }
     // On the odds scale a shift u is a factor e^u: one exponential per node,
     // not one per pupil and node.
-    let odds: Vec<f64> = (rates.iter())
-        .map(|&r| {
-            let r = r.clamp(1e-12, 1.0 - 1e-12);
-            r / (1.0 - r)
-        })
-        .collect();
+    let odds: Vec<f64> = rates.iter().map(|&r| odds(r)).collect();
     for (z, w) in nodes() {
         let factor = (tau * z).exp();
         let shifted = odds.iter().map(|o| {

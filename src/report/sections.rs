@@ -911,7 +911,7 @@ fn coverage(inputs: &Inputs<'_>, sign: usize) -> String {
                     }
                     _ => what.to_owned(),
                 };
-                format!("{what}: меньше минимума")
+                format!("{what} меньше минимума")
             }
             _ => note.clone(),
         };

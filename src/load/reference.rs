@@ -76,6 +76,13 @@ enum Measure {
     MedalHolders,
     /// The schools' SD of medal rates on the logit scale beyond chance (τ).
     MedalSchoolSd,
+    /// obektiv's own: the year's model of medal rates with the schools'
+    /// annual marks (sign S12), on the EGE Russian test: keys `alpha`,
+    /// `beta`, `gamma`, `mean_score` (m̄), `school_sd` (τ with the marks).
+    MedalModel,
+    /// obektiv's own: on each EGE test, the mean annual mark of the works
+    /// per bin of 5 test points (key: the bin's lower bound).
+    AnnualMark,
     /// obektiv's own: the region's line between its schools' VPR and GIA
     /// results (sign S10), on the GIA test's rows: keys `a`, `b`, `spread`
     /// (τ²), `persistent` (τ²ₚ), `pairs`.
@@ -138,6 +145,12 @@ impl Measure {
             "medal_graduates" | "выпускники" => Some(Measure::MedalGraduates),
             "medal_holders" | "медалисты" => Some(Measure::MedalHolders),
             "medal_school_sd" | "разброс медалей" => Some(Measure::MedalSchoolSd),
+            "medal_model" | "медали: модель с годовыми отметками" => {
+                Some(Measure::MedalModel)
+            }
+            "annual_mark" | "годовые отметки по баллам" => {
+                Some(Measure::AnnualMark)
+            }
             "vpr_gia" | "впр и гиа" => Some(Measure::VprGia),
             "identical_pairs" | "совпадающие пары" => Some(Measure::IdenticalPairs),
             "cross_pairs" | "пары работ" => Some(Measure::CrossPairs),
@@ -187,6 +200,8 @@ impl Measure {
             Measure::MedalGraduates => "выпускники по баллам ЕГЭ",
             Measure::MedalHolders => "медалисты по баллам ЕГЭ",
             Measure::MedalSchoolSd => "разброс числа медалистов между ОО",
+            Measure::MedalModel => "число медалистов с учётом годовых отметок ОО",
+            Measure::AnnualMark => "средние годовые отметки по тестовым баллам",
             Measure::VprGia => "связь результатов ВПР и ГИА по ОО",
             Measure::IdenticalPairs | Measure::CrossPairs => {
                 "совпадения работ разных ОО по баллам за задания"
@@ -225,6 +240,10 @@ pub struct TestReference {
     pub journal: Option<[f64; 3]>,
     /// Medal figures (obektiv's own measures, written by `obektiv reference`).
     pub medals: Option<MedalReference>,
+    /// On an EGE test: per bin's lower bound (test points, a multiple of 5),
+    /// the region's mean annual mark of the works in it (obektiv's own
+    /// measure `annual_mark`); empty when not given.
+    pub annual_marks: BTreeMap<u8, f64>,
     /// The region's VPR–GIA line, on a GIA test (obektiv's own measure).
     pub line: Option<GiaLine>,
     /// Per (total, variant): identical and all cross-school pairs of works
@@ -399,7 +418,24 @@ impl OwnMarksRef {
 pub struct MedalReference {
     pub bins: BTreeMap<u8, (u64, u64)>,
     pub tau: Option<f64>,
+    /// The year's model with the schools' annual marks, where the region
+    /// fitted one (`medal_model`).
+    pub model: Option<MarksModel>,
 }
+
+/// The region's medal rates moved by α + β (m − m̄) + γ L for a school with
+/// its marking L, and the schools' spread τ left beside them (sign S12).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MarksModel {
+    pub alpha: f64,
+    pub beta: f64,
+    pub gamma: f64,
+    pub mean_score: f64,
+    pub tau: f64,
+}
+
+/// The keys of [`Measure::MedalModel`], in [`MarksModel`]'s order.
+const MODEL_KEYS: [&str; 5] = ["alpha", "beta", "gamma", "mean_score", "school_sd"];
 
 impl TestReference {
     /// The share of the distribution (primary or test scores) at or above `v`.
@@ -486,7 +522,7 @@ pub fn load(
                 "measure",
                 v,
                 format!(
-                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd, vpr_gia, identical_pairs, cross_pairs, cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works, cutoff_works2, own_marks_bin, own_marks_sd, own_marks_model, fitted_share, fitted_spread, fitted_cells, fitted_works или fitted_works2"
+                    "неизвестный показатель «{v}»: нужно works, primary, test_score, mark, task, journal, medal_graduates, medal_holders, medal_school_sd, medal_model, annual_mark, vpr_gia, identical_pairs, cross_pairs, cutoff_level, cutoff_share, cutoff_spread, cutoff_cells, cutoff_works, cutoff_works2, own_marks_bin, own_marks_sd, own_marks_model, fitted_share, fitted_spread, fitted_cells, fitted_works или fitted_works2"
                 ),
             );
         };
@@ -495,6 +531,7 @@ pub fn load(
         // 0; every other figure may not.
         let key_text = row.get(c_key).trim();
         let signed = (measure == Measure::VprGia && key_text == "a")
+            || (measure == Measure::MedalModel && ["alpha", "beta", "gamma"].contains(&key_text))
             || (measure == Measure::OwnMarksModel && key_text.ends_with("_mu"));
         // A share may carry its per cent sign, as FIS OKO's forms show it
         // («86,15%»): the figures are in per cent already.
@@ -551,6 +588,12 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
             .filter(|k| *k <= 100 && k % 5 == 0)
             .map(|_| ()),
         Measure::MedalSchoolSd => key.is_empty().then_some(()),
+        Measure::MedalModel => MODEL_KEYS.contains(&key).then_some(()),
+        Measure::AnnualMark => key
+            .parse::<u8>()
+            .ok()
+            .filter(|k| *k <= 100 && k % 5 == 0)
+            .map(|_| ()),
         Measure::VprGia => LINE_KEYS.contains(&key).then_some(()),
         Measure::IdenticalPairs | Measure::CrossPairs => pair_group(key).ok().map(|_| ()),
         Measure::CutoffLevel => level_group(key).map(|_| ()),
@@ -577,9 +620,10 @@ fn check_key(measure: Measure, key: &str) -> Result<(), String> {
         Measure::Journal => {
             "нужно lowered, confirmed или raised (понизили, подтвердили, повысили)".to_owned()
         }
-        Measure::MedalGraduates | Measure::MedalHolders => {
+        Measure::MedalGraduates | Measure::MedalHolders | Measure::AnnualMark => {
             "нужна нижняя граница группы тестовых баллов: 0, 5, 10, …, 100".to_owned()
         }
+        Measure::MedalModel => "нужно alpha, beta, gamma, mean_score или school_sd".to_owned(),
         Measure::MedalSchoolSd => "у показателя medal_school_sd ключ должен быть пустым".to_owned(),
         Measure::VprGia => "нужно a, b, spread, persistent или pairs".to_owned(),
         Measure::IdenticalPairs | Measure::CrossPairs => {
@@ -677,6 +721,38 @@ fn pair_group(key: &str) -> Result<(u32, u16), bool> {
         [t] | [t, _] if whole(t).is_some() => Err(true),
         _ => Err(false),
     }
+}
+
+/// The medal model from its five figures, or why it cannot be used: every
+/// key given, the spread within what S12 fits.
+fn marks_model(rows: &[(String, f64, u64)]) -> Result<MarksModel, String> {
+    let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1);
+    let missing: Vec<&str> = MODEL_KEYS
+        .into_iter()
+        .filter(|k| get(k).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("нет значений: {}", missing.join(", ")));
+    }
+    let v = |k| get(k).unwrap_or_default();
+    let model = MarksModel {
+        alpha: v("alpha"),
+        beta: v("beta"),
+        gamma: v("gamma"),
+        mean_score: v("mean_score"),
+        tau: v("school_sd"),
+    };
+    let most = crate::stats::random_intercept::MAX_TAU;
+    if model.tau > most {
+        return Err(format!("разброс медалей {} больше {most}", model.tau));
+    }
+    if model.mean_score > 100.0 {
+        return Err(format!(
+            "средний балл выпускников {} больше 100",
+            model.mean_score
+        ));
+    }
+    Ok(model)
 }
 
 /// The line from its five figures, or why it cannot be used: every key given,
@@ -917,6 +993,27 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
                     .medals
                     .get_or_insert_with(MedalReference::default)
                     .tau = Some(r.1);
+            }
+            Measure::MedalModel => match marks_model(rows) {
+                Ok(model) => {
+                    (target.medals.get_or_insert_with(MedalReference::default)).model = Some(model)
+                }
+                Err(why) => fail(report, why),
+            },
+            Measure::AnnualMark => {
+                if let Some(r) = rows.iter().find(|r| !(2.0..=5.0).contains(&r.1)) {
+                    fail(
+                        report,
+                        format!(
+                            "средняя годовая отметка {} вне отметок 2–5 (строка {})",
+                            r.1, r.2
+                        ),
+                    );
+                    continue;
+                }
+                for r in rows {
+                    target.annual_marks.insert(r.0.parse().unwrap_or(0), r.1);
+                }
             }
             Measure::IdenticalPairs | Measure::CrossPairs => {
                 if let Some(r) = rows.iter().find(|r| r.1.fract() != 0.0) {

@@ -126,6 +126,34 @@ fn medal_rows(data: &Dataset) -> Vec<Row> {
             String::new(),
             format!("{:.6}", m.tau),
         ));
+        if let Some(model) = &m.model {
+            let figures = [
+                ("alpha", model.alpha),
+                ("beta", model.beta),
+                ("gamma", model.gamma),
+                ("mean_score", model.mean_score),
+                ("school_sd", model.tau),
+            ];
+            for (key, value) in figures {
+                out.push(row("medal_model", key.to_owned(), format!("{value:.9}")));
+            }
+        }
+    }
+    // The mean annual mark per bin of each EGE test, against which a
+    // municipality's schools' marking is read as the region reads it.
+    for (key, means) in crate::signs::annual_mark_means(data) {
+        for (lower, mean) in means {
+            out.push(Row {
+                exam: key.exam.code(),
+                year: key.year,
+                subject: key.subject.clone(),
+                grade: key.grade,
+                scope: "region",
+                measure: "annual_mark",
+                key: lower.to_string(),
+                value: format!("{mean:.9}"),
+            });
+        }
     }
     out
 }

@@ -34,7 +34,7 @@ pub use s5_identical_works::collision_reference;
 pub use s6_own_marks::OwnMarks;
 pub use s9_linked::FOUND_BY_CODE;
 pub use s10_vpr_vs_gia::region_lines_of;
-pub use s12_medals::{BIN as MEDAL_BIN, MedalCounts, SchoolMedals};
+pub use s12_medals::{BIN as MEDAL_BIN, MedalCounts, SchoolMedals, annual_mark_means};
 
 pub use texts::{Texts, Unpacked};
 

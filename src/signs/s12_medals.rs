@@ -65,6 +65,21 @@
 //!   municipality judged with the region's rates (reference.csv) it takes up
 //!   how far the municipality's medals lie from the region's at the same
 //!   scores, and the municipality's own τ replaces the region's there.
+//!   Where reference.csv also gives the region's model with the marks
+//!   (`medal_model`: α, β, γ, the year's mean score m̄ and τ with the marks)
+//!   and its mean annual marks per EGE test and bin (`annual_mark`), a
+//!   municipality's school with marks is judged with them, however few of
+//!   its schools have marks: L against the region's marks, the rates moved
+//!   by α + β (m − m̄) + γ L with the region's figures, the region's τ. Its
+//!   expected holders and p are then those of the region's own analysis
+//!   (the same rates, the school's graduates left out of the same counts).
+//!   Without them a municipality with 10 schools with marks or fewer (most
+//!   rural districts: 1–7 of 4–20 schools in a simulated region of 300)
+//!   judges every school by its level alone, with the region's τ without
+//!   the marks. `evaluate --municipal --years 3 --standard-only` (5 seeds):
+//!   weak_medals cells marked .231 / .615 → .308 / .769 at moderate /
+//!   strong (13 cells), honest cells marked 80 → 80, honest school-years
+//!   listed 33 → 33 of 12 057.
 //!   On simulated regions (300 schools, 3 years, 12 seeds) τ was 0.37–0.71
 //!   without the marks and 0–0.35 with them, γ 4.0–5.1 per mark; a Poisson
 //!   random-effects fit of the holders (maximum likelihood, outside obektiv)
@@ -111,7 +126,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::load::reference::MedalReference;
+use crate::load::reference::{MarksModel, MedalReference};
 use crate::model::{Dataset, Exam, NO_MARK, NO_TEST_SCORE, TestKey};
 use crate::stats::random_intercept;
 
@@ -170,6 +185,9 @@ pub struct YearMedals {
     pub bins: [(u64, u64); BINS],
     /// τ, the schools' SD on the logit scale beyond the Poisson-binomial.
     pub tau: f64,
+    /// The model with the schools' marks, where the folder fitted its own
+    /// for the year.
+    pub model: Option<MarksModel>,
 }
 
 /// Fewest other schools with graduates in the year for a school's null.
@@ -248,6 +266,13 @@ impl MedalCounts {
                 Some((year, data.reference.region.get(&key)?.medals.as_ref()?))
             })
             .collect();
+        // The region's model with the marks, where published: a school of
+        // the municipality with marks is then judged with the region's
+        // offset, slopes, mean score and spread, as the region's own
+        // analysis judges it, however few of its schools have marks.
+        let models: BTreeMap<u16, MarksModel> = (published.iter())
+            .filter_map(|(&year, m)| Some((year, m.model?)))
+            .collect();
         let folder = totals.clone();
         for (year, m) in &published {
             let t = totals.entry(*year).or_insert([(0, 0); BINS]);
@@ -317,7 +342,7 @@ impl MedalCounts {
         // region's at the same scores.
         let marked = |year: u16, leniency: Option<f64>| {
             let enough = with_marks.get(&year).copied().unwrap_or(0) > MIN_OTHER_SCHOOLS;
-            leniency.filter(|_| enough)
+            leniency.filter(|_| enough || models.contains_key(&year))
         };
         // The slopes: on the level alone (every school), and on the level
         // and the marks (the schools with marks), per year.
@@ -325,7 +350,7 @@ impl MedalCounts {
         let mut for_both: BTreeMap<u16, Vec<random_intercept::Covariates<3>>> = BTreeMap::new();
         for ((year, _), (m, rates, level, leniency)) in &schools {
             (for_level.entry(*year).or_default()).push((rates.as_slice(), m.holders, *level));
-            if let Some(l) = marked(*year, *leniency) {
+            if let Some(l) = marked(*year, *leniency).filter(|_| !models.contains_key(year)) {
                 (for_both.entry(*year).or_default()).push((
                     rates.as_slice(),
                     m.holders,
@@ -340,13 +365,24 @@ impl MedalCounts {
             .map(|(year, list)| (year, random_intercept::fit_slopes(&list)))
             .collect();
         // Each school's rates moved by the level alone, and by the level and
-        // its marks where it is judged with them.
+        // its marks where it is judged with them (the region's model where
+        // published: its level against the region's mean score).
         let schools: Vec<_> = (schools.into_iter())
             .map(|((year, school), (mut m, rates, level, leniency))| {
                 let by_level = random_intercept::shifted(&rates, level_slopes[&year] * level);
                 let by_marks = marked(year, leniency).map(|l| {
-                    let [a, b, g] = both_slopes[&year];
-                    random_intercept::shifted(&rates, a + b * level + g * l)
+                    let shift = match models.get(&year) {
+                        Some(r) => {
+                            let (sum, n) = year_means[&year];
+                            let mean = level + sum / n;
+                            r.alpha + r.beta * (mean - r.mean_score) + r.gamma * l
+                        }
+                        None => {
+                            let [a, b, g] = both_slopes[&year];
+                            a + b * level + g * l
+                        }
+                    };
+                    random_intercept::shifted(&rates, shift)
                 });
                 m.expected = by_marks.as_ref().unwrap_or(&by_level).iter().sum();
                 ((year, school), (m, by_level, by_marks))
@@ -360,14 +396,15 @@ impl MedalCounts {
         let mut with: Vec<(&[f64], u64)> = Vec::new();
         for ((year, _), (m, by_level, by_marks)) in &schools {
             (by_year.entry(*year).or_default()).push((by_level.as_slice(), m.holders));
-            if let Some(r) = by_marks {
+            if let Some(r) = by_marks.as_ref().filter(|_| !models.contains_key(year)) {
                 with.push((r.as_slice(), m.holders));
             }
         }
         let estimated: BTreeMap<u16, f64> = (by_year.into_iter())
             .map(|(year, list)| (year, random_intercept::fit_tau(&list)))
             .collect();
-        let tau_marks = random_intercept::fit_tau(&with);
+        let own_tau_marks = random_intercept::fit_tau(&with);
+        let tau_marks = |year: u16| models.get(&year).map_or(own_tau_marks, |r| r.tau);
         // The region's spread where published, else the folder's own.
         let mut taus = estimated.clone();
         for (year, m) in &published {
@@ -378,7 +415,17 @@ impl MedalCounts {
         let region = (folder.into_iter())
             .map(|(year, bins)| {
                 let tau = estimated.get(&year).copied().unwrap_or(0.0);
-                (year, YearMedals { bins, tau })
+                let model = both_slopes.get(&year).map(|&[alpha, beta, gamma]| {
+                    let (sum, n) = year_means[&year];
+                    MarksModel {
+                        alpha,
+                        beta,
+                        gamma,
+                        mean_score: sum / n,
+                        tau: own_tau_marks,
+                    }
+                });
+                (year, YearMedals { bins, tau, model })
             })
             .collect();
         // Over the years: the school's counts summed.
@@ -393,19 +440,23 @@ impl MedalCounts {
         over_years.retain(|_, e| e.years > 1);
         // Over the years, with the marks: one count against the school's
         // rates of every year judged with them, one u for all its years.
-        let mut pooled: BTreeMap<u32, (Vec<f64>, u64, usize)> = BTreeMap::new();
-        for ((_, school), (m, _, by_marks)) in &schools {
+        // The spread of the years together: the largest of their years' (the
+        // region's where published, else the folder's; the same figure where
+        // every year is one or the other).
+        let mut pooled: BTreeMap<u32, (Vec<f64>, u64, usize, f64)> = BTreeMap::new();
+        for ((year, school), (m, _, by_marks)) in &schools {
             if let Some(r) = by_marks {
                 let e = pooled.entry(*school).or_default();
                 e.0.extend_from_slice(r);
                 e.1 += m.holders;
                 e.2 += 1;
+                e.3 = e.3.max(tau_marks(*year));
             }
         }
         let pooled: BTreeMap<u32, (f64, usize)> = (pooled.into_iter())
-            .filter(|(_, (_, _, years))| *years > 1)
-            .map(|(school, (rates, o, years))| {
-                (school, (random_intercept::sf(&rates, o, tau_marks), years))
+            .filter(|(_, (_, _, years, _))| *years > 1)
+            .map(|(school, (rates, o, years, tau))| {
+                (school, (random_intercept::sf(&rates, o, tau), years))
             })
             .collect();
         let schools = (schools.into_iter())
@@ -413,7 +464,7 @@ impl MedalCounts {
                 m.marks = by_marks.is_some();
                 m.p = match by_marks {
                     Some(rates) => {
-                        let year = random_intercept::sf(&rates, m.holders, tau_marks);
+                        let year = random_intercept::sf(&rates, m.holders, tau_marks(key.0));
                         match pooled.get(&key.1) {
                             Some(&(together, years)) => {
                                 let excess = m.holders as f64 > m.expected;
@@ -446,25 +497,26 @@ pub const MIN_MARKED_WORKS: u32 = 10;
 /// lie above the folder's marks at the same test score: the mean over its
 /// EGE works with an annual mark and a test score of (mark − the mean mark
 /// of the year's works of the same test and bin of [`BIN`] points), where
-/// the school-year has at least [`MIN_MARKED_WORKS`] such works.
+/// the school-year has at least [`MIN_MARKED_WORKS`] such works. Where
+/// reference.csv gives the region's mean marks of a test (`annual_mark`),
+/// the marks are set against the region's (a bin it does not give, against
+/// the folder's).
 fn marking(data: &Dataset, years: &[u16]) -> BTreeMap<(u16, u32), f64> {
     let mut sums: BTreeMap<(u16, u32), (f64, u32)> = BTreeMap::new();
     for b in (data.tests.iter())
         .filter(|b| b.key.exam == Exam::Ege && years.binary_search(&b.key.year).is_ok())
     {
-        let marked = |row: usize| {
-            let (t, j) = (b.test_score[row], b.journal[row]);
-            (t != NO_TEST_SCORE && j != NO_MARK).then(|| (usize::from(t / BIN).min(BINS - 1), j))
+        let bins = mark_bins(b);
+        let published = (data.reference.region.get(&b.key)).map(|r| &r.annual_marks);
+        let mean = |bin: usize| {
+            let lower = (bin as u8).saturating_mul(BIN);
+            (published.and_then(|p| p.get(&lower).copied()))
+                .unwrap_or(bins[bin].0 / f64::from(bins[bin].1))
         };
-        let mut bins = [(0.0, 0u32); BINS];
-        for (bin, j) in (0..b.journal.len()).filter_map(marked) {
-            bins[bin].0 += f64::from(j);
-            bins[bin].1 += 1;
-        }
         for span in &b.cells {
             let e = sums.entry((b.key.year, span.school)).or_default();
-            for (bin, j) in (span.start as usize..span.end as usize).filter_map(marked) {
-                e.0 += f64::from(j) - bins[bin].0 / f64::from(bins[bin].1);
+            for (bin, j) in (span.start as usize..span.end as usize).filter_map(|r| marked(b, r)) {
+                e.0 += f64::from(j) - mean(bin);
                 e.1 += 1;
             }
         }
@@ -472,6 +524,40 @@ fn marking(data: &Dataset, years: &[u16]) -> BTreeMap<(u16, u32), f64> {
     (sums.into_iter())
         .filter(|(_, (_, n))| *n >= MIN_MARKED_WORKS)
         .map(|(k, (sum, n))| (k, sum / f64::from(n)))
+        .collect()
+}
+
+/// A work's (bin of [`BIN`] test points, annual mark), where it has both.
+fn marked(b: &crate::model::TestBlock, row: usize) -> Option<(usize, u8)> {
+    let (t, j) = (b.test_score[row], b.journal[row]);
+    (t != NO_TEST_SCORE && j != NO_MARK).then(|| (usize::from(t / BIN).min(BINS - 1), j))
+}
+
+/// A test's (sum of annual marks, works) per bin of [`BIN`] test points.
+fn mark_bins(b: &crate::model::TestBlock) -> [(f64, u32); BINS] {
+    let mut bins = [(0.0, 0u32); BINS];
+    for (bin, j) in (0..b.journal.len()).filter_map(|r| marked(b, r)) {
+        bins[bin].0 += f64::from(j);
+        bins[bin].1 += 1;
+    }
+    bins
+}
+
+/// Per EGE test of a year with medals.csv: the folder's mean annual mark per
+/// bin of [`BIN`] test points (the bin's lower bound, the mean), for
+/// `obektiv reference`.
+pub fn annual_mark_means(data: &Dataset) -> Vec<(&TestKey, Vec<(u8, f64)>)> {
+    let years: std::collections::BTreeSet<u16> = data.medals.iter().map(|m| m.year).collect();
+    (data.tests.iter())
+        .filter(|b| b.key.exam == Exam::Ege && years.contains(&b.key.year))
+        .map(|b| {
+            let means = (mark_bins(b).iter().enumerate())
+                .filter(|(_, (_, n))| *n > 0)
+                .map(|(bin, (sum, n))| (bin as u8 * BIN, sum / f64::from(*n)))
+                .collect();
+            (&b.key, means)
+        })
+        .filter(|(_, means): &(_, Vec<_>)| !means.is_empty())
         .collect()
 }
 
@@ -514,7 +600,7 @@ impl Sign for MedalsAboveResults {
     }
     fn doc(&self) -> SignDoc {
         SignDoc {
-            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Медаль следует за итоговыми отметками, поэтому учитывается и строгость отметок самой ОО: L — насколько годовые отметки её выпускников по предметам ЕГЭ в среднем выше отметок выпускников региона с теми же баллами (нужно не меньше 10 таких работ ОО за год и больше 10 таких ОО за год). Тогда вероятности сдвигаются на α + β · (m − m̄) + γ · L, α, β и γ оцениваются вместе по всем выпускникам года (α нужен муниципалитету, который сравнивается с регионом по reference.csv: медалей при тех же баллах в нём в целом может быть больше или меньше, чем в регионе), τ — по всем таким ОО за все годы вместе, а если таких лет у ОО два или больше, p — меньшее из p за этот год и p за все эти годы вместе (с одним сдвигом u на все годы; учитывается, только если в этом году медалистов больше ожидаемого), умноженное на 2. Эффект — за этот год: (o − E O) / число выпускников.",
+            formula: "Выпускники — сдавшие ЕГЭ по русскому языку в году, за который есть medals.csv. Балл выпускника s — меньший из баллов по русскому языку и лучшему другому предмету ЕГЭ (если другого нет — русский язык), группы по 5 баллов. Доля медалистов в группе по региону без этой ОО: r = (M − m + R) / (N − n + 1), R — доля за год. С тем же баллом выпускник сильной ОО чаще получает медаль (балл измеряет подготовку с ошибкой), поэтому вероятности сдвигаются по логит-шкале на β · (m − m̄), где m — средний балл s выпускников ОО, m̄ — всех выпускников года, а β оценивается по всем выпускникам года. Число медалистов ОО O при объективной выдаче — сумма испытаний с этими вероятностями. ОО по-разному строги в отметках: в каждой ОО вероятности всех выпускников сдвинуты на одну величину u по логит-шкале, u распределено нормально со стандартным отклонением τ; τ оценивается по всем ОО года так, чтобы у половины ОО число медалистов лежало между квартилями своего распределения (несколько ОО с очень большим числом медалистов оценку почти не меняют). p = P(O ≥ o) при таком разбросе, за каждый год отдельно (если у ОО выпускники нескольких лет, их числа за все годы вместе показаны рядом). Медаль следует за итоговыми отметками, поэтому учитывается и строгость отметок самой ОО: L — насколько годовые отметки её выпускников по предметам ЕГЭ в среднем выше отметок выпускников региона с теми же баллами (нужно не меньше 10 таких работ ОО за год и больше 10 таких ОО за год). Тогда вероятности сдвигаются на α + β · (m − m̄) + γ · L, α, β и γ оцениваются вместе по всем выпускникам года (α нужен муниципалитету, который сравнивается с регионом по reference.csv: медалей при тех же баллах в нём в целом может быть больше или меньше, чем в регионе); если в reference.csv есть и модель региона с годовыми отметками, L отсчитывается от средних годовых отметок региона, а α, β, γ, m̄ и τ берутся из неё — ОО муниципалитета оценивается так же, как в анализе всего региона, сколько бы ОО муниципалитета ни имели годовые отметки, τ — по всем таким ОО за все годы вместе, а если таких лет у ОО два или больше, p — меньшее из p за этот год и p за все эти годы вместе (с одним сдвигом u на все годы; учитывается, только если в этом году медалистов больше ожидаемого), умноженное на 2. Эффект — за этот год: (o − E O) / число выпускников.",
             statistic: "the school's medal holders among its graduates with EGE Russian results",
             null: "each graduate holds a medal with the region's rate for graduates of the same EGE score (bins of 5 test points), the school left out, moved on the logit scale by the year's slope on the school's mean score (and on its marking, where its graduates' annual marks are known); mixed over a school's normal shift on the logit scale with SD τ fitted by the interquartile equation of the randomized PITs (per year; the years together for the schools judged with their marking), Poisson-binomial where τ = 0; with the marking and two years or more, twice the smaller of the year's p and the years' together",
             rule: "exact upper-tail p; enters the evidence of the school's EGE Russian cell when the excess share of graduates >= medal_min_effect",

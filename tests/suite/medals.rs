@@ -514,6 +514,12 @@ EGE,2025,RU,11,region,medal_graduates,60,10
 EGE,2025,RU,11,region,medal_holders,60,12
 EGE,2025,RU,11,region,medal_holders,62,1
 EGE,2025,RU,11,region,medal_spread,,0.02
+EGE,2025,RU,11,region,medal_model,alpha,-0.1
+EGE,2025,RU,11,region,medal_model,beta,0.02
+EGE,2025,RU,11,region,medal_model,gamma,4.5
+EGE,2025,RU,11,region,medal_model,school_sd,0.3
+EGE,2025,MA,11,region,annual_mark,60,5.5
+EGE,2025,MA,11,region,medal_model,slope,1
 ",
     )
     .unwrap();
@@ -524,11 +530,24 @@ EGE,2025,RU,11,region,medal_spread,,0.02
         notes.contains("в группе от 60 баллов медалистов 12 больше, чем выпускников 10"),
         "{notes}"
     );
+    // The model without its mean score, and a mean annual mark above 5.
+    assert!(notes.contains("нет значений: mean_score"), "{notes}");
+    assert!(
+        notes.contains("средняя годовая отметка 5.5 вне отметок 2–5"),
+        "{notes}"
+    );
     let rejected = common::table(&out.join("rejected_rows.csv"));
     assert!(
         rejected
             .iter()
             .any(|r| r["file"] == "reference.csv" && r["line"] == "4"),
+        "{rejected:?}"
+    );
+    // A key the model does not have is a rejected row.
+    assert!(
+        rejected.iter().any(|r| r["file"] == "reference.csv"
+            && r["line"] == "11"
+            && r["reason"].contains("нужно alpha, beta, gamma, mean_score или school_sd")),
         "{rejected:?}"
     );
     // An older obektiv's spread (a beta-binomial ρ) is not read as τ.
@@ -643,4 +662,94 @@ fn schools_without_annual_marks_keep_the_model_without_them() {
         without >= 2 && with >= 20,
         "{without} without marks, {with} with"
     );
+}
+
+/// A municipality of a few schools with the region's model of medals with
+/// the annual marks in reference.csv (`medal_model`, `annual_mark`, written
+/// by `obektiv reference`) judges its schools with their marks as the whole
+/// region's analysis does: the same p-value for every school-year. Without
+/// the model too few of its schools have marks (10 or fewer) and each is
+/// judged by its level alone.
+#[test]
+fn a_small_municipality_judges_medals_with_the_regions_marks_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("region");
+    common::simulated(&region, 60, 2, 2);
+    std::fs::remove_file(region.join("truth.csv")).unwrap();
+    let whole = tmp.path().join("whole");
+    common::analyze(&region, &whole);
+    let (loaded, _) =
+        obektiv::validate(&region, obektiv::progress::Progress::new(false)).expect("loads");
+    let reference =
+        String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap();
+    for year in ["2024", "2025"] {
+        for key in ["alpha", "beta", "gamma", "mean_score", "school_sd"] {
+            let row = format!("EGE,{year},RU,11,region,medal_model,{key},");
+            assert!(reference.contains(&row), "{row}");
+        }
+        assert!(reference.contains(&format!("EGE,{year},RU,11,region,annual_mark,")));
+    }
+    let schools = common::table(&region.join("schools.csv"));
+    let mut by: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        Default::default();
+    for s in &schools {
+        by.entry(s["municipality"].as_str())
+            .or_default()
+            .insert(s["school"].clone());
+    }
+    // The largest municipality of at most 10 schools with medal holders in
+    // both years (a year without any has no rows in its medals.csv).
+    let medals = common::table(&region.join("medals.csv"));
+    let both = |own: &std::collections::BTreeSet<String>| {
+        ["2024", "2025"]
+            .iter()
+            .all(|y| (medals.iter()).any(|m| m["year"] == *y && own.contains(&m["school"])))
+    };
+    let own = (by.values())
+        .filter(|s| (3..=10).contains(&s.len()) && both(s))
+        .max_by_key(|s| s.len())
+        .expect("a small municipality");
+    let muni = tmp.path().join("muni");
+    common::cut(&region, &muni, own);
+    let pooled = |out: &std::path::Path| -> Vec<std::collections::BTreeMap<String, String>> {
+        (common::table(&out.join("findings.csv")).into_iter())
+            .filter(|r| r["sign"] == "S12" && r["evaluated"] == "true")
+            .filter(|r| r["note"].starts_with("за 2 года вместе"))
+            .collect()
+    };
+    let in_region: std::collections::BTreeMap<(String, String), f64> = (pooled(&whole).into_iter())
+        .map(|r| {
+            (
+                (r["year"].clone(), r["school"].clone()),
+                r["p_value"].parse().unwrap(),
+            )
+        })
+        .collect();
+    std::fs::write(muni.join("reference.csv"), &reference).unwrap();
+    let with = tmp.path().join("with");
+    common::analyze(&muni, &with);
+    let rows = pooled(&with);
+    let marked = rows
+        .iter()
+        .filter(|r| r["note"].ends_with("умноженное на 2"));
+    assert!(marked.count() >= 2, "{rows:?}");
+    for r in &rows {
+        let p: f64 = r["p_value"].parse().unwrap();
+        let q = in_region[&(r["year"].clone(), r["school"].clone())];
+        assert!((p - q).abs() <= 1e-6 * q.max(1e-12), "{r:?}: region {q}");
+    }
+    // The same file without the model: the municipality's few schools with
+    // marks are too few to fit one.
+    let without: String = (reference.lines())
+        .filter(|l| !l.contains(",medal_model,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(muni.join("reference.csv"), without).unwrap();
+    let level = tmp.path().join("level");
+    common::analyze(&muni, &level);
+    let rows = pooled(&level);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert!(r["note"].ends_with("p — за этот год"), "{r:?}");
+    }
 }

@@ -723,24 +723,27 @@ fn pair_group(key: &str) -> Result<(u32, u16), bool> {
     }
 }
 
-/// The medal model from its five figures, or why it cannot be used: every
-/// key given, the spread within what S12 fits.
-fn marks_model(rows: &[(String, f64, u64)]) -> Result<MarksModel, String> {
+/// The values of a keyed measure in the order of `keys`, or which are
+/// missing.
+fn keyed<const N: usize>(rows: &[(String, f64, u64)], keys: [&str; N]) -> Result<[f64; N], String> {
     let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1);
-    let missing: Vec<&str> = MODEL_KEYS
-        .into_iter()
-        .filter(|k| get(k).is_none())
-        .collect();
+    let missing: Vec<&str> = keys.into_iter().filter(|k| get(k).is_none()).collect();
     if !missing.is_empty() {
         return Err(format!("нет значений: {}", missing.join(", ")));
     }
-    let v = |k| get(k).unwrap_or_default();
+    Ok(keys.map(|k| get(k).unwrap_or_default()))
+}
+
+/// The medal model from its five figures, or why it cannot be used: every
+/// key given, the spread within what S12 fits.
+fn marks_model(rows: &[(String, f64, u64)]) -> Result<MarksModel, String> {
+    let [alpha, beta, gamma, mean_score, tau] = keyed(rows, MODEL_KEYS)?;
     let model = MarksModel {
-        alpha: v("alpha"),
-        beta: v("beta"),
-        gamma: v("gamma"),
-        mean_score: v("mean_score"),
-        tau: v("school_sd"),
+        alpha,
+        beta,
+        gamma,
+        mean_score,
+        tau,
     };
     let most = crate::stats::random_intercept::MAX_TAU;
     if model.tau > most {
@@ -762,18 +765,13 @@ fn marks_model(rows: &[(String, f64, u64)]) -> Result<MarksModel, String> {
 /// read as the region wrote it (refusing it gave a municipality other
 /// statistics than the region's).
 fn gia_line(rows: &[(String, f64, u64)]) -> Result<GiaLine, String> {
-    let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1);
-    let missing: Vec<&str> = LINE_KEYS.into_iter().filter(|k| get(k).is_none()).collect();
-    if !missing.is_empty() {
-        return Err(format!("нет значений: {}", missing.join(", ")));
-    }
-    let v = |k| get(k).unwrap_or_default();
+    let [a, b, spread, persistent, pairs] = keyed(rows, LINE_KEYS)?;
     let line = GiaLine {
-        a: v("a"),
-        b: v("b"),
-        spread: v("spread"),
-        persistent: v("persistent"),
-        pairs: v("pairs"),
+        a,
+        b,
+        spread,
+        persistent,
+        pairs,
     };
     if line.pairs < 10.0 {
         return Err(format!(

@@ -146,3 +146,22 @@ pub fn write_text(ws: &mut rust_xlsxwriter::Worksheet, text: &str) {
         }
     }
 }
+
+/// The schools of `region`'s schools.csv by municipality.
+pub fn municipalities(
+    region: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut by: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for s in table(&region.join("schools.csv")) {
+        (by.entry(s["municipality"].clone()).or_default()).insert(s["school"].clone());
+    }
+    by
+}
+
+/// The reference.csv that `obektiv reference` writes from the folder `data`.
+pub fn reference_of(data: &Path) -> String {
+    let (loaded, _) =
+        obektiv::validate(data, obektiv::progress::Progress::new(false)).expect("loads");
+    String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap()
+}

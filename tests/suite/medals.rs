@@ -432,10 +432,7 @@ fn a_small_municipality_judges_medals_against_the_reference() {
     let region = tmp.path().join("region");
     common::simulated(&region, 60, 2, 4);
     std::fs::remove_file(region.join("truth.csv")).unwrap();
-    let (loaded, _) =
-        obektiv::validate(&region, obektiv::progress::Progress::new(false)).expect("loads");
-    let reference =
-        String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap();
+    let reference = common::reference_of(&region);
     // The holders written for a year are the medals.csv rows of that year
     // whose student sat EGE Russian (counted here from the files).
     let medals = common::table(&region.join("medals.csv"));
@@ -458,14 +455,7 @@ fn a_small_municipality_judges_medals_against_the_reference() {
         assert!(reference.contains(&format!("EGE,{year},RU,11,region,medal_school_sd,,")));
     }
     // The smallest municipality with at least three schools.
-    let schools = common::table(&region.join("schools.csv"));
-    let mut by: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
-        Default::default();
-    for s in &schools {
-        by.entry(s["municipality"].as_str())
-            .or_default()
-            .insert(s["school"].clone());
-    }
+    let by = common::municipalities(&region);
     let own = (by.values())
         .filter(|s| (3..=9).contains(&s.len()))
         .min_by_key(|s| s.len())
@@ -678,10 +668,7 @@ fn a_small_municipality_judges_medals_with_the_regions_marks_model() {
     std::fs::remove_file(region.join("truth.csv")).unwrap();
     let whole = tmp.path().join("whole");
     common::analyze(&region, &whole);
-    let (loaded, _) =
-        obektiv::validate(&region, obektiv::progress::Progress::new(false)).expect("loads");
-    let reference =
-        String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap();
+    let reference = common::reference_of(&region);
     for year in ["2024", "2025"] {
         for key in ["alpha", "beta", "gamma", "mean_score", "school_sd"] {
             let row = format!("EGE,{year},RU,11,region,medal_model,{key},");
@@ -689,14 +676,7 @@ fn a_small_municipality_judges_medals_with_the_regions_marks_model() {
         }
         assert!(reference.contains(&format!("EGE,{year},RU,11,region,annual_mark,")));
     }
-    let schools = common::table(&region.join("schools.csv"));
-    let mut by: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
-        Default::default();
-    for s in &schools {
-        by.entry(s["municipality"].as_str())
-            .or_default()
-            .insert(s["school"].clone());
-    }
+    let by = common::municipalities(&region);
     // The largest municipality of at most 10 schools with medal holders in
     // both years (a year without any has no rows in its medals.csv).
     let medals = common::table(&region.join("medals.csv"));

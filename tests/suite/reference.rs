@@ -6,12 +6,6 @@ use std::path::Path;
 
 use crate::common::{RESULTS, analyze, excel_ru, folder, read, table};
 
-fn written(data: &Path) -> String {
-    let (loaded, _) =
-        obektiv::validate(data, obektiv::progress::Progress::new(false)).expect("loads");
-    String::from_utf8(obektiv::output::reference::bytes(&loaded.dataset).unwrap()).unwrap()
-}
-
 #[test]
 fn reference_written_from_a_folder_has_its_figures_and_reads_back() {
     let tmp = tempfile::tempdir().unwrap();
@@ -19,7 +13,7 @@ fn reference_written_from_a_folder_has_its_figures_and_reads_back() {
         &tmp.path().join("data"),
         &[("results.csv", RESULTS.as_bytes())],
     );
-    let text = written(&data);
+    let text = crate::common::reference_of(&data);
     let has = |row: &str| assert!(text.contains(row), "{row} not in\n{text}");
     // By hand from common::RESULTS (9 works of VPR 2025 MA 4):
     // primary 5, 2, 1, 3, 4, 5, 3, 0, 2 → 0:1, 1:1, 2:2, 3:2, 4:1, 5:2;
@@ -234,7 +228,7 @@ fn region_and_reference(
     let region = tmp.path().join("region");
     crate::common::simulated(&region, schools, years, seed);
     std::fs::remove_file(region.join("truth.csv")).unwrap();
-    let reference = written(&region);
+    let reference = crate::common::reference_of(&region);
     (tmp, region, reference)
 }
 
@@ -246,14 +240,7 @@ fn largest_municipality(
     dir: &Path,
     reference: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    use std::collections::BTreeSet;
-    let schools = table(&region.join("schools.csv"));
-    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for s in &schools {
-        by.entry(s["municipality"].as_str())
-            .or_default()
-            .insert(s["school"].clone());
-    }
+    let by = crate::common::municipalities(region);
     let own = by.values().max_by_key(|s| s.len()).unwrap();
     let muni = dir.join("muni");
     crate::common::cut(region, &muni, own);
@@ -521,14 +508,9 @@ fn a_municipality_judges_cut_offs_and_own_marks_as_its_region() {
 /// with the spread pooled over the folder's tests, and judged.
 #[test]
 fn a_small_municipality_judges_marks_against_the_regions_published_shares() {
-    use std::collections::BTreeSet;
     let tmp = tempfile::tempdir().unwrap();
     let region = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let schools = table(&region.join("schools.csv"));
-    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for s in &schools {
-        (by.entry(s["municipality"].as_str()).or_default()).insert(s["school"].clone());
-    }
+    let by = crate::common::municipalities(&region);
     let own = by
         .values()
         .filter(|s| s.len() < 10)
@@ -544,7 +526,11 @@ fn a_small_municipality_judges_marks_against_the_regions_published_shares() {
     };
     let alone = tmp.path().join("alone");
     analyze(&muni, &alone);
-    std::fs::write(muni.join("reference.csv"), written(&region)).unwrap();
+    std::fs::write(
+        muni.join("reference.csv"),
+        crate::common::reference_of(&region),
+    )
+    .unwrap();
     let with = tmp.path().join("with");
     analyze(&muni, &with);
     for sign in ["S4a", "S4b"] {
@@ -567,7 +553,7 @@ fn shares_with_a_per_cent_sign_are_read() {
         &tmp.path().join("data"),
         &[("results.csv", RESULTS.as_bytes())],
     );
-    let text = written(&data);
+    let text = crate::common::reference_of(&data);
     std::fs::write(data.join("reference.csv"), &text).unwrap();
     let plain = tmp.path().join("plain");
     analyze(&data, &plain);

@@ -15,10 +15,10 @@
 //! * A text longer than Excel's cell limit ([`MAX_CELL_CHARS`]) is cut to it,
 //!   ending in [`CUT_MARKER`], instead of failing the workbook.
 //! * Percent columns take fractions: `Value::Num(0.25)` shows as `25%`.
-//! * A cell is written with its column's format only where the format shows:
-//!   in a row of one line, text, yes/no and whole numbers look the same
-//!   without it ([`shows_plain`]), and a large sheet's time went mostly into
-//!   looking formats up cell by cell.
+//! * Each column's format is set on the column and the cells are written
+//!   without one: they take the column's (Excel's own rule for a cell without
+//!   a format), where rust_xlsxwriter would otherwise hash the whole format on
+//!   every formatted cell, most of the time of a large sheet.
 //! * `Value::Int` is stored as an Excel number (a double): exact to 2^53.
 //!   Non-finite numbers (NaN, ∞) have no Excel form and are left empty.
 //! * The bytes are reproducible: the document creation time, the only clock
@@ -203,11 +203,11 @@ pub fn write_workbook(path: &Path, sheets: &[Sheet<'_>]) -> Result<(), XlsxOutEr
 /// The `.xlsx` file's bytes: the same sheets give the same bytes.
 pub fn workbook_bytes(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, XlsxOutError> {
     let mut workbook = Workbook::new();
-    // Deflate level 3 (Excel's own): the workbook of a large region
-    // (cells.xlsx) was the last output to finish, most of its time in
-    // deflate at the default level 6; level 3 saves in about 0.7 of that
-    // time for files about 6 % larger (rust_xlsxwriter's performance notes).
-    workbook.set_zip_compression_level(3);
+    // Deflate level 2: the workbook of a large region (cells.xlsx) is the
+    // last output to finish. Its 147 MB sheet of 4 000 schools deflates in
+    // 1.98 s at the default level 6, 0.65 s at 3 and 0.47 s at 2, to 19.8,
+    // 23.6 and 25.0 MB (level 1: 0.33 s but 36.8 MB).
+    workbook.set_zip_compression_level(2);
     let (y, m, d) = CREATED;
     let created = ExcelDateTime::from_ymd(y, m, d).map_err(XlsxOutError::Workbook)?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
@@ -251,12 +251,8 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
         .set_text_wrap()
         .set_align(FormatAlign::Top)
         .set_border_bottom(FormatBorder::Thin);
-    let mut formats = Vec::with_capacity(ncols);
     // The width of each column whose text wraps.
     let mut wrapped: Vec<Option<f64>> = Vec::with_capacity(ncols);
-    // Whether the column's values look the same without their format in a
-    // row of one line (see `shows_plain`).
-    let mut plain: Vec<bool> = Vec::with_capacity(ncols);
     let mut header_lines = 1;
     for (c, col) in sheet.columns.iter().enumerate() {
         let (width, wrap) = column_width(col, sheet.rows.iter().map(|r| &r[c]));
@@ -264,9 +260,9 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
         ws.set_column_width(c16, width).map_err(whole)?;
         ws.write_string_with_format(0, c16, &col.header, &header)
             .map_err(whole)?;
-        formats.push(cell_format(col.kind, wrap));
+        ws.set_column_format(c16, &cell_format(col.kind, wrap))
+            .map_err(whole)?;
         wrapped.push(wrap.then_some(width));
-        plain.push(shows_plain(col.kind, wrap));
         header_lines = header_lines.max(wrapped_lines(&col.header, width));
     }
     if header_lines > 1 {
@@ -289,37 +285,18 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>) -> Result<(), XlsxOutError> {
             ws.set_row_height(r32, (ROW_POINTS * lines as f64).min(MAX_ROW_POINTS))
                 .map_err(whole)?;
         }
-        for (c, (value, format)) in row.iter().zip(&formats).enumerate() {
+        for (c, value) in row.iter().enumerate() {
             let c16 = c as u16;
-            // A one-line row's cells show no vertical alignment, and a whole
-            // number under 10^11 shows the same in Excel's General format:
-            // such cells are written without a format (rust_xlsxwriter hashes
-            // the whole format on every formatted cell, most of the time of a
-            // large sheet).
-            let bare = lines == 1
-                && plain[c]
-                && match value {
-                    Value::Int(i) => i.unsigned_abs() < 100_000_000_000,
-                    Value::Text(_) | Value::Bool(_) => true,
-                    _ => false,
-                };
             let written = match value {
                 Value::Empty => continue,
                 Value::Num(x) if !x.is_finite() => continue,
                 Value::Text(s) => {
                     let cut = fit_cell(s);
-                    let s = cut.as_deref().unwrap_or(s);
-                    if bare {
-                        ws.write_string(r32, c16, s)
-                    } else {
-                        ws.write_string_with_format(r32, c16, s, format)
-                    }
+                    ws.write_string(r32, c16, cut.as_deref().unwrap_or(s))
                 }
-                Value::Int(i) if bare => ws.write_number(r32, c16, *i as f64),
-                Value::Int(i) => ws.write_number_with_format(r32, c16, *i as f64, format),
-                Value::Num(x) => ws.write_number_with_format(r32, c16, *x, format),
-                Value::Bool(b) if bare => ws.write_boolean(r32, c16, *b),
-                Value::Bool(b) => ws.write_boolean_with_format(r32, c16, *b, format),
+                Value::Int(i) => ws.write_number(r32, c16, *i as f64),
+                Value::Num(x) => ws.write_number(r32, c16, *x),
+                Value::Bool(b) => ws.write_boolean(r32, c16, *b),
             };
             written.map_err(|source| XlsxOutError::Xlsx {
                 sheet: name.to_owned(),
@@ -372,18 +349,6 @@ fn cell_format(kind: Kind, wrap: bool) -> Format {
         Kind::Integer => base.set_num_format("0"),
         Kind::Decimal(p) => base.set_num_format(format!("0{}", places(p))),
         Kind::Percent(p) => base.set_num_format(format!("0{}%", places(p))),
-    }
-}
-
-/// Whether a column's cells look the same written without their format in a
-/// row of one line: [`cell_format`] gives them only the top alignment (text
-/// that does not wrap, yes/no) or the number format `0` (whole numbers, which
-/// Excel's General format shows alike up to 11 digits).
-fn shows_plain(kind: Kind, wrap: bool) -> bool {
-    match kind {
-        Kind::Text => !wrap,
-        Kind::Bool | Kind::Integer => true,
-        Kind::Decimal(_) | Kind::Percent(_) => false,
     }
 }
 

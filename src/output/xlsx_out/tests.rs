@@ -210,29 +210,68 @@ fn errors_name_sheet_row_and_file() {
 }
 
 #[test]
-fn formats_only_where_they_show() {
+fn every_cell_takes_its_columns_format() {
     let (columns, rows) = (columns(), rows());
     let bytes = workbook_bytes(&[sheet(&columns, &rows)]).unwrap();
     let xml = unzip(&bytes, "xl/worksheets/sheet1.xml");
-    let cell = |r: &str| {
-        let start = xml
-            .find(&format!(r#"<c r="{r}""#))
-            .unwrap_or_else(|| panic!("{r}"));
-        let end = start + xml[start..].find('>').unwrap();
-        xml[start..end].to_owned()
+    let styles = unzip(&bytes, "xl/styles.xml");
+    let attr = |tag: &str, name: &str| {
+        let at = tag
+            .find(&format!(" {name}=\""))
+            .map(|i| i + name.len() + 3)?;
+        Some(tag[at..at + tag[at..].find('"').unwrap()].to_owned())
     };
-    // Row 2 wraps its reasons (several lines): every cell keeps the top alignment.
-    for r in ["A2", "B2", "C2", "E2"] {
-        assert!(cell(r).contains(" s=\""), "{r}: {}", cell(r));
+    let tags = |text: &str, open: &str| -> Vec<String> {
+        (text.match_indices(open))
+            .map(|(i, _)| text[i..i + text[i..].find('>').unwrap()].to_owned())
+            .collect()
+    };
+    // The style each column carries (`<col min="c" max="c" … style="s">`).
+    let column_style: Vec<String> = (1..=columns.len())
+        .map(|c| {
+            let tag = tags(&xml, "<col ")
+                .into_iter()
+                .find(|t| attr(t, "min") == Some(c.to_string()))
+                .unwrap_or_else(|| panic!("column {c}: {xml}"));
+            attr(&tag, "style").unwrap_or_else(|| panic!("{tag}"))
+        })
+        .collect();
+    // The data cells are written without one and show their column's: Excel's
+    // rule for a cell without a format, whichever row (one line or wrapped).
+    for row in 2..=rows.len() + 1 {
+        for (c, letter) in ["A", "B", "C", "D", "E", "F"].into_iter().enumerate() {
+            if let Some(tag) = tags(&xml, &format!("<c r=\"{letter}{row}\"")).first() {
+                let s = attr(tag, "s").unwrap_or_else(|| panic!("{tag}"));
+                assert_eq!(s, column_style[c], "{tag}");
+            }
+        }
     }
-    // Row 3 is one line: text, whole numbers and yes/no show the same bare…
-    for r in ["A3", "B3", "E3"] {
-        assert!(!cell(r).contains(" s=\""), "{r}: {}", cell(r));
-    }
-    // …decimals and percentages keep their number format.
-    for r in ["C3", "D3"] {
-        assert!(cell(r).contains(" s=\""), "{r}: {}", cell(r));
-    }
+    // …and the styles are the columns' kinds: the decimal's places, the
+    // percentage, the wrapped reasons.
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..];
+    let xf = |c: usize| {
+        let i: usize = column_style[c].parse().unwrap();
+        tags(xfs, "<xf ").swap_remove(i)
+    };
+    let format_code = |c: usize| {
+        let id = attr(&xf(c), "numFmtId").unwrap();
+        let tag = tags(&styles, "<numFmt ")
+            .into_iter()
+            .find(|t| attr(t, "numFmtId") == Some(id.clone()))
+            .unwrap_or_else(|| panic!("numFmt {id}"));
+        attr(&tag, "formatCode").unwrap()
+    };
+    assert_eq!(format_code(2), "0.00");
+    assert_eq!(format_code(3), "0.0%");
+    let wraps = |c: usize| {
+        let i: usize = column_style[c].parse().unwrap();
+        let start = xfs.match_indices("<xf ").nth(i).unwrap().0;
+        let body = &xfs[start..];
+        let end = body.find("</xf>").unwrap_or(body.find("/>").unwrap());
+        body[..end].contains("wrapText=\"1\"")
+    };
+    assert!(wraps(5), "the reasons wrap");
+    assert!(!wraps(0), "the school's code does not");
 }
 
 #[test]

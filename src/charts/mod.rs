@@ -155,7 +155,12 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Balanced);
+    // Deflate level 3 after the «Up» filter: on the 146 charts of a
+    // 4 000-school region 3.6 times as fast as the default (level 6 after
+    // the adaptive filter) for files 6 % larger; fdeflate's fast mode was
+    // faster still but 80 % larger, which the docx would carry.
+    enc.set_deflate_compression(png::DeflateCompression::Level(3));
+    enc.set_filter(png::Filter::Up);
     let ppm = (common::PNG_DPI as f64 / 0.0254).round() as u32;
     enc.set_pixel_dims(Some(png::PixelDimensions {
         xppu: ppm,

@@ -11,6 +11,8 @@
 //! words, the CSV keeps them), its reasons one cell a line in a wide column.
 //! Text stays text ([`super::xlsx_out`] never writes formulas).
 
+use std::borrow::Cow;
+
 use super::xlsx_out::{Column, Kind, Sheet, Value, fit_cell, workbook_bytes};
 use crate::error::OutputError;
 use rayon::prelude::*;
@@ -101,11 +103,10 @@ fn is_cell_kind(name: &str) -> bool {
 
 /// How a CSV value of `column` is shown to people: procedures and subjects by
 /// name, sign ids by title; anything else as it is.
-pub fn shown(column: &str, value: &str) -> String {
+pub fn shown<'a>(column: &str, value: &'a str) -> Cow<'a, str> {
     match column {
-        "exam" => crate::model::Exam::parse(value)
-            .map_or_else(|| value.to_owned(), |e| e.russian().to_owned()),
-        "subject" => crate::model::subject_name(value).to_owned(),
+        "exam" => crate::model::Exam::parse(value).map_or(value.into(), |e| e.russian().into()),
+        "subject" => crate::model::subject_name(value).into(),
         "signs" => value
             .split(';')
             .filter(|id| !id.is_empty())
@@ -115,29 +116,29 @@ pub fn shown(column: &str, value: &str) -> String {
                     .map_or(id, |s| s.title())
             })
             .collect::<Vec<_>>()
-            .join("; "),
+            .join("; ")
+            .into(),
         // A note's level; a file's role (files.csv), school types pass as they are.
         "level" => match value {
-            "error" => "ошибка",
-            "warning" => "предупреждение",
-            "info" => "сведения",
-            v => v,
-        }
-        .to_owned(),
+            "error" => "ошибка".into(),
+            "warning" => "предупреждение".into(),
+            "info" => "сведения".into(),
+            v => v.into(),
+        },
         // The risk list's reasons: one cell's reasons a line, without the
         // prefix the header already says.
         "reasons" => value
             .strip_prefix(super::lists::REASONS_PREFIX)
             .unwrap_or(value)
-            .replace(" | ", "\n"),
-        "kind" => crate::load::report::role_name(value).to_owned(),
+            .replace(" | ", "\n")
+            .into(),
+        "kind" => crate::load::report::role_name(value).into(),
         // A re-check work's stratum (recheck_works.csv keeps the code).
         "stratum" => (crate::sample::Stratum::DRAWN.iter())
             .chain([&crate::sample::Stratum::Excluded])
             .find(|s| s.code() == value)
-            .map_or(value, |s| s.russian())
-            .to_owned(),
-        _ => value.to_owned(),
+            .map_or(value.into(), |s| s.russian().into()),
+        _ => value.into(),
     }
 }
 

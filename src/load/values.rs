@@ -190,6 +190,14 @@ pub fn visible(s: &str) -> String {
 /// Whether a score or mark field says the pupil did not come: «н/я»,
 /// «не явился», «неявка», «отсутствовал», «отс.» (case, dots and spaces aside).
 pub fn absent(s: &str) -> bool {
+    // Every such word starts with a letter, and a field that starts with a
+    // digit (a score, nearly every field read) keeps it in front whatever is
+    // dropped below: no need to build the key, three times a row.
+    match s.trim_start().as_bytes().first() {
+        None => return false,
+        Some(b) if b.is_ascii_digit() => return false,
+        _ => {}
+    }
     let key: String = (s.trim().to_lowercase().replace('ё', "е").chars())
         .filter(|c| !matches!(c, '.' | ' '))
         .collect();

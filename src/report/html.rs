@@ -24,12 +24,16 @@ pub fn esc(s: &str) -> String {
 
 /// A number with a decimal comma: `num(0.126, 2)` → `0,13`.
 pub fn num(x: f64, places: usize) -> String {
-    let s = format!("{x:.places$}").replace('.', ",");
-    // A small negative number rounded to zero is zero, not «-0,0».
-    match s.strip_prefix('-') {
-        Some(rest) if !rest.chars().any(|c| ('1'..='9').contains(&c)) => rest.to_owned(),
-        _ => s,
+    // Changed in place: the notes of every cell and sign are written with it.
+    let mut s = format!("{x:.places$}");
+    if let Some(at) = s.find('.') {
+        s.replace_range(at..=at, ",");
     }
+    // A small negative number rounded to zero is zero, not «-0,0».
+    if s.starts_with('-') && !s.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
+        s.remove(0);
+    }
+    s
 }
 
 /// A share as a percentage with a decimal comma: 0.314 → `31,4 %`.

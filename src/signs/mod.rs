@@ -791,6 +791,15 @@ pub fn pct(x: f64) -> String {
 /// A number with `places` decimals and a decimal comma, for notes.
 pub use crate::report::html::num as dec;
 
+/// "0,8", "−0,4": one decimal, a comma and a true minus.
+pub fn dec1(x: f64) -> String {
+    let s = dec(x, 1);
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
+    }
+}
+
 /// A p-value for notes: three decimals from 0,01 up, smaller ones as
 /// «2,4·10⁻³».
 pub fn sci(p: f64) -> String {

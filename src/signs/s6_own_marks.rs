@@ -65,7 +65,7 @@ use crate::stats::conditional::ConditionalMean;
 use crate::stats::nested::Nested;
 use crate::stats::normal_sf;
 
-use super::{Finding, Sign, SignDoc, SignsConfig, TestInput};
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec1};
 
 /// Fewest works per bin of the regional conditional mean.
 const MIN_PER_BIN: usize = 30;
@@ -431,16 +431,10 @@ impl Direction {
     }
 }
 
-/// "0,8", "−0,4" — one decimal with a comma and a true minus sign.
-fn dec(x: f64) -> String {
-    let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
-    format!("{x:.1}").replace('.', ",").replace('-', "−")
-}
-
 /// How far and which way, for «на 1,2 стандартного отклонения ниже» — never
 /// «на −1,2 … выше».
 fn size_and_side(x: f64) -> (String, &'static str) {
-    (dec(x.abs()), if x < 0.0 { "ниже" } else { "выше" })
+    (dec1(x.abs()), if x < 0.0 { "ниже" } else { "выше" })
 }
 
 fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
@@ -490,7 +484,7 @@ fn evaluate(d: usize, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
             let own = if sw_o > 0.0 {
                 format!(
                     "; в остальных работах школы за этот год разница в среднем {}",
-                    dec(swy_o / sw_o)
+                    dec1(swy_o / sw_o)
                 )
             } else {
                 String::new()
@@ -687,8 +681,8 @@ mod tests {
 
     #[test]
     fn decimals_in_russian() {
-        assert_eq!(dec(0.84), "0,8");
-        assert_eq!(dec(-0.44), "−0,4");
-        assert_eq!(dec(-0.04), "0,0");
+        assert_eq!(dec1(0.84), "0,8");
+        assert_eq!(dec1(-0.44), "−0,4");
+        assert_eq!(dec1(-0.04), "0,0");
     }
 }

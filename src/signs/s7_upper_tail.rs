@@ -197,7 +197,7 @@ fn prepare(test: &TestInput<'_>, cfg: &SignsConfig) -> Result<Prepared, Vec<Find
                 .filter(|x| !x.is_nan())
                 .map(|&x| f64::from(x))
                 .collect();
-            v.sort_by(f64::total_cmp);
+            v.sort_unstable_by(f64::total_cmp);
             v
         })
         .collect();

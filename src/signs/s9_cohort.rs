@@ -55,7 +55,7 @@ use crate::load::reference::TestReference;
 use crate::model::{Dataset, Exam};
 use crate::stats::normal_sf;
 
-use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, s9_linked};
+use super::{Finding, Sign, SignDoc, SignsConfig, TestInput, dec1, s9_linked};
 
 /// Fewest pairs for the relation.
 const MIN_PAIRS: usize = 10;
@@ -517,7 +517,7 @@ pub(super) struct Later<'a> {
 /// reason and the note with the line it was judged against.
 pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -> Finding {
     let (predicted, short, z) = shortfall(fit, p);
-    let reason = (later.reason)(&dec(p.z), &dec(p.z_next), &dec(predicted));
+    let reason = (later.reason)(&dec1(p.z), &dec1(p.z_next), &dec1(predicted));
     let mut f = Finding::tested(z, normal_sf(z), short, reason);
     f.note = format!(
         "прямая по {} парам{}: z′ = {} + {}·z, разброс пар {}; работ {} и {}",
@@ -536,12 +536,6 @@ pub(super) fn judge(p: &Pair, fit: &Fit, cfg: &SignsConfig, later: &Later<'_>) -
         return f.below_minimum(p.n_next, later.works, cfg);
     }
     f
-}
-
-/// "0,8", "−0,4": one decimal, a comma and a true minus.
-pub(super) fn dec(x: f64) -> String {
-    let x = if (x * 10.0).round() == 0.0 { 0.0 } else { x };
-    format!("{x:.1}").replace('.', ",").replace('-', "−")
 }
 
 impl Sign for CohortNotKept {
@@ -663,10 +657,10 @@ fn judge_rise(before: &Pair, fit: &Fit, cfg: &SignsConfig) -> Finding {
     let z = up / var.sqrt();
     let reason = format!(
         "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока годом раньше ({} класс) {} (ожидалось здесь {})",
-        dec(before.z_next),
+        dec1(before.z_next),
         before.next_grade - 1,
-        dec(before.z),
-        dec(fit.a + fit.b * before.z)
+        dec1(before.z),
+        dec1(fit.a + fit.b * before.z)
     );
     let mut f = Finding::tested(z, normal_sf(z), up, reason);
     f.note = format!(
@@ -698,14 +692,14 @@ fn judge_spike(before: &Pair, after: &Pair, fit: &Fit, cfg: &SignsConfig) -> Fin
     let z = total / (var_up + var_down + 2.0 * fit.b / after.n as f64).sqrt();
     let reason = format!(
         "отклонение от среднего по региону: здесь {} стандартного отклонения, у того же потока годом раньше ({} класс) {} (ожидалось здесь {}), через год ({}, {} класс) {} (ожидалось {})",
-        dec(after.z),
+        dec1(after.z),
         before.next_grade - 1,
-        dec(before.z),
-        dec(fit.a + fit.b * before.z),
+        dec1(before.z),
+        dec1(fit.a + fit.b * before.z),
         after.next_exam.russian(),
         after.next_grade,
-        dec(after.z_next),
-        dec(predicted)
+        dec1(after.z_next),
+        dec1(predicted)
     );
     let mut f = Finding::tested(z, normal_sf(z), total / 2.0, reason);
     f.note = format!(

@@ -46,7 +46,8 @@ use crate::model::{Dataset, Exam};
 use crate::stats::linked::{MIN_MATCHED, Matched, pooled};
 use crate::stats::normal_sf;
 
-use super::s9_cohort::{Fit, PerCell, Place, Standardized, dec, spread};
+use super::dec1;
+use super::s9_cohort::{Fit, PerCell, Place, Standardized, spread};
 use super::{Finding, SignsConfig};
 
 /// The share of a cell's works on its test's lowest score from which the
@@ -504,11 +505,11 @@ pub fn judge_fall(
     let short = link.shortfall(fit);
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, через год ({}, {} класс) {} (ожидалось {})",
-        dec(x),
+        dec1(x),
         next.0.russian(),
         next.1,
-        dec(y),
-        dec(fit.a + fit.b * x)
+        dec1(y),
+        dec1(fit.a + fit.b * x)
     );
     let variance = tau2 + link.sampling(fit.b);
     let pupils = (link.matched.m, "в обоих годах");
@@ -530,10 +531,10 @@ pub fn judge_rise(
     let up = -before.shortfall(fit);
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, годом раньше ({} класс) {} (ожидалось здесь {})",
-        dec(x),
+        dec1(x),
         grade - 1,
-        dec(x0),
-        dec(fit.a + fit.b * x0)
+        dec1(x0),
+        dec1(fit.a + fit.b * x0)
     );
     let variance = tau2 + before.sampling(fit.b);
     let pupils = (before.matched.m, "в обоих годах");
@@ -556,14 +557,14 @@ pub fn judge_spike(
     let total = triple.spike(fit.b);
     let reason = format!(
         "отклонение от среднего по региону у одних и тех же учеников: здесь {} стандартного отклонения, годом раньше ({} класс) {} (ожидалось здесь {}), через год ({}, {} класс) {} (ожидалось {})",
-        dec(x),
+        dec1(x),
         grade - 1,
-        dec(x0),
-        dec(fit.a + fit.b * x0),
+        dec1(x0),
+        dec1(fit.a + fit.b * x0),
         next.0.russian(),
         next.1,
-        dec(x2),
-        dec(fit.a + fit.b * x)
+        dec1(x2),
+        dec1(fit.a + fit.b * x)
     );
     let variance = tau2 + triple.sampling(fit.b);
     let pupils = (triple.matched.m, "во всех трёх годах");

@@ -30,7 +30,7 @@ impl ConditionalMean {
         if v.len() < min {
             return None;
         }
-        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         // (upper value, sum, count) of bins; a bin closes at a change of value.
         let mut bins: Vec<(f64, f64, usize)> = Vec::new();
         let mut open = (f64::NAN, 0.0, 0usize);

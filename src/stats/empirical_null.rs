@@ -78,7 +78,7 @@ impl NullFit {
         if n < min_cells.max(4) {
             return NullFit::theoretical(n);
         }
-        z.sort_by(f64::total_cmp);
+        z.sort_unstable_by(f64::total_cmp);
         let (q25, med, q75) = (quantile(&z, 0.25), quantile(&z, 0.5), quantile(&z, 0.75));
         if !(q75.is_finite() && med.is_finite()) {
             return NullFit::theoretical(n);

@@ -10,7 +10,7 @@ pub fn bh_qvalues(p: &[Option<f64>]) -> Vec<Option<f64>> {
     let mut idx: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_some()).collect();
     let m = idx.len() as f64;
     // Sort by p, ties by position, so the result does not depend on anything else.
-    idx.sort_by(|&a, &b| {
+    idx.sort_unstable_by(|&a, &b| {
         p[a].unwrap_or(1.0)
             .total_cmp(&p[b].unwrap_or(1.0))
             .then(a.cmp(&b))

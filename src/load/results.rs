@@ -618,12 +618,7 @@ impl Parse<'_> {
         let mut out = self.empty_piece();
         let mut cache = Cache::default();
         for r in rows {
-            let row = Row {
-                line: r.line,
-                fields: &r.fields,
-                malformed: r.malformed,
-                sheet: r.sheet,
-            };
+            let row = Row::new(r.line, &r.fields, r.malformed, r.sheet);
             self.row(&row, &mut out, &mut cache);
         }
         out

@@ -168,13 +168,37 @@ pub struct Row<'a> {
     pub malformed: Option<Malformed>,
     /// Its sheet in [`Table::sheets`] (0 where the table has none).
     pub sheet: u16,
+    /// All its fields' bytes as one text, where they are UTF-8: checked once
+    /// a row rather than once a field ([`Row::get`]).
+    text: Option<&'a str>,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    pub fn new(
+        line: u64,
+        fields: &'a ByteRecord,
+        malformed: Option<Malformed>,
+        sheet: u16,
+    ) -> Row<'a> {
+        Row {
+            line,
+            fields,
+            malformed,
+            sheet,
+            text: std::str::from_utf8(fields.as_slice()).ok(),
+        }
+    }
+
     /// The trimmed field at `col`, empty when the row is short.
     pub fn get(&self, col: usize) -> &str {
-        (self.fields.get(col))
-            .and_then(|b| std::str::from_utf8(b).ok())
+        let field = match (self.text, self.fields.range(col)) {
+            // A field of a row that is UTF-8 as a whole is one unless it
+            // starts or ends inside a character (`str::get` tells).
+            (Some(text), Some(range)) => text.get(range),
+            _ => None,
+        };
+        field
+            .or_else(|| std::str::from_utf8(self.fields.get(col)?).ok())
             .map_or("", trim)
     }
 
@@ -502,12 +526,12 @@ impl Table {
                     if blank(record.as_byte_record()) {
                         continue;
                     }
-                    f(Row {
-                        line: *line,
-                        fields: record.as_byte_record(),
-                        malformed: shape(record.as_byte_record(), width),
-                        sheet: *sheet,
-                    });
+                    f(Row::new(
+                        *line,
+                        record.as_byte_record(),
+                        shape(record.as_byte_record(), width),
+                        *sheet,
+                    ));
                 }
             }
             Source::Parquet { columns } => {
@@ -526,12 +550,7 @@ impl Table {
                     for ca in &strings {
                         record.push_field(ca.get(i).unwrap_or(""));
                     }
-                    f(Row {
-                        line: i as u64 + 1,
-                        fields: record.as_byte_record(),
-                        malformed: None,
-                        sheet: 0,
-                    });
+                    f(Row::new(i as u64 + 1, record.as_byte_record(), None, 0));
                 }
             }
         }
@@ -616,12 +635,7 @@ impl Table {
             }
             let start = record_start(&record, 0, chunk.text);
             let line = chunk.breaks_before + lines.line_at(chunk.text, start);
-            f(Row {
-                line,
-                fields: &record,
-                malformed: shape(&record, width),
-                sheet: 0,
-            });
+            f(Row::new(line, &record, shape(&record, width), 0));
         }
         Ok(())
     }
@@ -660,12 +674,7 @@ fn csv_rows(
             let broken = line_breaks(&reader, start, offset, text) > 0
                 && (record.len() != width || swallows_rows(&record, delimiter, width));
             if broken {
-                f(Row {
-                    line,
-                    fields: &record,
-                    malformed: Some(Malformed::UnclosedQuote),
-                    sheet: 0,
-                });
+                f(Row::new(line, &record, Some(Malformed::UnclosedQuote), 0));
                 match text[start..].find(['\n', '\r']) {
                     Some(at) => {
                         let after = start + at;
@@ -683,12 +692,7 @@ fn csv_rows(
             if blank(&record) {
                 continue;
             }
-            f(Row {
-                line,
-                fields: &record,
-                malformed: shape(&record, width),
-                sheet: 0,
-            });
+            f(Row::new(line, &record, shape(&record, width), 0));
         }
     }
     Ok(())

@@ -1,20 +1,9 @@
 //! Numbers as a Russian reader expects them: decimal comma, «−» for minus, spaces
 //! between thousands, and whole percentages that add up to 100.
 
-/// `v` with `decimals` digits, a decimal comma and a real minus sign: «−1,5».
-pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v);
-    let s = if s
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        s.trim_start_matches('-').to_string() // no «−0»
-    } else {
-        s
-    };
-    s.replace('-', "−").replace('.', ",")
-}
+/// `v` with `decimals` digits, a decimal comma and a real minus sign: «−1,5»
+/// (the справка's own, no «−0»).
+pub(crate) use crate::report::html::minus as fmt_num;
 
 /// A count with spaces between thousands: «12 345».
 pub(crate) fn fmt_int(n: u64) -> String {

@@ -30,10 +30,20 @@ pub fn num(x: f64, places: usize) -> String {
         s.replace_range(at..=at, ",");
     }
     // A small negative number rounded to zero is zero, not «-0,0».
-    if s.starts_with('-') && !s.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
+    if s.starts_with('-') && s.bytes().skip(1).all(|c| c == b'0' || c == b',') {
         s.remove(0);
     }
     s
+}
+
+/// [`num`] with a true minus sign: `minus(-1.5, 1)` → `−1,5`, `minus(-0.04, 1)`
+/// → `0,0`.
+pub fn minus(x: f64, places: usize) -> String {
+    let s = num(x, places);
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
+    }
 }
 
 /// A share as a percentage with a decimal comma: 0.314 → `31,4 %`.

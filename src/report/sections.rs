@@ -550,7 +550,7 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
         }
     }
     // A true minus sign, as in the rest of the справка.
-    let minus = |x: f64| num(x, 2).replace('-', "−");
+    let minus = |x: f64| super::html::minus(x, 2);
     let rows: Vec<Vec<String>> = nulls
         .iter()
         .filter(|n| checked.contains_key(&(n.sign, n.exam)))

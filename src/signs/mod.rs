@@ -793,11 +793,7 @@ pub use crate::report::html::num as dec;
 
 /// "0,8", "−0,4": one decimal, a comma and a true minus.
 pub fn dec1(x: f64) -> String {
-    let s = dec(x, 1);
-    match s.strip_prefix('-') {
-        Some(rest) => format!("−{rest}"),
-        None => s,
-    }
+    crate::report::html::minus(x, 1)
 }
 
 /// A p-value for notes: three decimals from 0,01 up, smaller ones as

@@ -465,3 +465,50 @@ fn cells_and_labels() {
     assert_eq!(school_login("education 2025"), None);
     assert!(is_workbook_path(Path::new("a/b.XLSX")) && !is_workbook_path(Path::new("b.csv")));
 }
+
+/// `bytes` (an xlsx) with `edit` applied to the text of its entry `name`.
+fn with_entry(bytes: &[u8], name: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Cursor, Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut text = Vec::new();
+        entry.read_to_end(&mut text).unwrap();
+        let entry_name = entry.name().unwrap().into_owned();
+        if entry_name == name {
+            text = edit(std::str::from_utf8(&text).unwrap()).into_bytes();
+        }
+        out.start_file(entry_name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&text).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_shared_string_count_the_table_cannot_hold_refuses_the_book() {
+    let good = book_bytes(&[("Лист1", vpr_2025_ru_4().sheet)]);
+    // rust_xlsxwriter writes the true counts; calamine reserves room for the
+    // declared one at once.
+    let lie = |xml: &str| {
+        let at = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+        let end = at + xml[at..].find('"').unwrap();
+        format!("{}4000000000{}", &xml[..at], &xml[end..])
+    };
+    let bad = with_entry(&good, "xl/sharedStrings.xml", lie);
+    let book = TempBook::from_bytes("lying-count.xlsx", &bad);
+    let err = read_workbook(book.path()).unwrap_err().to_string();
+    assert!(err.contains("объявлено 4000000000 разных текстов"), "{err}");
+    assert!(err.contains("сохраните её заново"), "{err}");
+    // The same edit to the true count reads as before.
+    let same = with_entry(&good, "xl/sharedStrings.xml", |x| x.to_owned());
+    let book = TempBook::from_bytes("true-count.xlsx", &same);
+    assert!(read_workbook(book.path()).is_ok());
+    // A count past u64 is refused too.
+    let huge = with_entry(&good, "xl/sharedStrings.xml", |x| {
+        x.replacen("uniqueCount=\"", "uniqueCount=\"99999999999999999999999", 1)
+    });
+    let book = TempBook::from_bytes("huge-count.xlsx", &huge);
+    assert!(read_workbook(book.path()).is_err());
+}

@@ -291,10 +291,71 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     // works that it does not list (a tasks.csv row lost to a typo must not cost
     // every work of the test): such a task is kept with its maximum from the data.
     let declared = cx.tasks.get(key);
+    // Tasks of tasks.csv that no work fills while others are filled: the file
+    // has no column for them (or leaves it empty everywhere). Where the
+    // primary score is the sum of the other tasks in 95 % of the works, tasks.csv
+    // lists a task this test does not have: it is left out. Otherwise the
+    // works cannot be checked task by task and the task scores are set aside:
+    // the test is judged as a totals-only one, and no work is lost.
+    let unfilled: Vec<u16> = match declared {
+        Some(d) if !filled.is_empty() => (d.iter().map(|t| t.index))
+            .filter(|k| !filled.contains_key(k))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut left_out: Vec<u16> = Vec::new();
+    let mut set_aside = false;
+    if let (Some(d), false) = (declared, unfilled.is_empty()) {
+        let rest: Vec<u16> = (d.iter().map(|t| t.index))
+            .filter(|k| !unfilled.contains(k))
+            .collect();
+        let (mut with, mut equal) = (0usize, 0usize);
+        for &w in works {
+            let (r, i) = raw(w);
+            if r.primary[i].is_nan() {
+                continue;
+            }
+            with += 1;
+            let sum: f64 = rest.iter().map(|&k| f64::from(value(w, k))).sum();
+            equal += usize::from((f64::from(r.primary[i]) - sum).abs() <= 1e-3);
+        }
+        let list = (unfilled.iter().map(u16::to_string))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let one = unfilled.len() == 1;
+        let (what, its, extra, it) = if one {
+            ("задания", "его столбца", "лишнее задание", "него")
+        } else {
+            ("заданий", "их столбцов", "лишние задания", "них")
+        };
+        // Nearly all: a hard task scored 0 in most works must not pass for a
+        // task that does not exist.
+        if with > 0 && 20 * equal >= 19 * with {
+            out.notes.push(Note::test_warning(format!(
+                "{key}: {what} {list} из tasks.csv нет ни в одной работе, а первичный балл \
+                 равен сумме остальных заданий в {equal} из {with} работ: похоже, в tasks.csv \
+                 {extra}; тест обработан без {it}"
+            )));
+            left_out = unfilled;
+        } else {
+            let by = if with > 0 {
+                "по первичным баллам"
+            } else {
+                "по тестовым баллам или отметкам (первичных баллов в файле нет)"
+            };
+            out.notes.push(Note::test_warning(format!(
+                "{key}: {what} {list} из tasks.csv нет ни в одной работе (в файле нет {its}), \
+                 поэтому баллы за задания этого теста не используются: тест обработан \
+                 {by}, работы не отклонены; признаки, которым нужны баллы за задания, для него \
+                 не проверяются"
+            )));
+            set_aside = true;
+        }
+    }
     // Totals only (no task score in any work, e.g. a summary export): the test
     // is judged on its primary scores; tasks.csv gives only the maximum.
-    let totals_only = filled.is_empty();
-    if totals_only && declared.is_some() && !cx.recheck {
+    let totals_only = filled.is_empty() || set_aside;
+    if filled.is_empty() && declared.is_some() && !cx.recheck {
         // What the works do carry: primary scores, else test scores or marks.
         let has = |of: &dyn Fn(&RawWorks, usize) -> bool| {
             works.iter().any(|&w| {
@@ -320,10 +381,13 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         });
     }
     let mut tasks: Vec<TaskInfo> = match declared {
-        Some(d) if !totals_only => d.clone(),
+        Some(d) if !totals_only => (d.iter())
+            .filter(|t| !left_out.contains(&t.index))
+            .cloned()
+            .collect(),
         _ => Vec::new(),
     };
-    for (&index, &n) in &filled {
+    for (&index, &n) in filled.iter().filter(|_| !set_aside) {
         if 2 * n > works.len() && !tasks.iter().any(|t| t.index == index) {
             if declared.is_some() {
                 out.notes.push(Note::test_warning(format!(
@@ -343,7 +407,9 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     }
     tasks.sort_by_key(|t| t.index);
     let in_set = |k: u16| tasks.iter().any(|t| t.index == k);
-    let extra: Vec<u16> = filled.keys().copied().filter(|&k| !in_set(k)).collect();
+    let extra: Vec<u16> = (filled.keys().copied())
+        .filter(|&k| !set_aside && !in_set(k))
+        .collect();
 
     // Each file's column of each task of the set (None: the file has no such column).
     let task_col: Vec<Vec<Option<usize>>> = raws

@@ -815,3 +815,103 @@ fn medal_holders_of_a_year_without_ege_are_said_to_lack_the_ege_not_to_mismatch(
     assert!(html.contains("в данных нет ЕГЭ 2025 года — 2"), "{html}");
     assert!(!html.contains("не совпали"));
 }
+
+#[test]
+fn every_task_of_its_test_not_done_without_a_score_is_an_absence() {
+    // The file's task columns are those of two tests: a row of the 3-task
+    // test leaves t4 empty. Every one of its own tasks «not done» and no
+    // primary score or mark: an absence, as data/README.md says — whatever
+    // the other tests' columns hold.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = RESULTS
+        .replacen("t3,primary", "t3,t4,primary", 1)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_owned()
+            } else {
+                // t4 empty: not in the test.
+                let at = l.match_indices(',').nth(10).unwrap().0;
+                format!("{},{}", &l[..at], &l[at..])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n2025,VPR,MA,4,edu000001,4А,105,1,X,Х,—,,,,4\n";
+    let (s, out) = run_with(tmp.path(), "results.csv", &text);
+    assert_eq!(s.works, 9, "the nine works are used, the absence is not");
+    let rej = rejected(&out);
+    assert_eq!(rej.len(), 1, "{rej:?}");
+    assert_eq!(rej[0]["line"], "11");
+    assert!(rej[0]["reason"].contains("похоже на неявку"), "{rej:?}");
+}
+
+/// RESULTS without its column t3 (task 3 of tasks.csv).
+fn results_without_t3() -> String {
+    RESULTS
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(10);
+            f.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn a_task_column_missing_from_the_file_sets_the_task_scores_aside_and_keeps_the_works() {
+    // tasks.csv lists three tasks, the file has two: the primary scores
+    // count task 3, so the works cannot be checked task by task — the test
+    // is judged on its primary scores, and no work is lost.
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, out) = run_with(tmp.path(), "results.csv", &results_without_t3());
+    assert_eq!(s.works, 9, "every work is used");
+    assert!(rejected(&out).is_empty(), "{:?}", rejected(&out));
+    let notes = notes(&out);
+    assert!(
+        notes.contains("задания 3 из tasks.csv нет ни в одной работе (в файле нет его столбца)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("тест обработан по первичным баллам"),
+        "{notes}"
+    );
+    let cells = table(&out.join("cells.csv"));
+    let c = cells.iter().find(|c| c["school"] == "edu000001").unwrap();
+    assert_eq!(c["n_tasks"], "0", "{c:?}");
+    // The maximum stays the declared test's (1 + 2 + 2).
+    assert_eq!(c["max_primary"], "5.0", "{c:?}");
+    assert_eq!(c["mean_primary"], "2.75", "{c:?}");
+}
+
+#[test]
+fn a_task_of_tasks_csv_that_no_work_has_and_the_primary_scores_leave_out_is_left_out() {
+    // tasks.csv lists a fourth task; every primary score is the sum of the
+    // three in the file: tasks.csv is the one in error.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    std::fs::write(
+        data.join("tasks.csv"),
+        TASKS.to_owned() + "VPR,2025,MA,4,4,3,high,4\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let s = analyze(&data, &out);
+    assert_eq!(s.works, 9, "every work is used");
+    assert!(rejected(&out).is_empty(), "{:?}", rejected(&out));
+    let notes = notes(&out);
+    assert!(
+        notes.contains("равен сумме остальных заданий в 9 из 9 работ"),
+        "{notes}"
+    );
+    let cells = table(&out.join("cells.csv"));
+    let c = cells.iter().find(|c| c["school"] == "edu000001").unwrap();
+    assert_eq!(c["n_tasks"], "3", "{c:?}");
+    assert_eq!(c["max_primary"], "5.0", "{c:?}");
+}

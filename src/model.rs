@@ -342,6 +342,13 @@ impl TestBlock {
         }
     }
 
+    /// Whether any work has a result score, primary or test score (a test
+    /// of marks alone has none).
+    pub fn has_scores(&self) -> bool {
+        self.primary.iter().any(|p| !p.is_nan())
+            || self.test_score.iter().any(|&t| t != NO_TEST_SCORE)
+    }
+
     /// The score the signs that compare results read ([`LevelScale`]).
     pub fn level_scale(&self) -> LevelScale {
         let no_primary = self.primary.iter().all(|p| p.is_nan());

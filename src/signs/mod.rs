@@ -108,6 +108,13 @@ pub trait Sign: Sync {
     fn family(&self) -> &'static str {
         self.id()
     }
+    /// Whether the sign reads the works' results (primary or test scores):
+    /// on a test with marks alone it is not evaluated, and every cell says
+    /// so ([`NO_SCORES`]) rather than whatever the sign's own checks would
+    /// make of the missing scores.
+    fn needs_scores(&self) -> bool {
+        true
+    }
     /// The minimum effect for the sign to fire.
     fn min_effect(&self, cfg: &SignsConfig) -> f64;
     /// One finding per cell of `test.block`, in cell order.
@@ -711,10 +718,18 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
         .collect();
     // First the spread pools (summed in job order: the same at any thread count).
     let empty = SpreadPools::new();
+    // A sign that reads results, on a test of marks alone: not evaluated.
+    let judged = |s: usize, t: usize| !REGISTRY[s].needs_scores() || data.tests[t].has_scores();
     let groups: Vec<Vec<(u8, MomentSums)>> =
         crate::timings::stage("  разброс по группам", || {
             jobs.par_iter()
-                .map(|&(s, t)| REGISTRY[s].spread(&TestInput::of(data, &shared, t, &empty), cfg))
+                .map(|&(s, t)| {
+                    if judged(s, t) {
+                        REGISTRY[s].spread(&TestInput::of(data, &shared, t, &empty), cfg)
+                    } else {
+                        Vec::new()
+                    }
+                })
                 .collect()
         });
     let mut pools = vec![SpreadPools::new(); REGISTRY.len()];
@@ -737,8 +752,11 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
                 .map(|&j| {
                     let (s, t) = jobs[j];
                     let started = crate::timings::enabled().then(std::time::Instant::now);
-                    let mut out =
-                        REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg);
+                    let mut out = if judged(s, t) {
+                        REGISTRY[s].evaluate(&TestInput::of(data, &shared, t, &pools[s]), cfg)
+                    } else {
+                        vec![Finding::skipped(NO_SCORES); data.tests[t].cells.len()]
+                    };
                     debug_assert_eq!(out.len(), data.tests[t].cells.len(), "{}", REGISTRY[s].id());
                     let part = packed(&mut out);
                     if let Some(t0) = started {
@@ -769,6 +787,9 @@ pub fn run(data: &Dataset, cfg: &SignsConfig) -> SignResults {
     }
     results
 }
+
+/// Why a sign that reads the works' results did not judge a test of marks alone.
+pub const NO_SCORES: &str = "у теста в данных только отметки, без первичных и тестовых баллов";
 
 /// Why a sign comparing exam and journal marks did not judge a test.
 pub const NO_JOURNAL: &str = "в данных нет отметок по журналу для этого теста";

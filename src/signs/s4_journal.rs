@@ -659,6 +659,11 @@ impl Sign for JournalSign {
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.journal_min_effect
     }
+    /// S4a and S4b compare the two marks alone; S4c reads the primary score
+    /// at the journal mark's cut-offs.
+    fn needs_scores(&self) -> bool {
+        matches!(self.dir, Dir::Fitted)
+    }
     fn evaluate(&self, test: &TestInput<'_>, cfg: &SignsConfig) -> Vec<Finding> {
         evaluate(self.dir, test, cfg)
     }

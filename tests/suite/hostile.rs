@@ -915,3 +915,34 @@ fn a_task_of_tasks_csv_that_no_work_has_and_the_primary_scores_leave_out_is_left
     assert_eq!(c["n_tasks"], "3", "{c:?}");
     assert_eq!(c["max_primary"], "5.0", "{c:?}");
 }
+
+#[test]
+fn sample_with_marks_alone_says_why_the_signs_that_read_scores_did_not_judge() {
+    // Marks only (data/README.md allows it): no task scores, no primary
+    // scores; the EGE keeps its test scores.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sample_without_runs(tmp.path(), |h| is_task(h) || h == "primary", true);
+    let findings = table(&out.join("findings.csv"));
+    // The marks are compared where they can be.
+    assert!(
+        (findings.iter()).any(|f| f["sign"] == "S4a" && f["evaluated"] == "true"),
+        "the marks were not compared"
+    );
+    // Every sign that reads scores says on a VPR or OGE cell that there are
+    // none, rather than «every work at 0 or the maximum» (S8) or «no GIA in
+    // this subject» (S10), as their own checks made of the missing scores.
+    let marks_only: Vec<_> = (findings.iter())
+        .filter(|f| f["exam"] != "EGE" && !["S4a", "S4b"].contains(&f["sign"].as_str()))
+        .collect();
+    assert!(!marks_only.is_empty());
+    for f in marks_only {
+        assert_eq!(f["evaluated"], "false", "{f:?}");
+        assert_eq!(f["note"], obektiv::signs::NO_SCORES, "{f:?}");
+    }
+    // The EGE's test scores are still read.
+    assert!(
+        (findings.iter())
+            .any(|f| f["exam"] == "EGE" && f["sign"] == "S1" && f["evaluated"] == "true"),
+        "the EGE's test scores were not read"
+    );
+}

@@ -241,6 +241,10 @@ pub fn load_medals(
             }
             Err(why) => return report.reject(file, row.line, "year", row.get(c_year), why),
         };
+        if row.get(c_school).is_empty() {
+            let why = format!("не заполнен столбец «{}»", head(c_school));
+            return report.reject(file, row.line, "school", "", why);
+        }
         // A login in other letter case is the school, as in the results files.
         let school = match schools.find(row.get(c_school)) {
             Ok(i) => i,

@@ -797,6 +797,16 @@ enum Given {
     Counts(Vec<f64>),
 }
 
+/// A count as text: whole below 10¹⁵, else in exponent form (a value of
+/// 1e308 in the file is not written out in 309 digits).
+fn count_text(x: f64) -> String {
+    if x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3e}").replace('.', ",")
+    }
+}
+
 /// Decides counts or shares for `values` (see the module docs).
 fn given(values: &[f64], works: Option<f64>) -> Result<Given, String> {
     let sum: f64 = values.iter().sum();
@@ -813,15 +823,20 @@ fn given(values: &[f64], works: Option<f64>) -> Result<Given, String> {
     if whole {
         if !counts_fit {
             return Err(format!(
-                "это количества работ, но их сумма {sum} больше числа участников {}",
-                works.unwrap_or_default()
+                "это количества работ, но их сумма {} больше числа участников {}",
+                count_text(sum),
+                count_text(works.unwrap_or_default())
             ));
         }
         return Ok(Given::Counts(values.iter().map(|v| v / sum).collect()));
     }
-    Err(format!(
-        "ни количества работ (есть дробные значения), ни доли в процентах (сумма {} %, а не 100 %)",
+    let sum = if sum < 1e15 {
         crate::report::html::num(sum, 1)
+    } else {
+        count_text(sum)
+    };
+    Err(format!(
+        "ни количества работ (есть дробные значения), ни доли в процентах (сумма {sum} %, а не 100 %)"
     ))
 }
 
@@ -1232,6 +1247,18 @@ fn assemble(raw: Raw, file: &str, tests: &[TestKey], report: &mut LoadReport) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_figure_is_said_in_exponent_form() {
+        let err = given(&[1e308, 3.0], Some(100.0)).err().unwrap();
+        assert!(
+            err.contains("сумма 1,000e308 больше числа участников 100"),
+            "{err}"
+        );
+        let err = given(&[1e300, 0.5], None).err().unwrap();
+        assert!(err.contains("сумма 1,000e300 %"), "{err}");
+        assert!(err.len() < 200, "{err}");
+    }
 
     fn rows(figures: &[(&str, f64)]) -> Vec<(String, f64, u64)> {
         (figures.iter().enumerate())

@@ -1149,8 +1149,9 @@ fn variant(s: &str) -> Result<u16, Problem> {
             "variant",
             s,
             format!(
-                "неверный вариант «{}»: нужно целое число от 1",
-                values::visible(s)
+                "неверный вариант «{}»: нужно целое число от 1 до {}",
+                values::visible(s),
+                u16::MAX
             ),
         )),
     }

@@ -350,8 +350,10 @@ impl Table {
         let mut reader = csv_reader(&text, delimiter);
         let mut header = StringRecord::new();
         match reader.read_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => {
+            // A first row of delimiters alone (`;;;`) with no header found
+            // below it (see `title_lines`): a file of empty lines.
+            Ok(true) if !blank(header.as_byte_record()) => {}
+            Ok(_) => {
                 return Err(LoadError::Empty {
                     path: path.to_owned(),
                 });
@@ -1000,6 +1002,20 @@ mod tests {
             [(2, String::new(), None)],
             "a row with a value is read"
         );
+    }
+
+    #[test]
+    fn a_file_of_empty_lines_and_delimiters_alone_is_empty() {
+        for text in [&b"\n\n\n;;;\n"[..], b";;;\r\n;;;\r\n", b"\t\t\n"] {
+            let e = Table::from_csv_bytes(Path::new("e.csv"), text.to_vec()).err();
+            assert!(
+                matches!(e, Some(LoadError::Empty { .. })),
+                "{text:?}: {e:?}"
+            );
+        }
+        // Delimiters alone above a header are empty lines before it.
+        let t = Table::from_csv_bytes(Path::new("h.csv"), b";;;\na;b;c\n1;2;3\n".to_vec()).unwrap();
+        assert_eq!(t.headers, ["a", "b", "c"]);
     }
 
     #[test]

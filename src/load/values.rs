@@ -95,6 +95,13 @@ pub fn year(s: &str) -> Result<Option<u16>, String> {
             YEARS.start(),
             YEARS.end()
         )),
+        // A whole number too long for `integer`: out of range, not text.
+        Err(NotANumber) if number(s).is_some_and(|v| v.fract() == 0.0) => Err(format!(
+            "год {} вне допустимых пределов: нужен год от {} до {}",
+            s.trim(),
+            YEARS.start(),
+            YEARS.end()
+        )),
         Err(NotANumber) => Err(format!(
             "неверный год «{}»: нужно целое число, например 2025",
             s.trim()
@@ -646,6 +653,12 @@ mod tests {
         let text = year("двадцать пятый").unwrap_err();
         assert!(text.contains("нужно целое число"), "{text}");
         assert!(year("2025,5").unwrap_err().contains("нужно целое число"));
+        // A whole number past what `integer` holds is out of range too.
+        let huge = year("18446744073709551617").unwrap_err();
+        assert!(
+            huge.contains("год 18446744073709551617 вне допустимых"),
+            "{huge}"
+        );
     }
 
     #[test]

@@ -778,6 +778,7 @@ fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
 2025,edu000002,21,«За особые успехи в учении» I степени
 2025,edu000002,22,II степени
 2025,edu000002,23,
+2025,,24,gold
 ";
     let (_, out) = run_with(tmp.path(), "medals.csv", medals);
     let rows = rejected(&out);
@@ -785,7 +786,7 @@ fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
         .filter(|r| r["file"] == "medals.csv")
         .map(|r| (r["line"].as_str(), r["reason"].as_str()))
         .collect();
-    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines.len(), 5, "{lines:?}");
     assert!(
         lines[0].0 == "3" && lines[0].1.contains("повтор строки 2"),
         "{lines:?}"
@@ -798,11 +799,12 @@ fn medal_holders_written_twice_are_kept_once_and_the_official_name_is_read() {
         lines[3].0 == "8" && lines[3].1.contains("не заполнен столбец «medal»"),
         "{lines:?}"
     );
+    assert_eq!(lines[4], ("9", "не заполнен столбец «school»"), "{lines:?}");
     let f = files(&out);
     let m = file_row(&f, "medals.csv");
     assert_eq!(
         (m["rows_read"].as_str(), m["rows_used"].as_str()),
-        ("7", "3")
+        ("8", "3")
     );
 }
 

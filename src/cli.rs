@@ -209,8 +209,9 @@ recheck_unmatched.csv."
         /// Ученики сохраняют код участника из года в год (как simulate --persistent-codes).
         #[arg(long)]
         persistent_codes: bool,
-        /// В каком виде анализировать регионы: full — все столбцы, totals — без баллов за
-        /// задания, noclass — без класса, nojournal — без отметок по журналу (по умолчанию full).
+        /// В каком виде анализировать регионы: полный — все столбцы, без-заданий — без баллов
+        /// за задания, без-класса — без класса, без-журнала — без отметок по журналу (по
+        /// умолчанию полный).
         #[arg(long, value_enum, hide_possible_values = true, default_value_t = ShapeArg::Full, value_name = "ВИД", hide_default_value = true)]
         shape: ShapeArg,
         /// Файл настроек TOML.
@@ -277,10 +278,12 @@ pub struct SimulateArgs {
         hide_default_value = true
     )]
     pub manipulated_share: f64,
-    /// Вид файлов: plain (UTF-8, «,») или excel-ru (Windows-1251, «;», десятичная запятая) (по умолчанию plain).
+    /// Вид файлов: обычный (UTF-8, «,») или excel (Windows-1251, «;», десятичная запятая, как
+    /// сохраняет Excel с русскими настройками) (по умолчанию обычный).
     #[arg(long, value_enum, hide_possible_values = true, default_value_t = DialectArg::Plain, value_name = "ВИД", hide_default_value = true)]
     pub dialect: DialectArg,
-    /// Одна сила для всех искажений: mild, moderate или strong (по умолчанию у каждой ОО своя).
+    /// Одна сила для всех искажений: слабая, умеренная или сильная (по умолчанию у каждой ОО
+    /// своя).
     #[arg(long, value_enum, hide_possible_values = true, value_name = "СИЛА")]
     pub intensity: Option<IntensityArg>,
     /// Честные ОО, нарушающие допущения признаков: тяжёлые хвосты эффектов ОО, разная
@@ -302,21 +305,30 @@ pub struct SimulateArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ShapeArg {
+    #[value(name = "полный", alias = "full")]
     Full,
+    #[value(name = "без-заданий", alias = "totals")]
     Totals,
+    #[value(name = "без-класса", alias = "noclass")]
     Noclass,
+    #[value(name = "без-журнала", alias = "nojournal")]
     Nojournal,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum IntensityArg {
+    #[value(name = "слабая", alias = "mild")]
     Mild,
+    #[value(name = "умеренная", alias = "moderate")]
     Moderate,
+    #[value(name = "сильная", alias = "strong")]
     Strong,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum DialectArg {
+    #[value(name = "обычный", alias = "plain")]
     Plain,
+    #[value(name = "excel", alias = "excel-ru")]
     ExcelRu,
 }

@@ -433,7 +433,19 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
         Keep,
         Rejected,
         Above(usize, f32),
+        /// A primary score above the test's maximum (totals only).
+        AboveTotal(f32),
     }
+    // Totals only: the test's maximum known before the works are read
+    // (tasks.csv's sum, else the folder's or the bundled scale's).
+    let known_max: Option<f32> = if tasks.is_empty() {
+        (declared.filter(|d| !d.is_empty() && d.iter().all(|t| t.max_declared)))
+            .map(|d| d.iter().map(|t| t.max).sum())
+            .or_else(|| (cx.folder_scales.get(key)).and_then(|s| s.max_score))
+            .or_else(|| (cx.bundled_scales.get(key)).and_then(|s| s.max_score))
+    } else {
+        None
+    };
     let check = |out: &mut Built, w: WorkRef, tasks: &[TaskInfo]| -> Check {
         let (r, i) = raw(w);
         let mut sum = 0.0f64;
@@ -476,6 +488,9 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             reject(out, w, "primary".into(), primary.to_string(), why);
             return Check::Rejected;
         }
+        if known_max.is_some_and(|m| primary > m + 1e-3) {
+            return Check::AboveTotal(primary);
+        }
         // A work with its mark alone (a school's table of exam and journal
         // marks) is kept: the signs that compare marks read it.
         if tasks.is_empty()
@@ -501,11 +516,38 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     // Positions in `works` of the works kept (in their order at the end).
     let mut kept_at: Vec<usize> = Vec::with_capacity(works.len());
     let mut above: Vec<Vec<(usize, f32)>> = vec![Vec::new(); tasks.len()];
+    let mut above_total: Vec<(usize, f32)> = Vec::new();
     for (at, &w) in works.iter().enumerate() {
         match check(&mut out, w, &tasks) {
             Check::Keep => kept_at.push(at),
             Check::Rejected => {}
             Check::Above(ti, v) => above[ti].push((at, v)),
+            Check::AboveTotal(p) => above_total.push((at, p)),
+        }
+    }
+    // Primary scores above the test's maximum: rejected, unless many are
+    // (then the maximum declared is the error, as for a task's, and they
+    // are kept with a warning).
+    if let (Some(m), false) = (known_max, above_total.is_empty()) {
+        if above_total.len() >= MANY_ABOVE_MAX && 100 * above_total.len() > works.len() {
+            let top = above_total.iter().map(|x| x.1).fold(m, f32::max);
+            out.notes.push(Note::test_warning(format!(
+                "{key}: максимальный первичный балл теста — {m}, а балл выше него у {} работ \
+                 из {} (наибольший — {top}); похоже, максимум указан неверно: работы не \
+                 отклонены — проверьте tasks.csv и scales.csv",
+                above_total.len(),
+                works.len()
+            )));
+            kept_at.extend(above_total.iter().map(|x| x.0));
+        } else {
+            for &(at, p) in &above_total {
+                let why = format!(
+                    "первичный балл {} больше максимума теста {}",
+                    p.to_string().replace('.', ","),
+                    m.to_string().replace('.', ",")
+                );
+                reject(&mut out, works[at], "primary".into(), p.to_string(), why);
+            }
         }
     }
     let mut again: Vec<usize> = Vec::new();
@@ -532,7 +574,7 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
     for at in again {
         match check(&mut out, works[at], &tasks) {
             Check::Keep => kept_at.push(at),
-            Check::Rejected => {}
+            Check::Rejected | Check::AboveTotal(_) => {}
             Check::Above(ti, v) => above_max(&mut out, works[at], &tasks[ti], v),
         }
     }

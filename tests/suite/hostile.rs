@@ -948,3 +948,58 @@ fn sample_with_marks_alone_says_why_the_signs_that_read_scores_did_not_judge() {
         "the EGE's test scores were not read"
     );
 }
+
+/// RESULTS without its task columns (totals only), the primary scores of
+/// lines `high` (1-based file lines) set to `score`.
+fn totals_with(high: &[usize], score: &str) -> String {
+    RESULTS
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.drain(8..11);
+            if high.contains(&(i + 1)) {
+                f[8] = score;
+            }
+            f.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn a_primary_score_above_the_tests_maximum_is_rejected_without_task_columns() {
+    // tasks.csv's maximum is 1 + 2 + 2 = 5.
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, out) = run_with(tmp.path(), "results.csv", &totals_with(&[3], "50"));
+    assert_eq!(s.works, 8);
+    let rej = rejected(&out);
+    assert_eq!(rej.len(), 1, "{rej:?}");
+    assert_eq!(
+        (
+            rej[0]["line"].as_str(),
+            rej[0]["column"].as_str(),
+            rej[0]["value"].as_str()
+        ),
+        ("3", "primary", "50")
+    );
+    assert!(
+        rej[0]["reason"].contains("первичный балл 50 больше максимума теста 5"),
+        "{rej:?}"
+    );
+    // Many works above it: the maximum is the error, the works are kept.
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, out) = run_with(
+        tmp.path(),
+        "results.csv",
+        &totals_with(&[2, 3, 4, 5, 6], "6"),
+    );
+    assert_eq!(s.works, 9);
+    assert!(rejected(&out).is_empty(), "{:?}", rejected(&out));
+    assert!(
+        notes(&out).contains("балл выше него у 5 работ из 9"),
+        "{}",
+        notes(&out)
+    );
+}

@@ -224,6 +224,10 @@ fn russian(text: &str, e: &toml::de::Error) -> String {
             .replace("floating point", "дробное число")
             .replace("integer", "целое число")
             .replace("string", "текст")
+            .replace(" as i128", "")
+            .replace("sequence", "список")
+            .replace("boolean", "логическое значение")
+            .replace("map", "раздел")
             .replace('`', "");
         format!(
             "неверное значение ({got}): нужно {}",
@@ -236,14 +240,25 @@ fn russian(text: &str, e: &toml::de::Error) -> String {
         )
     } else if m.contains("duplicate key") {
         "настройка указана дважды".to_owned()
-    } else if m.starts_with("unexpected") || m.starts_with("expected") || m.starts_with("invalid") {
-        "запись не по правилам TOML: дробные числа пишутся с точкой (0.05), текст — в кавычках \
-         (\"10%\"), каждая настройка — «имя = значение» на своей строке"
-            .to_owned()
     } else {
-        m.to_owned()
+        // The reader's other messages (a bracket or a quote not closed, an
+        // extra «=», …) are about how the line is written.
+        "запись не по правилам TOML: название раздела — в квадратных скобках ([signs]), \
+         дробные числа пишутся с точкой (0.05), текст — в кавычках (\"10%\"), каждая \
+         настройка — «имя = значение» на своей строке"
+            .to_owned()
+    };
+    // The line itself, so that the setting is named whatever the message.
+    let shown = |l: usize| {
+        let t = text.lines().nth(l - 1).unwrap_or("").trim();
+        let mut cut: String = t.chars().take(60).collect();
+        if cut.len() < t.len() {
+            cut.push('…');
+        }
+        cut
     };
     match line {
+        Some(l) if !shown(l).is_empty() => format!("строка {l} («{}»): {why}", shown(l)),
         Some(l) => format!("строка {l}: {why}"),
         None => why,
     }
@@ -254,6 +269,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_minimum_effect_must_be_a_number_not_below_0() {
+        for v in ["nan", "-1.0", "inf"] {
+            let text = format!("[signs]\ncutoff_min_effect = {v}\n");
+            let e = Config::from_toml(&text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("cutoff_min_effect должно быть числом не меньше 0"),
+                "{v}: {e}"
+            );
+        }
+        let ok = Config::from_toml("[signs]\ncutoff_min_effect = 0.0\n", Path::new("c.toml"));
+        assert!(ok.is_ok());
+    }
+
+    #[test]
     fn errors_are_said_in_russian_with_the_line() {
         let err = |text: &str| match Config::from_toml(text, Path::new("c.toml")) {
             Err(e) => e.to_string(),
@@ -261,7 +292,7 @@ mod tests {
         };
         let e = err("[sample]\nsead = 5\n");
         assert!(
-            e.contains("строка 2: неизвестная настройка «sead»") && e.contains("seed"),
+            e.contains("строка 2 («sead = 5»): неизвестная настройка «sead»") && e.contains("seed"),
             "{e}"
         );
         let e = err("[signs]\nq_max = 0,05\n");
@@ -276,13 +307,25 @@ mod tests {
             e.contains("неизвестное значение «excel»; допустимы: plain, excel-ru"),
             "{e}"
         );
+        // The line is quoted: the setting is named whatever the message.
+        let e = err("[signs]\nq_max = \"0.05\"\n");
+        assert!(e.contains("строка 2 («q_max = \"0.05\"»)"), "{e}");
+        let e = err("[signs]\nmin_works = 99999999999999999999\n");
+        assert!(!e.contains("i128"), "{e}");
         for e in [
             err("[sample]\nsead = 5\n"),
             err("[signs]\nq_max = 0,05\n"),
             err("[sample]\nmin_works = 20.5\n"),
+            err("[signs\n"),
+            err("[signs]\nq_max = = 0.05\n"),
+            err("[output]\ncsv_dialect = 5\n"),
+            err("[signs]\nq_max = [0.05]\n"),
+            err("[signs]\nq_max = true\n"),
+            err("[signs.q_max]\n"),
         ] {
             for word in [
                 "unknown", "expected", "invalid", "field", "variant", "type", "newline",
+                "unclosed", "extra", "wanted", "table", "sequence", "boolean", "map",
             ] {
                 assert!(!e.contains(word), "{e}");
             }

@@ -596,6 +596,23 @@ impl SignsConfig {
         if self.null_min_cells < 10 {
             return Err("[signs] null_min_cells должно быть не меньше 10".into());
         }
+        let effects = [
+            ("high_result_min_effect", self.high_result_min_effect),
+            ("task_profile_min_effect", self.task_profile_min_effect),
+            ("cutoff_min_effect", self.cutoff_min_effect),
+            ("journal_min_effect", self.journal_min_effect),
+            ("identical_min_effect", self.identical_min_effect),
+            ("own_marks_min_effect", self.own_marks_min_effect),
+            ("tail_min_effect", self.tail_min_effect),
+            ("cohort_min_effect", self.cohort_min_effect),
+            ("medal_min_effect", self.medal_min_effect),
+        ];
+        // NaN would make every comparison false: no sign would ever fire.
+        if let Some((key, v)) = effects.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+            return Err(format!(
+                "[signs] {key} должно быть числом не меньше 0, а не {v}"
+            ));
+        }
         Ok(())
     }
 }

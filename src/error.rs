@@ -111,6 +111,15 @@ pub enum OutputError {
     Build { what: String, message: String },
     #[error("{path}: это файл, а не папка; укажите в --out папку для результатов")]
     NotAFolder { path: PathBuf },
+    #[error(
+        "{path}: не удаётся создать папку для результатов: {}",
+        io_reason(source)
+    )]
+    MakeDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The configuration file is unreadable or holds a value out of range.

@@ -547,6 +547,7 @@ pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
 /// sample → re-check → outputs. Each output is written on its own: one that
 /// fails is named in [`Summary::failed`] and the others are still written.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
+    let earlier = output::clear_earlier(&job.out)?;
     let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
     let scope = (job.config.output.municipality.as_deref())
@@ -653,6 +654,22 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     }
     if let Some(built) = cells_book {
         e.record_xlsx("cells.xlsx", built);
+    }
+    // An earlier run's files that this one did not write again.
+    let gone: Vec<&str> = (earlier.iter().map(String::as_str))
+        .filter(|f| !e.summary.written.iter().any(|w| w == f))
+        .collect();
+    if !gone.is_empty() {
+        e.notes.push(load::report::Note {
+            level: load::report::Level::Info,
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "в папке результатов были файлы прежнего запуска, которые этот запуск не \
+                 пишет: {}; они удалены, чтобы не смешивать результаты разных запусков",
+                gone.join(", ")
+            ),
+        });
     }
     // Medals whose holders' EGE results do not meet the rule: a note each.
     for c in (a.medals.iter()).filter(|c| c.outcome == medals::Outcome::NotMet) {

@@ -26,6 +26,67 @@ fn make_dir(dir: &Path, io: impl Fn(std::io::Error) -> OutputError) -> Result<()
     std::fs::create_dir_all(dir).map_err(io)
 }
 
+/// The files `analyze` writes into its folder (beside `charts/`).
+pub const ANALYZE_FILES: &[&str] = &[
+    "rejected_rows.csv",
+    "files.csv",
+    "notes.csv",
+    "cells.csv",
+    "region.csv",
+    "findings.csv",
+    "risk_list.csv",
+    "objective_list.csv",
+    "recheck_sample.csv",
+    "recheck_works.csv",
+    "recheck_results.csv",
+    "recheck_schools.csv",
+    "recheck_strata.csv",
+    "recheck_unmatched.csv",
+    "risk_list.xlsx",
+    "cells.xlsx",
+    "quality.xlsx",
+    "recheck_sample.xlsx",
+    "report.html",
+    "spravka.docx",
+];
+
+/// Makes the folder of `analyze` ready: creates it, and removes what an
+/// earlier run left in it — the files of [`ANALYZE_FILES`] and the
+/// pictures of `charts/` — so that no file outlives the run that would not
+/// write it again (the re-check results of a run with recheck.csv, in the
+/// folder of a run without it; the charts of a school no longer listed).
+/// Returns the files removed (charts not named). A file that cannot be
+/// removed is left: writing it again says why.
+pub fn clear_earlier(dir: &Path) -> Result<Vec<String>, OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotAFolder {
+            path: dir.to_owned(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::MakeDir {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut removed = Vec::new();
+    for name in ANALYZE_FILES {
+        let path = dir.join(name);
+        if path.is_file() && std::fs::remove_file(&path).is_ok() {
+            removed.push((*name).to_owned());
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("charts")) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let picture = (path.extension().and_then(|e| e.to_str()))
+                .is_some_and(|e| e == "png" || e == "svg");
+            if picture && path.is_file() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes `bytes` to `dir/name`, creating `dir`.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
     let io = |source| OutputError::Io {

@@ -1003,3 +1003,51 @@ fn a_primary_score_above_the_tests_maximum_is_rejected_without_task_columns() {
         notes(&out)
     );
 }
+
+#[test]
+fn an_earlier_runs_files_do_not_outlive_it_and_other_files_stay() {
+    // The folder of an earlier run with a re-check and a listed school;
+    // this run has neither.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join("charts")).unwrap();
+    std::fs::write(out.join("recheck_results.csv"), "old\n").unwrap();
+    std::fs::write(out.join("charts/edu000009_2024_VPR_MA_4_marks.png"), "old").unwrap();
+    std::fs::write(out.join("мои заметки.txt"), "своё").unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    analyze(&data, &out);
+    assert!(!out.join("recheck_results.csv").exists());
+    assert!(
+        !out.join("charts/edu000009_2024_VPR_MA_4_marks.png")
+            .exists()
+    );
+    assert_eq!(read(&out.join("мои заметки.txt")), "своё");
+    assert!(out.join("report.html").is_file());
+    let notes = notes(&out);
+    assert!(
+        notes
+            .contains("файлы прежнего запуска, которые этот запуск не пишет: recheck_results.csv;"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_made_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("файл");
+    std::fs::write(&file, "").unwrap();
+    let data = folder(
+        &tmp.path().join("data"),
+        &[("results.csv", RESULTS.as_bytes())],
+    );
+    let err = analyze_cli(&data, &file.join("out"));
+    let text = String::from_utf8_lossy(&err.stderr);
+    assert_eq!(err.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("не удаётся создать папку для результатов"),
+        "{text}"
+    );
+}

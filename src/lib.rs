@@ -345,6 +345,13 @@ fn sample_outputs(e: &mut Emitter<'_>, data: &Dataset, a: &Analysis) {
                 r.works.len(),
                 r.outside_sample
             ));
+        } else if r.outside_sample > 0 {
+            say(format!(
+                "из {} перепроверенных работ {} не входят в эту выборку: они учтены в \
+                 recheck_results.csv и recheck_schools.csv с группой outside (вне выборки)",
+                r.works.len(),
+                r.outside_sample
+            ));
         }
         e.emit("recheck_results.csv", || {
             csv_bytes(&rc::result_rows(data, r), d, "recheck_results.csv")

@@ -683,6 +683,16 @@ pub fn load_folder(folder: &Path, progress: &Progress) -> Result<Loaded, RunErro
     };
     let mut recheck = assemble::assemble(&recheck_raws, &cx);
     spinner.finish_and_clear();
+    if let Some(p) = inv.recheck.as_ref().filter(|_| recheck.blocks.is_empty()) {
+        report.notes.push(report::Note {
+            level: report::Level::Warning,
+            file: name(p),
+            line: 0,
+            message: "в файле перепроверки нет ни одной пригодной работы: итоги перепроверки \
+                      не подведены"
+                .to_owned(),
+        });
+    }
     if let Some(p) = &inv.recheck {
         codes::match_recheck_codes(
             &mut recheck.blocks,

@@ -1051,3 +1051,16 @@ fn an_output_folder_that_cannot_be_made_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn a_recheck_file_without_works_is_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "year,exam,subject,grade,school,class,student,primary\n";
+    let (_, out) = run_with(tmp.path(), "recheck.csv", header);
+    assert!(
+        notes(&out).contains("в файле перепроверки нет ни одной пригодной работы"),
+        "{}",
+        notes(&out)
+    );
+    assert!(!out.join("recheck_results.csv").exists());
+}

@@ -64,6 +64,33 @@ fn recheck_confirms_lenient_scoring_in_the_sample_and_clears_honest_schools() {
         notes.contains("работ из выборки нет в перепроверке: 10"),
         "{notes}"
     );
+    // Two works of schools outside the sample re-checked too: used, and said so.
+    let sampled: std::collections::BTreeSet<String> =
+        (read(&tmp.path().join("r1/recheck_sample.csv")).into_iter())
+            .map(|r| r["school"].clone())
+            .collect();
+    let columns: Vec<&str> = full.lines().next().unwrap().split(',').collect();
+    let extra: Vec<String> = (read(&data.join("results_2025_vpr.csv")).into_iter())
+        .filter(|r| !sampled.contains(&r["school"]) && !r["primary"].is_empty())
+        .take(2)
+        .map(|r| {
+            (columns.iter())
+                .map(|c| r.get(*c).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    assert_eq!(extra.len(), 2);
+    std::fs::write(&path, full.clone() + &extra.join("\n") + "\n").unwrap();
+    let fourth = analyze(&job("r4")).unwrap();
+    let notes = std::fs::read_to_string(tmp.path().join("r4/notes.csv")).unwrap();
+    assert!(
+        notes.contains(&format!(
+            "из {} перепроверенных работ 2 не входят в эту выборку",
+            fourth.rechecked
+        )),
+        "{notes}"
+    );
     std::fs::write(&path, full).unwrap();
     // The sample is redrawn identically from the same data and seed.
     assert_eq!(

@@ -90,7 +90,7 @@ obektiv analyze data/sample --out reports_m --municipality \"Красногор�
         /// перепроверки (и их файлы) и сравнение — по его ОО; признаки оцениваются по
         /// всему региону, таблицы ячеек и признаков — по всем ОО. Название — как в
         /// schools.csv.
-        #[arg(long, value_name = "НАЗВАНИЕ")]
+        #[arg(long, value_name = "НАЗВАНИЕ", value_parser = clap::builder::NonEmptyStringValueParser::new())]
         municipality: Option<String>,
     },
     /// Отобрать ОО и работы для перекрёстной перепроверки (это делает и analyze) и

@@ -554,7 +554,7 @@ pub fn sample_only(job: &Job) -> Result<Summary, RunError> {
 /// sample → re-check → outputs. Each output is written on its own: one that
 /// fails is named in [`Summary::failed`] and the others are still written.
 pub fn analyze(job: &Job) -> Result<Summary, RunError> {
-    let earlier = output::clear_earlier(&job.out)?;
+    output::make_out_dir(&job.out)?;
     let (loaded, mut summary, a) = load_and_analyze(job)?;
     let (data, report) = (&loaded.dataset, &loaded.report);
     let scope = (job.config.output.municipality.as_deref())
@@ -641,6 +641,7 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
                 config: &job.config,
                 scope,
             };
+            output::clear_charts(&job.out);
             match report::write(&job.out, &inputs) {
                 Ok(written) => e.summary.written.extend(written),
                 Err(err) => e.summary.failed.push(format!("report.html: {err}")),
@@ -662,9 +663,16 @@ pub fn analyze(job: &Job) -> Result<Summary, RunError> {
     if let Some(built) = cells_book {
         e.record_xlsx("cells.xlsx", built);
     }
-    // An earlier run's files that this one did not write again.
-    let gone: Vec<&str> = (earlier.iter().map(String::as_str))
-        .filter(|f| !e.summary.written.iter().any(|w| w == f))
+    // An earlier run's files that this one did not write again (and any it
+    // failed to finish).
+    let removed = output::remove_unwritten(&job.out, &e.summary.written);
+    let gone: Vec<&str> = (removed.iter().map(String::as_str))
+        .filter(|f| {
+            !e.summary
+                .failed
+                .iter()
+                .any(|x| x.starts_with(&format!("{f}:")))
+        })
         .collect();
     if !gone.is_empty() {
         e.notes.push(load::report::Note {

@@ -50,14 +50,9 @@ pub const ANALYZE_FILES: &[&str] = &[
     "spravka.docx",
 ];
 
-/// Makes the folder of `analyze` ready: creates it, and removes what an
-/// earlier run left in it — the files of [`ANALYZE_FILES`] and the
-/// pictures of `charts/` — so that no file outlives the run that would not
-/// write it again (the re-check results of a run with recheck.csv, in the
-/// folder of a run without it; the charts of a school no longer listed).
-/// Returns the files removed (charts not named). A file that cannot be
-/// removed is left: writing it again says why.
-pub fn clear_earlier(dir: &Path) -> Result<Vec<String>, OutputError> {
+/// Creates the output folder `dir` before anything is read, so that a
+/// folder that cannot be made is said so at once.
+pub fn make_out_dir(dir: &Path) -> Result<(), OutputError> {
     if dir.exists() && !dir.is_dir() {
         return Err(OutputError::NotAFolder {
             path: dir.to_owned(),
@@ -66,14 +61,13 @@ pub fn clear_earlier(dir: &Path) -> Result<Vec<String>, OutputError> {
     std::fs::create_dir_all(dir).map_err(|source| OutputError::MakeDir {
         path: dir.to_owned(),
         source,
-    })?;
-    let mut removed = Vec::new();
-    for name in ANALYZE_FILES {
-        let path = dir.join(name);
-        if path.is_file() && std::fs::remove_file(&path).is_ok() {
-            removed.push((*name).to_owned());
-        }
-    }
+    })
+}
+
+/// Removes the pictures of `dir/charts/` before the report draws its own,
+/// so that none of an earlier run's (the charts of a school no longer
+/// listed) is left among them.
+pub fn clear_charts(dir: &Path) {
     if let Ok(entries) = std::fs::read_dir(dir.join("charts")) {
         for entry in entries.flatten() {
             let path = entry.path();
@@ -84,7 +78,22 @@ pub fn clear_earlier(dir: &Path) -> Result<Vec<String>, OutputError> {
             }
         }
     }
-    Ok(removed)
+}
+
+/// Removes the files of [`ANALYZE_FILES`] in `dir` that this run did not
+/// write (`written`): an earlier run's (the re-check results of a run with
+/// recheck.csv, in the folder of a run without it), or one this run failed
+/// to finish. Runs after every output, so that a run stopped by an error
+/// leaves the earlier results in place. Returns the names removed.
+pub fn remove_unwritten(dir: &Path, written: &[String]) -> Vec<String> {
+    (ANALYZE_FILES.iter())
+        .filter(|name| !written.iter().any(|w| w == *name))
+        .filter(|name| {
+            let path = dir.join(name);
+            path.is_file() && std::fs::remove_file(&path).is_ok()
+        })
+        .map(|name| (*name).to_owned())
+        .collect()
 }
 
 /// Writes `bytes` to `dir/name`, creating `dir`.

@@ -1018,6 +1018,17 @@ fn an_earlier_runs_files_do_not_outlive_it_and_other_files_stay() {
         &tmp.path().join("data"),
         &[("results.csv", RESULTS.as_bytes())],
     );
+    // A run stopped by an error leaves them in place.
+    let mut config = obektiv::config::Config::default();
+    config.output.municipality = Some("Нет такого района".into());
+    let job = obektiv::Job {
+        data: data.clone(),
+        out: out.clone(),
+        config,
+        progress: obektiv::progress::Progress::new(false),
+    };
+    assert!(obektiv::analyze(&job).is_err());
+    assert!(out.join("recheck_results.csv").exists());
     analyze(&data, &out);
     assert!(!out.join("recheck_results.csv").exists());
     assert!(

@@ -133,6 +133,8 @@ pub fn shown<'a>(column: &str, value: &'a str) -> Cow<'a, str> {
             .replace(" | ", "\n")
             .into(),
         "kind" => crate::load::report::role_name(value).into(),
+        // A note about a whole file or test has no line (0 in the CSV).
+        "line" if value == "0" => "".into(),
         // A re-check work's stratum (recheck_works.csv keeps the code).
         "stratum" => (crate::sample::Stratum::DRAWN.iter())
             .chain([&crate::sample::Stratum::Excluded])

@@ -144,7 +144,19 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>) {
     };
     let mut rows = Vec::new();
     let mut journal_rows = Vec::new();
-    for (t, block) in (data.tests.iter().enumerate()).filter(|(_, b)| b.key.year == year) {
+    // The tests by procedure, then by the subject's Russian name (not by its
+    // code: «окружающий мир» after «математика», not after «физика»), then grade.
+    let mut order: Vec<(usize, &crate::model::TestBlock)> = (data.tests.iter().enumerate())
+        .filter(|(_, b)| b.key.year == year)
+        .collect();
+    order.sort_by(|(_, a), (_, b)| {
+        (a.key.exam, subject_name(&a.key.subject), a.key.grade).cmp(&(
+            b.key.exam,
+            subject_name(&b.key.subject),
+            b.key.grade,
+        ))
+    });
+    for (t, block) in order {
         let (region, russia) = (
             reference.region.get(&block.key),
             reference.russia.get(&block.key),

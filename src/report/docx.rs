@@ -51,7 +51,7 @@ impl Ids {
     fn text(&mut self, style: &str, text: &str) -> Paragraph {
         self.p()
             .style(style)
-            .add_run(Run::new().add_text(text.to_owned()))
+            .add_run(Run::new().add_text(unbroken(text).into_owned()))
     }
 }
 

@@ -149,7 +149,9 @@ pub fn overview(inputs: &Inputs<'_>) -> Vec<Figure> {
             region: Some(region),
         }),
     }];
-    figures.retain(|_| many);
+    // Nor a chart of empty bars: a year without a listed school says so in
+    // words (overview::municipalities).
+    figures.retain(|_| many && region.0 > 0);
     // Without scores (a table of marks alone) no school has a result to
     // place it by: no map.
     if per.is_empty() {

@@ -6,16 +6,19 @@ use std::fmt::Write;
 
 use super::doc::{Block, Page, Tone};
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values; the space before
+/// «%» becomes a no-break space, so that a line never starts with the sign.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            ' ' if chars.peek() == Some(&'%') => out.push('\u{a0}'),
             c => out.push(c),
         }
     }

@@ -208,17 +208,56 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
             ),
         ));
     }
+    // The files are the whole folder's, also in a municipality's справка.
+    let whole = if inputs.scope.is_some() {
+        "По всему региону: строк"
+    } else {
+        "Строк"
+    };
     rows.push((
-        "Строк результатов прочитано / использовано / отклонено".to_owned(),
+        format!("{whole} результатов прочитано / использовано / отклонено"),
         format!("{} / {} / {}", int(read), int(used), int(rejected)),
     ));
     if other > 0 {
         rows.push((
-            "Строк в остальных файлах (ОО, задания, шкалы и другие)".to_owned(),
+            format!("{whole} в остальных файлах (ОО, задания, шкалы и другие)"),
             int(other),
         ));
     }
     page.figures(&rows);
+    // Signs that these data could not check at all (no task scores, no
+    // journal marks, …): said here, not only in the methods, so that an
+    // empty list is not read as a clean region.
+    let registry = crate::signs::REGISTRY;
+    let checked = |id: &str| {
+        (registry.iter().zip(&a.results.findings))
+            .any(|(s, fs)| s.id() == id && fs.iter().any(|f| f.evaluated))
+    };
+    // A sign that stands in for another (S8 for S5) is no lack where the
+    // other judged.
+    let unchecked: Vec<&str> = (registry.iter())
+        .filter(|s| !checked(s.id()))
+        .filter(|s| !s.stands_in_for().is_some_and(checked))
+        .map(|s| s.title())
+        .collect();
+    if !unchecked.is_empty() {
+        let n = unchecked.len() as u64;
+        page.p(&format!(
+            "По этим данным не {} {n} из {} {}: в данных нет того, что им нужно (баллов за \
+             задания, отметок по журналу, других процедур или медалей; причины — в разделе \
+             «Методика»): {}. Перечень составлен по остальным признакам.",
+            plural(n, ["проверен", "проверены", "проверены"]),
+            crate::signs::REGISTRY.len(),
+            // «из 15 признаков», «из 21 признака»: the genitive after «из».
+            plural(
+                crate::signs::REGISTRY.len() as u64,
+                ["признака", "признаков", "признаков"]
+            ),
+            (unchecked.iter().map(|t| format!("«{t}»")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 
     let munis = by_municipality(inputs, year);
     let most: Vec<(&str, Count)> = (most_listed_first(&munis).into_iter())
@@ -265,12 +304,42 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
         } else {
             format!("{risk} из группы риска (первые по силе признаков в перечне), ")
         };
+        // The kinds of works chosen, as the data allow them (without journal
+        // marks no work differs from its journal mark).
+        let has = |r: crate::sample::WorkReason| {
+            (s.works.iter()).any(|w| w.reason == r && inputs.in_scope(w.school))
+        };
+        use crate::sample::WorkReason as R;
+        let first: Vec<&str> = [
+            (R::Cutoff, "работы на границе отметки"),
+            (
+                R::MarkGap,
+                "работы, отметка за которые расходится с журнальной",
+            ),
+            (R::Identical, "совпадающие работы"),
+        ]
+        .into_iter()
+        .filter(|(r, _)| has(*r))
+        .map(|(_, text)| text)
+        .collect();
+        let works = match first.as_slice() {
+            [] => "случайные работы".to_owned(),
+            [one] => format!("прежде всего {one}, а также случайные работы"),
+            [init @ .., last] => format!(
+                "прежде всего {}{} и {last}, а также случайные работы",
+                init.join(", "),
+                // The clause «отметка за которые …» closes with a comma.
+                if init.last().is_some_and(|t| t.contains("за которые")) {
+                    ","
+                } else {
+                    ""
+                }
+            ),
+        };
         page.p(&format!(
             "Перепроверка {} года {covers} {} ОО{whose}: {risk_part}{high} с высокими результатами \
              без признаков и {control} по жребию — контрольную группу, по которой видно, как \
-             проверяют в остальных ОО. В каждой ОО {checked} прежде всего работы на границе \
-             отметки, работы, отметка за которые расходится с журнальной, и совпадающие работы, а \
-             также случайные работы.",
+             проверяют в остальных ОО. В каждой ОО {checked} {works}.",
             s.year,
             risk + high + control
         ));
@@ -333,6 +402,12 @@ fn municipalities(page: &mut Page, inputs: &Inputs<'_>, year: u16, prev: Option<
             "Муниципалитетов в данных: {}; по отдельности показаны {TABLE_MUNICIPALITIES} с \
 наибольшим числом ОО в перечне, остальные — одной строкой.",
             int(now.len() as u64)
+        ));
+    }
+    if sum_of(&all, &now).listed == 0 {
+        // No chart of empty bars either (figures::overview).
+        page.p(&format!(
+            "В {year} году ни в одном муниципалитете нет ОО в перечне."
         ));
     }
     let numeric = [false, true, true, true, true, true];

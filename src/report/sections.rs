@@ -170,16 +170,19 @@ fn risk_list(page: &mut Page, inputs: &Inputs<'_>) {
 «Ячеек с признаками» — число ячеек, на которых держится вывод; «лет подряд» — сколько лет \
 подряд, включая этот, ОО была в перечне. У каждой ячейки указана её доля в силе признаков.",
     );
-    let mut ys: Vec<u16> = (inputs.analysis.list.iter())
+    let listed: std::collections::BTreeSet<u16> = (inputs.analysis.list.iter())
         .filter(|e| inputs.in_scope(e.school))
         .map(|e| e.year)
         .collect();
-    ys.dedup();
-    if ys.is_empty() {
-        page.p("Признаков не выявлено ни в одной ячейке.");
-    }
+    // Every year of the data, a year without a listed school said so.
+    let ys: std::collections::BTreeSet<u16> =
+        inputs.data.tests.iter().map(|t| t.key.year).collect();
     for y in ys.into_iter().rev() {
         page.h3(&format!("list-{y}"), &format!("{y} год"));
+        if !listed.contains(&y) {
+            page.p("В перечне нет ОО: ни у одной ОО сила признаков не достигла порога перечня.");
+            continue;
+        }
         let rows: Vec<(Vec<String>, Vec<String>)> = inputs
             .analysis
             .list
@@ -298,7 +301,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
                 id,
                 name,
                 muni,
-                x.works.to_string(),
+                int(x.works as u64),
                 num(x.evidence, 1),
                 x.reason.clone(),
             ]
@@ -311,7 +314,7 @@ fn sample(page: &mut Page, inputs: &Inputs<'_>, figs: &mut Vec<Figure>) {
             "Логин",
             "ОО",
             "Муниципалитет",
-            "Работ",
+            "Работ в ОО за год",
             "Сила признаков",
             "Основание",
         ],
@@ -556,18 +559,20 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
         .filter(|n| checked.contains_key(&(n.sign, n.exam)))
         .map(|n| {
             let own = checked[&(n.sign, n.exam)];
-            // A null taken from all procedures: this one's cells, and how many it was fitted on.
-            let cells = if n.source == "all exams" {
-                format!("{} (подобрано по {})", int(own as u64), int(n.fit.n as u64))
-            } else {
-                int(own as u64)
-            };
+            let cells = int(own as u64);
+            // A null taken from all procedures: how many cells it was fitted on
+            // (said with the source: a number column does not wrap).
             let source = match n.source {
-                "exam" => "по ячейкам процедуры",
-                "all exams" => "по ячейкам всех процедур",
-                "sign" => "разброс между ОО оценён самим признаком",
-                _ if n.fit.n < inputs.config.signs.null_min_cells => "теоретическое (ячеек мало)",
-                _ => "теоретическое (p-значения слишком дискретны)",
+                "exam" => "по ячейкам процедуры".to_owned(),
+                "all exams" => format!(
+                    "по ячейкам всех процедур (подобрано по {})",
+                    int(n.fit.n as u64)
+                ),
+                "sign" => "разброс между ОО оценён самим признаком".to_owned(),
+                _ if n.fit.n < inputs.config.signs.null_min_cells => {
+                    "теоретическое (ячеек мало)".to_owned()
+                }
+                _ => "теоретическое (p-значения слишком дискретны)".to_owned(),
             };
             let fitted = |x: f64| {
                 if x.is_finite() {
@@ -584,7 +589,7 @@ fn nulls_table(page: &mut Page, inputs: &Inputs<'_>) {
                 fitted(n.fit.fitted_scale),
                 minus(n.fit.center),
                 minus(n.fit.scale),
-                source.to_owned(),
+                source,
             ]
         })
         .collect();
@@ -804,10 +809,18 @@ fn medal_counts(page: &mut Page, inputs: &Inputs<'_>) {
     }
     page.p(&format!(
         "Медалистов больше, чем можно ждать по баллам ЕГЭ выпускников ({way}), с учётом числа \
-сравнений (метод Бенджамини — Хохберга, {} %): ОО и годы — {}{}. Это само по себе не вывод: в \
+сравнений (метод Бенджамини — Хохберга, {} %), {} {}{}. Это само по себе не вывод: в \
 перечень ОО попадает, только если вместе с остальными признаками сила признаков достаточна.",
         num(q_max * 100.0, 0),
-        rows.len(),
+        // A school counts once a year: «в 3 случаях (ОО за год)».
+        match rows.len() {
+            1 => "в одном случае".to_owned(),
+            n => format!(
+                "в {n} {}",
+                plural(n as u64, ["случае", "случаях", "случаях"])
+            ),
+        },
+        "(ОО за год; см. таблицу)",
         if rows.len() > SHOWN {
             format!("; ниже — {SHOWN} с наименьшим p")
         } else {

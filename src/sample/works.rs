@@ -87,12 +87,26 @@ fn reasons_of(block: &TestBlock, row: usize, group: usize) -> Vec<(WorkReason, S
             .iter()
             .position(|&c| p >= c - 1e-6 && p <= c + d - 1.0 + 1e-6)
     {
+        // The window takes the cut-off and the scores just above it.
+        let score = |x: f32| x.to_string().replace('.', ",");
+        let points = |x: f32| {
+            let n = if x.fract() == 0.0 { x as u64 } else { 2 };
+            crate::report::html::plural(n, ["балл", "балла", "баллов"])
+        };
+        let above = p - cuts[i];
+        let at = if above < 1e-6 {
+            "на границе отметки".to_owned()
+        } else {
+            format!("на {} {} выше границы отметки", score(above), points(above))
+        };
         out.push((
             WorkReason::Cutoff,
             format!(
-                "первичный балл {p} — на границе отметки «{}» (от {} баллов)",
+                "первичный балл {} — {at} «{}» (граница — {} {})",
+                score(p),
                 i + 3,
-                cuts[i]
+                score(cuts[i]),
+                points(cuts[i])
             ),
         ));
     }
@@ -107,8 +121,14 @@ fn reasons_of(block: &TestBlock, row: usize, group: usize) -> Vec<(WorkReason, S
         out.push((
             WorkReason::Identical,
             format!(
-                "баллы по всем заданиям совпадают ещё с {} работ(ами) этой параллели",
-                group - 1
+                "баллы по всем заданиям совпадают ещё с {} {} этой параллели",
+                group - 1,
+                // The instrumental after «с»: с 1 работой, с 21 работой, с 3 работами.
+                if (group - 1) % 10 == 1 && (group - 1) % 100 != 11 {
+                    "работой"
+                } else {
+                    "работами"
+                }
             ),
         ));
     }

@@ -115,6 +115,13 @@ pub trait Sign: Sync {
     fn needs_scores(&self) -> bool {
         true
     }
+    /// The sign this one stands in for where that one cannot judge (S8, the
+    /// identical totals, for S5, the identical works, on data without task
+    /// scores): not evaluated where the other is, which is no lack in the
+    /// data (the справка's summary does not count it as unchecked).
+    fn stands_in_for(&self) -> Option<&'static str> {
+        None
+    }
     /// The minimum effect for the sign to fire.
     fn min_effect(&self, cfg: &SignsConfig) -> f64;
     /// One finding per cell of `test.block`, in cell order.

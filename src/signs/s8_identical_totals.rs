@@ -175,6 +175,9 @@ impl Sign for IdenticalTotals {
     fn family(&self) -> &'static str {
         "S5"
     }
+    fn stands_in_for(&self) -> Option<&'static str> {
+        Some("S5")
+    }
     fn min_effect(&self, cfg: &SignsConfig) -> f64 {
         cfg.identical_min_effect
     }

@@ -941,6 +941,12 @@ fn sample_with_marks_alone_says_why_the_signs_that_read_scores_did_not_judge() {
         assert_eq!(f["evaluated"], "false", "{f:?}");
         assert_eq!(f["note"], obektiv::signs::NO_SCORES, "{f:?}");
     }
+    // The summary says which signs these data could not check.
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("По этим данным не проверены") && html.contains("«Совпадающие работы»"),
+        "no summary of the unchecked signs"
+    );
     // The EGE's test scores are still read.
     assert!(
         (findings.iter())

@@ -53,7 +53,7 @@ fn reference_written_from_a_folder_has_its_figures_and_reads_back() {
         html.contains("<td>регион</td><td class=\"n\">9</td>"),
         "no region row"
     );
-    assert_eq!(html.matches("55,6 %").count(), 2, "mean on both rows");
+    assert_eq!(html.matches("55,6\u{a0}%").count(), 2, "mean on both rows");
 }
 
 #[test]
@@ -179,14 +179,14 @@ fn a_reference_saved_by_russian_excel_with_russian_names_is_read() {
     // The region's shares, as given, in the comparison table.
     let html = read(&out.join("report.html"));
     assert!(
-        html.contains("<td>регион</td><td class=\"n\">1\u{202F}000</td><td class=\"n\">12,5 %</td><td class=\"n\">37,5 %</td>"),
+        html.contains("<td>регион</td><td class=\"n\">1\u{202F}000</td><td class=\"n\">12,5\u{a0}%</td><td class=\"n\">37,5\u{a0}%</td>"),
         "region row"
     );
     // Russia's journal shares beside the folder's own: 4 of 9 lowered, 4
     // confirmed, 1 raised (see the first test).
-    assert!(html.contains("<td>Россия</td><td class=\"n\">10,2 %</td><td class=\"n\">80,3 %</td><td class=\"n\">9,5 %</td>"));
+    assert!(html.contains("<td>Россия</td><td class=\"n\">10,2\u{a0}%</td><td class=\"n\">80,3\u{a0}%</td><td class=\"n\">9,5\u{a0}%</td>"));
     assert!(html.contains(
-        "<td class=\"n\">44,4 %</td><td class=\"n\">44,4 %</td><td class=\"n\">11,1 %</td>"
+        "<td class=\"n\">44,4\u{a0}%</td><td class=\"n\">44,4\u{a0}%</td><td class=\"n\">11,1\u{a0}%</td>"
     ));
 }
 

@@ -52,6 +52,9 @@ fn report_outline_figures_and_wording() {
     assert!(html.contains("@font-face") && html.contains("data:font/ttf;base64,"));
     // Signs, never verdicts.
     assert!(html.contains("признак"));
+    // The full layout lets every sign judge: no summary line of unchecked
+    // signs (S8 stands in for S5 and is not counted).
+    assert!(!html.contains("По этим данным не"), "a sign said unchecked");
     let without_disclaimer = html.replace("не является выводом о нарушении", "");
     assert!(!without_disclaimer.to_lowercase().contains("нарушени"));
     // Every figure has an inline SVG and a caption; charts are also files.

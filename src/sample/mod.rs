@@ -259,12 +259,19 @@ fn systematic(n: usize, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
         .collect()
 }
 
-fn method_text(cfg: &SampleConfig) -> String {
+/// The method in words; `one_municipality`: the schools drawn from are of
+/// one municipality (the control is spread by size alone).
+fn method_text(cfg: &SampleConfig, one_municipality: bool) -> String {
+    let spread = if one_municipality {
+        "по размеру ОО"
+    } else {
+        "по муниципалитетам и по размеру ОО"
+    };
     format!(
         "ОО с числом работ не менее {}; \
 три группы: группа риска — ОО из перечня, не больше {}, по убыванию силы признаков; высокие \
-результаты без признаков — по жребию ({}); контрольная — по жребию, равномерно по \
-муниципалитетам и по размеру ОО ({}); работ на ОО {}, из них случайных {:.0} %",
+результаты без признаков — по жребию ({}); контрольная — по жребию, равномерно {spread} ({}); \
+работ на ОО {}, из них случайных {:.0} %",
         cfg.min_works,
         cfg.risk,
         cfg.high_without_signs,
@@ -404,7 +411,13 @@ pub fn draw(
         let why = if years[&s].high_sign {
             "признак «Высокий результат» без других признаков".to_owned()
         } else {
-            format!("результат в верхней части {frame}, признаков нет")
+            // The cut said, so that a result below the region's mean (0) in
+            // a weaker municipality reads as what it is: among its best.
+            format!(
+                "результат среди {} лучших {frame} (не ниже {}), признаков нет",
+                crate::report::html::num(cfg.high_share * 100.0, 0) + "\u{a0}%",
+                crate::report::html::signed(high_cut, 2)
+            )
         };
         chosen.push(entry(
             s,
@@ -463,7 +476,7 @@ pub fn draw(
     Some(Sample {
         year,
         seed: cfg.seed,
-        method: method_text(cfg),
+        method: method_text(cfg, scope.is_some() || one_municipality),
         schools: chosen,
         works,
     })

@@ -849,18 +849,27 @@ fn every_task_of_its_test_not_done_without_a_score_is_an_absence() {
     assert!(rej[0]["reason"].contains("похоже на неявку"), "{rej:?}");
 }
 
-/// RESULTS without its column t3 (task 3 of tasks.csv).
-fn results_without_t3() -> String {
+/// RESULTS with `edit` applied to each line's fields (the line's 0-based
+/// index, its fields).
+fn results_edited<'a>(edit: impl Fn(usize, &mut Vec<&'a str>)) -> String {
     RESULTS
         .lines()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(10);
+            edit(i, &mut f);
             f.join(",")
         })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// RESULTS without its column t3 (task 3 of tasks.csv).
+fn results_without_t3() -> String {
+    results_edited(|_, f| {
+        f.remove(10);
+    })
 }
 
 #[test]
@@ -958,20 +967,12 @@ fn sample_with_marks_alone_says_why_the_signs_that_read_scores_did_not_judge() {
 /// RESULTS without its task columns (totals only), the primary scores of
 /// lines `high` (1-based file lines) set to `score`.
 fn totals_with(high: &[usize], score: &str) -> String {
-    RESULTS
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.drain(8..11);
-            if high.contains(&(i + 1)) {
-                f[8] = score;
-            }
-            f.join(",")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+    results_edited(|i, f| {
+        f.drain(8..11);
+        if high.contains(&(i + 1)) {
+            f[8] = score;
+        }
+    })
 }
 
 #[test]

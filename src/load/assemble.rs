@@ -324,9 +324,19 @@ fn build_test(key: &TestKey, works: &[WorkRef], raws: &[RawWorks], cx: &Context<
             .join(", ");
         let one = unfilled.len() == 1;
         let (what, its, extra, it) = if one {
-            ("задания", "его столбца", "лишнее задание", "него")
+            (
+                "задания",
+                "его столбца или он пуст",
+                "лишнее задание",
+                "него",
+            )
         } else {
-            ("заданий", "их столбцов", "лишние задания", "них")
+            (
+                "заданий",
+                "их столбцов или они пусты",
+                "лишние задания",
+                "них",
+            )
         };
         // Nearly all: a hard task scored 0 in most works must not pass for a
         // task that does not exist.

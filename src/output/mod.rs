@@ -53,12 +53,7 @@ pub const ANALYZE_FILES: &[&str] = &[
 /// Creates the output folder `dir` before anything is read, so that a
 /// folder that cannot be made is said so at once.
 pub fn make_out_dir(dir: &Path) -> Result<(), OutputError> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(OutputError::NotAFolder {
-            path: dir.to_owned(),
-        });
-    }
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::MakeDir {
+    make_dir(dir, |source| OutputError::MakeDir {
         path: dir.to_owned(),
         source,
     })

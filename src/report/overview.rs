@@ -247,10 +247,10 @@ pub fn section(page: &mut Page, inputs: &Inputs<'_>, ys: &[u16]) {
              задания, отметок по журналу, других процедур или медалей; причины — в разделе \
              «Методика»): {}. Перечень составлен по остальным признакам.",
             plural(n, ["проверен", "проверены", "проверены"]),
-            crate::signs::REGISTRY.len(),
+            registry.len(),
             // «из 15 признаков», «из 21 признака»: the genitive after «из».
             plural(
-                crate::signs::REGISTRY.len() as u64,
+                registry.len() as u64,
                 ["признака", "признаков", "признаков"]
             ),
             (unchecked.iter().map(|t| format!("«{t}»")))
